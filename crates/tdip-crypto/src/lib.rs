@@ -1,0 +1,19 @@
+//! Keys, sealing and blind indexes: the only place in tdip that touches key material.
+//!
+//! Everything that reaches a store is produced here: blind indexes (keyed HMAC-SHA256,
+//! truncated to 128 bits) stand in for identifiers, and sealed blobs (XChaCha20-Poly1305
+//! with associated data that binds each blob to its row) stand in for personal data.
+//! Purpose keys are derived from one root key with HKDF-SHA256, so no two purposes ever
+//! share a key.
+
+mod blind;
+mod error;
+mod keyring;
+mod root;
+mod seal;
+
+pub use blind::BlindKey;
+pub use error::CryptoError;
+pub use keyring::Keyring;
+pub use root::RootKey;
+pub use seal::Sealer;

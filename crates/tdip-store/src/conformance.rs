@@ -1,0 +1,286 @@
+//! The conformance suite: behaviour every backend must show, generic over [`Store`].
+//!
+//! Each backend's tests call [`run_all`] with a factory that yields a fresh, empty store.
+//! The same suite will run unchanged against PostgreSQL.
+
+use std::future::Future;
+
+use crate::{
+    BlindIndex, DeliveryOutcome, DeliveryTx, NewDelivery, NewVersion, Provider, Store, StoreError,
+};
+
+/// Runs every check against fresh stores from `fresh`.
+pub async fn run_all<S: Store, F, Fut>(fresh: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = S>,
+{
+    providers_are_registered_once(&fresh().await).await;
+    a_committed_delivery_is_visible_by_blind_index(&fresh().await).await;
+    a_dropped_delivery_leaves_no_trace(&fresh().await).await;
+    closing_is_only_for_open_versions_of_the_same_provider(&fresh().await).await;
+    snapshots_round_trip_and_are_replaced(&fresh().await).await;
+    the_delivery_log_keeps_every_outcome(&fresh().await).await;
+    a_delivery_needs_a_registered_provider(&fresh().await).await;
+}
+
+fn provider(id: &str) -> Provider {
+    Provider {
+        id: id.into(),
+        name: format!("{id} B.V."),
+        country: "NL".into(),
+        zone: "Europe/Amsterdam".into(),
+        created_at: 1_700_000_000,
+    }
+}
+
+fn delivery(provider: &str, snapshot_at: i64, outcome: DeliveryOutcome) -> NewDelivery {
+    NewDelivery {
+        provider: provider.into(),
+        received_at: snapshot_at + 60,
+        snapshot_at,
+        rows: 2,
+        opened: 2,
+        changed: 0,
+        closed: 0,
+        errors: 0,
+        checksum: [7; 32],
+        outcome,
+    }
+}
+
+fn version(key: u8, valid_from: i64) -> NewVersion {
+    NewVersion {
+        sub_key: BlindIndex([key; 16]),
+        valid_from,
+        seen_before: None,
+        sealed: vec![key; 48],
+    }
+}
+
+async fn providers_are_registered_once<S: Store>(store: &S) {
+    store.add_provider(&provider("kpn")).await.unwrap();
+    store.add_provider(&provider("ziggo")).await.unwrap();
+    let err = store.add_provider(&provider("kpn")).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains("already registered"), "{err}");
+    let ids: Vec<_> = store
+        .providers()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(ids, ["kpn", "ziggo"]);
+    assert_eq!(
+        store.provider("ziggo").await.unwrap(),
+        Some(provider("ziggo"))
+    );
+    assert_eq!(store.provider("nope").await.unwrap(), None);
+}
+
+async fn a_committed_delivery_is_visible_by_blind_index<S: Store>(store: &S) {
+    store.add_provider(&provider("kpn")).await.unwrap();
+    let mut tx = store.begin_delivery("kpn").await.unwrap();
+    assert!(tx.snapshot().await.unwrap().is_empty());
+    let ids = tx
+        .insert_versions(&[version(1, 100), version(2, 100)])
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 2);
+    assert!(ids[0] < ids[1]);
+    let shared = BlindIndex([9; 16]);
+    tx.insert_indexes(&[
+        (BlindIndex([1; 16]), ids[0]),
+        (shared, ids[0]),
+        (shared, ids[1]),
+    ])
+    .await
+    .unwrap();
+    tx.add_prefix_lengths(&[(4, 32), (6, 56), (4, 32)])
+        .await
+        .unwrap();
+    let id = tx
+        .commit(&delivery("kpn", 100, DeliveryOutcome::Accepted))
+        .await
+        .unwrap();
+
+    let hits = store.versions_by_index(&[shared]).await.unwrap();
+    assert_eq!(hits.iter().map(|v| v.id).collect::<Vec<_>>(), ids);
+    let first = &hits[0];
+    assert_eq!(
+        (first.provider.as_str(), first.opened_by, first.valid_from),
+        ("kpn", id, 100)
+    );
+    assert_eq!(
+        (first.valid_to, first.last_seen, first.seen_before),
+        (None, None, None)
+    );
+    assert_eq!(first.sealed, vec![1; 48]);
+    assert_eq!(first.sub_key, BlindIndex([1; 16]));
+    let both = store
+        .versions_by_index(&[BlindIndex([1; 16]), shared])
+        .await
+        .unwrap();
+    assert_eq!(
+        both.len(),
+        2,
+        "a version reached by two indexes is returned once"
+    );
+    assert!(
+        store
+            .versions_by_index(&[BlindIndex([3; 16])])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.prefix_lengths().await.unwrap(), [(4, 32), (6, 56)]);
+}
+
+async fn a_dropped_delivery_leaves_no_trace<S: Store>(store: &S) {
+    store.add_provider(&provider("kpn")).await.unwrap();
+    {
+        let mut tx = store.begin_delivery("kpn").await.unwrap();
+        let ids = tx.insert_versions(&[version(1, 100)]).await.unwrap();
+        tx.insert_indexes(&[(BlindIndex([1; 16]), ids[0])])
+            .await
+            .unwrap();
+        tx.put_snapshot(b"half").await.unwrap();
+    }
+    assert!(
+        store
+            .versions_by_index(&[BlindIndex([1; 16])])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.deliveries(None, 10).await.unwrap().is_empty());
+    let mut tx = store.begin_delivery("kpn").await.unwrap();
+    assert!(
+        tx.snapshot().await.unwrap().is_empty(),
+        "the dropped snapshot must be gone"
+    );
+}
+
+async fn closing_is_only_for_open_versions_of_the_same_provider<S: Store>(store: &S) {
+    store.add_provider(&provider("kpn")).await.unwrap();
+    store.add_provider(&provider("ziggo")).await.unwrap();
+    let mut tx = store.begin_delivery("kpn").await.unwrap();
+    let ids = tx.insert_versions(&[version(1, 100)]).await.unwrap();
+    tx.insert_indexes(&[(BlindIndex([1; 16]), ids[0])])
+        .await
+        .unwrap();
+    tx.commit(&delivery("kpn", 100, DeliveryOutcome::Accepted))
+        .await
+        .unwrap();
+
+    let mut tx = store.begin_delivery("ziggo").await.unwrap();
+    let err = tx.close_versions(&ids, 200, 100).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    drop(tx);
+
+    let mut tx = store.begin_delivery("kpn").await.unwrap();
+    tx.close_versions(&ids, 200, 100).await.unwrap();
+    let err = tx.close_versions(&ids, 300, 200).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict(_)),
+        "closing twice: {err}"
+    );
+    drop(tx);
+
+    let mut tx = store.begin_delivery("kpn").await.unwrap();
+    tx.close_versions(&ids, 200, 100).await.unwrap();
+    tx.commit(&delivery("kpn", 200, DeliveryOutcome::Accepted))
+        .await
+        .unwrap();
+    let v = &store
+        .versions_by_index(&[BlindIndex([1; 16])])
+        .await
+        .unwrap()[0];
+    assert_eq!((v.valid_to, v.last_seen), (Some(200), Some(100)));
+}
+
+async fn snapshots_round_trip_and_are_replaced<S: Store>(store: &S) {
+    store.add_provider(&provider("kpn")).await.unwrap();
+    store.add_provider(&provider("ziggo")).await.unwrap();
+    let big: Vec<u8> = (0..(40u32 << 20)).map(|i| (i % 251) as u8).collect();
+    let mut tx = store.begin_delivery("kpn").await.unwrap();
+    tx.put_snapshot(&big).await.unwrap();
+    tx.commit(&delivery("kpn", 100, DeliveryOutcome::Accepted))
+        .await
+        .unwrap();
+    let mut tx = store.begin_delivery("kpn").await.unwrap();
+    assert!(
+        tx.snapshot().await.unwrap() == big,
+        "a multi-chunk snapshot must round trip"
+    );
+    tx.put_snapshot(b"small").await.unwrap();
+    tx.commit(&delivery("kpn", 200, DeliveryOutcome::Accepted))
+        .await
+        .unwrap();
+    let mut tx = store.begin_delivery("kpn").await.unwrap();
+    assert_eq!(tx.snapshot().await.unwrap(), b"small");
+    drop(tx);
+    let mut tx = store.begin_delivery("ziggo").await.unwrap();
+    assert!(
+        tx.snapshot().await.unwrap().is_empty(),
+        "snapshots are per provider"
+    );
+}
+
+async fn the_delivery_log_keeps_every_outcome<S: Store>(store: &S) {
+    store.add_provider(&provider("kpn")).await.unwrap();
+    store.add_provider(&provider("ziggo")).await.unwrap();
+    let tx = store.begin_delivery("kpn").await.unwrap();
+    let first = tx
+        .commit(&delivery("kpn", 100, DeliveryOutcome::Accepted))
+        .await
+        .unwrap();
+    let mut bad = delivery("kpn", 200, DeliveryOutcome::Rejected);
+    bad.errors = 3;
+    let rejected = store.record_rejected(&bad).await.unwrap();
+    let tx = store.begin_delivery("kpn").await.unwrap();
+    let third = tx
+        .commit(&delivery("kpn", 300, DeliveryOutcome::Accepted))
+        .await
+        .unwrap();
+    let tx = store.begin_delivery("ziggo").await.unwrap();
+    tx.commit(&delivery("ziggo", 150, DeliveryOutcome::Accepted))
+        .await
+        .unwrap();
+    assert!(first < rejected && rejected < third);
+
+    let log = store.deliveries(Some("kpn"), 10).await.unwrap();
+    assert_eq!(
+        log.iter().map(|d| d.id).collect::<Vec<_>>(),
+        [third, rejected, first]
+    );
+    assert_eq!(log[1].delivery, bad);
+    assert_eq!(store.deliveries(None, 2).await.unwrap().len(), 2);
+
+    let spans = store.delivery_spans().await.unwrap();
+    assert_eq!(spans.len(), 2);
+    let kpn = &spans[0];
+    assert_eq!(
+        (
+            kpn.provider.as_str(),
+            kpn.first_snapshot,
+            kpn.latest_snapshot
+        ),
+        ("kpn", 100, 300)
+    );
+    assert_eq!(
+        (kpn.accepted, kpn.latest_received),
+        (2, 360),
+        "rejected deliveries do not count"
+    );
+}
+
+async fn a_delivery_needs_a_registered_provider<S: Store>(store: &S) {
+    let err = store
+        .begin_delivery("ghost")
+        .await
+        .err()
+        .expect("unknown provider");
+    assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+}

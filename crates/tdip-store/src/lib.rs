@@ -1,0 +1,119 @@
+//! Storage for tdip: small, domain-shaped traits, their conformance suite, and backends.
+//!
+//! The traits speak only of what tdip stores — providers, the delivery log, subscriber
+//! versions with their blind indexes and sealed blobs, and each provider's snapshot
+//! index — never of SQL. They are async so that a networked backend (PostgreSQL) fits
+//! the same shape as the embedded one (SQLite). No plaintext identifier or personal
+//! datum ever crosses these traits: only blind indexes, sealed blobs and times.
+
+mod error;
+mod records;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+use std::future::Future;
+
+pub use error::StoreError;
+pub use records::{
+    BlindIndex, DeliveryOutcome, DeliveryRecord, DeliverySpan, NewDelivery, NewVersion, Provider,
+    VersionRow,
+};
+
+/// Result of a store operation.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A tdip store: the durable state of one information point.
+pub trait Store: Send + Sync {
+    /// An open delivery: one atomic change of one provider's subscriber state.
+    type Delivery<'a>: DeliveryTx + 'a
+    where
+        Self: 'a;
+
+    /// Registers a provider; refuses an id that exists.
+    fn add_provider(&self, provider: &Provider) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// One provider by id.
+    fn provider(&self, id: &str) -> impl Future<Output = StoreResult<Option<Provider>>> + Send;
+
+    /// Every registered provider, by id.
+    fn providers(&self) -> impl Future<Output = StoreResult<Vec<Provider>>> + Send;
+
+    /// The delivery log, newest first, optionally for one provider.
+    fn deliveries(
+        &self,
+        provider: Option<&str>,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<DeliveryRecord>>> + Send;
+
+    /// Per provider: first and latest accepted snapshot moments and the accepted count.
+    fn delivery_spans(&self) -> impl Future<Output = StoreResult<Vec<DeliverySpan>>> + Send;
+
+    /// Logs a delivery that was rejected; it changes no subscriber state.
+    fn record_rejected(
+        &self,
+        delivery: &NewDelivery,
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
+
+    /// Starts a delivery for `provider`. Only one delivery per store is open at a time;
+    /// a second waits or fails with [`StoreError::Busy`].
+    fn begin_delivery(
+        &self,
+        provider: &str,
+    ) -> impl Future<Output = StoreResult<Self::Delivery<'_>>> + Send;
+
+    /// Every subscriber version carrying any of these blind indexes, by id.
+    fn versions_by_index(
+        &self,
+        indexes: &[BlindIndex],
+    ) -> impl Future<Output = StoreResult<Vec<VersionRow>>> + Send;
+
+    /// The distinct (address family, prefix length) pairs of stored IP prefixes, so a
+    /// lookup of one address knows which enclosing prefixes to probe. Family is 4 or 6.
+    fn prefix_lengths(&self) -> impl Future<Output = StoreResult<Vec<(u8, u8)>>> + Send;
+}
+
+/// One open delivery. Dropping it without [`DeliveryTx::commit`] rolls everything back.
+pub trait DeliveryTx: Send {
+    /// The id the delivery log entry will get on commit.
+    fn delivery_id(&self) -> i64;
+
+    /// The provider's current snapshot index as written by the last accepted delivery
+    /// (opaque bytes owned by the application), or empty before the first delivery.
+    fn snapshot(&mut self) -> impl Future<Output = StoreResult<Vec<u8>>> + Send;
+
+    /// Opens versions; returns their ids in input order.
+    fn insert_versions(
+        &mut self,
+        versions: &[NewVersion],
+    ) -> impl Future<Output = StoreResult<Vec<i64>>> + Send;
+
+    /// Closes open versions of this provider at `valid_to`, last seen at `last_seen`.
+    /// Fails if any id is not an open version of this provider.
+    fn close_versions(
+        &mut self,
+        ids: &[i64],
+        valid_to: i64,
+        last_seen: i64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Adds (blind index, version id) pairs. Callers pass them sorted for speed.
+    fn insert_indexes(
+        &mut self,
+        pairs: &[(BlindIndex, i64)],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Records IP prefix lengths in use (see [`Store::prefix_lengths`]).
+    fn add_prefix_lengths(
+        &mut self,
+        lengths: &[(u8, u8)],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Replaces the provider's snapshot index.
+    fn put_snapshot(&mut self, data: &[u8]) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Writes the delivery log entry and makes everything durable at once.
+    fn commit(self, delivery: &NewDelivery) -> impl Future<Output = StoreResult<i64>> + Send;
+}

@@ -1,0 +1,205 @@
+//! The `Store` implementation of the SQLite backend (everything but the delivery itself).
+
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::{SqliteDelivery, SqliteStore, connect};
+use crate::{
+    BlindIndex, DeliveryOutcome, DeliveryRecord, DeliverySpan, NewDelivery, Provider, Store,
+    StoreError, StoreResult, VersionRow,
+};
+
+impl Store for SqliteStore {
+    type Delivery<'a> = SqliteDelivery;
+
+    async fn add_provider(&self, p: &Provider) -> StoreResult<()> {
+        let res = self.read(|c| {
+            c.execute(
+                "INSERT INTO provider (id, name, country, zone, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![p.id, p.name, p.country, p.zone, p.created_at],
+            )
+        });
+        match res {
+            Err(StoreError::Conflict(_)) => Err(StoreError::Conflict(format!(
+                "provider {} is already registered",
+                p.id
+            ))),
+            other => other.map(drop),
+        }
+    }
+
+    async fn provider(&self, id: &str) -> StoreResult<Option<Provider>> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT id, name, country, zone, created_at FROM provider WHERE id = ?1",
+                [id],
+                provider_row,
+            )
+            .optional()
+        })
+    }
+
+    async fn providers(&self) -> StoreResult<Vec<Provider>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, name, country, zone, created_at FROM provider ORDER BY id",
+            )?;
+            st.query_map([], provider_row)?.collect()
+        })
+    }
+
+    async fn deliveries(
+        &self,
+        provider: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<DeliveryRecord>> {
+        let rows = self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, provider, received_at, snapshot_at, rows, opened, changed, closed,
+                        errors, checksum, outcome
+                 FROM delivery WHERE ?1 IS NULL OR provider = ?1 ORDER BY id DESC LIMIT ?2",
+            )?;
+            st.query_map(params![provider, limit], delivery_row)?
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        rows.into_iter().collect()
+    }
+
+    async fn delivery_spans(&self) -> StoreResult<Vec<DeliverySpan>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT provider, MIN(snapshot_at), MAX(snapshot_at), MAX(received_at), COUNT(*)
+                 FROM delivery WHERE outcome = 'accepted' GROUP BY provider ORDER BY provider",
+            )?;
+            st.query_map([], |r| {
+                Ok(DeliverySpan {
+                    provider: r.get(0)?,
+                    first_snapshot: r.get(1)?,
+                    latest_snapshot: r.get(2)?,
+                    latest_received: r.get(3)?,
+                    accepted: r.get::<_, i64>(4)? as u64,
+                })
+            })?
+            .collect()
+        })
+    }
+
+    async fn record_rejected(&self, d: &NewDelivery) -> StoreResult<i64> {
+        self.read(|c| {
+            insert_delivery(c, None, d)?;
+            Ok(c.last_insert_rowid())
+        })
+    }
+
+    async fn begin_delivery(&self, provider: &str) -> StoreResult<SqliteDelivery> {
+        SqliteDelivery::begin(connect(&self.path)?, provider)
+    }
+
+    async fn versions_by_index(&self, indexes: &[BlindIndex]) -> StoreResult<Vec<VersionRow>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT v.id, v.provider, v.sub_key, v.opened_by, v.valid_from, v.seen_before,
+                        v.valid_to, v.last_seen, v.sealed
+                 FROM ident i JOIN version v ON v.id = i.version_id WHERE i.bidx = ?1",
+            )?;
+            let mut out: Vec<VersionRow> = Vec::new();
+            for idx in indexes {
+                for row in st.query_map([&idx.0[..]], version_row)? {
+                    out.push(row?);
+                }
+            }
+            out.sort_by_key(|v| v.id);
+            out.dedup_by_key(|v| v.id);
+            Ok(out)
+        })
+    }
+
+    async fn prefix_lengths(&self) -> StoreResult<Vec<(u8, u8)>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT family, len FROM ip_prefix_len ORDER BY family, len DESC",
+            )?;
+            st.query_map([], |r| Ok((r.get::<_, u8>(0)?, r.get::<_, u8>(1)?)))?
+                .collect()
+        })
+    }
+}
+
+fn provider_row(r: &Row<'_>) -> rusqlite::Result<Provider> {
+    Ok(Provider {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        country: r.get(2)?,
+        zone: r.get(3)?,
+        created_at: r.get(4)?,
+    })
+}
+
+fn delivery_row(r: &Row<'_>) -> rusqlite::Result<StoreResult<DeliveryRecord>> {
+    let checksum: Vec<u8> = r.get(9)?;
+    let outcome: String = r.get(10)?;
+    let (Ok(checksum), Some(outcome)) = (checksum.try_into(), DeliveryOutcome::parse(&outcome))
+    else {
+        return Ok(Err(StoreError::Corrupt(
+            "a delivery log row has a bad checksum or outcome".into(),
+        )));
+    };
+    Ok(Ok(DeliveryRecord {
+        id: r.get(0)?,
+        delivery: NewDelivery {
+            provider: r.get(1)?,
+            received_at: r.get(2)?,
+            snapshot_at: r.get(3)?,
+            rows: r.get::<_, i64>(4)? as u64,
+            opened: r.get::<_, i64>(5)? as u64,
+            changed: r.get::<_, i64>(6)? as u64,
+            closed: r.get::<_, i64>(7)? as u64,
+            errors: r.get::<_, i64>(8)? as u64,
+            checksum,
+            outcome,
+        },
+    }))
+}
+
+pub(super) fn version_row(r: &Row<'_>) -> rusqlite::Result<VersionRow> {
+    let key: Vec<u8> = r.get(2)?;
+    let mut sub_key = [0u8; 16];
+    if key.len() == 16 {
+        sub_key.copy_from_slice(&key);
+    }
+    Ok(VersionRow {
+        id: r.get(0)?,
+        provider: r.get(1)?,
+        sub_key: BlindIndex(sub_key),
+        opened_by: r.get(3)?,
+        valid_from: r.get(4)?,
+        seen_before: r.get(5)?,
+        valid_to: r.get(6)?,
+        last_seen: r.get(7)?,
+        sealed: r.get(8)?,
+    })
+}
+
+pub(super) fn insert_delivery(
+    c: &rusqlite::Connection,
+    id: Option<i64>,
+    d: &NewDelivery,
+) -> rusqlite::Result<usize> {
+    c.execute(
+        "INSERT INTO delivery (id, provider, received_at, snapshot_at, rows, opened, changed,
+                               closed, errors, checksum, outcome)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            id,
+            d.provider,
+            d.received_at,
+            d.snapshot_at,
+            d.rows as i64,
+            d.opened as i64,
+            d.changed as i64,
+            d.closed as i64,
+            d.errors as i64,
+            &d.checksum[..],
+            d.outcome.as_str()
+        ],
+    )
+}
