@@ -7,12 +7,14 @@
 //! share a key.
 
 mod blind;
+mod checksum;
 mod error;
 mod keyring;
 mod root;
 mod seal;
 
 pub use blind::BlindKey;
+pub use checksum::FileChecksum;
 pub use error::CryptoError;
 pub use keyring::Keyring;
 pub use root::RootKey;

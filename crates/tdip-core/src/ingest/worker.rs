@@ -1,0 +1,163 @@
+//! Per-row work, run on worker threads: fingerprint, and for rows that are not
+//! byte-identical to the previous delivery, validation, normalisation, blind indexing
+//! and sealing. Plaintext exists here only in memory and only until the row is sealed.
+
+use std::sync::Arc;
+
+use hashbrown::HashMap;
+use tdip_model::IdentKind;
+use tdip_model::ident::parse_ip;
+use tdip_model::subscription::{Column, FieldError, ParseContext, RawRow, parse_row};
+use tdip_store::BlindIndex;
+
+use super::source::{ColumnMap, RawRecord};
+use crate::keys::{PointKeys, version_aad};
+use crate::snapshot::Snapshot;
+
+/// What the workers need, shared read-only.
+pub struct WorkContext {
+    /// The point's keys.
+    pub keys: PointKeys,
+    /// Provider id.
+    pub provider: String,
+    /// How to read national numbers and local times of this provider.
+    pub parse: ParseContext,
+    /// The declared snapshot moment.
+    pub snapshot_at: i64,
+    /// The previous accepted delivery's snapshot index.
+    pub previous: Arc<Snapshot>,
+    /// Previous raw fingerprints to entry index; empty when the rules changed since.
+    pub raw_index: HashMap<[u8; 16], u32>,
+}
+
+/// The verdict on one row.
+pub enum Outcome {
+    /// Byte-identical to a row of the previous delivery (its entry index).
+    Unchanged { line: u64, prev: u32 },
+    /// Same normalised content as the previous delivery, formatted differently.
+    Reformatted {
+        line: u64,
+        prev: u32,
+        raw_fp: [u8; 16],
+    },
+    /// New or changed content, sealed and indexed.
+    Fresh(Box<Fresh>),
+    /// The row breaks the format; the delivery will be rejected.
+    Invalid { line: u64, errors: Vec<FieldError> },
+}
+
+/// A row that opens a version.
+pub struct Fresh {
+    /// Line the row starts on.
+    pub line: u64,
+    /// The previous entry of the same subscription, if it existed (then: changed).
+    pub prev: Option<u32>,
+    /// Blind index of the subscription id.
+    pub sub_key: BlindIndex,
+    /// Fingerprint of the row as delivered.
+    pub raw_fp: [u8; 16],
+    /// Fingerprint of the normalised row.
+    pub canon_fp: [u8; 16],
+    /// The sealed normalised row.
+    pub sealed: Vec<u8>,
+    /// Blind indexes of every identifier.
+    pub indexes: Vec<BlindIndex>,
+    /// IP prefix lengths used, as (family, length).
+    pub prefix_lengths: Vec<(u8, u8)>,
+}
+
+/// Processes one batch.
+pub fn process(ctx: &WorkContext, map: &ColumnMap, rows: &[RawRecord]) -> Vec<Outcome> {
+    let mut buf = Vec::with_capacity(1024);
+    rows.iter()
+        .map(|row| process_row(ctx, map, row, &mut buf))
+        .collect()
+}
+
+fn process_row(ctx: &WorkContext, map: &ColumnMap, row: &RawRecord, buf: &mut Vec<u8>) -> Outcome {
+    let line = row.line;
+    if !row.problems.is_empty() {
+        return Outcome::Invalid {
+            line,
+            errors: row.problems.clone(),
+        };
+    }
+    buf.clear();
+    for col in Column::ALL {
+        if let Some(value) = row.get(map, *col) {
+            buf.push(col.index() as u8);
+            buf.extend_from_slice(&(value.len() as u32).to_le_bytes());
+            buf.extend_from_slice(value);
+        }
+    }
+    let raw_fp = ctx.keys.fingerprint().index(buf);
+    if let Some(&prev) = ctx.raw_index.get(&raw_fp) {
+        return Outcome::Unchanged { line, prev };
+    }
+    full_path(ctx, map, row, raw_fp)
+}
+
+fn full_path(ctx: &WorkContext, map: &ColumnMap, row: &RawRecord, raw_fp: [u8; 16]) -> Outcome {
+    let line = row.line;
+    let mut raw = RawRow::new();
+    let mut errors = Vec::new();
+    for col in Column::ALL {
+        if let Some(value) = row.get(map, *col) {
+            match std::str::from_utf8(value) {
+                Ok(text) => raw.set(*col, text),
+                Err(_) => errors.push(FieldError {
+                    field: col.name(),
+                    reason: "is not valid UTF-8".into(),
+                }),
+            }
+        }
+    }
+    let sub = match parse_row(&raw, &ctx.parse) {
+        Ok(sub) if errors.is_empty() => sub,
+        Ok(_) => return Outcome::Invalid { line, errors },
+        Err(mut more) => {
+            errors.append(&mut more);
+            return Outcome::Invalid { line, errors };
+        }
+    };
+    let canonical = zeroize::Zeroizing::new(
+        serde_json::to_vec(&sub).expect("a subscription always serialises"),
+    );
+    let canon_fp = ctx.keys.fingerprint().index(&canonical);
+    let sub_key = ctx.keys.subscription(&ctx.provider, &sub.subscription_id);
+    let prev = ctx.previous.find(&sub_key).map(|i| i as u32);
+    if let Some(p) = prev
+        && ctx.previous.entries[p as usize].canon_fp == canon_fp
+    {
+        return Outcome::Reformatted {
+            line,
+            prev: p,
+            raw_fp,
+        };
+    }
+    let mut indexes = Vec::new();
+    let mut prefix_lengths = Vec::new();
+    for (kind, value) in sub.identifiers() {
+        indexes.push(ctx.keys.ident(kind, value));
+        if kind == IdentKind::Ip
+            && let Ok(net) = parse_ip(value)
+        {
+            let family = if net.addr().is_ipv4() { 4 } else { 6 };
+            if !prefix_lengths.contains(&(family, net.prefix_len())) {
+                prefix_lengths.push((family, net.prefix_len()));
+            }
+        }
+    }
+    let aad = version_aad(&ctx.provider, &sub_key, ctx.snapshot_at);
+    let sealed = ctx.keys.sealer().seal(&aad, &canonical);
+    Outcome::Fresh(Box::new(Fresh {
+        line,
+        prev,
+        sub_key,
+        raw_fp,
+        canon_fp,
+        sealed,
+        indexes,
+        prefix_lengths,
+    }))
+}

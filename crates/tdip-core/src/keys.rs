@@ -1,0 +1,70 @@
+//! The keys of one running point, ready for the hot paths: a blind-index key per
+//! identifier kind, one for subscription ids, the row-fingerprint key and the sealer.
+
+use tdip_crypto::{BlindKey, Keyring, RootKey, Sealer};
+use tdip_model::IdentKind;
+use tdip_store::BlindIndex;
+
+/// Keys of one point, derived once at start.
+#[derive(Clone, Debug)]
+pub struct PointKeys {
+    ring: Keyring,
+    idents: Vec<BlindKey>,
+    subscription_id: BlindKey,
+}
+
+impl PointKeys {
+    /// Derives every key from the root key.
+    pub fn new(root: &RootKey) -> Self {
+        let ring = Keyring::from_root(root);
+        let idents = IdentKind::ALL
+            .iter()
+            .map(|k| ring.blind_key(&format!("ident/{}", k.as_str())))
+            .collect();
+        let subscription_id = ring.blind_key("subscription-id");
+        PointKeys {
+            ring,
+            idents,
+            subscription_id,
+        }
+    }
+
+    /// Blind index of a normalised identifier.
+    pub fn ident(&self, kind: IdentKind, normalised: &str) -> BlindIndex {
+        let pos = IdentKind::ALL
+            .iter()
+            .position(|k| *k == kind)
+            .expect("every kind is in ALL");
+        BlindIndex(self.idents[pos].index(normalised.as_bytes()))
+    }
+
+    /// Blind index of a provider's subscription id; the provider is part of the input so
+    /// that equal ids at two providers do not link.
+    pub fn subscription(&self, provider: &str, subscription_id: &str) -> BlindIndex {
+        BlindIndex(
+            self.subscription_id
+                .index_parts([provider.as_bytes(), subscription_id.as_bytes()]),
+        )
+    }
+
+    /// The row-fingerprint key.
+    pub fn fingerprint(&self) -> &BlindKey {
+        self.ring.fingerprint()
+    }
+
+    /// The sealer of subscriber data.
+    pub fn sealer(&self) -> &Sealer {
+        self.ring.sealer()
+    }
+}
+
+/// The associated data that binds a sealed subscription to its version row.
+pub fn version_aad(provider: &str, sub_key: &BlindIndex, valid_from: i64) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(64);
+    aad.extend_from_slice(b"tdip/v1/subscription-version\0");
+    aad.extend_from_slice(provider.as_bytes());
+    aad.push(0);
+    aad.extend_from_slice(&sub_key.0);
+    aad.extend_from_slice(&valid_from.to_le_bytes());
+    aad
+}

@@ -1,0 +1,34 @@
+//! The tdip application: ingest deliveries, answer lookups, report on deliveries.
+//!
+//! This crate holds the rules of the point and drives a [`tdip_store::Store`]; it knows
+//! nothing of SQL, files beyond the delivery being read, terminals or HTTP. Plaintext
+//! subscriber data exists here only in memory: between reading a delivery row and sealing
+//! it, and between unsealing a version and handing the answer to the caller.
+
+mod error;
+pub mod ingest;
+pub mod keys;
+pub mod lateness;
+pub mod lookup;
+pub mod snapshot;
+
+pub use error::CoreError;
+pub use keys::PointKeys;
+
+use tdip_model::subscription::ParseContext;
+use tdip_model::{Country, LegalZone};
+use tdip_store::Provider;
+
+/// How national numbers and local times of `provider` are read.
+pub fn provider_context(provider: &Provider) -> Result<ParseContext, CoreError> {
+    let default_country: Country = provider.country.parse().map_err(|_| {
+        CoreError::Config(format!("provider {} has an unknown country", provider.id))
+    })?;
+    let zone: LegalZone = provider.zone.parse().map_err(|_| {
+        CoreError::Config(format!("provider {} has an unknown time zone", provider.id))
+    })?;
+    Ok(ParseContext {
+        default_country,
+        zone,
+    })
+}

@@ -1,0 +1,311 @@
+//! Point-in-time lookup: who held identifier X at moment T (or during a period), across
+//! all providers, and what that answer rests on.
+//!
+//! The store is asked by blind index only; every candidate version is unsealed, its
+//! identifier compared with the one asked for (a blind-index collision never becomes an
+//! answer), and its validity judged against the delivery record. An answer never presents
+//! an inference as an observation: see [`Basis`].
+
+use std::collections::HashMap;
+
+use ipnet::IpNet;
+use serde::Serialize;
+use tdip_model::ident::{display_ip, parse_ip};
+use tdip_model::subscription::Subscription;
+use tdip_model::{Country, IdentKind, normalize};
+use tdip_store::{BlindIndex, Store, VersionRow};
+
+use crate::CoreError;
+use crate::keys::{PointKeys, version_aad};
+
+/// When the identifier was held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum When {
+    /// At one moment (UTC seconds).
+    At {
+        /// The moment.
+        at: i64,
+    },
+    /// At any moment of a closed period (UTC seconds, both ends included).
+    Between {
+        /// Start.
+        from: i64,
+        /// End.
+        to: i64,
+    },
+}
+
+/// A lookup.
+#[derive(Clone)]
+pub struct Query {
+    /// Identifier type.
+    pub kind: IdentKind,
+    /// The identifier as typed; normalised before use.
+    pub value: String,
+    /// The moment or period.
+    pub when: When,
+    /// Country for national phone numbers.
+    pub default_country: Country,
+}
+
+impl std::fmt::Debug for Query {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Query")
+            .field("kind", &self.kind)
+            .field("when", &self.when)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a hit rests on, judged at the moment asked (the start of the overlap for a period).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Basis {
+    /// The moment lies between two deliveries that both showed this version.
+    Observed {
+        /// First delivery (snapshot moment) that showed it.
+        first_delivery: i64,
+        /// Last delivery that showed it.
+        last_delivery: i64,
+    },
+    /// The moment is after the provider's latest delivery, which still showed it.
+    AfterLatestDelivery {
+        /// First delivery that showed it.
+        first_delivery: i64,
+        /// The provider's latest delivery.
+        latest_delivery: i64,
+    },
+    /// The version was shown by one delivery and gone from the next; the moment lies
+    /// between them, so the change may have come before or after it.
+    ChangedBetween {
+        /// Last delivery that showed it.
+        last_delivery_with: i64,
+        /// First delivery without it.
+        first_delivery_without: i64,
+    },
+    /// The version first appeared in a delivery after the moment, but not in the one
+    /// before it: it may already have held the identifier at the moment.
+    AppearedBetween {
+        /// Last delivery without it.
+        last_delivery_without: i64,
+        /// First delivery with it.
+        first_delivery_with: i64,
+    },
+    /// Before the provider's first delivery: only the subscription start date says so.
+    InferredFromStartDate {
+        /// The declared subscription start.
+        subscription_start: i64,
+        /// The provider's first delivery.
+        first_delivery: i64,
+    },
+}
+
+/// One subscriber version that held the identifier.
+#[derive(Clone, Serialize)]
+pub struct Hit {
+    /// Provider id.
+    pub provider: String,
+    /// Provider name.
+    pub provider_name: String,
+    /// Version id (stable reference for this answer).
+    pub version: i64,
+    /// Snapshot moment of the delivery that first showed this version.
+    pub valid_from: i64,
+    /// Snapshot moment of the delivery that no longer showed it, if any.
+    pub valid_to: Option<i64>,
+    /// What the answer rests on.
+    pub basis: Basis,
+    /// The subscriber data.
+    pub subscription: Subscription,
+}
+
+impl std::fmt::Debug for Hit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hit")
+            .field("provider", &self.provider)
+            .field("version", &self.version)
+            .field("basis", &self.basis)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The answer: every hit, or none (a no-hit is an answer too).
+#[derive(Clone, Debug, Serialize)]
+pub struct Answer {
+    /// Identifier type asked.
+    pub kind: &'static str,
+    /// The moment or period asked.
+    pub when: When,
+    /// Hits, by provider and validity.
+    pub hits: Vec<Hit>,
+}
+
+/// Answers a lookup.
+pub async fn lookup<S: Store>(store: &S, keys: &PointKeys, q: &Query) -> Result<Answer, CoreError> {
+    if let When::Between { from, to } = q.when
+        && from > to
+    {
+        return Err(CoreError::Config(
+            "the period ends before it starts; swap --from and --to".into(),
+        ));
+    }
+    let target = Target::parse(q)?;
+    let indexes = target.indexes(store, keys).await?;
+    let versions = store.versions_by_index(&indexes).await?;
+    let mut hits = Vec::new();
+    if !versions.is_empty() {
+        let spans: HashMap<String, (i64, i64)> = store
+            .delivery_spans()
+            .await?
+            .into_iter()
+            .map(|s| (s.provider, (s.first_snapshot, s.latest_snapshot)))
+            .collect();
+        let names: HashMap<String, String> = store
+            .providers()
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect();
+        for v in versions {
+            let sub = unseal(keys, &v)?;
+            if !target.matches(&sub) {
+                continue;
+            }
+            let latest = spans.get(&v.provider).map_or(v.valid_from, |s| s.1);
+            if let Some(basis) = judge(&v, &sub, latest, q.when) {
+                hits.push(Hit {
+                    provider_name: names.get(&v.provider).cloned().unwrap_or_default(),
+                    provider: v.provider,
+                    version: v.id,
+                    valid_from: v.valid_from,
+                    valid_to: v.valid_to,
+                    basis,
+                    subscription: sub,
+                });
+            }
+        }
+    }
+    hits.sort_by(|a, b| {
+        (&a.provider, a.valid_from, a.version).cmp(&(&b.provider, b.valid_from, b.version))
+    });
+    Ok(Answer {
+        kind: q.kind.as_str(),
+        when: q.when,
+        hits,
+    })
+}
+
+fn unseal(keys: &PointKeys, v: &VersionRow) -> Result<Subscription, CoreError> {
+    let aad = version_aad(&v.provider, &v.sub_key, v.valid_from);
+    let plain = keys.sealer().open(&aad, &v.sealed)?;
+    serde_json::from_slice(&plain)
+        .map_err(|_| CoreError::Internal("an unsealed subscription is not in the expected format"))
+}
+
+/// The normalised identifier asked for.
+enum Target {
+    Exact(IdentKind, String),
+    Ip(IpNet),
+}
+
+impl Target {
+    fn parse(q: &Query) -> Result<Self, CoreError> {
+        let bad = |e: tdip_model::IdentError| {
+            CoreError::Config(format!("--{}: {e}", q.kind.as_str().replace('_', "-")))
+        };
+        if q.kind == IdentKind::Ip {
+            return parse_ip(&q.value).map(Target::Ip).map_err(bad);
+        }
+        normalize(q.kind, &q.value, q.default_country)
+            .map(|v| Target::Exact(q.kind, v))
+            .map_err(bad)
+    }
+
+    async fn indexes<S: Store>(
+        &self,
+        store: &S,
+        keys: &PointKeys,
+    ) -> Result<Vec<BlindIndex>, CoreError> {
+        match self {
+            Target::Exact(kind, value) => Ok(vec![keys.ident(*kind, value)]),
+            Target::Ip(net) => {
+                let family = if net.addr().is_ipv4() { 4 } else { 6 };
+                let mut out = Vec::new();
+                for (fam, len) in store.prefix_lengths().await? {
+                    if fam == family && len <= net.prefix_len() {
+                        let enclosing = IpNet::new(net.addr(), len)
+                            .map_err(|_| {
+                                CoreError::Internal("a stored prefix length is out of range")
+                            })?
+                            .trunc();
+                        out.push(keys.ident(IdentKind::Ip, &display_ip(&enclosing)));
+                    }
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    fn matches(&self, sub: &Subscription) -> bool {
+        match self {
+            Target::Exact(kind, value) => sub.identifiers().any(|(k, v)| k == *kind && v == value),
+            Target::Ip(net) => sub
+                .ip
+                .iter()
+                .filter_map(|s| parse_ip(s).ok())
+                .any(|held| held.contains(net)),
+        }
+    }
+}
+
+/// Whether version `v` held the identifier at the moment or in the period, and on what basis.
+fn judge(v: &VersionRow, sub: &Subscription, latest: i64, when: When) -> Option<Basis> {
+    let start = sub.subscription_start.as_second();
+    let end = sub.subscription_end.map(|t| t.as_second());
+    let (lo, hi) = match when {
+        When::At { at } => (at, at),
+        When::Between { from, to } => (from, to),
+    };
+    // The earliest moment of the period this version can account for.
+    let earliest = match v.seen_before {
+        Some(before) => before + 1,
+        None => start.min(v.valid_from),
+    }
+    .max(start);
+    let t = lo.max(earliest);
+    if t > hi || end.is_some_and(|e| t >= e) || v.valid_to.is_some_and(|to| t >= to) {
+        return None;
+    }
+    Some(if t >= v.valid_from {
+        match (v.valid_to, v.last_seen) {
+            (Some(to), Some(last)) if t > last => Basis::ChangedBetween {
+                last_delivery_with: last,
+                first_delivery_without: to,
+            },
+            (Some(_), Some(last)) => Basis::Observed {
+                first_delivery: v.valid_from,
+                last_delivery: last,
+            },
+            _ if t > latest => Basis::AfterLatestDelivery {
+                first_delivery: v.valid_from,
+                latest_delivery: latest,
+            },
+            _ => Basis::Observed {
+                first_delivery: v.valid_from,
+                last_delivery: latest,
+            },
+        }
+    } else {
+        match v.seen_before {
+            Some(before) => Basis::AppearedBetween {
+                last_delivery_without: before,
+                first_delivery_with: v.valid_from,
+            },
+            None => Basis::InferredFromStartDate {
+                subscription_start: start,
+                first_delivery: v.valid_from,
+            },
+        }
+    })
+}

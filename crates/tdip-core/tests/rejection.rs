@@ -1,0 +1,185 @@
+//! A delivery with one bad row is rejected whole, with line, field and reason for every
+//! bad row, and the previous state untouched.
+
+mod common;
+
+use common::*;
+use tdip_core::ingest::RowError;
+use tdip_model::IdentKind;
+use tdip_store::{DeliveryOutcome, Store};
+
+fn err(line: u64, field: &str) -> (u64, String) {
+    (line, field.to_owned())
+}
+
+fn located(errors: &[RowError]) -> Vec<(u64, String)> {
+    errors.iter().map(|e| (e.line, e.field.clone())).collect()
+}
+
+/// The state a lookup sees, as comparable text.
+async fn state(p: &Point) -> Vec<String> {
+    let mut out = Vec::new();
+    for (kind, value) in [
+        (IdentKind::UserId, "u-jansen"),
+        (IdentKind::UserId, "u-devries"),
+        (IdentKind::UserId, "u-bakker"),
+    ] {
+        for h in p.between(kind, value, 0, D0 + 30 * DAY).await.hits {
+            out.push(format!(
+                "{} {} {:?} {:?}",
+                h.version, h.valid_from, h.valid_to, h.basis
+            ));
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_bad_row_is_reported_and_nothing_changes() {
+    let p = Point::new().await;
+    assert!(
+        p.deliver("kpn", &csv(&[JANSEN, DE_VRIES]), D0)
+            .await
+            .accepted()
+    );
+    let before = state(&p).await;
+
+    let bad_imei = "S3,mobile,+31687654321,204081234567891,352099001761482,,,u-bakker,Bakker,Sanne,Markt,1,5611 AA,Eindhoven,2023-02-01T00:00:00Z";
+    let bad_many = "S5,fax,06-1234,,,,,u-x,,,,,12345,,2026-03-29 02:30:00";
+    let file = csv(&[JANSEN_MOVED, bad_imei, BAKKER, bad_many]);
+    let r = p.deliver("kpn", &file, D0 + DAY).await;
+    assert!(!r.accepted());
+    assert_eq!(r.rows, 4);
+    assert_eq!(
+        located(&r.errors),
+        [
+            err(3, "imei"),
+            err(5, "service"),
+            err(5, "msisdn"),
+            err(5, "surname"),
+            err(5, "billing_postcode"),
+            err(5, "subscription_start")
+        ]
+    );
+    assert!(
+        r.errors[0].reason.contains("Luhn"),
+        "{}",
+        r.errors[0].reason
+    );
+    assert!(
+        r.errors[5].reason.contains("does not exist"),
+        "{}",
+        r.errors[5].reason
+    );
+    let text = format!("{r:?}");
+    for secret in ["352099001761482", "Bakker", "Eindhoven", "06-1234", "12345"] {
+        assert!(!text.contains(secret), "the report leaks {secret}: {text}");
+    }
+    assert_eq!(
+        state(&p).await,
+        before,
+        "a rejected delivery must leave the state untouched"
+    );
+
+    let log = p.store.deliveries(Some("kpn"), 10).await.unwrap();
+    assert_eq!(log[0].delivery.outcome, DeliveryOutcome::Rejected);
+    assert_eq!(log[0].delivery.errors, 6);
+    // The same day delivered correctly is then accepted and diffs against the old state.
+    let r = p
+        .deliver("kpn", &csv(&[JANSEN_MOVED, BAKKER]), D0 + DAY)
+        .await;
+    assert_eq!((r.opened, r.changed, r.closed), (1, 1, 1), "{:?}", r.errors);
+}
+
+#[tokio::test]
+async fn duplicate_subscription_ids_are_refused() {
+    let p = Point::new().await;
+    let r = p
+        .deliver("kpn", &csv(&[JANSEN, DE_VRIES, JANSEN_MOVED]), D0)
+        .await;
+    assert_eq!(located(&r.errors), [err(4, "subscription_id")]);
+    assert!(
+        r.errors[0].reason.contains("first on line 2"),
+        "{}",
+        r.errors[0].reason
+    );
+    assert!(
+        p.deliver("kpn", &csv(&[JANSEN, DE_VRIES]), D0)
+            .await
+            .accepted()
+    );
+    // The fast path (identical rows) and the full path (changed rows) both catch duplicates.
+    let r = p
+        .deliver("kpn", &csv(&[JANSEN, JANSEN, DE_VRIES]), D0 + DAY)
+        .await;
+    assert_eq!(located(&r.errors), [err(3, "subscription_id")]);
+    let r = p
+        .deliver("kpn", &csv(&[JANSEN_MOVED, DE_VRIES, JANSEN]), D0 + DAY)
+        .await;
+    assert_eq!(located(&r.errors), [err(4, "subscription_id")]);
+}
+
+#[tokio::test]
+async fn snapshots_do_not_go_back_in_time() {
+    let p = Point::new().await;
+    assert!(p.deliver("kpn", &csv(&[JANSEN]), D0).await.accepted());
+    let r = p.deliver("kpn", &csv(&[JANSEN]), D0 - 1).await;
+    assert_eq!(located(&r.errors), [err(0, "snapshot_at")]);
+    let r = p.deliver("kpn", &csv(&[JANSEN_MOVED]), D0).await;
+    assert_eq!(
+        located(&r.errors),
+        [err(0, "snapshot_at")],
+        "same moment, other content"
+    );
+    assert!(r.errors[0].reason.contains("new snapshot moment"));
+    assert!(
+        p.deliver("kpn", &csv(&[JANSEN]), D0).await.accepted(),
+        "same moment, same content"
+    );
+}
+
+#[tokio::test]
+async fn broken_files_are_refused_with_a_location() {
+    let p = Point::new().await;
+    let r = p
+        .deliver(
+            "kpn",
+            "subscription_id,service,msisdnn,subscription_start\nS1,mobile,0612345678,2024-01-01\n",
+            D0,
+        )
+        .await;
+    assert_eq!(located(&r.errors), [err(1, "header")]);
+    assert!(
+        r.errors[0].reason.contains("did you mean msisdn"),
+        "{}",
+        r.errors[0].reason
+    );
+
+    let r = p
+        .deliver(
+            "kpn",
+            &format!("{}\nS9,mobile,0612345678\n", csv(&[JANSEN]).trim_end()),
+            D0,
+        )
+        .await;
+    assert_eq!(located(&r.errors), [err(3, "row")]);
+
+    let path = p.write("bad.jsonl", b"{\"subscription_id\":\"S1\"\n\n[1,2]\n");
+    let r = p.deliver_file("kpn", &path, D0).await;
+    assert_eq!(located(&r.errors), [err(1, "row"), err(3, "row")]);
+
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, csv(&[JANSEN, DE_VRIES, BAKKER]).as_bytes()).unwrap();
+    let full = gz.finish().unwrap();
+    let path = p.write("cut.csv.gz", &full[..full.len() - 12]);
+    let r = p.deliver_file("kpn", &path, D0).await;
+    assert!(!r.accepted());
+    assert!(r.errors.iter().any(|e| e.field == "file"), "{:?}", r.errors);
+    assert!(
+        p.store
+            .versions_by_index(&[p.keys.ident(IdentKind::UserId, "u-jansen")])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
