@@ -1,0 +1,132 @@
+//! Shared set-up of the bench binaries: generated files, a fresh store, timing, RSS.
+
+#![allow(dead_code)]
+
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::Instant;
+
+use tdip_core::PointKeys;
+use tdip_core::ingest::{DeliveryReport, DeliveryRequest, Format, deliver};
+use tdip_crypto::RootKey;
+use tdip_gen::{Country, GenConfig, write_csv};
+use tdip_store::sqlite::SqliteStore;
+use tdip_store::{Provider, Store};
+
+/// `--name value` from the command line, or the default.
+pub fn arg(name: &str, default: u64) -> u64 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map(|v| v.replace('_', "").parse().expect("a number"))
+        .unwrap_or(default)
+}
+
+pub struct Bench {
+    pub dir: tempfile::TempDir,
+    pub store: SqliteStore,
+    pub keys: PointKeys,
+}
+
+impl Bench {
+    pub async fn new(providers: &[&str]) -> Bench {
+        let dir = tempfile::Builder::new()
+            .prefix("tdip-bench")
+            .tempdir_in(std::env::var("TDIP_BENCH_DIR").unwrap_or_else(|_| "/tmp".into()))
+            .unwrap();
+        let store = SqliteStore::open(&dir.path().join("tdip.db")).unwrap();
+        for id in providers {
+            let p = Provider {
+                id: (*id).into(),
+                name: (*id).into(),
+                country: "NL".into(),
+                zone: "Europe/Amsterdam".into(),
+                created_at: 0,
+            };
+            store.add_provider(&p).await.unwrap();
+        }
+        Bench {
+            dir,
+            store,
+            keys: PointKeys::new(&RootKey::from_bytes([7; 32])),
+        }
+    }
+
+    /// Generates day `day` of `provider`'s population as plain CSV.
+    pub fn generate(&self, provider: &str, rows: u64, day: u32) -> PathBuf {
+        let path = self.dir.path().join(format!("{provider}-{day}.csv"));
+        let cfg = GenConfig {
+            provider: provider.into(),
+            country: Country::Nl,
+            rows,
+            seed: 1,
+            day,
+            change_rate_ppm: 5_000,
+        };
+        let started = Instant::now();
+        let file = std::fs::File::create(&path).unwrap();
+        write_csv(&cfg, BufWriter::with_capacity(1 << 20, file)).unwrap();
+        let size = std::fs::metadata(&path).unwrap().len();
+        eprintln!(
+            "generated {provider} day {day}: {rows} rows, {} MB in {:.1} s",
+            size >> 20,
+            started.elapsed().as_secs_f64()
+        );
+        path
+    }
+
+    /// Delivers a file and prints rows/s.
+    pub async fn deliver(
+        &self,
+        label: &str,
+        provider: &str,
+        path: &Path,
+        snapshot_at: i64,
+    ) -> DeliveryReport {
+        let req = DeliveryRequest {
+            provider: provider.into(),
+            path: path.to_owned(),
+            format: Format::Csv,
+            snapshot_at,
+            received_at: snapshot_at,
+            progress: Arc::new(AtomicU64::new(0)),
+        };
+        let started = Instant::now();
+        let report = deliver(&self.store, &self.keys, req).await.unwrap();
+        let secs = started.elapsed().as_secs_f64();
+        assert!(report.accepted(), "{:?}", report.errors.first());
+        println!(
+            "{label:<34} {:>9} rows  {secs:>7.2} s  {:>10.0} rows/s   (opened {}, changed {}, closed {}, unchanged {})",
+            report.rows,
+            report.rows as f64 / secs,
+            report.opened,
+            report.changed,
+            report.closed,
+            report.unchanged
+        );
+        report
+    }
+}
+
+/// Peak resident set size of this process, from /proc.
+pub fn peak_rss_mb() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb / 1024)
+}
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+pub const D0: i64 = 1_793_574_000;
+pub const DAY: i64 = 86_400;

@@ -1,0 +1,22 @@
+//! Delivery throughput: first delivery, next day's re-delivery with 0.5% changes, and an
+//! identical re-delivery. `cargo bench -p tdip-core --bench ingest -- --rows 1000000`
+
+mod common;
+
+use common::*;
+
+fn main() {
+    let rows = arg("--rows", 1_000_000);
+    runtime().block_on(async {
+        let b = Bench::new(&["kpn"]).await;
+        let day0 = b.generate("kpn", rows, 0);
+        let day1 = b.generate("kpn", rows, 1);
+        println!("ingest, {rows} rows, SQLite at {}", b.dir.path().display());
+        b.deliver("first delivery", "kpn", &day0, D0).await;
+        b.deliver("next day, 0.5% changed", "kpn", &day1, D0 + DAY)
+            .await;
+        b.deliver("identical re-delivery", "kpn", &day1, D0 + 2 * DAY)
+            .await;
+        println!("peak RSS {} MB", peak_rss_mb());
+    });
+}

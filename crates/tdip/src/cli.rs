@@ -1,0 +1,193 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// tdip — Telecom Data Information Point.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+pub struct Cli {
+    /// Data directory (key file and store).
+    #[arg(long, global = true, env = "TDIP_DATA", default_value = "tdip-data")]
+    pub data: PathBuf,
+    /// Legal time zone for times shown and typed: Europe/Amsterdam or Europe/Brussels.
+    #[arg(
+        long,
+        global = true,
+        env = "TDIP_ZONE",
+        default_value = "Europe/Amsterdam"
+    )]
+    pub zone: String,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the data directory with a new key file and an empty store.
+    Init,
+    /// Register and list providers.
+    #[command(subcommand)]
+    Providers(ProvidersCmd),
+    /// Generate synthetic data.
+    #[command(subcommand)]
+    Gen(GenCmd),
+    /// Deliver a provider's full subscriber file.
+    Deliver(DeliverArgs),
+    /// Show the delivery log and which providers are late.
+    Deliveries(DeliveriesArgs),
+    /// Who held an identifier at a moment or during a period.
+    Lookup(LookupArgs),
+    /// Run the whole flow on generated data: providers, two days of deliveries, lookups.
+    Demo(DemoArgs),
+}
+
+/// `tdip providers …`
+#[derive(Debug, Subcommand)]
+pub enum ProvidersCmd {
+    /// Register a provider.
+    Add {
+        /// Provider id, `[a-z0-9][a-z0-9-]{0,31}`.
+        id: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Country whose national phone numbers the provider delivers: NL or BE.
+        #[arg(long)]
+        country: String,
+        /// Time zone of the provider's local times (default: the country's).
+        #[arg(long)]
+        provider_zone: Option<String>,
+    },
+    /// List providers.
+    List {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `tdip gen …`
+#[derive(Debug, Subcommand)]
+pub enum GenCmd {
+    /// A provider's full subscriber file for day N, in delivery format v1 (CSV).
+    Subscribers(GenArgs),
+}
+
+/// Arguments of `tdip gen subscribers`.
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    /// Provider id; different providers get disjoint numbers.
+    #[arg(long)]
+    pub provider: String,
+    /// NL or BE.
+    #[arg(long, default_value = "NL")]
+    pub country: String,
+    /// Subscriptions on day 0.
+    #[arg(long, default_value_t = 10_000)]
+    pub rows: u64,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Day N of the same population (0 = first delivery).
+    #[arg(long, default_value_t = 0)]
+    pub day: u32,
+    /// Percentage of rows that change per day.
+    #[arg(long, default_value = "0.5")]
+    pub change_rate: String,
+    /// Output file (`.gz` compresses); standard output if absent.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+}
+
+/// Arguments of `tdip deliver`.
+#[derive(Debug, Args)]
+pub struct DeliverArgs {
+    /// Provider id.
+    #[arg(long)]
+    pub provider: String,
+    /// The moment the provider took the snapshot (RFC 3339, or legal local time).
+    #[arg(long)]
+    pub snapshot_at: String,
+    /// csv or jsonl (default: from the file name).
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Write the machine-readable report (JSON) to this file.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The delivery file (CSV or JSON Lines, optionally gzip-compressed).
+    pub file: PathBuf,
+}
+
+/// Arguments of `tdip deliveries`.
+#[derive(Debug, Args)]
+pub struct DeliveriesArgs {
+    /// Only this provider.
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// Log entries to show.
+    #[arg(long, default_value_t = 20)]
+    pub limit: u32,
+    /// Grace period after 24 hours before a provider counts as late, in hours.
+    #[arg(long, default_value_t = 2)]
+    pub grace_hours: u32,
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `tdip lookup`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("identifier").required(true).multiple(false))]
+pub struct LookupArgs {
+    /// Phone number (E.164 or national).
+    #[arg(long, group = "identifier")]
+    pub msisdn: Option<String>,
+    /// IMSI.
+    #[arg(long, group = "identifier")]
+    pub imsi: Option<String>,
+    /// IMEI (14, 15 or 16 digits).
+    #[arg(long, group = "identifier")]
+    pub imei: Option<String>,
+    /// IP address or prefix.
+    #[arg(long, group = "identifier")]
+    pub ip: Option<String>,
+    /// E-mail address.
+    #[arg(long, group = "identifier")]
+    pub email: Option<String>,
+    /// Provider-local end-user id.
+    #[arg(long, group = "identifier")]
+    pub user_id: Option<String>,
+    /// MAC address.
+    #[arg(long, group = "identifier")]
+    pub mac: Option<String>,
+    /// The moment (legal local time `YYYY-MM-DD HH:MM:SS` or RFC 3339); default now.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub at: Option<String>,
+    /// Start of a period.
+    #[arg(long, requires = "to")]
+    pub from: Option<String>,
+    /// End of a period.
+    #[arg(long, requires = "from")]
+    pub to: Option<String>,
+    /// Country for national phone numbers.
+    #[arg(long, default_value = "NL")]
+    pub country: String,
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `tdip demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Subscriptions per provider.
+    #[arg(long, default_value_t = 20_000)]
+    pub rows: u64,
+}

@@ -1,0 +1,206 @@
+//! `tdip deliver` and `tdip deliveries`.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use tdip_core::ingest::{DeliveryReport, DeliveryRequest, Format, deliver};
+use tdip_core::lateness::standings;
+use tdip_model::{LegalZone, parse_time};
+use tdip_store::Store;
+
+use crate::cli::{DeliverArgs, DeliveriesArgs};
+use crate::point::Point;
+use crate::render::time;
+
+pub async fn run(point: &Point, args: &DeliverArgs, zone: LegalZone) -> Result<i32> {
+    let snapshot_at = parse_time(&args.snapshot_at, zone)
+        .map_err(|e| anyhow!("--snapshot-at: {e}"))?
+        .as_second();
+    let report = deliver_file(
+        point,
+        &args.provider,
+        &args.file,
+        args.format.as_deref(),
+        snapshot_at,
+    )
+    .await?;
+    let json = serde_json::to_string_pretty(&report)?;
+    if let Some(path) = &args.report {
+        std::fs::write(path, &json)
+            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+    }
+    if args.json {
+        println!("{json}");
+    } else {
+        print_report(&report);
+    }
+    Ok(if report.accepted() { 0 } else { 1 })
+}
+
+/// Delivers one file, with a progress bar when standard error is a terminal.
+pub async fn deliver_file(
+    point: &Point,
+    provider: &str,
+    file: &Path,
+    format: Option<&str>,
+    snapshot_at: i64,
+) -> Result<DeliveryReport> {
+    let format = match format {
+        Some("csv") => Format::Csv,
+        Some("jsonl") => Format::JsonLines,
+        Some(other) => bail!("--format {other}: use csv or jsonl"),
+        None => Format::from_path(file).ok_or_else(|| {
+            anyhow!("cannot tell the format from the file name; name it .csv, .jsonl (optionally .gz) or pass --format")
+        })?,
+    };
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("cannot read {}", file.display()))?
+        .len();
+    let progress = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let (progress, done) = (progress.clone(), done.clone());
+        std::thread::spawn(move || {
+            let bar = ProgressBar::new(size).with_style(
+                ProgressStyle::with_template(
+                    "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                )
+                .expect("a valid progress template"),
+            );
+            while !done.load(Ordering::Relaxed) {
+                bar.set_position(progress.load(Ordering::Relaxed));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            bar.finish_and_clear();
+        })
+    });
+    let req = DeliveryRequest {
+        provider: provider.to_owned(),
+        path: file.to_owned(),
+        format,
+        snapshot_at,
+        received_at: super::now(),
+        progress,
+    };
+    let result = deliver(&point.store, &point.keys, req).await;
+    done.store(true, Ordering::Relaxed);
+    if let Some(bar) = bar {
+        let _ = bar.join();
+    }
+    Ok(result?)
+}
+
+fn print_report(r: &DeliveryReport) {
+    if r.accepted() {
+        println!(
+            "delivery {} of {} ACCEPTED: {} rows; {} opened, {} changed, {} closed, {} unchanged",
+            r.id, r.provider, r.rows, r.opened, r.changed, r.closed, r.unchanged
+        );
+        return;
+    }
+    println!(
+        "delivery {} of {} REJECTED: {} problem(s) in {} rows; nothing was changed",
+        r.id,
+        r.provider,
+        r.errors.len() as u64 + r.errors_truncated,
+        r.rows
+    );
+    println!("{:>8}  {:<24} reason", "line", "field");
+    for e in &r.errors {
+        println!("{:>8}  {:<24} {}", e.line, e.field, e.reason);
+    }
+    if r.errors_truncated > 0 {
+        println!("… and {} more (see --report)", r.errors_truncated);
+    }
+}
+
+pub async fn log(point: &Point, args: &DeliveriesArgs, zone: LegalZone) -> Result<i32> {
+    let log = point
+        .store
+        .deliveries(args.provider.as_deref(), args.limit)
+        .await?;
+    let mut providers = point.store.providers().await?;
+    if let Some(p) = &args.provider {
+        providers.retain(|x| &x.id == p);
+        if providers.is_empty() {
+            bail!("provider {p} is not registered");
+        }
+    }
+    let spans = point.store.delivery_spans().await?;
+    let standing = standings(
+        &providers,
+        &spans,
+        super::now(),
+        i64::from(args.grace_hours) * 3600,
+    );
+    if args.json {
+        let entries: Vec<_> = log
+            .iter()
+            .map(|d| {
+                let d2 = &d.delivery;
+                serde_json::json!({
+                    "id": d.id, "provider": d2.provider, "received_at": d2.received_at,
+                    "snapshot_at": d2.snapshot_at, "rows": d2.rows, "opened": d2.opened,
+                    "changed": d2.changed, "closed": d2.closed, "errors": d2.errors,
+                    "checksum": hex(&d2.checksum), "outcome": d2.outcome.as_str(),
+                })
+            })
+            .collect();
+        let out = serde_json::json!({"deliveries": entries, "providers": standing});
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(0);
+    }
+    println!(
+        "{:>5}  {:<12} {:<34} {:<34} {:>9} {:>7} {:>7} {:>7}  outcome",
+        "id", "provider", "received", "snapshot", "rows", "opened", "changed", "closed"
+    );
+    for d in &log {
+        let x = &d.delivery;
+        println!(
+            "{:>5}  {:<12} {:<34} {:<34} {:>9} {:>7} {:>7} {:>7}  {}{}",
+            d.id,
+            x.provider,
+            time(x.received_at, zone),
+            time(x.snapshot_at, zone),
+            x.rows,
+            x.opened,
+            x.changed,
+            x.closed,
+            x.outcome.as_str(),
+            if x.errors > 0 {
+                format!(" ({} errors)", x.errors)
+            } else {
+                String::new()
+            }
+        );
+    }
+    println!();
+    for s in &standing {
+        let last = s
+            .latest_received
+            .map_or("never".to_owned(), |t| time(t, zone));
+        let state = if s.late {
+            format!("LATE by {}", duration(s.overdue_seconds))
+        } else {
+            "on time".to_owned()
+        };
+        println!(
+            "{:<12} last accepted delivery received {last}: {state}",
+            s.provider
+        );
+    }
+    Ok(0)
+}
+
+fn duration(secs: i64) -> String {
+    format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

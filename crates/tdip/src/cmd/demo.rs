@@ -1,0 +1,216 @@
+//! `tdip demo`: the whole flow on generated data, in a fresh directory.
+//!
+//! Three providers (two Dutch, one Belgian) deliver two days of a synthetic population;
+//! then a handful of lookups show hits, history across a change, an uncertain moment, an
+//! inference from the start date, a no-hit and a refused DST-gap time.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use tdip_core::lookup::{Query, When, lookup};
+use tdip_gen::{GenConfig, snapshot_at};
+use tdip_model::{Country, IdentKind, LegalZone, parse_time};
+
+use super::deliver::deliver_file;
+use super::gen_data::write_file;
+use super::providers;
+use crate::cli::DemoArgs;
+use crate::point::{self, Point};
+use crate::render;
+
+const PROVIDERS: [(&str, &str, &str); 3] = [
+    ("kpn", "KPN B.V.", "NL"),
+    ("odido", "Odido Netherlands B.V.", "NL"),
+    ("proximus", "Proximus NV", "BE"),
+];
+
+pub async fn run(data: &Path, args: &DemoArgs, zone: LegalZone) -> Result<i32> {
+    let dir = data.join(format!("demo-{}", std::process::id()));
+    point::init(&dir)?;
+    let point = point::open(&dir)?;
+    println!(
+        "tdip demo in {} ({} subscriptions per provider)\n",
+        dir.display(),
+        args.rows
+    );
+    let files = dir.join("deliveries");
+    std::fs::create_dir_all(&files)?;
+
+    for (id, name, country) in PROVIDERS {
+        providers::add(&point, id, name, country, None).await?;
+    }
+    let mut paths: HashMap<(&str, u32), PathBuf> = HashMap::new();
+    for day in 0..2 {
+        println!(
+            "day {day}: snapshot of {}",
+            render::time(snapshot_secs(day)?, zone)
+        );
+        for (id, _, country) in PROVIDERS {
+            let cfg = GenConfig {
+                provider: id.into(),
+                country: if country == "BE" {
+                    tdip_gen::Country::Be
+                } else {
+                    tdip_gen::Country::Nl
+                },
+                rows: args.rows,
+                seed: 2026,
+                day,
+                change_rate_ppm: 5_000,
+            };
+            let path = files.join(format!("{id}-day{day}.csv.gz"));
+            write_file(&cfg, &path)?;
+            let started = Instant::now();
+            let report = deliver_file(&point, id, &path, None, snapshot_secs(day)?).await?;
+            let secs = started.elapsed().as_secs_f64();
+            if !report.accepted() {
+                bail!(
+                    "the generated delivery of {id} was rejected: {:?}",
+                    report.errors.first()
+                );
+            }
+            println!(
+                "  {id:<9} {:>7} rows in {secs:.2} s: {} opened, {} changed, {} closed, {} unchanged",
+                report.rows, report.opened, report.changed, report.closed, report.unchanged
+            );
+            paths.insert((id, day), path);
+        }
+    }
+    println!();
+    examples(&point, &paths, zone).await?;
+    println!(
+        "\nExplore further with: tdip --data {} lookup --msisdn NUMBER --at \"YYYY-MM-DD HH:MM:SS\"",
+        dir.display()
+    );
+    Ok(0)
+}
+
+fn snapshot_secs(day: u32) -> Result<i64> {
+    Ok(jiff::Timestamp::from_str_rfc3339(&snapshot_at(day))?.as_second())
+}
+
+trait FromRfc3339 {
+    fn from_str_rfc3339(s: &str) -> Result<jiff::Timestamp>;
+}
+
+impl FromRfc3339 for jiff::Timestamp {
+    fn from_str_rfc3339(s: &str) -> Result<jiff::Timestamp> {
+        s.parse()
+            .with_context(|| format!("generator snapshot moment {s}"))
+    }
+}
+
+/// Reads a generated file into subscription id → row (column name → value).
+fn rows(path: &Path) -> Result<HashMap<String, HashMap<String, String>>> {
+    let file = std::fs::File::open(path)?;
+    let mut reader = csv::Reader::from_reader(flate2::read::GzDecoder::new(file));
+    let header = reader.headers()?.clone();
+    let mut out = HashMap::new();
+    for rec in reader.records() {
+        let rec = rec?;
+        let row: HashMap<String, String> = header
+            .iter()
+            .zip(rec.iter())
+            .map(|(h, v)| (h.to_owned(), v.to_owned()))
+            .collect();
+        out.insert(row["subscription_id"].clone(), row);
+    }
+    Ok(out)
+}
+
+async fn examples(
+    point: &Point,
+    paths: &HashMap<(&str, u32), PathBuf>,
+    zone: LegalZone,
+) -> Result<()> {
+    let day0 = rows(&paths[&("kpn", 0)])?;
+    let day1 = rows(&paths[&("kpn", 1)])?;
+    let mut ids: Vec<&String> = day1.keys().collect();
+    ids.sort();
+    let mobile = ids
+        .iter()
+        .find(|id| !day1[**id]["msisdn"].is_empty())
+        .context("no mobile row")?;
+    let changed = ids
+        .iter()
+        .find(|id| {
+            day0.get(**id)
+                .is_some_and(|old| old != &day1[**id] && !old["msisdn"].is_empty())
+        })
+        .context("no changed row")?;
+    let ip_row = ids
+        .iter()
+        .find(|id| day1[**id]["ip"].contains('/'))
+        .context("no prefix row")?;
+    let between = snapshot_secs(0)? + 12 * 3600;
+
+    let first = |row: &HashMap<String, String>, col: &str| {
+        row[col].split(';').next().unwrap_or("").to_owned()
+    };
+    let prefix = first(&day1[*ip_row], "ip");
+    let address_in_prefix = prefix.split('/').next().unwrap_or("").to_owned();
+    let examples: Vec<(String, IdentKind, String, When)> = vec![
+        (
+            "a mobile number, now".into(),
+            IdentKind::Msisdn,
+            first(&day1[*mobile], "msisdn"),
+            When::At { at: super::now() },
+        ),
+        (
+            "a subscription that changed between the two deliveries, at the first".into(),
+            IdentKind::Msisdn,
+            first(&day0[*changed], "msisdn"),
+            When::At {
+                at: snapshot_secs(0)?,
+            },
+        ),
+        (
+            "the same number between the two deliveries".into(),
+            IdentKind::Msisdn,
+            first(&day0[*changed], "msisdn"),
+            When::At { at: between },
+        ),
+        (
+            "the same number a year before the first delivery".into(),
+            IdentKind::Msisdn,
+            first(&day0[*changed], "msisdn"),
+            When::At {
+                at: snapshot_secs(0)? - 365 * 86400,
+            },
+        ),
+        (
+            "an address inside a delivered IP prefix".into(),
+            IdentKind::Ip,
+            address_in_prefix,
+            When::At { at: super::now() },
+        ),
+        (
+            "a number nobody delivered".into(),
+            IdentKind::Msisdn,
+            "+31699999999".into(),
+            When::At { at: super::now() },
+        ),
+    ];
+    for (title, kind, value, when) in examples {
+        println!("── lookup {} {value}: {title}", kind.as_str());
+        let q = Query {
+            kind,
+            value,
+            when,
+            default_country: Country::Nl,
+        };
+        print!(
+            "{}",
+            render::answer(&lookup(&point.store, &point.keys, &q).await?, zone)
+        );
+        println!();
+    }
+    println!("── lookup at 2026-03-29 02:30:00 (the clocks jumped from 02:00 to 03:00 that night)");
+    match parse_time("2026-03-29 02:30:00", zone) {
+        Ok(_) => bail!("a time in the DST gap was accepted"),
+        Err(e) => println!("refused: {e}"),
+    }
+    Ok(())
+}

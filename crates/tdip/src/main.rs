@@ -1,0 +1,27 @@
+//! The `tdip` command: the information point on a local data directory.
+//!
+//! Every subcommand works on `--data DIR` (default `./tdip-data`): the key file written
+//! by `tdip init` and the embedded SQLite store beside it. Errors are printed with their
+//! whole chain and exit with status 1; a rejected delivery also exits with status 1.
+
+mod cli;
+mod cmd;
+mod point;
+mod render;
+
+use clap::Parser;
+
+fn main() {
+    let cli = cli::Cli::parse();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a single-threaded runtime starts");
+    match runtime.block_on(cmd::run(cli)) {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::exit(1);
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Human-readable output: times in legal local time, tables, lookup answers.
+
+use tdip_core::lookup::{Answer, Basis, Hit, When};
+use tdip_model::subscription::{Address, Subscription};
+use tdip_model::{LegalZone, format_time};
+
+/// Formats UTC seconds in the legal zone, to the second.
+pub fn time(secs: i64, zone: LegalZone) -> String {
+    match jiff::Timestamp::from_second(secs) {
+        Ok(ts) => format_time(ts, zone),
+        Err(_) => format!("(invalid time {secs})"),
+    }
+}
+
+/// Prints a lookup answer.
+pub fn answer(a: &Answer, zone: LegalZone) -> String {
+    let mut out = String::new();
+    let when = match a.when {
+        When::At { at } => format!("at {}", time(at, zone)),
+        When::Between { from, to } => {
+            format!("between {} and {}", time(from, zone), time(to, zone))
+        }
+    };
+    if a.hits.is_empty() {
+        out.push_str(&format!(
+            "NO HIT: no provider's deliveries show this {} {when}.\n",
+            a.kind
+        ));
+        return out;
+    }
+    let n = a.hits.len();
+    out.push_str(&format!(
+        "{n} HIT{} for this {} {when}:\n",
+        if n == 1 { "" } else { "S" },
+        a.kind
+    ));
+    for hit in &a.hits {
+        out.push('\n');
+        out.push_str(&self::hit(hit, zone));
+    }
+    out
+}
+
+fn hit(h: &Hit, zone: LegalZone) -> String {
+    let s = &h.subscription;
+    let mut out = format!(
+        "  provider     {} ({})  version {}\n",
+        h.provider, h.provider_name, h.version
+    );
+    let until = h
+        .valid_to
+        .map_or("still delivered".to_owned(), |t| time(t, zone));
+    out.push_str(&format!(
+        "  valid        {} → {}\n",
+        time(h.valid_from, zone),
+        until
+    ));
+    out.push_str(&format!("  basis        {}\n", basis(&h.basis, zone)));
+    out.push_str(&subscription(s, zone));
+    out
+}
+
+fn basis(b: &Basis, zone: LegalZone) -> String {
+    match *b {
+        Basis::Observed {
+            first_delivery,
+            last_delivery,
+        } => format!(
+            "observed in the deliveries of {} to {}",
+            time(first_delivery, zone),
+            time(last_delivery, zone)
+        ),
+        Basis::AfterLatestDelivery {
+            first_delivery,
+            latest_delivery,
+        } => format!(
+            "observed from {} up to the provider's latest delivery of {}; the moment asked is later",
+            time(first_delivery, zone),
+            time(latest_delivery, zone)
+        ),
+        Basis::ChangedBetween {
+            last_delivery_with,
+            first_delivery_without,
+        } => format!(
+            "UNCERTAIN: shown in the delivery of {}, gone from the one of {}; the change lies between",
+            time(last_delivery_with, zone),
+            time(first_delivery_without, zone)
+        ),
+        Basis::AppearedBetween {
+            last_delivery_without,
+            first_delivery_with,
+        } => format!(
+            "UNCERTAIN: absent from the delivery of {}, shown in the one of {}; the change lies between",
+            time(last_delivery_without, zone),
+            time(first_delivery_with, zone)
+        ),
+        Basis::InferredFromStartDate {
+            subscription_start,
+            first_delivery,
+        } => format!(
+            "INFERRED from the subscription start date ({}) only; first observed in the delivery of {}",
+            time(subscription_start, zone),
+            time(first_delivery, zone)
+        ),
+    }
+}
+
+fn subscription(s: &Subscription, zone: LegalZone) -> String {
+    let mut out = String::new();
+    let mut line = |label: &str, value: String| {
+        if !value.is_empty() {
+            out.push_str(&format!("  {label:<12} {value}\n"));
+        }
+    };
+    let name = [s.surname.as_deref(), s.given_names.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+    line("subscriber", name);
+    line("organisation", s.organisation.clone().unwrap_or_default());
+    line(
+        "subscription",
+        format!("{} ({:?})", s.subscription_id, s.service).to_lowercase(),
+    );
+    line("msisdn", s.msisdn.join(", "));
+    line("imsi", s.imsi.join(", "));
+    line("imei", s.imei.join(", "));
+    line("ip", s.ip.join(", "));
+    line("email", s.email.join(", "));
+    line("user id", s.user_id.join(", "));
+    line("mac", s.mac.join(", "));
+    line(
+        "billing",
+        s.billing.as_ref().map(address).unwrap_or_default(),
+    );
+    line(
+        "installation",
+        s.install.as_ref().map(address).unwrap_or_default(),
+    );
+    let end = s
+        .subscription_end
+        .map(|t| format!(" until {}", time(t.as_second(), zone)))
+        .unwrap_or_default();
+    line(
+        "subscribed",
+        format!(
+            "since {}{end}",
+            time(s.subscription_start.as_second(), zone)
+        ),
+    );
+    out
+}
+
+fn address(a: &Address) -> String {
+    let street = [
+        a.street.as_deref(),
+        a.house_number.as_deref(),
+        a.house_number_addition.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ");
+    let city = [a.postcode.as_deref(), a.city.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    [street, city, a.country.clone()]
+        .into_iter()
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
