@@ -10,6 +10,7 @@ pub mod ingest;
 pub mod keys;
 pub mod lateness;
 pub mod lookup;
+mod sealed;
 pub mod snapshot;
 
 pub use error::CoreError;

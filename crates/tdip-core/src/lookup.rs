@@ -199,8 +199,7 @@ pub async fn lookup<S: Store>(store: &S, keys: &PointKeys, q: &Query) -> Result<
 fn unseal(keys: &PointKeys, v: &VersionRow) -> Result<Subscription, CoreError> {
     let aad = version_aad(&v.provider, &v.sub_key, v.valid_from);
     let plain = keys.sealer().open(&aad, &v.sealed)?;
-    serde_json::from_slice(&plain)
-        .map_err(|_| CoreError::Internal("an unsealed subscription is not in the expected format"))
+    crate::sealed::decode(&plain)
 }
 
 /// The normalised identifier asked for.

@@ -272,3 +272,67 @@ async fn providers_are_kept_apart() {
             .is_empty()
     );
 }
+
+/// 200 subscriptions; each day 40 of them move. The first days' changes are appended
+/// to the snapshot index as deltas, later ones fold them into a new base: every day
+/// must still diff exactly and answer with the right address.
+#[tokio::test]
+async fn many_days_of_small_changes_keep_diffing_exactly() {
+    let p = Point::new().await;
+    let row = |i: usize, city: usize| {
+        format!(
+            "D{i},voip,,,,,,u-{i},Visser,Eva,Laan,{},1011 AA,City{city},2020-01-01T00:00:00Z",
+            i + 1
+        )
+    };
+    let mut cities = vec![0usize; 200];
+    for day in 0..5usize {
+        if day > 0 {
+            for c in cities.iter_mut().skip((day - 1) * 40).take(40) {
+                *c = day;
+            }
+        }
+        let rows: Vec<String> = (0..200).map(|i| row(i, cities[i])).collect();
+        let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+        let r = p.deliver("kpn", &csv(&refs), D0 + day as i64 * DAY).await;
+        let expect = if day == 0 {
+            (200, 0, 0, 0)
+        } else {
+            (0, 40, 0, 160)
+        };
+        assert_eq!(
+            (r.opened, r.changed, r.closed, r.unchanged),
+            expect,
+            "day {day}: {:?}",
+            r.errors
+        );
+    }
+    for i in [0, 39, 40, 120, 199] {
+        for day in 0..5i64 {
+            let a = p
+                .at(IdentKind::UserId, &format!("u-{i}"), D0 + day * DAY)
+                .await;
+            assert_eq!(a.hits.len(), 1, "u-{i} day {day}");
+            let city = a.hits[0]
+                .subscription
+                .billing
+                .as_ref()
+                .unwrap()
+                .city
+                .clone()
+                .unwrap();
+            let moved_on = i / 40 + 1;
+            let expect = if (day as usize) >= moved_on {
+                moved_on
+            } else {
+                0
+            };
+            assert_eq!(city, format!("City{expect}"), "u-{i} day {day}");
+        }
+    }
+    // An identical re-delivery after all that still finds every row unchanged.
+    let rows: Vec<String> = (0..200).map(|i| row(i, cities[i])).collect();
+    let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let r = p.deliver("kpn", &csv(&refs), D0 + 9 * DAY).await;
+    assert_eq!((r.opened, r.changed, r.closed, r.unchanged), (0, 0, 0, 200));
+}

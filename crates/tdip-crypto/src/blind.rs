@@ -25,6 +25,15 @@ impl BlindKey {
         BlindKey(Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length"))
     }
 
+    /// This key with `prefix` already absorbed (length-prefixed): indexes from it are
+    /// bound to the prefix, and the prefix is hashed once rather than per value.
+    pub fn with_prefix(&self, prefix: &[u8]) -> BlindKey {
+        let mut mac = self.0.clone();
+        mac.update(&(prefix.len() as u64).to_le_bytes());
+        mac.update(prefix);
+        BlindKey(mac)
+    }
+
     /// The 128-bit blind index of one value.
     pub fn index(&self, value: &[u8]) -> [u8; 16] {
         let mut mac = self.0.clone();

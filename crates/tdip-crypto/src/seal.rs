@@ -14,6 +14,7 @@ use crate::CryptoError;
 
 const FORMAT: u8 = 1;
 const HEADER: usize = 1 + 4 + 24;
+const TAG: usize = 16;
 
 /// Seals and opens blobs under one data key.
 #[derive(Clone)]
@@ -72,7 +73,7 @@ impl Sealer {
 }
 
 fn split(blob: &[u8]) -> Result<(u32, [u8; 24], &[u8]), CryptoError> {
-    if blob.len() < HEADER + 16 {
+    if blob.len() < HEADER + TAG {
         return Err(CryptoError::Format(blob.first().copied().unwrap_or(0)));
     }
     if blob[0] != FORMAT {

@@ -210,16 +210,39 @@ async fn snapshots_round_trip_and_are_replaced<S: Store>(store: &S) {
         .await
         .unwrap();
     let mut tx = store.begin_delivery("kpn").await.unwrap();
+    let parts = tx.snapshot().await.unwrap();
     assert!(
-        tx.snapshot().await.unwrap() == big,
+        parts.len() == 1 && parts[0] == big,
         "a multi-chunk snapshot must round trip"
     );
-    tx.put_snapshot(b"small").await.unwrap();
+    tx.append_snapshot(b"delta one").await.unwrap();
     tx.commit(&delivery("kpn", 200, DeliveryOutcome::Accepted))
         .await
         .unwrap();
     let mut tx = store.begin_delivery("kpn").await.unwrap();
-    assert_eq!(tx.snapshot().await.unwrap(), b"small");
+    tx.append_snapshot(b"delta two").await.unwrap();
+    let parts = tx.snapshot().await.unwrap();
+    assert_eq!(parts.len(), 3);
+    assert!(parts[0] == big, "the base stays as it was");
+    assert_eq!(parts[1..], [b"delta one".to_vec(), b"delta two".to_vec()]);
+    tx.put_snapshot(b"small").await.unwrap();
+    tx.commit(&delivery("kpn", 300, DeliveryOutcome::Accepted))
+        .await
+        .unwrap();
+    let mut tx = store.begin_delivery("kpn").await.unwrap();
+    assert_eq!(
+        tx.snapshot().await.unwrap(),
+        [b"small".to_vec()],
+        "a new base drops the deltas"
+    );
+    tx.append_snapshot(b"dropped").await.unwrap();
+    drop(tx);
+    let mut tx = store.begin_delivery("kpn").await.unwrap();
+    assert_eq!(
+        tx.snapshot().await.unwrap(),
+        [b"small".to_vec()],
+        "an uncommitted delta is gone"
+    );
     drop(tx);
     let mut tx = store.begin_delivery("ziggo").await.unwrap();
     assert!(

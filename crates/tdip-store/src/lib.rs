@@ -64,7 +64,9 @@ pub trait Store: Send + Sync {
         provider: &str,
     ) -> impl Future<Output = StoreResult<Self::Delivery<'_>>> + Send;
 
-    /// Every subscriber version carrying any of these blind indexes, by id.
+    /// Every subscriber version carrying any of these blind indexes, by id. A backend
+    /// may store a shortened index and so return extra candidates: callers must check
+    /// each candidate's identifier after unsealing it.
     fn versions_by_index(
         &self,
         indexes: &[BlindIndex],
@@ -80,9 +82,10 @@ pub trait DeliveryTx: Send {
     /// The id the delivery log entry will get on commit.
     fn delivery_id(&self) -> i64;
 
-    /// The provider's current snapshot index as written by the last accepted delivery
-    /// (opaque bytes owned by the application), or empty before the first delivery.
-    fn snapshot(&mut self) -> impl Future<Output = StoreResult<Vec<u8>>> + Send;
+    /// The provider's snapshot index as left by the last accepted delivery: opaque parts
+    /// owned by the application, in the order written (a base, then appended deltas);
+    /// empty before the first delivery.
+    fn snapshot(&mut self) -> impl Future<Output = StoreResult<Vec<Vec<u8>>>> + Send;
 
     /// Opens versions; returns their ids in input order.
     fn insert_versions(
@@ -111,8 +114,11 @@ pub trait DeliveryTx: Send {
         lengths: &[(u8, u8)],
     ) -> impl Future<Output = StoreResult<()>> + Send;
 
-    /// Replaces the provider's snapshot index.
+    /// Replaces the provider's snapshot index with one base part.
     fn put_snapshot(&mut self, data: &[u8]) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Appends a part (a delta) to the provider's snapshot index.
+    fn append_snapshot(&mut self, data: &[u8]) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// Writes the delivery log entry and makes everything durable at once.
     fn commit(self, delivery: &NewDelivery) -> impl Future<Output = StoreResult<i64>> + Send;

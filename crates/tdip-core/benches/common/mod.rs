@@ -107,6 +107,13 @@ impl Bench {
             report.closed,
             report.unchanged
         );
+        let started = Instant::now();
+        self.store.checkpoint().unwrap();
+        println!(
+            "{:<34} {:>24.2} s  (folding the WAL into the database, after the acknowledgement)",
+            "  checkpoint",
+            started.elapsed().as_secs_f64()
+        );
         report
     }
 }

@@ -15,11 +15,14 @@ use super::source::{self, Msg};
 use super::worker::{self, Fresh, Outcome, WorkContext};
 use super::{DeliveryRequest, RULES_VERSION};
 use crate::keys::PointKeys;
-use crate::snapshot::{Entry, Snapshot};
+use crate::snapshot::{Delta, Entry, Snapshot};
 use crate::{CoreError, provider_context};
 
 const WORKERS: usize = 2;
 const FLUSH: usize = 4096;
+/// Deltas of the snapshot index are folded into a new base once they hold more than an
+/// eighth of the entries, and never for fewer than this many.
+const REBASE_MIN: usize = 64;
 
 /// Ingests one delivery. Returns the report for accepted and rejected deliveries alike;
 /// an `Err` means the point itself failed (store unavailable, unknown provider), and then
@@ -42,7 +45,8 @@ pub async fn deliver<S: Store>(
         .map(|s| s.latest_snapshot);
 
     let mut tx = store.begin_delivery(&provider.id).await?;
-    let previous = Arc::new(Snapshot::decode(&tx.snapshot().await?)?);
+    let (previous, applied_deltas) = Snapshot::load(&tx.snapshot().await?)?;
+    let previous = Arc::new(previous);
     let ctx = Arc::new(work_context(
         keys,
         &provider.id,
@@ -55,27 +59,35 @@ pub async fn deliver<S: Store>(
     let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<Step>(2 * WORKERS + 2);
     let reader = {
         let (path, format, progress) = (req.path.clone(), req.format, req.progress.clone());
-        thread::spawn(move || source::read_file(&path, format, progress, raw_tx))
+        thread::Builder::new()
+            .name("tdip-read".into())
+            .spawn(move || source::read_file(&path, format, progress, raw_tx))
+            .map_err(|_| CoreError::Internal("cannot start the delivery reader thread"))?
     };
-    let workers: Vec<_> = (0..WORKERS)
-        .map(|_| {
+    let workers: Vec<thread::JoinHandle<()>> = (0..WORKERS)
+        .map(|i| {
             let (rx, tx, ctx) = (raw_rx.clone(), out_tx.clone(), ctx.clone());
-            thread::spawn(move || {
-                for msg in rx {
-                    let step = match msg {
-                        Msg::Batch(seq, map, rows) => {
-                            Step::Batch(seq, worker::process(&ctx, &map, &rows))
+            thread::Builder::new()
+                .name(format!("tdip-work-{i}"))
+                .spawn(move || {
+                    let mut decoder = worker::Decoder::default();
+                    for msg in rx {
+                        let step = match msg {
+                            Msg::Batch(seq, header, chunk) => Step::Batch(
+                                seq,
+                                worker::process(&ctx, &header, &chunk, &mut decoder),
+                            ),
+                            Msg::Done { rows, checksum } => Step::Done { rows, checksum },
+                            Msg::Fatal(errors) => Step::Fatal(errors),
+                        };
+                        if tx.blocking_send(step).is_err() {
+                            return;
                         }
-                        Msg::Done { rows, checksum } => Step::Done { rows, checksum },
-                        Msg::Fatal(errors) => Step::Fatal(errors),
-                    };
-                    if tx.blocking_send(step).is_err() {
-                        return;
                     }
-                }
-            })
+                })
         })
-        .collect();
+        .collect::<Result<_, _>>()
+        .map_err(|_| CoreError::Internal("cannot start the delivery worker threads"))?;
     drop(out_tx);
     drop(raw_rx);
 
@@ -149,9 +161,16 @@ pub async fn deliver<S: Store>(
     run.prefix_lengths.sort_unstable();
     run.prefix_lengths.dedup();
     tx.add_prefix_lengths(&run.prefix_lengths).await?;
-    if run.touches_snapshot() || previous.rules != RULES_VERSION {
-        tx.put_snapshot(&run.next_snapshot(&previous).encode())
-            .await?;
+    let delta = run.delta(&previous);
+    let rebase = previous.rules != RULES_VERSION
+        || previous.entries.is_empty()
+        || applied_deltas + delta.len() > (previous.entries.len() / 8).max(REBASE_MIN);
+    if rebase {
+        let mut next = Snapshot::clone(&previous).apply(delta);
+        next.rules = RULES_VERSION;
+        tx.put_snapshot(&next.encode()).await?;
+    } else if !delta.is_empty() {
+        tx.append_snapshot(&delta.encode()).await?;
     }
     log.opened = run.opened;
     log.changed = run.changed;
@@ -378,32 +397,21 @@ impl Run {
         ids
     }
 
-    fn touches_snapshot(&self) -> bool {
-        !self.new_entries.is_empty() || !self.reformatted.is_empty() || self.claimed.contains(&0)
-    }
-
-    /// The snapshot index after this delivery.
-    fn next_snapshot(&self, previous: &Snapshot) -> Snapshot {
-        let mut entries = Vec::with_capacity(self.claimed.len() + self.new_entries.len());
-        let mut changed = vec![false; previous.entries.len()];
-        for p in &self.changed_prev {
-            changed[*p as usize] = true;
-        }
-        let mut kept: Vec<Entry> = previous.entries.clone();
-        for (p, raw_fp) in &self.reformatted {
-            kept[*p as usize].raw_fp = *raw_fp;
-        }
-        for (i, e) in kept.into_iter().enumerate() {
-            if self.claimed[i] != 0 && !changed[i] {
-                entries.push(e);
-            }
-        }
-        entries.extend_from_slice(&self.new_entries);
-        entries.sort_unstable_by_key(|e| e.sub_key);
-        Snapshot {
-            rules: RULES_VERSION,
-            entries,
-        }
+    /// What this delivery changes in the snapshot index.
+    fn delta(&self, previous: &Snapshot) -> Delta {
+        let mut upserts = self.new_entries.clone();
+        upserts.extend(self.reformatted.iter().map(|(p, raw_fp)| Entry {
+            raw_fp: *raw_fp,
+            ..previous.entries[*p as usize]
+        }));
+        let removals = self
+            .claimed
+            .iter()
+            .zip(&previous.entries)
+            .filter(|(c, _)| **c == 0)
+            .map(|(_, e)| e.sub_key)
+            .collect();
+        Delta { upserts, removals }
     }
 
     fn report(mut self, id: i64, log: &NewDelivery) -> DeliveryReport {

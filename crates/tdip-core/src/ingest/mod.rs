@@ -2,13 +2,15 @@
 //! snapshot, and apply the changes atomically — or reject the whole file with a
 //! row-level report and change nothing.
 //!
-//! The pipeline: one thread reads and decodes the file into batches, worker threads
-//! fingerprint every row and fully process (validate, seal, index) only the rows that are
-//! not byte-identical to the previous delivery, and the calling task applies the outcomes
-//! in file order to one store transaction. On a normal day almost every row takes the
-//! fast path, so only the changed rows touch the store.
+//! The pipeline: one thread reads the file and splits it into records without parsing
+//! fields; worker threads fingerprint every record's bytes and decode, validate, seal and
+//! index only the records that are not byte-identical to the previous delivery; the
+//! calling task applies the outcomes in file order to one store transaction. On a normal
+//! day almost every row takes the fast path, so only the changed rows are parsed, and
+//! only they touch the store.
 
 mod apply;
+mod record;
 mod report;
 pub mod source;
 mod worker;

@@ -10,7 +10,8 @@ use tdip_model::ident::parse_ip;
 use tdip_model::subscription::{Column, FieldError, ParseContext, RawRow, parse_row};
 use tdip_store::BlindIndex;
 
-use super::source::{ColumnMap, RawRecord};
+use super::record::{CsvFields, json_fields};
+use super::source::{Chunk, Format, Header};
 use crate::keys::{PointKeys, version_aad};
 use crate::snapshot::Snapshot;
 
@@ -66,51 +67,114 @@ pub struct Fresh {
     pub prefix_lengths: Vec<(u8, u8)>,
 }
 
-/// Processes one batch.
-pub fn process(ctx: &WorkContext, map: &ColumnMap, rows: &[RawRecord]) -> Vec<Outcome> {
-    let mut buf = Vec::with_capacity(1024);
-    rows.iter()
-        .map(|row| process_row(ctx, map, row, &mut buf))
+/// Reusable buffers of one worker thread.
+pub struct Decoder {
+    csv: CsvFields,
+    json: Vec<String>,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Decoder {
+            csv: CsvFields::default(),
+            json: vec![String::new(); Column::COUNT],
+        }
+    }
+}
+
+/// Processes one chunk of records.
+pub fn process(
+    ctx: &WorkContext,
+    header: &Header,
+    chunk: &Chunk,
+    dec: &mut Decoder,
+) -> Vec<Outcome> {
+    let key = ctx
+        .keys
+        .fingerprint()
+        .with_prefix(&header.fingerprint_prefix);
+    chunk
+        .records
+        .iter()
+        .map(|span| {
+            let bytes = &chunk.data[span.start..span.end];
+            let raw_fp = key.index(bytes);
+            match ctx.raw_index.get(&raw_fp) {
+                Some(&prev) => Outcome::Unchanged {
+                    line: span.line,
+                    prev,
+                },
+                None => full_path(ctx, header, bytes, span.line, raw_fp, dec),
+            }
+        })
         .collect()
 }
 
-fn process_row(ctx: &WorkContext, map: &ColumnMap, row: &RawRecord, buf: &mut Vec<u8>) -> Outcome {
-    let line = row.line;
-    if !row.problems.is_empty() {
-        return Outcome::Invalid {
-            line,
-            errors: row.problems.clone(),
-        };
-    }
-    buf.clear();
-    for col in Column::ALL {
-        if let Some(value) = row.get(map, *col) {
-            buf.push(col.index() as u8);
-            buf.extend_from_slice(&(value.len() as u32).to_le_bytes());
-            buf.extend_from_slice(value);
-        }
-    }
-    let raw_fp = ctx.keys.fingerprint().index(buf);
-    if let Some(&prev) = ctx.raw_index.get(&raw_fp) {
-        return Outcome::Unchanged { line, prev };
-    }
-    full_path(ctx, map, row, raw_fp)
-}
-
-fn full_path(ctx: &WorkContext, map: &ColumnMap, row: &RawRecord, raw_fp: [u8; 16]) -> Outcome {
-    let line = row.line;
+/// Decodes the fields of a record into `raw`; problems of the record itself go to `errors`.
+fn decode<'a>(
+    header: &Header,
+    bytes: &'a [u8],
+    dec: &'a mut Decoder,
+    errors: &mut Vec<FieldError>,
+) -> RawRow<'a> {
     let mut raw = RawRow::new();
-    let mut errors = Vec::new();
-    for col in Column::ALL {
-        if let Some(value) = row.get(map, *col) {
-            match std::str::from_utf8(value) {
-                Ok(text) => raw.set(*col, text),
-                Err(_) => errors.push(FieldError {
-                    field: col.name(),
-                    reason: "is not valid UTF-8".into(),
-                }),
+    match header.format {
+        Format::Csv => match dec.csv.split(bytes, header.fields) {
+            Err(reason) => errors.push(FieldError {
+                field: "row",
+                reason,
+            }),
+            Ok(fields) if fields.len() != header.fields => errors.push(FieldError {
+                field: "row",
+                reason: format!(
+                    "has {} fields, the header has {}",
+                    fields.len(),
+                    header.fields
+                ),
+            }),
+            Ok(fields) => {
+                for col in Column::ALL {
+                    let Some(value) = header.map[col.index()].map(|pos| fields[pos]) else {
+                        continue;
+                    };
+                    if value.is_empty() {
+                        continue;
+                    }
+                    match std::str::from_utf8(value) {
+                        Ok(text) => raw.set(*col, text),
+                        Err(_) => errors.push(FieldError {
+                            field: col.name(),
+                            reason: "is not valid UTF-8".into(),
+                        }),
+                    }
+                }
+            }
+        },
+        Format::JsonLines => {
+            json_fields(bytes, &mut dec.json, errors);
+            for col in Column::ALL {
+                let value = &dec.json[col.index()];
+                if !value.is_empty() {
+                    raw.set(*col, value);
+                }
             }
         }
+    }
+    raw
+}
+
+fn full_path(
+    ctx: &WorkContext,
+    header: &Header,
+    bytes: &[u8],
+    line: u64,
+    raw_fp: [u8; 16],
+    dec: &mut Decoder,
+) -> Outcome {
+    let mut errors = Vec::new();
+    let raw = decode(header, bytes, dec, &mut errors);
+    if !errors.is_empty() && raw.iter().next().is_none() {
+        return Outcome::Invalid { line, errors };
     }
     let sub = match parse_row(&raw, &ctx.parse) {
         Ok(sub) if errors.is_empty() => sub,
@@ -120,9 +184,7 @@ fn full_path(ctx: &WorkContext, map: &ColumnMap, row: &RawRecord, raw_fp: [u8; 1
             return Outcome::Invalid { line, errors };
         }
     };
-    let canonical = zeroize::Zeroizing::new(
-        serde_json::to_vec(&sub).expect("a subscription always serialises"),
-    );
+    let canonical = crate::sealed::encode(&sub);
     let canon_fp = ctx.keys.fingerprint().index(&canonical);
     let sub_key = ctx.keys.subscription(&ctx.provider, &sub.subscription_id);
     let prev = ctx.previous.find(&sub_key).map(|i| i as u32);

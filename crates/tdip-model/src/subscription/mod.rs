@@ -196,12 +196,15 @@ pub struct Subscription {
     /// Installation or delivery address.
     pub install: Option<Address>,
     /// Start of the subscription.
+    #[serde(with = "jiff::fmt::serde::timestamp::second::required")]
     pub subscription_start: Timestamp,
     /// End of the subscription, not before the start.
+    #[serde(with = "jiff::fmt::serde::timestamp::second::optional")]
     pub subscription_end: Option<Timestamp>,
     /// Shop or point of sale of registration.
     pub registration_place: Option<String>,
     /// First activation of a mobile subscription.
+    #[serde(with = "jiff::fmt::serde::timestamp::second::optional")]
     pub activation_at: Option<Timestamp>,
     /// Cell id of the first activation.
     pub activation_cell: Option<String>,
@@ -216,6 +219,7 @@ pub struct Subscription {
     /// Recipient operator of a ported number.
     pub ported_to: Option<String>,
     /// Moment of porting.
+    #[serde(with = "jiff::fmt::serde::timestamp::second::optional")]
     pub ported_at: Option<Timestamp>,
     /// How the subscription is paid.
     pub payment_method: Option<PaymentMethod>,

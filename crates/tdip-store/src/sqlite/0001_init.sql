@@ -37,9 +37,11 @@ CREATE TABLE version (
     CHECK ((valid_to IS NULL) = (last_seen IS NULL))
 ) STRICT;
 
--- Blind index -> version. The only way into subscriber data.
+-- Blind index -> version. The only way into subscriber data. The key is the first 64
+-- bits of the blind index: compact and fast to compare, and a collision only adds a
+-- candidate that the application discards after unsealing.
 CREATE TABLE ident (
-    bidx BLOB NOT NULL,
+    bidx INTEGER NOT NULL,
     version_id INTEGER NOT NULL,
     PRIMARY KEY (bidx, version_id)
 ) STRICT, WITHOUT ROWID;
@@ -50,10 +52,12 @@ CREATE TABLE ip_prefix_len (
     PRIMARY KEY (family, len)
 ) STRICT, WITHOUT ROWID;
 
--- The application's snapshot index of a provider's latest accepted delivery, in chunks.
+-- The application's snapshot index of a provider's latest accepted delivery: part 0 is
+-- a base, parts 1.. are deltas appended by later deliveries; each part in chunks.
 CREATE TABLE snapshot_chunk (
     provider TEXT NOT NULL REFERENCES provider(id),
+    part INTEGER NOT NULL,
     seq INTEGER NOT NULL,
     data BLOB NOT NULL,
-    PRIMARY KEY (provider, seq)
+    PRIMARY KEY (provider, part, seq)
 ) STRICT, WITHOUT ROWID;

@@ -2,8 +2,8 @@
 
 use rusqlite::{Connection, params};
 
-use super::backend;
 use super::read::insert_delivery;
+use super::{backend, short_index};
 use crate::{BlindIndex, DeliveryTx, NewDelivery, NewVersion, StoreError, StoreResult};
 
 /// Snapshot indexes are stored in chunks so no single blob nears SQLite's 1 GB limit.
@@ -20,7 +20,14 @@ pub struct SqliteDelivery {
 
 impl SqliteDelivery {
     pub(super) fn begin(conn: Connection, provider: &str) -> StoreResult<Self> {
-        conn.execute_batch("BEGIN IMMEDIATE").map_err(backend)?;
+        // A delivery may write hundreds of megabytes. Its pages are mostly appended, so a
+        // moderate cache lets SQLite spill finished pages to the WAL while the delivery
+        // streams, and the commit only waits for the fsync. The checkpoint is left to
+        // `SqliteStore::checkpoint`, out of the path that acknowledges the delivery.
+        conn.execute_batch(
+            "PRAGMA cache_size = -131072; PRAGMA wal_autocheckpoint = 0; BEGIN IMMEDIATE",
+        )
+        .map_err(backend)?;
         let exists: bool = conn
             .query_row(
                 "SELECT EXISTS (SELECT 1 FROM provider WHERE id = ?1)",
@@ -49,6 +56,43 @@ impl SqliteDelivery {
     }
 }
 
+/// Index pairs per INSERT statement.
+const INDEX_ROWS: usize = 256;
+
+fn index_insert(rows: usize) -> String {
+    let mut sql = String::from("INSERT OR IGNORE INTO ident (bidx, version_id) VALUES ");
+    for i in 0..rows {
+        sql.push_str(if i == 0 { "(?,?)" } else { ",(?,?)" });
+    }
+    sql
+}
+
+fn bind_pairs(st: &mut rusqlite::Statement<'_>, pairs: &[(BlindIndex, i64)]) -> StoreResult<()> {
+    for (i, (idx, id)) in pairs.iter().enumerate() {
+        st.raw_bind_parameter(2 * i + 1, short_index(idx))
+            .map_err(backend)?;
+        st.raw_bind_parameter(2 * i + 2, id).map_err(backend)?;
+    }
+    st.raw_execute().map_err(backend)?;
+    Ok(())
+}
+
+impl SqliteDelivery {
+    fn write_part(&mut self, part: i64, data: &[u8]) -> StoreResult<()> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO snapshot_chunk (provider, part, seq, data) VALUES (?1, ?2, ?3, ?4)",
+            )
+            .map_err(backend)?;
+        for (seq, chunk) in data.chunks(CHUNK).enumerate() {
+            st.execute(params![self.provider, part, seq as i64, chunk])
+                .map_err(backend)?;
+        }
+        Ok(())
+    }
+}
+
 impl Drop for SqliteDelivery {
     fn drop(&mut self) {
         if !self.committed {
@@ -64,22 +108,28 @@ impl DeliveryTx for SqliteDelivery {
         self.delivery_id
     }
 
-    async fn snapshot(&mut self) -> StoreResult<Vec<u8>> {
+    async fn snapshot(&mut self) -> StoreResult<Vec<Vec<u8>>> {
         let mut st = self
             .conn
-            .prepare_cached("SELECT data FROM snapshot_chunk WHERE provider = ?1 ORDER BY seq")
+            .prepare_cached(
+                "SELECT part, data FROM snapshot_chunk WHERE provider = ?1 ORDER BY part, seq",
+            )
             .map_err(backend)?;
-        let mut out = Vec::new();
+        let mut parts: Vec<(i64, Vec<u8>)> = Vec::new();
         let mut rows = st.query([&self.provider]).map_err(backend)?;
         while let Some(row) = rows.next().map_err(backend)? {
+            let part: i64 = row.get(0).map_err(backend)?;
             let chunk = row
-                .get_ref(0)
+                .get_ref(1)
                 .map_err(backend)?
                 .as_blob()
                 .map_err(|e| backend(e.into()))?;
-            out.extend_from_slice(chunk);
+            match parts.last_mut() {
+                Some((p, data)) if *p == part => data.extend_from_slice(chunk),
+                _ => parts.push((part, chunk.to_vec())),
+            }
         }
-        Ok(out)
+        Ok(parts.into_iter().map(|(_, data)| data).collect())
     }
 
     async fn insert_versions(&mut self, versions: &[NewVersion]) -> StoreResult<Vec<i64>> {
@@ -137,12 +187,22 @@ impl DeliveryTx for SqliteDelivery {
     }
 
     async fn insert_indexes(&mut self, pairs: &[(BlindIndex, i64)]) -> StoreResult<()> {
+        // Many rows per statement: the per-statement overhead dominates for small rows.
+        let mut chunks = pairs.chunks_exact(INDEX_ROWS);
         let mut st = self
             .conn
-            .prepare_cached("INSERT OR IGNORE INTO ident (bidx, version_id) VALUES (?1, ?2)")
+            .prepare_cached(&index_insert(INDEX_ROWS))
             .map_err(backend)?;
-        for (idx, id) in pairs {
-            st.execute(params![&idx.0[..], id]).map_err(backend)?;
+        for chunk in &mut chunks {
+            bind_pairs(&mut st, chunk)?;
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut st = self
+                .conn
+                .prepare(&index_insert(rest.len()))
+                .map_err(backend)?;
+            bind_pairs(&mut st, rest)?;
         }
         Ok(())
     }
@@ -165,15 +225,19 @@ impl DeliveryTx for SqliteDelivery {
                 [&self.provider],
             )
             .map_err(backend)?;
-        let mut st = self
+        self.write_part(0, data)
+    }
+
+    async fn append_snapshot(&mut self, data: &[u8]) -> StoreResult<()> {
+        let part: i64 = self
             .conn
-            .prepare_cached("INSERT INTO snapshot_chunk (provider, seq, data) VALUES (?1, ?2, ?3)")
+            .query_row(
+                "SELECT COALESCE(MAX(part) + 1, 0) FROM snapshot_chunk WHERE provider = ?1",
+                [&self.provider],
+                |r| r.get(0),
+            )
             .map_err(backend)?;
-        for (seq, chunk) in data.chunks(CHUNK).enumerate() {
-            st.execute(params![self.provider, seq as i64, chunk])
-                .map_err(backend)?;
-        }
-        Ok(())
+        self.write_part(part, data)
     }
 
     async fn commit(mut self, d: &NewDelivery) -> StoreResult<i64> {

@@ -46,6 +46,16 @@ impl SqliteStore {
         })
     }
 
+    /// Copies the write-ahead log into the database file and truncates it.
+    ///
+    /// A delivery's commit makes it durable in the WAL; copying it into the main file is
+    /// left out of the commit so that acknowledging a delivery does not wait for it. Call
+    /// this after a delivery, or periodically; SQLite also does it when the last
+    /// connection closes.
+    pub fn checkpoint(&self) -> StoreResult<()> {
+        self.read(|c| c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)"))
+    }
+
     /// Runs `f` on a pooled read connection.
     fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> StoreResult<T> {
         let conn = self.readers.lock().expect("reader pool lock").pop();
@@ -97,6 +107,13 @@ fn migrate(conn: &Connection) -> StoreResult<()> {
         conn.execute_batch(&batch).map_err(backend)?;
     }
     Ok(())
+}
+
+/// The 64-bit key under which a blind index is stored: its first eight bytes, ordered
+/// as the bytes are (big-endian, sign bit flipped), so index pairs sorted by blind index
+/// are appended to the B-tree in key order.
+pub(crate) fn short_index(idx: &crate::BlindIndex) -> i64 {
+    i64::from_be_bytes(idx.0[..8].try_into().expect("8 bytes")) ^ i64::MIN
 }
 
 pub(crate) fn backend(e: rusqlite::Error) -> StoreError {

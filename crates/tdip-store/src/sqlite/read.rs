@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{SqliteDelivery, SqliteStore, connect};
+use super::{SqliteDelivery, SqliteStore, connect, short_index};
 use crate::{
     BlindIndex, DeliveryOutcome, DeliveryRecord, DeliverySpan, NewDelivery, Provider, Store,
     StoreError, StoreResult, VersionRow,
@@ -103,7 +103,7 @@ impl Store for SqliteStore {
             )?;
             let mut out: Vec<VersionRow> = Vec::new();
             for idx in indexes {
-                for row in st.query_map([&idx.0[..]], version_row)? {
+                for row in st.query_map([short_index(idx)], version_row)? {
                     out.push(row?);
                 }
             }

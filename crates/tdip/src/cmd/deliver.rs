@@ -39,6 +39,8 @@ pub async fn run(point: &Point, args: &DeliverArgs, zone: LegalZone) -> Result<i
     } else {
         print_report(&report);
     }
+    // The delivery is durable already; this folds the write-ahead log into the database.
+    point.store.checkpoint()?;
     Ok(if report.accepted() { 0 } else { 1 })
 }
 
