@@ -183,3 +183,18 @@ async fn broken_files_are_refused_with_a_location() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn line_numbers_count_line_breaks_inside_quoted_fields() {
+    let p = Point::new().await;
+    let quoted = "S7,mobile,0612345679,,,,,u-q,\"Jansen\nde Jong\",Piet,Kerkstraat,1,1234 AB,Amsterdam,2024-05-01T10:00:00Z";
+    let bad = "S8,mobile,0612,,,,,u-r,Bakker,Sanne,Markt,1,5611 AA,Eindhoven,2023-02-01T00:00:00Z";
+    let r = p.deliver("kpn", &csv(&[JANSEN, quoted, bad]), D0).await;
+    // Header line 1, JANSEN line 2, the quoted row lines 3-4, the bad row line 5.
+    assert_eq!(
+        located(&r.errors),
+        [err(3, "surname"), err(5, "msisdn")],
+        "{:?}",
+        r.errors
+    );
+}

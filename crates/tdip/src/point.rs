@@ -40,6 +40,8 @@ pub fn init(data: &Path) -> Result<()> {
     file.write_all(key.to_key_file().as_bytes())?;
     file.sync_all()?;
     SqliteStore::open(&store_path(data))?;
+    // SQLite creates its WAL and shared-memory files with the database file's mode.
+    set_mode(&store_path(data), 0o600)?;
     Ok(())
 }
 

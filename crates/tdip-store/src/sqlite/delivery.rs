@@ -56,6 +56,50 @@ impl SqliteDelivery {
     }
 }
 
+/// Versions per INSERT statement.
+const VERSION_ROWS: usize = 64;
+
+fn version_insert(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT INTO version (id, provider, sub_key, opened_by, valid_from, seen_before, sealed) VALUES ",
+    );
+    for i in 0..rows {
+        sql.push_str(if i == 0 {
+            "(?,?,?,?,?,?,?)"
+        } else {
+            ",(?,?,?,?,?,?,?)"
+        });
+    }
+    sql
+}
+
+fn bind_versions(
+    st: &mut rusqlite::Statement<'_>,
+    versions: &[NewVersion],
+    first_id: i64,
+    provider: &str,
+    delivery_id: i64,
+) -> StoreResult<i64> {
+    let mut id = first_id;
+    for (i, v) in versions.iter().enumerate() {
+        let p = 7 * i;
+        st.raw_bind_parameter(p + 1, id).map_err(backend)?;
+        st.raw_bind_parameter(p + 2, provider).map_err(backend)?;
+        st.raw_bind_parameter(p + 3, &v.sub_key.0[..])
+            .map_err(backend)?;
+        st.raw_bind_parameter(p + 4, delivery_id).map_err(backend)?;
+        st.raw_bind_parameter(p + 5, v.valid_from)
+            .map_err(backend)?;
+        st.raw_bind_parameter(p + 6, v.seen_before)
+            .map_err(backend)?;
+        st.raw_bind_parameter(p + 7, &v.sealed[..])
+            .map_err(backend)?;
+        id += 1;
+    }
+    st.raw_execute().map_err(backend)?;
+    Ok(id)
+}
+
 /// Index pairs per INSERT statement.
 const INDEX_ROWS: usize = 256;
 
@@ -133,30 +177,26 @@ impl DeliveryTx for SqliteDelivery {
     }
 
     async fn insert_versions(&mut self, versions: &[NewVersion]) -> StoreResult<Vec<i64>> {
+        let first = self.next_version;
+        let mut chunks = versions.chunks_exact(VERSION_ROWS);
         let mut st = self
             .conn
-            .prepare_cached(
-                "INSERT INTO version (id, provider, sub_key, opened_by, valid_from, seen_before, sealed)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )
+            .prepare_cached(&version_insert(VERSION_ROWS))
             .map_err(backend)?;
-        let mut ids = Vec::with_capacity(versions.len());
-        for v in versions {
-            let id = self.next_version;
-            st.execute(params![
-                id,
-                self.provider,
-                &v.sub_key.0[..],
-                self.delivery_id,
-                v.valid_from,
-                v.seen_before,
-                v.sealed
-            ])
-            .map_err(backend)?;
-            self.next_version += 1;
-            ids.push(id);
+        let mut id = first;
+        for chunk in &mut chunks {
+            id = bind_versions(&mut st, chunk, id, &self.provider, self.delivery_id)?;
         }
-        Ok(ids)
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut st = self
+                .conn
+                .prepare(&version_insert(rest.len()))
+                .map_err(backend)?;
+            id = bind_versions(&mut st, rest, id, &self.provider, self.delivery_id)?;
+        }
+        self.next_version = id;
+        Ok((first..id).collect())
     }
 
     async fn close_versions(

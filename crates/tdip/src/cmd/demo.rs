@@ -102,6 +102,17 @@ impl FromRfc3339 for jiff::Timestamp {
     }
 }
 
+/// An address inside `prefix`, some way in from its start.
+fn inside(prefix: &str) -> Result<String> {
+    let net = tdip_model::ident::parse_ip(prefix)
+        .map_err(|e| anyhow::anyhow!("generated prefix: {e}"))?;
+    let addr = match net.network() {
+        std::net::IpAddr::V4(a) => std::net::IpAddr::V4((u32::from(a) | 5).into()),
+        std::net::IpAddr::V6(a) => std::net::IpAddr::V6((u128::from(a) | 0x1234).into()),
+    };
+    Ok(addr.to_string())
+}
+
 /// Reads a generated file into subscription id → row (column name → value).
 fn rows(path: &Path) -> Result<HashMap<String, HashMap<String, String>>> {
     let file = std::fs::File::open(path)?;
@@ -149,8 +160,11 @@ async fn examples(
     let first = |row: &HashMap<String, String>, col: &str| {
         row[col].split(';').next().unwrap_or("").to_owned()
     };
-    let prefix = first(&day1[*ip_row], "ip");
-    let address_in_prefix = prefix.split('/').next().unwrap_or("").to_owned();
+    let prefix = day1[*ip_row]["ip"]
+        .split(';')
+        .find(|ip| ip.contains('/'))
+        .unwrap_or_default();
+    let address_in_prefix = inside(prefix)?;
     let examples: Vec<(String, IdentKind, String, When)> = vec![
         (
             "a mobile number, now".into(),
