@@ -14,6 +14,13 @@ impl Dir {
         d
     }
 
+    /// A data directory with provider kpn registered.
+    fn with_kpn() -> Dir {
+        let d = Dir::new();
+        d.ok(&["providers", "add", "kpn", "--name", "KPN B.V.", "--country", "NL"]);
+        d
+    }
+
     fn data(&self) -> PathBuf {
         self.0.path().join("data")
     }
@@ -102,16 +109,7 @@ fn first_row(path: &Path) -> std::collections::HashMap<String, String> {
 
 #[test]
 fn deliver_then_look_up_through_the_command_line() {
-    let d = Dir::new();
-    d.ok(&[
-        "providers",
-        "add",
-        "kpn",
-        "--name",
-        "KPN B.V.",
-        "--country",
-        "NL",
-    ]);
+    let d = Dir::with_kpn();
     let refused = d.run(&[
         "providers",
         "add",
@@ -222,16 +220,7 @@ fn deliver_then_look_up_through_the_command_line() {
 
 #[test]
 fn a_delivery_killed_half_way_leaves_the_previous_state_and_can_be_repeated() {
-    let d = Dir::new();
-    d.ok(&[
-        "providers",
-        "add",
-        "kpn",
-        "--name",
-        "KPN B.V.",
-        "--country",
-        "NL",
-    ]);
+    let d = Dir::with_kpn();
     let day0 = d.generate("kpn", 5000, 0, 1, "day0.csv.gz");
     assert_eq!(
         d.deliver("kpn", &day0, "2026-11-02T00:00:00Z")["delivery"],
