@@ -3,6 +3,9 @@
 
 mod common;
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use common::*;
 
 fn main() {

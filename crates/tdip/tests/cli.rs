@@ -17,7 +17,15 @@ impl Dir {
     /// A data directory with provider kpn registered.
     fn with_kpn() -> Dir {
         let d = Dir::new();
-        d.ok(&["providers", "add", "kpn", "--name", "KPN B.V.", "--country", "NL"]);
+        d.ok(&[
+            "providers",
+            "add",
+            "kpn",
+            "--name",
+            "KPN B.V.",
+            "--country",
+            "NL",
+        ]);
         d
     }
 
