@@ -301,3 +301,39 @@ fn a_delivery_killed_half_way_leaves_the_previous_state_and_can_be_repeated() {
     assert_eq!(r["delivery"], "accepted", "{r}");
     assert_eq!(r["rows"], 100_000);
 }
+
+/// The README's first command: the demo runs end to end and shows each kind of answer.
+#[test]
+fn the_demo_runs_and_shows_every_kind_of_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tdip"))
+        .args([
+            "--data",
+            dir.path().to_str().unwrap(),
+            "demo",
+            "--rows",
+            "600",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for expected in [
+        "600 opened",
+        "observed in the delivery of",
+        "UNCERTAIN: shown in the delivery of",
+        "INFERRED from the subscription start date",
+        "NO HIT",
+        "refused: 2026-03-29 02:30:00 does not exist in Europe/Amsterdam",
+    ] {
+        assert!(
+            text.contains(expected),
+            "the demo output lacks {expected:?}:\n{text}"
+        );
+    }
+    assert_eq!(text.matches("HIT for this ip").count(), 1, "{text}");
+}
