@@ -58,13 +58,29 @@ impl PointKeys {
     }
 }
 
-/// The associated data that binds a sealed subscription to its version row.
-pub fn version_aad(provider: &str, sub_key: &BlindIndex, valid_from: i64) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(64);
-    aad.extend_from_slice(b"tdip/v1/subscription-version\0");
-    aad.extend_from_slice(provider.as_bytes());
-    aad.push(0);
-    aad.extend_from_slice(&sub_key.0);
-    aad.extend_from_slice(&valid_from.to_le_bytes());
-    aad
+/// The associated data that binds a sealed subscription to its version row: a label,
+/// the provider id, the subscription key and the version's start.
+pub struct VersionAad {
+    buf: [u8; 128],
+    len: usize,
+}
+
+impl VersionAad {
+    /// The associated data of one version row. Provider ids are at most 32 bytes.
+    pub fn new(provider: &str, sub_key: &BlindIndex, valid_from: i64) -> Self {
+        const LABEL: &[u8] = b"tdip/v1/subscription-version\0";
+        let provider = &provider.as_bytes()[..provider.len().min(64)];
+        let mut buf = [0u8; 128];
+        let mut len = 0;
+        for part in [LABEL, provider, &[0], &sub_key.0, &valid_from.to_le_bytes()] {
+            buf[len..len + part.len()].copy_from_slice(part);
+            len += part.len();
+        }
+        VersionAad { buf, len }
+    }
+
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
 }

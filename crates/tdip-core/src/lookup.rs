@@ -16,7 +16,7 @@ use tdip_model::{Country, IdentKind, normalize};
 use tdip_store::{BlindIndex, Store, VersionRow};
 
 use crate::CoreError;
-use crate::keys::{PointKeys, version_aad};
+use crate::keys::{PointKeys, VersionAad};
 
 /// When the identifier was held.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -197,8 +197,8 @@ pub async fn lookup<S: Store>(store: &S, keys: &PointKeys, q: &Query) -> Result<
 }
 
 fn unseal(keys: &PointKeys, v: &VersionRow) -> Result<Subscription, CoreError> {
-    let aad = version_aad(&v.provider, &v.sub_key, v.valid_from);
-    let plain = keys.sealer().open(&aad, &v.sealed)?;
+    let aad = VersionAad::new(&v.provider, &v.sub_key, v.valid_from);
+    let plain = keys.sealer().open(aad.as_bytes(), &v.sealed)?;
     crate::sealed::decode(&plain)
 }
 

@@ -13,12 +13,12 @@ const FORMAT: u8 = 1;
 
 /// Encodes a subscription for sealing. The buffer is wiped when dropped.
 pub fn encode(sub: &Subscription) -> Zeroizing<Vec<u8>> {
-    let mut out = Zeroizing::new(Vec::with_capacity(384));
+    let mut out = Vec::with_capacity(384);
     out.push(FORMAT);
-    let body = postcard::to_allocvec(sub).expect("a subscription always serialises");
-    out.extend_from_slice(&body);
-    drop(Zeroizing::new(body));
-    out
+    // Serialised straight into the one buffer, so no unwiped copy is left behind (as
+    // long as 384 bytes suffice; a longer row reallocates, and the old buffer is freed
+    // without wiping).
+    Zeroizing::new(postcard::to_extend(sub, out).expect("a subscription always serialises"))
 }
 
 /// Decodes an unsealed subscription.

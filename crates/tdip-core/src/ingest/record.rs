@@ -26,11 +26,13 @@ impl Default for CsvFields {
 
 impl CsvFields {
     /// Splits `record` (without its line terminator); at most `max` fields are allowed.
-    /// Returns the fields; they stay valid until the next call.
-    pub fn split(&mut self, record: &[u8], max: usize) -> Result<Vec<&[u8]>, String> {
+    /// Returns the number of fields; [`CsvFields::field`] reads them until the next call.
+    pub fn split(&mut self, record: &[u8], max: usize) -> Result<usize, String> {
         if record.is_empty() {
             // csv-core skips blank lines; a blank record is one empty field.
-            return Ok(vec![&[]]);
+            self.ends.clear();
+            self.ends.push(0);
+            return Ok(1);
         }
         self.input.clear();
         self.input.extend_from_slice(record);
@@ -47,15 +49,19 @@ impl CsvFields {
         if nend > max {
             return Err(format!("has {nend} fields, the header has fewer"));
         }
-        let mut start = 0;
-        Ok(self.ends[..nend]
-            .iter()
-            .map(|&end| {
-                let field = &self.out[start..end];
-                start = end;
-                field
-            })
-            .collect())
+        self.ends.truncate(nend);
+        Ok(nend)
+    }
+
+    /// Field `i` of the last record split.
+    pub fn field(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.out[start..self.ends[i]]
+    }
+
+    /// Every field of the last record split.
+    pub fn fields(&self) -> impl Iterator<Item = &[u8]> {
+        (0..self.ends.len()).map(|i| self.field(i))
     }
 }
 
@@ -123,11 +129,15 @@ mod tests {
     #[test]
     fn csv_records_split_with_quotes_and_embedded_line_breaks() {
         let mut f = CsvFields::default();
-        let fields = f.split(b"a,\"b,c\",\"d\"\"e\",\"x\ny\",", 10).unwrap();
-        assert_eq!(fields, [&b"a"[..], b"b,c", b"d\"e", b"x\ny", b""]);
+        assert_eq!(f.split(b"a,\"b,c\",\"d\"\"e\",\"x\ny\",", 10).unwrap(), 5);
+        assert_eq!(
+            f.fields().collect::<Vec<_>>(),
+            [&b"a"[..], b"b,c", b"d\"e", b"x\ny", b""]
+        );
         assert!(f.split(b"a,b,c", 2).unwrap_err().contains("3 fields"));
         assert!(f.split(b"a,\"open", 5).is_err());
-        assert_eq!(f.split(b"", 5).unwrap(), [&b""[..]]);
+        assert_eq!(f.split(b"", 5).unwrap(), 1);
+        assert_eq!(f.fields().collect::<Vec<_>>(), [&b""[..]]);
     }
 
     #[test]

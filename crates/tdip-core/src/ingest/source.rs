@@ -351,11 +351,11 @@ impl<'a> Splitter<'a> {
 
 fn csv_header(bytes: &[u8]) -> Result<Header, Msg> {
     let mut fields = CsvFields::default();
-    let names = fields
+    fields
         .split(bytes, usize::MAX)
         .map_err(|e| fatal(1, "header", e))?;
-    let mut text = Vec::with_capacity(names.len());
-    for raw in names {
+    let mut text = Vec::new();
+    for raw in fields.fields() {
         match std::str::from_utf8(raw) {
             Ok(s) => text.push(s.trim()),
             Err(_) => return Err(fatal(1, "header", "the header row is not valid UTF-8")),
@@ -394,8 +394,8 @@ mod tests {
             if let Msg::Batch(_, header, chunk) = msg {
                 for span in &chunk.records {
                     let rec = &chunk.data[span.start..span.end];
-                    let f = fields.split(rec, header.fields).unwrap();
-                    out.push((span.line, f.into_iter().map(<[u8]>::to_vec).collect()));
+                    fields.split(rec, header.fields).unwrap();
+                    out.push((span.line, fields.fields().map(<[u8]>::to_vec).collect()));
                 }
             }
         }

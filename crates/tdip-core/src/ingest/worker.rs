@@ -12,7 +12,7 @@ use tdip_store::BlindIndex;
 
 use super::record::{CsvFields, json_fields};
 use super::source::{Chunk, Format, Header};
-use crate::keys::{PointKeys, version_aad};
+use crate::keys::{PointKeys, VersionAad};
 use crate::snapshot::Snapshot;
 
 /// What the workers need, shared read-only.
@@ -124,17 +124,14 @@ fn decode<'a>(
                 field: "row",
                 reason,
             }),
-            Ok(fields) if fields.len() != header.fields => errors.push(FieldError {
+            Ok(n) if n != header.fields => errors.push(FieldError {
                 field: "row",
-                reason: format!(
-                    "has {} fields, the header has {}",
-                    fields.len(),
-                    header.fields
-                ),
+                reason: format!("has {n} fields, the header has {}", header.fields),
             }),
-            Ok(fields) => {
+            Ok(_) => {
+                let csv = &dec.csv;
                 for col in Column::ALL {
-                    let Some(value) = header.map[col.index()].map(|pos| fields[pos]) else {
+                    let Some(value) = header.map[col.index()].map(|pos| csv.field(pos)) else {
                         continue;
                     };
                     if value.is_empty() {
@@ -210,8 +207,8 @@ fn full_path(
             }
         }
     }
-    let aad = version_aad(&ctx.provider, &sub_key, ctx.snapshot_at);
-    let sealed = ctx.keys.sealer().seal(&aad, &canonical);
+    let aad = VersionAad::new(&ctx.provider, &sub_key, ctx.snapshot_at);
+    let sealed = ctx.keys.sealer().seal(aad.as_bytes(), &canonical);
     Outcome::Fresh(Box::new(Fresh {
         line,
         prev,
