@@ -6,16 +6,15 @@ use std::thread;
 
 use hashbrown::HashMap;
 use tdip_model::subscription::ParseContext;
-use tdip_store::{
-    BlindIndex, DeliveryOutcome, DeliveryTx, NewDelivery, NewVersion, Store, StoreError,
-};
+use tdip_store::{DeliveryOutcome, DeliveryTx, NewDelivery, Store, StoreError};
 
-use super::report::{DeliveryReport, MAX_ERRORS, RowError};
+use super::report::DeliveryReport;
+use super::run::Run;
 use super::source::{self, Msg};
-use super::worker::{self, Fresh, Outcome, WorkContext};
+use super::worker::{self, Outcome, WorkContext};
 use super::{DeliveryRequest, RULES_VERSION};
 use crate::keys::PointKeys;
-use crate::snapshot::{Delta, Entry, Snapshot};
+use crate::snapshot::Snapshot;
 use crate::{CoreError, provider_context};
 
 const WORKERS: usize = 2;
@@ -37,14 +36,15 @@ pub async fn deliver<S: Store>(
         .await?
         .ok_or_else(|| CoreError::UnknownProvider(req.provider.clone()))?;
     let parse = provider_context(&provider)?;
+    let mut tx = store.begin_delivery(&provider.id).await?;
+    // Read only once the delivery holds the write lock, so no other delivery of this
+    // provider can land between this read and the commit.
     let latest = store
         .delivery_spans()
         .await?
         .into_iter()
         .find(|s| s.provider == provider.id)
         .map(|s| s.latest_snapshot);
-
-    let mut tx = store.begin_delivery(&provider.id).await?;
     let (previous, applied_deltas) = Snapshot::load(&tx.snapshot().await?)?;
     let previous = Arc::new(previous);
     let ctx = Arc::new(work_context(
@@ -208,230 +208,4 @@ enum Step {
     Batch(u64, Vec<Outcome>),
     Done { rows: u64, checksum: [u8; 32] },
     Fatal(Vec<(u64, tdip_model::subscription::FieldError)>),
-}
-
-/// The running state of one delivery.
-struct Run {
-    errors: Vec<RowError>,
-    error_count: u64,
-    /// Per previous entry: the line that claimed it (0: none yet).
-    claimed: Vec<u64>,
-    /// Subscriptions new in this delivery, with their line.
-    new_keys: HashMap<BlindIndex, u64>,
-    pending: Vec<Fresh>,
-    pairs: Vec<(BlindIndex, i64)>,
-    prefix_lengths: Vec<(u8, u8)>,
-    new_entries: Vec<Entry>,
-    changed_prev: Vec<u32>,
-    reformatted: Vec<(u32, [u8; 16])>,
-    opened: u64,
-    changed: u64,
-    unchanged: u64,
-}
-
-impl Run {
-    fn new(previous: usize) -> Self {
-        Run {
-            errors: Vec::new(),
-            error_count: 0,
-            claimed: vec![0; previous],
-            new_keys: HashMap::new(),
-            pending: Vec::new(),
-            pairs: Vec::new(),
-            prefix_lengths: Vec::new(),
-            new_entries: Vec::new(),
-            changed_prev: Vec::new(),
-            reformatted: Vec::new(),
-            opened: 0,
-            changed: 0,
-            unchanged: 0,
-        }
-    }
-
-    fn error(&mut self, line: u64, field: &str, reason: String) {
-        self.error_count += 1;
-        if self.errors.len() < MAX_ERRORS {
-            self.errors.push(RowError {
-                line,
-                field: field.to_owned(),
-                reason,
-            });
-        }
-    }
-
-    fn duplicate(&mut self, line: u64, first: u64) {
-        let reason = format!("appears more than once in this delivery (first on line {first})");
-        self.error(line, "subscription_id", reason);
-    }
-
-    /// Marks a previous entry as present in this delivery; false if it already was.
-    fn claim(&mut self, prev: u32, line: u64) -> bool {
-        let slot = &mut self.claimed[prev as usize];
-        if *slot != 0 {
-            let first = *slot;
-            self.duplicate(line, first);
-            return false;
-        }
-        *slot = line;
-        true
-    }
-
-    fn take(&mut self, outcome: Outcome) {
-        match outcome {
-            Outcome::Unchanged { line, prev } => {
-                if self.claim(prev, line) {
-                    self.unchanged += 1;
-                }
-            }
-            Outcome::Reformatted { line, prev, raw_fp } => {
-                if self.claim(prev, line) {
-                    self.unchanged += 1;
-                    self.reformatted.push((prev, raw_fp));
-                }
-            }
-            Outcome::Fresh(fresh) => {
-                let fresh_ok = match fresh.prev {
-                    Some(prev) => {
-                        let ok = self.claim(prev, fresh.line);
-                        if ok {
-                            self.changed += 1;
-                            self.changed_prev.push(prev);
-                        }
-                        ok
-                    }
-                    None => match self.new_keys.try_insert(fresh.sub_key, fresh.line) {
-                        Ok(_) => {
-                            self.opened += 1;
-                            true
-                        }
-                        Err(e) => {
-                            let first = *e.entry.get();
-                            self.duplicate(fresh.line, first);
-                            false
-                        }
-                    },
-                };
-                if fresh_ok && self.error_count == 0 {
-                    self.pending.push(*fresh);
-                }
-            }
-            Outcome::Invalid { line, errors } => {
-                for e in errors {
-                    self.error(line, e.field, e.reason);
-                }
-            }
-        }
-    }
-
-    async fn flush<T: DeliveryTx>(
-        &mut self,
-        tx: &mut T,
-        valid_from: i64,
-        seen_before: Option<i64>,
-    ) -> Result<(), CoreError> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let versions: Vec<NewVersion> = self
-            .pending
-            .iter_mut()
-            .map(|f| NewVersion {
-                sub_key: f.sub_key,
-                valid_from,
-                seen_before,
-                sealed: std::mem::take(&mut f.sealed),
-            })
-            .collect();
-        let ids = tx.insert_versions(&versions).await?;
-        for (fresh, id) in self.pending.drain(..).zip(ids) {
-            self.pairs.extend(fresh.indexes.iter().map(|b| (*b, id)));
-            self.prefix_lengths.extend_from_slice(&fresh.prefix_lengths);
-            self.new_entries.push(Entry {
-                sub_key: fresh.sub_key,
-                raw_fp: fresh.raw_fp,
-                canon_fp: fresh.canon_fp,
-                version_id: id,
-            });
-        }
-        Ok(())
-    }
-
-    /// Envelope rules: snapshots never go back in time, and a second delivery for the
-    /// same moment must describe the same state.
-    fn check_envelope(&mut self, previous: &Snapshot, snapshot_at: i64, latest: Option<i64>) {
-        let Some(latest) = latest else { return };
-        if snapshot_at < latest {
-            let reason = "is before the provider's latest accepted delivery; snapshots must not \
-                          go back in time (declare the moment the snapshot was taken)";
-            self.error(0, "snapshot_at", reason.into());
-        } else if snapshot_at == latest
-            && (self.opened + self.changed + self.vanished(previous) > 0)
-        {
-            let reason = "equals the provider's latest accepted delivery but the content differs; \
-                          a new state needs a new snapshot moment";
-            self.error(0, "snapshot_at", reason.into());
-        }
-    }
-
-    /// Previous entries not present in this delivery.
-    fn vanished(&self, previous: &Snapshot) -> u64 {
-        debug_assert_eq!(self.claimed.len(), previous.entries.len());
-        self.claimed.iter().filter(|c| **c == 0).count() as u64
-    }
-
-    /// Version ids to close: changed and vanished subscriptions.
-    fn closing(&self, previous: &Snapshot) -> Vec<i64> {
-        let mut ids: Vec<i64> = self
-            .changed_prev
-            .iter()
-            .map(|p| previous.entries[*p as usize].version_id)
-            .collect();
-        ids.extend(
-            self.claimed
-                .iter()
-                .zip(&previous.entries)
-                .filter(|(c, _)| **c == 0)
-                .map(|(_, e)| e.version_id),
-        );
-        ids.sort_unstable();
-        ids
-    }
-
-    /// What this delivery changes in the snapshot index.
-    fn delta(&self, previous: &Snapshot) -> Delta {
-        let mut upserts = self.new_entries.clone();
-        upserts.extend(self.reformatted.iter().map(|(p, raw_fp)| Entry {
-            raw_fp: *raw_fp,
-            ..previous.entries[*p as usize]
-        }));
-        let removals = self
-            .claimed
-            .iter()
-            .zip(&previous.entries)
-            .filter(|(c, _)| **c == 0)
-            .map(|(_, e)| e.sub_key)
-            .collect();
-        Delta { upserts, removals }
-    }
-
-    fn report(mut self, id: i64, log: &NewDelivery) -> DeliveryReport {
-        self.errors.sort_by_key(|e| e.line);
-        DeliveryReport {
-            delivery: log.outcome.as_str(),
-            id,
-            provider: log.provider.clone(),
-            rows: log.rows,
-            opened: log.opened,
-            changed: log.changed,
-            closed: log.closed,
-            unchanged: if log.outcome == DeliveryOutcome::Accepted {
-                self.unchanged
-            } else {
-                0
-            },
-            checksum: log.checksum.iter().map(|b| format!("{b:02x}")).collect(),
-            errors_truncated: self.error_count - self.errors.len() as u64,
-            errors: self.errors,
-        }
-    }
 }

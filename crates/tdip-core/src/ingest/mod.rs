@@ -12,6 +12,7 @@
 mod apply;
 mod record;
 mod report;
+mod run;
 pub mod source;
 mod worker;
 
