@@ -1,0 +1,323 @@
+//! One delivery as one PostgreSQL transaction on one pooled connection.
+//!
+//! The transaction holds the write lock (a transaction-level advisory lock) from
+//! [`PgDelivery::begin`] until commit or rollback, so delivery and version ids are
+//! assigned as the SQLite backend assigns them: the next id after the largest stored one,
+//! in input order. Versions and blind indexes go in with binary `COPY`.
+
+use std::collections::HashSet;
+
+use sqlx::postgres::{PgPool, Postgres};
+use sqlx::{Connection, Transaction};
+use tdip_store::{BlindIndex, DeliveryTx, NewDelivery, NewVersion, StoreError, StoreResult};
+
+use crate::copy::{Field, check_field, copy_in};
+use crate::error::backend;
+use crate::read::insert_delivery;
+use crate::{DELIVERY_TIMEOUT, lock_writer, short_index};
+
+/// Snapshot indexes are stored in chunks, as in the SQLite backend: no single value nears
+/// PostgreSQL's 1 GB field limit, and no single message is huge.
+const CHUNK: usize = 32 << 20;
+
+/// An open delivery. Holds the store's write lock until commit or drop; dropping it
+/// without [`DeliveryTx::commit`] rolls the transaction back (the rollback is sent when
+/// the connection returns to the pool, so drop it inside the Tokio runtime).
+///
+/// After an error the delivery should be dropped: PostgreSQL refuses further statements
+/// in a transaction where one failed (closing a version that is not open is the
+/// exception, as it is refused before anything fails in the database).
+pub struct PgDelivery {
+    tx: Transaction<'static, Postgres>,
+    provider: String,
+    delivery_id: i64,
+    next_version: i64,
+}
+
+impl std::fmt::Debug for PgDelivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgDelivery")
+            .field("provider", &self.provider)
+            .field("delivery_id", &self.delivery_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PgDelivery {
+    pub(crate) async fn begin(pool: &PgPool, provider: &str) -> StoreResult<Self> {
+        let mut tx = pool.begin().await.map_err(backend)?;
+        lock_writer(&mut tx).await?;
+        sqlx::query(DELIVERY_TIMEOUT)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM provider WHERE id = $1)")
+                .bind(provider)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
+        if !exists {
+            return Err(StoreError::NotFound(format!("provider {provider}")));
+        }
+        let (delivery_id, next_version): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM delivery),
+                    (SELECT COALESCE(MAX(id), 0) + 1 FROM version)",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
+        Ok(PgDelivery {
+            tx,
+            provider: provider.to_owned(),
+            delivery_id,
+            next_version,
+        })
+    }
+
+    async fn write_part(&mut self, part: i64, data: &[u8]) -> StoreResult<()> {
+        for (seq, chunk) in data.chunks(CHUNK).enumerate() {
+            sqlx::query(
+                "INSERT INTO snapshot_chunk (provider, part, seq, data) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&self.provider)
+            .bind(part)
+            .bind(seq as i64)
+            .bind(chunk)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(backend)?;
+        }
+        Ok(())
+    }
+
+    fn not_open(&self, id: i64) -> StoreError {
+        StoreError::Conflict(format!(
+            "version {id} is not an open version of provider {}",
+            self.provider
+        ))
+    }
+}
+
+impl DeliveryTx for PgDelivery {
+    fn delivery_id(&self) -> i64 {
+        self.delivery_id
+    }
+
+    async fn snapshot(&mut self) -> StoreResult<Vec<Vec<u8>>> {
+        // Chunk by chunk, so a large index is held once, not also as query rows.
+        let keys: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT part, seq FROM snapshot_chunk WHERE provider = $1 ORDER BY part, seq",
+        )
+        .bind(&self.provider)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(backend)?;
+        let mut parts: Vec<(i64, Vec<u8>)> = Vec::new();
+        for (part, seq) in keys {
+            let chunk: Vec<u8> = sqlx::query_scalar(
+                "SELECT data FROM snapshot_chunk WHERE provider = $1 AND part = $2 AND seq = $3",
+            )
+            .bind(&self.provider)
+            .bind(part)
+            .bind(seq)
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(backend)?;
+            match parts.last_mut() {
+                Some((p, data)) if *p == part => data.extend_from_slice(&chunk),
+                _ => parts.push((part, chunk)),
+            }
+        }
+        Ok(parts.into_iter().map(|(_, data)| data).collect())
+    }
+
+    async fn insert_versions(&mut self, versions: &[NewVersion]) -> StoreResult<Vec<i64>> {
+        if versions.is_empty() {
+            return Ok(Vec::new());
+        }
+        for v in versions {
+            check_field(v.sealed.len(), "sealed subscription")?;
+        }
+        let first = self.next_version;
+        let (provider, opened_by) = (self.provider.as_str(), self.delivery_id);
+        let mut id = first;
+        let stored = copy_in(
+            &mut self.tx,
+            "version (id, provider, sub_key, opened_by, valid_from, seen_before, sealed)",
+            versions,
+            |out, v| {
+                out.row(&[
+                    Field::Int(id),
+                    Field::Text(provider),
+                    Field::Bytes(&v.sub_key.0),
+                    Field::Int(opened_by),
+                    Field::Int(v.valid_from),
+                    Field::OptInt(v.seen_before),
+                    Field::Bytes(&v.sealed),
+                ]);
+                id += 1;
+            },
+        )
+        .await
+        .map_err(backend)?;
+        if stored != versions.len() as u64 {
+            return Err(StoreError::Backend(format!(
+                "postgresql stored {stored} of {} versions; drop the delivery and try again",
+                versions.len()
+            )));
+        }
+        self.next_version = id;
+        Ok((first..id).collect())
+    }
+
+    async fn close_versions(
+        &mut self,
+        ids: &[i64],
+        valid_to: i64,
+        last_seen: i64,
+    ) -> StoreResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let closed: Vec<i64> = sqlx::query_scalar(
+            "UPDATE version SET valid_to = $2, last_seen = $3
+             WHERE id = ANY($1) AND provider = $4 AND valid_to IS NULL
+             RETURNING id",
+        )
+        .bind(ids)
+        .bind(valid_to)
+        .bind(last_seen)
+        .bind(&self.provider)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(backend)?;
+        if closed.len() == ids.len() {
+            // Every id was distinct and an open version of this provider.
+            return Ok(());
+        }
+        // Refuse like the SQLite backend, which closes the ids in order up to the first
+        // that is not open (or repeats): name that id, and leave the ones after it open.
+        let mut pending: HashSet<i64> = closed.into_iter().collect();
+        let failed = ids
+            .iter()
+            .copied()
+            .find(|id| !pending.remove(id))
+            .expect("fewer versions were closed than ids given, so one id failed");
+        if !pending.is_empty() {
+            let reopen: Vec<i64> = pending.into_iter().collect();
+            sqlx::query("UPDATE version SET valid_to = NULL, last_seen = NULL WHERE id = ANY($1)")
+                .bind(&reopen)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(backend)?;
+        }
+        Err(self.not_open(failed))
+    }
+
+    async fn insert_indexes(&mut self, pairs: &[(BlindIndex, i64)]) -> StoreResult<()> {
+        if pairs.is_empty() {
+            return Ok(());
+        }
+        // The stored key is shortened, so distinct blind indexes can give one key; pairs
+        // already stored are skipped, as the SQLite backend's INSERT OR IGNORE does.
+        let mut rows: Vec<(i64, i64)> = pairs
+            .iter()
+            .map(|(idx, id)| (short_index(idx), *id))
+            .collect();
+        rows.sort_unstable();
+        rows.dedup();
+        let provider = self.provider.as_str();
+        // COPY cannot skip duplicates: try it in a savepoint, and only if a pair was
+        // already stored (by an earlier call of this delivery) fall back to an INSERT
+        // that skips them.
+        let mut savepoint = Connection::begin(&mut *self.tx).await.map_err(backend)?;
+        let copied = copy_in(
+            &mut savepoint,
+            "ident (bidx, version_id, provider)",
+            &rows,
+            |out, (bidx, id)| out.row(&[Field::Int(*bidx), Field::Int(*id), Field::Text(provider)]),
+        )
+        .await;
+        match copied {
+            Ok(_) => savepoint.commit().await.map_err(backend),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                savepoint.rollback().await.map_err(backend)?;
+                let (bidx, ids): (Vec<i64>, Vec<i64>) = rows.into_iter().unzip();
+                sqlx::query(
+                    "INSERT INTO ident (bidx, version_id, provider)
+                     SELECT b, v, $3 FROM unnest($1::bigint[], $2::bigint[]) AS t(b, v)
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(&bidx)
+                .bind(&ids)
+                .bind(provider)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(backend)?;
+                Ok(())
+            }
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    async fn add_prefix_lengths(&mut self, lengths: &[(u8, u8)]) -> StoreResult<()> {
+        // SQLite's INSERT OR IGNORE also skips rows that fail the family CHECK.
+        let (families, lens): (Vec<i16>, Vec<i16>) = lengths
+            .iter()
+            .filter(|(family, _)| matches!(family, 4 | 6))
+            .map(|(family, len)| (i16::from(*family), i16::from(*len)))
+            .unzip();
+        if families.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO ip_prefix_len (family, len)
+             SELECT * FROM unnest($1::smallint[], $2::smallint[])
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&families)
+        .bind(&lens)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn put_snapshot(&mut self, data: &[u8]) -> StoreResult<()> {
+        sqlx::query("DELETE FROM snapshot_chunk WHERE provider = $1")
+            .bind(&self.provider)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(backend)?;
+        self.write_part(0, data).await
+    }
+
+    async fn append_snapshot(&mut self, data: &[u8]) -> StoreResult<()> {
+        let part: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(part) + 1, 0) FROM snapshot_chunk WHERE provider = $1",
+        )
+        .bind(&self.provider)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(backend)?;
+        self.write_part(part, data).await
+    }
+
+    async fn commit(self, d: &NewDelivery) -> StoreResult<i64> {
+        if d.provider != self.provider {
+            return Err(StoreError::Conflict(
+                "delivery log entry names another provider".into(),
+            ));
+        }
+        let PgDelivery {
+            mut tx,
+            delivery_id,
+            ..
+        } = self;
+        insert_delivery(&mut tx, Some(delivery_id), d).await?;
+        // Deferred constraints (no overlapping versions) are checked here.
+        tx.commit().await.map_err(backend)?;
+        Ok(delivery_id)
+    }
+}

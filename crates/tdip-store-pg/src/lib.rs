@@ -1,0 +1,183 @@
+//! The PostgreSQL backend of tdip's storage traits ([`tdip_store::Store`],
+//! [`tdip_store::DeliveryTx`]).
+//!
+//! It behaves exactly as the embedded SQLite backend (`tdip_store::sqlite`): the
+//! conformance suite `tdip_store::conformance::run_all` is the judge. A small pool of
+//! connections serves reads; a delivery takes one pooled connection, opens a transaction
+//! and holds a transaction-level advisory lock until it commits or is dropped, so one
+//! delivery is applied at a time, atomically or not at all (like SQLite's single writer).
+//! Bulk writes (versions, blind indexes) use binary `COPY`.
+//!
+//! The schema is this crate's own (`migrations/`, applied by [`PgStore::connect`]);
+//! released migrations are never edited. Queries are built at run time: building this
+//! crate never needs a database.
+
+mod copy;
+mod delivery;
+mod error;
+mod read;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::{MigrateError, Migration, MigrationType, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{PgConnection, SqlSafeStr};
+use tdip_store::{BlindIndex, StoreError, StoreResult};
+
+pub use delivery::PgDelivery;
+use error::backend;
+
+/// Connections in the pool: a delivery holds one for its whole length, readers share the
+/// rest.
+const POOL_SIZE: u32 = 8;
+
+/// How long one statement may run, and how long a wait for a lock may last before it
+/// fails with [`StoreError::Busy`] (SQLite's busy timeout is the same 30 s).
+const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Raises the statement timeout for the rest of a delivery's transaction once it holds the
+/// write lock: bulk `COPY`s of a large provider's first delivery take far longer than a
+/// lookup.
+const DELIVERY_TIMEOUT: &str = "SET LOCAL statement_timeout = '15min'";
+
+/// The key of the advisory lock that serialises deliveries (and writes to the delivery
+/// log). Advisory locks are per database, so stores in different databases of one server
+/// do not contend.
+const WRITE_LOCK: &str = "SELECT pg_advisory_xact_lock(hashtext('tdip-delivery'))";
+
+/// The schema migrations, in order. The version is the file's number and the description
+/// its name, as `sqlx::migrate!("./migrations")` would embed them (so the recorded
+/// checksums in `_sqlx_migrations` are the same either way); listed by hand because the
+/// macro needs sqlx's `macros` feature, which compiles the PostgreSQL driver a second
+/// time for the proc-macro. A new migration is a new file and a new line here.
+fn migrator() -> Migrator {
+    Migrator::with_migrations(vec![Migration::new(
+        1,
+        "init".into(),
+        MigrationType::Simple,
+        include_str!("../migrations/0001_init.sql").into_sql_str(),
+        false,
+    )])
+}
+
+/// The PostgreSQL store.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The connect options hold the password: never print them.
+        f.debug_struct("PgStore")
+            .field("connections", &self.pool.size())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PgStore {
+    /// Connects to the database at `url` (`postgres://user@host:port/database`, with the
+    /// usual libpq query parameters such as `sslmode`) and applies pending migrations.
+    pub async fn connect(url: &str) -> StoreResult<PgStore> {
+        let options = PgConnectOptions::from_str(url).map_err(|e| {
+            StoreError::Unavailable(format!(
+                "the postgresql url is not valid ({e}); write it as postgres://user@host:port/database"
+            ))
+        })?;
+        Self::connect_with(options).await
+    }
+
+    /// Connects with explicit options and applies pending migrations. The statement and
+    /// lock timeouts of the store are added to `options`.
+    pub async fn connect_with(options: PgConnectOptions) -> StoreResult<PgStore> {
+        let timeout = STATEMENT_TIMEOUT.as_millis().to_string();
+        let options = options
+            .application_name("tdip")
+            .options([("statement_timeout", &timeout), ("lock_timeout", &timeout)]);
+        let pool = PgPoolOptions::new()
+            .max_connections(POOL_SIZE)
+            .acquire_timeout(STATEMENT_TIMEOUT)
+            .connect_with(options)
+            .await
+            .map_err(|e| {
+                StoreError::Unavailable(format!(
+                    "cannot connect to postgresql ({e}); check that the server runs and the url, user and password are right"
+                ))
+            })?;
+        migrator().run(&pool).await.map_err(migrate_error)?;
+        Ok(PgStore { pool })
+    }
+
+    /// Closes every connection of the pool, waiting for those in use to come back.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn migrate_error(e: MigrateError) -> StoreError {
+    match e {
+        MigrateError::Execute(e) | MigrateError::ExecuteMigration(e, _) => backend(e),
+        MigrateError::VersionMissing(v) => StoreError::Corrupt(format!(
+            "database schema version {v} is newer than this tdip knows ({}); upgrade tdip",
+            migrator().migrations.len()
+        )),
+        MigrateError::VersionMismatch(v) => StoreError::Corrupt(format!(
+            "database schema migration {v} differs from the one this tdip ships; \
+             released migrations must not be edited"
+        )),
+        MigrateError::Dirty(v) => StoreError::Corrupt(format!(
+            "database schema migration {v} was left half applied; restore the database \
+             from a backup"
+        )),
+        other => StoreError::Backend(format!("cannot migrate the schema: {other}")),
+    }
+}
+
+/// Takes the write lock for the rest of the current transaction, waiting for a delivery
+/// that holds it; fails with [`StoreError::Busy`] when the wait times out.
+async fn lock_writer(conn: &mut PgConnection) -> StoreResult<()> {
+    match sqlx::query(WRITE_LOCK).execute(conn).await {
+        Ok(_) => Ok(()),
+        Err(e) if error::is_timeout(&e) => Err(StoreError::Busy),
+        Err(e) => Err(backend(e)),
+    }
+}
+
+/// The 64-bit key under which a blind index is stored: its first eight bytes, ordered as
+/// the bytes are (big-endian, sign bit flipped), the same mapping as the SQLite backend.
+pub(crate) fn short_index(idx: &BlindIndex) -> i64 {
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&idx.0[..8]);
+    i64::from_be_bytes(first) ^ i64::MIN
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_indexes_sort_as_the_bytes_do() {
+        let mut keys: Vec<BlindIndex> = [0x00u8, 0x01, 0x7f, 0x80, 0xfe, 0xff]
+            .iter()
+            .map(|b| BlindIndex([*b; 16]))
+            .collect();
+        keys.sort();
+        let shorts: Vec<i64> = keys.iter().map(short_index).collect();
+        assert!(shorts.windows(2).all(|w| w[0] < w[1]), "{shorts:?}");
+        assert_eq!(short_index(&BlindIndex([0; 16])), i64::MIN);
+        assert_eq!(short_index(&BlindIndex([0xff; 16])), i64::MAX);
+    }
+
+    #[test]
+    fn the_migration_list_matches_the_folder() {
+        let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+            .expect("migrations folder")
+            .count();
+        assert_eq!(
+            files,
+            migrator().migrations.len(),
+            "list every migration file"
+        );
+    }
+}
