@@ -11,6 +11,10 @@ pub struct Cli {
     /// Data directory (key file and store).
     #[arg(long, global = true, env = "TDIP_DATA", default_value = "tdip-data")]
     pub data: PathBuf,
+    /// The store: `sqlite:` (the data directory's tdip.db), `sqlite:PATH`, or
+    /// `postgres://USER@HOST/DATABASE`.
+    #[arg(long, global = true, env = "TDIP_STORE", default_value = "sqlite:")]
+    pub store: String,
     /// Legal time zone for times shown and typed: Europe/Amsterdam or Europe/Brussels.
     #[arg(
         long,

@@ -8,6 +8,7 @@ mod cli;
 mod cmd;
 mod point;
 mod render;
+mod store;
 
 use clap::Parser;
 

@@ -4,17 +4,17 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::store::{self, AnyStore};
 use anyhow::{Context, Result, bail};
 use tdip_core::PointKeys;
 use tdip_crypto::RootKey;
-use tdip_store::sqlite::SqliteStore;
 
 const KEY_FILE: &str = "keyfile";
 const STORE_FILE: &str = "tdip.db";
 
-/// An opened data directory.
+/// An opened data directory and its store.
 pub struct Point {
-    pub store: SqliteStore,
+    pub store: AnyStore,
     pub keys: PointKeys,
 }
 
@@ -23,8 +23,9 @@ pub fn store_path(data: &Path) -> PathBuf {
     data.join(STORE_FILE)
 }
 
-/// Creates `data` with a fresh key file and an empty store; refuses to overwrite keys.
-pub fn init(data: &Path) -> Result<()> {
+/// Creates `data` with a fresh key file and prepares the store named by `url`; refuses
+/// to overwrite keys.
+pub async fn init(data: &Path, url: &str) -> Result<()> {
     let key_path = data.join(KEY_FILE);
     if key_path.exists() {
         bail!(
@@ -39,14 +40,16 @@ pub fn init(data: &Path) -> Result<()> {
     let mut file = open_private(&key_path)?;
     file.write_all(key.to_key_file().as_bytes())?;
     file.sync_all()?;
-    SqliteStore::open(&store_path(data))?;
-    // SQLite creates its WAL and shared-memory files with the database file's mode.
-    set_mode(&store_path(data), 0o600)?;
+    store::open(url, data).await?;
+    if store_path(data).exists() {
+        // SQLite creates its WAL and shared-memory files with the database file's mode.
+        set_mode(&store_path(data), 0o600)?;
+    }
     Ok(())
 }
 
-/// Opens an initialised data directory.
-pub fn open(data: &Path) -> Result<Point> {
+/// Opens an initialised data directory and the store named by `url`.
+pub async fn open(data: &Path, url: &str) -> Result<Point> {
     let key_path = data.join(KEY_FILE);
     let text = fs::read_to_string(&key_path).with_context(|| {
         format!(
@@ -56,7 +59,7 @@ pub fn open(data: &Path) -> Result<Point> {
         )
     })?;
     let root = RootKey::from_key_file(&text)?;
-    let store = SqliteStore::open(&store_path(data))?;
+    let store = store::open(url, data).await?;
     Ok(Point {
         store,
         keys: PointKeys::new(&root),

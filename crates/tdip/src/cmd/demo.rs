@@ -28,8 +28,9 @@ const PROVIDERS: [(&str, &str, &str); 3] = [
 
 pub async fn run(data: &Path, args: &DemoArgs, zone: LegalZone) -> Result<i32> {
     let dir = data.join(format!("demo-{}", std::process::id()));
-    point::init(&dir)?;
-    let point = point::open(&dir)?;
+    // The demo always runs on its own embedded store.
+    point::init(&dir, "sqlite:").await?;
+    let point = point::open(&dir, "sqlite:").await?;
     println!(
         "tdip demo in {} ({} subscriptions per provider)\n",
         dir.display(),

@@ -17,7 +17,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
     let zone: LegalZone = cli.zone.parse().map_err(|e| anyhow!("--zone: {e}"))?;
     match cli.command {
         Command::Init => {
-            point::init(&cli.data)?;
+            point::init(&cli.data, &cli.store).await?;
             eprintln!(
                 "initialised {} (key file and empty store)",
                 cli.data.display()
@@ -28,11 +28,19 @@ pub async fn run(cli: Cli) -> Result<i32> {
             );
             Ok(0)
         }
-        Command::Providers(cmd) => providers::run(&point::open(&cli.data)?, cmd).await,
+        Command::Providers(cmd) => {
+            providers::run(&point::open(&cli.data, &cli.store).await?, cmd).await
+        }
         Command::Gen(GenCmd::Subscribers(args)) => gen_data::run(&args),
-        Command::Deliver(args) => deliver::run(&point::open(&cli.data)?, &args, zone).await,
-        Command::Deliveries(args) => deliver::log(&point::open(&cli.data)?, &args, zone).await,
-        Command::Lookup(args) => lookup::run(&point::open(&cli.data)?, &args, zone).await,
+        Command::Deliver(args) => {
+            deliver::run(&point::open(&cli.data, &cli.store).await?, &args, zone).await
+        }
+        Command::Deliveries(args) => {
+            deliver::log(&point::open(&cli.data, &cli.store).await?, &args, zone).await
+        }
+        Command::Lookup(args) => {
+            lookup::run(&point::open(&cli.data, &cli.store).await?, &args, zone).await
+        }
         Command::Demo(args) => demo::run(&cli.data, &args, zone).await,
     }
 }

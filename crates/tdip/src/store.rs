@@ -1,0 +1,167 @@
+//! The store a command works on, chosen at start from its URL: `sqlite:PATH` (the
+//! embedded default; an empty `PATH` means the data directory's `tdip.db`) or
+//! `postgres://…`. A backend compiled out of this build says so.
+
+use std::path::Path;
+
+use tdip_store::sqlite::{SqliteDelivery, SqliteStore};
+use tdip_store::{
+    BlindIndex, DeliveryRecord, DeliverySpan, DeliveryTx, NewDelivery, NewVersion, Provider, Store,
+    StoreError, StoreResult, VersionRow,
+};
+#[cfg(feature = "postgres")]
+use tdip_store_pg::{PgDelivery, PgStore};
+
+/// One of the backends.
+pub enum AnyStore {
+    /// Embedded SQLite.
+    Sqlite(SqliteStore),
+    /// PostgreSQL server.
+    #[cfg(feature = "postgres")]
+    Postgres(PgStore),
+}
+
+/// An open delivery of either backend.
+pub enum AnyDelivery {
+    /// SQLite.
+    Sqlite(SqliteDelivery),
+    /// PostgreSQL.
+    #[cfg(feature = "postgres")]
+    Postgres(PgDelivery),
+}
+
+/// Runs the same expression on whichever backend `$self` holds.
+macro_rules! each {
+    ($self:expr, $enum:ident, $s:ident => $e:expr) => {
+        match $self {
+            $enum::Sqlite($s) => $e,
+            #[cfg(feature = "postgres")]
+            $enum::Postgres($s) => $e,
+        }
+    };
+}
+
+/// Opens the store named by `url`; `sqlite:` alone is `tdip.db` in `data`.
+pub async fn open(url: &str, data: &Path) -> StoreResult<AnyStore> {
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        let path = if path.is_empty() {
+            data.join("tdip.db")
+        } else {
+            path.into()
+        };
+        return SqliteStore::open(&path).map(AnyStore::Sqlite);
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        #[cfg(feature = "postgres")]
+        return PgStore::connect(url).await.map(AnyStore::Postgres);
+        #[cfg(not(feature = "postgres"))]
+        return Err(StoreError::Unavailable(
+            "this tdip was built without PostgreSQL support; rebuild it with the `postgres` feature".into(),
+        ));
+    }
+    Err(StoreError::Unavailable(
+        "the store URL must start with sqlite: or postgres:// (see --store)".into(),
+    ))
+}
+
+impl AnyStore {
+    /// Folds SQLite's write-ahead log into the database; PostgreSQL needs nothing.
+    pub fn checkpoint(&self) -> StoreResult<()> {
+        match self {
+            AnyStore::Sqlite(s) => s.checkpoint(),
+            #[cfg(feature = "postgres")]
+            AnyStore::Postgres(_) => Ok(()),
+        }
+    }
+}
+
+impl Store for AnyStore {
+    type Delivery<'a> = AnyDelivery;
+
+    async fn add_provider(&self, p: &Provider) -> StoreResult<()> {
+        each!(self, AnyStore, s => s.add_provider(p).await)
+    }
+
+    async fn provider(&self, id: &str) -> StoreResult<Option<Provider>> {
+        each!(self, AnyStore, s => s.provider(id).await)
+    }
+
+    async fn providers(&self) -> StoreResult<Vec<Provider>> {
+        each!(self, AnyStore, s => s.providers().await)
+    }
+
+    async fn deliveries(
+        &self,
+        provider: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<DeliveryRecord>> {
+        each!(self, AnyStore, s => s.deliveries(provider, limit).await)
+    }
+
+    async fn delivery_spans(&self) -> StoreResult<Vec<DeliverySpan>> {
+        each!(self, AnyStore, s => s.delivery_spans().await)
+    }
+
+    async fn record_rejected(&self, d: &NewDelivery) -> StoreResult<i64> {
+        each!(self, AnyStore, s => s.record_rejected(d).await)
+    }
+
+    async fn begin_delivery(&self, provider: &str) -> StoreResult<AnyDelivery> {
+        match self {
+            AnyStore::Sqlite(s) => s.begin_delivery(provider).await.map(AnyDelivery::Sqlite),
+            #[cfg(feature = "postgres")]
+            AnyStore::Postgres(s) => s.begin_delivery(provider).await.map(AnyDelivery::Postgres),
+        }
+    }
+
+    async fn versions_by_index(&self, indexes: &[BlindIndex]) -> StoreResult<Vec<VersionRow>> {
+        each!(self, AnyStore, s => s.versions_by_index(indexes).await)
+    }
+
+    async fn prefix_lengths(&self) -> StoreResult<Vec<(u8, u8)>> {
+        each!(self, AnyStore, s => s.prefix_lengths().await)
+    }
+}
+
+impl DeliveryTx for AnyDelivery {
+    fn delivery_id(&self) -> i64 {
+        each!(self, AnyDelivery, t => t.delivery_id())
+    }
+
+    async fn snapshot(&mut self) -> StoreResult<Vec<Vec<u8>>> {
+        each!(self, AnyDelivery, t => t.snapshot().await)
+    }
+
+    async fn insert_versions(&mut self, v: &[NewVersion]) -> StoreResult<Vec<i64>> {
+        each!(self, AnyDelivery, t => t.insert_versions(v).await)
+    }
+
+    async fn close_versions(
+        &mut self,
+        ids: &[i64],
+        valid_to: i64,
+        last_seen: i64,
+    ) -> StoreResult<()> {
+        each!(self, AnyDelivery, t => t.close_versions(ids, valid_to, last_seen).await)
+    }
+
+    async fn insert_indexes(&mut self, pairs: &[(BlindIndex, i64)]) -> StoreResult<()> {
+        each!(self, AnyDelivery, t => t.insert_indexes(pairs).await)
+    }
+
+    async fn add_prefix_lengths(&mut self, lengths: &[(u8, u8)]) -> StoreResult<()> {
+        each!(self, AnyDelivery, t => t.add_prefix_lengths(lengths).await)
+    }
+
+    async fn put_snapshot(&mut self, data: &[u8]) -> StoreResult<()> {
+        each!(self, AnyDelivery, t => t.put_snapshot(data).await)
+    }
+
+    async fn append_snapshot(&mut self, data: &[u8]) -> StoreResult<()> {
+        each!(self, AnyDelivery, t => t.append_snapshot(data).await)
+    }
+
+    async fn commit(self, d: &NewDelivery) -> StoreResult<i64> {
+        each!(self, AnyDelivery, t => t.commit(d).await)
+    }
+}
