@@ -47,9 +47,12 @@ CREATE TABLE version (
     sealed bytea NOT NULL,
     CHECK (valid_to IS NULL OR valid_to > valid_from),
     CHECK ((valid_to IS NULL) = (last_seen IS NULL)),
+    -- The key is compared as a uuid (it is exactly 16 bytes): btree_gist's fixed-size
+    -- uuid support is about four times faster to maintain than its bytea support. The
+    -- provider is not part of the key: a subscription key is a MAC over the provider and
+    -- its subscription id, so keys of two providers never coincide.
     CONSTRAINT version_no_overlap EXCLUDE USING gist (
-        provider WITH =,
-        sub_key WITH =,
+        (encode(sub_key, 'hex')::uuid) WITH =,
         int8range(valid_from, valid_to) WITH &&
     ) DEFERRABLE INITIALLY DEFERRED
 );

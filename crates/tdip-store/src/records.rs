@@ -113,7 +113,8 @@ pub struct DeliverySpan {
 /// A subscriber version to open.
 #[derive(Clone, PartialEq, Eq)]
 pub struct NewVersion {
-    /// Blind index of the provider's subscription id.
+    /// Blind index of the provider's subscription id. It is derived from the provider
+    /// and the id together, so it is unique across providers; backends may rely on that.
     pub sub_key: BlindIndex,
     /// Snapshot moment of the delivery that first showed this version.
     pub valid_from: i64,
