@@ -2,7 +2,8 @@
 //! `cargo bench -p tdip-core --bench lookup -- --rows 10000000 --queries 20000`
 //!
 //! The population is split over four providers; queries are phone numbers sampled from
-//! the delivered files, plus 10% numbers nobody holds (no-hits).
+//! the delivered files, plus 10% numbers nobody holds (no-hits). With
+//! `TDIP_BENCH_PG_URL=postgres://…/EMPTY_DATABASE` it runs on PostgreSQL instead of SQLite.
 
 mod common;
 
@@ -14,18 +15,28 @@ use std::time::Instant;
 use common::*;
 use tdip_core::lookup::{Query, When, lookup};
 use tdip_model::{Country, IdentKind};
+use tdip_store::Store;
 
 const PROVIDERS: [&str; 4] = ["kpn", "odido", "vodafoneziggo", "lebara"];
 
 fn main() {
+    runtime().block_on(async {
+        match std::env::var("TDIP_BENCH_PG_URL") {
+            Ok(url) => run(Bench::postgres(&url, &PROVIDERS).await).await,
+            Err(_) => run(Bench::new(&PROVIDERS).await).await,
+        }
+    });
+}
+
+async fn run<S: Store + Maintain>(b: Bench<S>) {
     let rows = arg("--rows", 10_000_000);
     let queries = arg("--queries", 20_000) as usize;
-    runtime().block_on(async {
-        let b = Bench::new(&PROVIDERS).await;
+    {
         let mut numbers = Vec::new();
         for (i, p) in PROVIDERS.iter().enumerate() {
             let path = b.generate(p, rows / PROVIDERS.len() as u64, 0);
-            b.deliver(&format!("load {p}"), p, &path, D0 + i as i64).await;
+            b.deliver(&format!("load {p}"), p, &path, D0 + i as i64)
+                .await;
             numbers.extend(sample_msisdns(&path, queries / PROVIDERS.len()));
             std::fs::remove_file(&path).unwrap();
         }
@@ -38,7 +49,12 @@ fn main() {
         let mut lat = Vec::with_capacity(qs.len());
         let mut hits = 0usize;
         for (n, value) in qs.iter().enumerate() {
-            let q = Query { kind: IdentKind::Msisdn, value: value.clone(), when: When::At { at: D0 + DAY }, default_country: Country::Nl };
+            let q = Query {
+                kind: IdentKind::Msisdn,
+                value: value.clone(),
+                when: When::At { at: D0 + DAY },
+                default_country: Country::Nl,
+            };
             let started = Instant::now();
             let answer = lookup(&b.store, &b.keys, &q).await.unwrap();
             let took = started.elapsed();
@@ -57,7 +73,7 @@ fn main() {
             lat[lat.len() - 1]
         );
         println!("peak RSS {} MB", peak_rss_mb());
-    });
+    }
 }
 
 /// Every k-th row's first phone number.

@@ -33,6 +33,8 @@ pub struct Cli {
 pub enum Command {
     /// Create the data directory with a new key file and an empty store.
     Init,
+    /// Apply the store's pending migrations (opening a store does too) and exit.
+    Migrate,
     /// Register and list providers.
     #[command(subcommand)]
     Providers(ProvidersCmd),

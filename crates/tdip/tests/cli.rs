@@ -128,6 +128,10 @@ fn deliver_then_look_up_through_the_command_line() {
         "NL",
     ]);
     assert!(String::from_utf8_lossy(&refused.stderr).contains("already registered"));
+    assert!(
+        d.run(&["migrate"]).status.success(),
+        "migrate on an up-to-date store"
+    );
     let again = d.run(&["init"]);
     assert!(
         !again.status.success(),

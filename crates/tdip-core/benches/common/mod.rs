@@ -14,6 +14,7 @@ use tdip_crypto::RootKey;
 use tdip_gen::{Country, GenConfig, write_csv};
 use tdip_store::sqlite::SqliteStore;
 use tdip_store::{Provider, Store};
+use tdip_store_pg::PgStore;
 
 /// `--name value` from the command line, or the default.
 pub fn arg(name: &str, default: u64) -> u64 {
@@ -25,19 +26,52 @@ pub fn arg(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-pub struct Bench {
+/// What a bench does after each delivery: SQLite folds its WAL, PostgreSQL nothing.
+pub trait Maintain {
+    fn checkpoint(&self);
+}
+
+impl Maintain for SqliteStore {
+    fn checkpoint(&self) {
+        SqliteStore::checkpoint(self).unwrap();
+    }
+}
+
+impl Maintain for PgStore {
+    fn checkpoint(&self) {}
+}
+
+pub struct Bench<S> {
     pub dir: tempfile::TempDir,
-    pub store: SqliteStore,
+    pub store: S,
     pub keys: PointKeys,
 }
 
-impl Bench {
-    pub async fn new(providers: &[&str]) -> Bench {
-        let dir = tempfile::Builder::new()
-            .prefix("tdip-bench")
-            .tempdir_in(std::env::var("TDIP_BENCH_DIR").unwrap_or_else(|_| "/tmp".into()))
-            .unwrap();
+fn bench_dir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("tdip-bench")
+        .tempdir_in(std::env::var("TDIP_BENCH_DIR").unwrap_or_else(|_| "/tmp".into()))
+        .unwrap()
+}
+
+impl Bench<SqliteStore> {
+    pub async fn new(providers: &[&str]) -> Bench<SqliteStore> {
+        let dir = bench_dir();
         let store = SqliteStore::open(&dir.path().join("tdip.db")).unwrap();
+        Bench::with(dir, store, providers).await
+    }
+}
+
+impl Bench<PgStore> {
+    /// On the (empty) PostgreSQL database at `url`.
+    pub async fn postgres(url: &str, providers: &[&str]) -> Bench<PgStore> {
+        let store = PgStore::connect(url).await.unwrap();
+        Bench::with(bench_dir(), store, providers).await
+    }
+}
+
+impl<S: Store + Maintain> Bench<S> {
+    async fn with(dir: tempfile::TempDir, store: S, providers: &[&str]) -> Bench<S> {
         for id in providers {
             let p = Provider {
                 id: (*id).into(),
@@ -46,7 +80,10 @@ impl Bench {
                 zone: "Europe/Amsterdam".into(),
                 created_at: 0,
             };
-            store.add_provider(&p).await.unwrap();
+            store
+                .add_provider(&p)
+                .await
+                .expect("an empty store (create a fresh database for the bench)");
         }
         Bench {
             dir,
@@ -108,7 +145,7 @@ impl Bench {
             report.unchanged
         );
         let started = Instant::now();
-        self.store.checkpoint().unwrap();
+        self.store.checkpoint();
         println!(
             "{:<34} {:>24.2} s  (folding the WAL into the database, after the acknowledgement)",
             "  checkpoint",

@@ -28,6 +28,11 @@ pub async fn run(cli: Cli) -> Result<i32> {
             );
             Ok(0)
         }
+        Command::Migrate => {
+            crate::store::open(&cli.store, &cli.data).await?;
+            eprintln!("the store is at the schema this tdip expects");
+            Ok(0)
+        }
         Command::Providers(cmd) => {
             providers::run(&point::open(&cli.data, &cli.store).await?, cmd).await
         }
