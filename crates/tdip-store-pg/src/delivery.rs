@@ -12,9 +12,9 @@ use sqlx::{Connection, Transaction};
 use tdip_store::{BlindIndex, DeliveryTx, NewDelivery, NewVersion, StoreError, StoreResult};
 
 use crate::copy::{Field, check_field, copy_in};
-use crate::error::backend;
+use crate::error::{backend, is_connection_lost, read};
 use crate::read::insert_delivery;
-use crate::{DELIVERY_TIMEOUT, lock_writer, short_index};
+use crate::{DELIVERY_TIMEOUT, OPEN_MONTH, lock_writer, months, short_index};
 
 /// Snapshot indexes are stored in chunks, as in the SQLite backend: no single value nears
 /// PostgreSQL's 1 GB field limit, and no single message is huge.
@@ -29,9 +29,18 @@ const CHUNK: usize = 32 << 20;
 /// exception, as it is refused before anything fails in the database).
 pub struct PgDelivery {
     tx: Transaction<'static, Postgres>,
+    pool: PgPool,
     provider: String,
     delivery_id: i64,
+    /// The id of the first version this delivery opens, and of the next one.
+    first_version: i64,
     next_version: i64,
+    /// Whether the provider had an accepted delivery before: without one it has no
+    /// versions that this delivery's new ones could overlap.
+    has_history: bool,
+    /// Versions this delivery closed, and the months whose partitions it made sure of.
+    closed: Vec<i64>,
+    months: Vec<i32>,
 }
 
 impl std::fmt::Debug for PgDelivery {
@@ -45,6 +54,7 @@ impl std::fmt::Debug for PgDelivery {
 
 impl PgDelivery {
     pub(crate) async fn begin(pool: &PgPool, provider: &str) -> StoreResult<Self> {
+        months::ensure_current(pool).await?;
         let mut tx = pool.begin().await.map_err(backend)?;
         lock_writer(&mut tx).await?;
         sqlx::query(DELIVERY_TIMEOUT)
@@ -60,18 +70,25 @@ impl PgDelivery {
         if !exists {
             return Err(StoreError::NotFound(format!("provider {provider}")));
         }
-        let (delivery_id, next_version): (i64, i64) = sqlx::query_as(
+        let (delivery_id, next_version, has_history): (i64, i64, bool) = sqlx::query_as(
             "SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM delivery),
-                    (SELECT COALESCE(MAX(id), 0) + 1 FROM version)",
+                    (SELECT COALESCE(MAX(id), 0) + 1 FROM version),
+                    EXISTS (SELECT 1 FROM delivery WHERE provider = $1 AND outcome = 'accepted')",
         )
+        .bind(provider)
         .fetch_one(&mut *tx)
         .await
         .map_err(backend)?;
         Ok(PgDelivery {
             tx,
+            pool: pool.clone(),
             provider: provider.to_owned(),
             delivery_id,
+            first_version: next_version,
             next_version,
+            has_history,
+            closed: Vec::new(),
+            months: Vec::new(),
         })
     }
 
@@ -96,6 +113,32 @@ impl PgDelivery {
             "version {id} is not an open version of provider {}",
             self.provider
         ))
+    }
+}
+
+/// Decides a commit whose reply was lost with the connection: acknowledged if the
+/// delivery log holds this delivery (same id, provider and file checksum), otherwise
+/// reported as not applied. Never guesses.
+async fn settle_lost_commit(pool: &PgPool, id: i64, d: &NewDelivery) -> StoreResult<i64> {
+    let stored: Option<(String, Vec<u8>)> = read(|| {
+        sqlx::query_as("SELECT provider, checksum FROM delivery WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+    })
+    .await
+    .map_err(|e| {
+        StoreError::Unavailable(format!(
+            "the connection to postgresql was lost while committing delivery {id}, and \
+             whether it was applied cannot be read now ({e}); run `tdip deliveries` when the \
+             server is back: it is listed if it was applied"
+        ))
+    })?;
+    match stored {
+        Some((provider, checksum)) if provider == d.provider && checksum == d.checksum => Ok(id),
+        _ => Err(StoreError::Unavailable(format!(
+            "the connection to postgresql was lost while committing delivery {id}; it was not \
+             applied, deliver the file again"
+        ))),
     }
 }
 
@@ -180,39 +223,33 @@ impl DeliveryTx for PgDelivery {
         if ids.is_empty() {
             return Ok(());
         }
-        let closed: Vec<i64> = sqlx::query_scalar(
-            "UPDATE version SET valid_to = $2, last_seen = $3
-             WHERE id = ANY($1) AND provider = $4 AND valid_to IS NULL
-             RETURNING id",
+        // Refuse like the SQLite backend, which closes the ids in order up to the first
+        // that is not open (or repeats): close that prefix, name the failing id.
+        let open: HashSet<i64> = sqlx::query_scalar(
+            "SELECT id FROM version
+             WHERE id = ANY($1) AND provider = $2 AND ends_month = $3",
         )
         .bind(ids)
-        .bind(valid_to)
-        .bind(last_seen)
         .bind(&self.provider)
+        .bind(OPEN_MONTH)
         .fetch_all(&mut *self.tx)
         .await
-        .map_err(backend)?;
-        if closed.len() == ids.len() {
-            // Every id was distinct and an open version of this provider.
-            return Ok(());
-        }
-        // Refuse like the SQLite backend, which closes the ids in order up to the first
-        // that is not open (or repeats): name that id, and leave the ones after it open.
-        let mut pending: HashSet<i64> = closed.into_iter().collect();
-        let failed = ids
+        .map_err(backend)?
+        .into_iter()
+        .collect();
+        let mut closing = HashSet::with_capacity(ids.len());
+        let failed_at = ids
             .iter()
-            .copied()
-            .find(|id| !pending.remove(id))
-            .expect("fewer versions were closed than ids given, so one id failed");
-        if !pending.is_empty() {
-            let reopen: Vec<i64> = pending.into_iter().collect();
-            sqlx::query("UPDATE version SET valid_to = NULL, last_seen = NULL WHERE id = ANY($1)")
-                .bind(&reopen)
-                .execute(&mut *self.tx)
-                .await
-                .map_err(backend)?;
+            .position(|id| !open.contains(id) || !closing.insert(*id));
+        let prefix = &ids[..failed_at.unwrap_or(ids.len())];
+        if !prefix.is_empty() {
+            months::close(&mut self.tx, prefix, valid_to, last_seen, &mut self.months).await?;
+            self.closed.extend_from_slice(prefix);
         }
-        Err(self.not_open(failed))
+        match failed_at {
+            Some(i) => Err(self.not_open(ids[i])),
+            None => Ok(()),
+        }
     }
 
     async fn insert_indexes(&mut self, pairs: &[(BlindIndex, i64)]) -> StoreResult<()> {
@@ -312,12 +349,32 @@ impl DeliveryTx for PgDelivery {
         }
         let PgDelivery {
             mut tx,
+            pool,
             delivery_id,
+            first_version,
+            next_version,
+            has_history,
+            closed,
             ..
         } = self;
+        // Without an earlier accepted delivery the provider has no versions that the new
+        // ones could overlap.
+        let opened = if has_history {
+            first_version..next_version
+        } else {
+            next_version..next_version
+        };
+        months::check_overlaps(&mut tx, &closed, opened).await?;
         insert_delivery(&mut tx, Some(delivery_id), d).await?;
         // Deferred constraints (no overlapping versions) are checked here.
-        tx.commit().await.map_err(backend)?;
-        Ok(delivery_id)
+        match tx.commit().await {
+            Ok(()) => Ok(delivery_id),
+            Err(e) if is_connection_lost(&e) => {
+                // The commit may or may not have been applied before the connection went:
+                // the delivery log, read on another connection, tells which.
+                settle_lost_commit(&pool, delivery_id, d).await
+            }
+            Err(e) => Err(backend(e)),
+        }
     }
 }

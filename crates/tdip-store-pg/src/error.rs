@@ -1,6 +1,6 @@
 //! Maps sqlx errors to [`StoreError`]: constraint violations are conflicts, lock waits
 //! that time out are [`StoreError::Busy`], connection and pool failures make the store
-//! unavailable.
+//! unavailable; and repeats a read once when its connection was lost.
 //!
 //! Messages are PostgreSQL's primary message (which names the constraint, table or
 //! column) and never its `detail`, which can quote stored values.
@@ -67,5 +67,33 @@ pub(crate) fn is_timeout(e: &sqlx::Error) -> bool {
             )
         }
         _ => false,
+    }
+}
+
+/// Whether `e` means the connection was lost (the server went away, restarted, or ended
+/// the session) before the statement could have taken effect on a read-only path, so the
+/// read may be tried once more on another connection.
+pub(crate) fn is_connection_lost(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) => true,
+        // admin_shutdown, crash_shutdown, cannot_connect_now; connection exceptions.
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("57P0") || c.starts_with("08")),
+        _ => false,
+    }
+}
+
+/// Runs a read-only query, and once more on a connection loss: a read changes nothing,
+/// so repeating it is safe. Writes are never repeated here (a lost reply to a commit
+/// leaves its outcome unknown); they fail with [`StoreError::Unavailable`].
+pub(crate) async fn read<T, F, Fut>(mut query: F) -> Result<T, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, sqlx::Error>>,
+{
+    match query().await {
+        Err(e) if is_connection_lost(&e) => query().await.map_err(backend),
+        other => other.map_err(backend),
     }
 }

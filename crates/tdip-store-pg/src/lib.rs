@@ -15,6 +15,7 @@
 mod copy;
 mod delivery;
 mod error;
+mod months;
 mod read;
 
 use std::str::FromStr;
@@ -32,14 +33,18 @@ use error::backend;
 /// rest.
 const POOL_SIZE: u32 = 8;
 
-/// How long one statement may run, and how long a wait for a lock may last before it
-/// fails with [`StoreError::Busy`] (SQLite's busy timeout is the same 30 s).
-const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a wait for a lock may last before it fails with [`StoreError::Busy`]
+/// (SQLite's busy timeout is the same 30 s); a statement may run twice as long.
+const WAIT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Raises the statement timeout for the rest of a delivery's transaction once it holds the
 /// write lock: bulk `COPY`s of a large provider's first delivery take far longer than a
 /// lookup.
 const DELIVERY_TIMEOUT: &str = "SET LOCAL statement_timeout = '15min'";
+
+/// The `ends_month` of versions still valid (and of their blind indexes): the partition
+/// key of migration 2, whose other values are calendar months.
+pub(crate) const OPEN_MONTH: i32 = i32::MAX;
 
 /// The key of the advisory lock that serialises deliveries (and writes to the delivery
 /// log). Advisory locks are per database, so stores in different databases of one server
@@ -52,13 +57,23 @@ const WRITE_LOCK: &str = "SELECT pg_advisory_xact_lock(hashtext('tdip-delivery')
 /// macro needs sqlx's `macros` feature, which compiles the PostgreSQL driver a second
 /// time for the proc-macro. A new migration is a new file and a new line here.
 fn migrator() -> Migrator {
-    Migrator::with_migrations(vec![Migration::new(
-        1,
-        "init".into(),
-        MigrationType::Simple,
-        include_str!("../migrations/0001_init.sql").into_sql_str(),
-        false,
-    )])
+    let migration = |version, description: &str, sql: &'static str| {
+        Migration::new(
+            version,
+            description.to_owned().into(),
+            MigrationType::Simple,
+            sql.into_sql_str(),
+            false,
+        )
+    };
+    Migrator::with_migrations(vec![
+        migration(1, "init", include_str!("../migrations/0001_init.sql")),
+        migration(
+            2,
+            "month partitions",
+            include_str!("../migrations/0002_month_partitions.sql"),
+        ),
+    ])
 }
 
 /// The PostgreSQL store.
@@ -85,19 +100,29 @@ impl PgStore {
                 "the postgresql url is not valid ({e}); write it as postgres://user@host:port/database"
             ))
         })?;
-        Self::connect_with(options).await
+        Self::connect_with(options, WAIT_TIMEOUT).await
     }
 
-    /// Connects with explicit options and applies pending migrations. The statement and
-    /// lock timeouts of the store are added to `options`.
-    pub async fn connect_with(options: PgConnectOptions) -> StoreResult<PgStore> {
-        let timeout = STATEMENT_TIMEOUT.as_millis().to_string();
+    /// Connects with explicit options and applies pending migrations. `timeout` bounds
+    /// each wait for a lock or a pooled connection, and twice `timeout` each statement
+    /// (longer, so that a statement held up by a lock fails as [`StoreError::Busy`]; a
+    /// delivery raises its statement timeout once it holds the write lock). Both are
+    /// added to `options`.
+    pub async fn connect_with(
+        options: PgConnectOptions,
+        timeout: Duration,
+    ) -> StoreResult<PgStore> {
+        let lock = timeout.as_millis().to_string();
+        let statement = (2 * timeout.as_millis()).to_string();
         let options = options
             .application_name("tdip")
-            .options([("statement_timeout", &timeout), ("lock_timeout", &timeout)]);
+            .options([("statement_timeout", &statement), ("lock_timeout", &lock)]);
         let pool = PgPoolOptions::new()
             .max_connections(POOL_SIZE)
-            .acquire_timeout(STATEMENT_TIMEOUT)
+            .acquire_timeout(timeout)
+            // Every connection is checked as it leaves the pool, so the connections a
+            // server restart killed are replaced rather than handed out.
+            .test_before_acquire(true)
             .connect_with(options)
             .await
             .map_err(|e| {

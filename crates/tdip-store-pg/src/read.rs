@@ -9,7 +9,7 @@ use tdip_store::{
     StoreError, StoreResult, VersionRow,
 };
 
-use crate::error::backend;
+use crate::error::{backend, read};
 use crate::{PgDelivery, PgStore, lock_writer, short_index};
 
 impl Store for PgStore {
@@ -37,21 +37,21 @@ impl Store for PgStore {
     }
 
     async fn provider(&self, id: &str) -> StoreResult<Option<Provider>> {
-        let row =
+        let row = read(|| {
             sqlx::query("SELECT id, name, country, zone, created_at FROM provider WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.pool)
-                .await
-                .map_err(backend)?;
+        })
+        .await?;
         row.as_ref().map(provider_row).transpose()
     }
 
     async fn providers(&self) -> StoreResult<Vec<Provider>> {
-        let rows =
+        let rows = read(|| {
             sqlx::query("SELECT id, name, country, zone, created_at FROM provider ORDER BY id")
                 .fetch_all(&self.pool)
-                .await
-                .map_err(backend)?;
+        })
+        .await?;
         rows.iter().map(provider_row).collect()
     }
 
@@ -60,28 +60,30 @@ impl Store for PgStore {
         provider: Option<&str>,
         limit: u32,
     ) -> StoreResult<Vec<DeliveryRecord>> {
-        let rows = sqlx::query(
-            "SELECT id, provider, received_at, snapshot_at, rows, opened, changed, closed,
-                    errors, checksum, outcome
-             FROM delivery WHERE $1::text IS NULL OR provider = $1
-             ORDER BY id DESC LIMIT $2",
-        )
-        .bind(provider)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
+        let rows = read(|| {
+            sqlx::query(
+                "SELECT id, provider, received_at, snapshot_at, rows, opened, changed, closed,
+                        errors, checksum, outcome
+                 FROM delivery WHERE $1::text IS NULL OR provider = $1
+                 ORDER BY id DESC LIMIT $2",
+            )
+            .bind(provider)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+        })
+        .await?;
         rows.iter().map(delivery_row).collect()
     }
 
     async fn delivery_spans(&self) -> StoreResult<Vec<DeliverySpan>> {
-        let rows = sqlx::query(
-            "SELECT provider, MIN(snapshot_at), MAX(snapshot_at), MAX(received_at), COUNT(*)
-             FROM delivery WHERE outcome = 'accepted' GROUP BY provider ORDER BY provider",
-        )
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
+        let rows = read(|| {
+            sqlx::query(
+                "SELECT provider, MIN(snapshot_at), MAX(snapshot_at), MAX(received_at), COUNT(*)
+                 FROM delivery WHERE outcome = 'accepted' GROUP BY provider ORDER BY provider",
+            )
+            .fetch_all(&self.pool)
+        })
+        .await?;
         rows.iter()
             .map(|r| {
                 Ok(DeliverySpan {
@@ -114,17 +116,19 @@ impl Store for PgStore {
             return Ok(Vec::new());
         }
         let keys: Vec<i64> = indexes.iter().map(short_index).collect();
-        let rows = sqlx::query(
-            "SELECT id, provider, sub_key, opened_by, valid_from, seen_before, valid_to,
-                    last_seen, sealed
-             FROM version
-             WHERE id IN (SELECT version_id FROM ident WHERE bidx = ANY($1))
-             ORDER BY id",
-        )
-        .bind(&keys)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
+        let rows = read(|| {
+            sqlx::query(
+                "SELECT id, provider, sub_key, opened_by, valid_from, seen_before, valid_to,
+                        last_seen, sealed
+                 FROM version
+                 WHERE (id, ends_month) IN
+                       (SELECT version_id, ends_month FROM ident WHERE bidx = ANY($1))
+                 ORDER BY id",
+            )
+            .bind(&keys)
+            .fetch_all(&self.pool)
+        })
+        .await?;
         rows.iter()
             .map(version_row)
             .collect::<Result<_, _>>()
@@ -132,11 +136,11 @@ impl Store for PgStore {
     }
 
     async fn prefix_lengths(&self) -> StoreResult<Vec<(u8, u8)>> {
-        let rows: Vec<(i16, i16)> =
+        let rows: Vec<(i16, i16)> = read(|| {
             sqlx::query_as("SELECT family, len FROM ip_prefix_len ORDER BY family, len DESC")
                 .fetch_all(&self.pool)
-                .await
-                .map_err(backend)?;
+        })
+        .await?;
         rows.into_iter()
             .map(
                 |(family, len)| match (u8::try_from(family), u8::try_from(len)) {

@@ -409,10 +409,16 @@ async fn postgresql_refuses_overlapping_versions() {
     store.add_provider(&provider("proximus")).await.unwrap();
     store.add_provider(&provider("base")).await.unwrap();
 
+    // Straight into the tables: within a partition PostgreSQL itself refuses overlaps.
     let mut conn = PgConnection::connect(&url).await.unwrap();
+    sqlx::query("SELECT tdip_month_partitions(tdip_month(0))")
+        .execute(&mut conn)
+        .await
+        .unwrap();
     let insert = "INSERT INTO version (id, provider, sub_key, opened_by, valid_from, valid_to,
-                                       last_seen, sealed)
-                  VALUES ($1, $2, $3, 1, $4, $5, $6, '\\x00')";
+                                       last_seen, sealed, ends_month)
+                  VALUES ($1, $2, $3, 1, $4, $5, $6, '\\x00',
+                          COALESCE(tdip_month($5), 2147483647))";
     let sub = vec![7u8; 16];
     let row = |id: i64, provider: &'static str, from: i64, to: Option<i64>| {
         sqlx::query(insert)
@@ -431,16 +437,19 @@ async fn postgresql_refuses_overlapping_versions() {
         .execute(&mut conn)
         .await
         .expect("a version starting where the last ended");
-    for (id, from, to) in [(4, 150, None), (5, 50, Some(101)), (6, 300, Some(400))] {
+    // A second open version (the open partition's deferred unique key, checked at once
+    // outside a transaction), and a closed one overlapping a closed one of its month.
+    for (id, from, to, code) in [(4, 150, None, "23505"), (5, 50, Some(101), "23P01")] {
         let err = row(id, "proximus", from, to)
             .execute(&mut conn)
             .await
             .expect_err("an overlapping version must be refused");
-        let code = err
+        let code_seen = err
             .as_database_error()
             .and_then(|e| e.code())
             .map(|c| c.into_owned());
-        assert_eq!(code.as_deref(), Some("23P01"), "{err}");
+        assert_eq!(code_seen.as_deref(), Some(code), "{err}");
+        assert!(err.to_string().contains("no_overlap"), "{err}");
     }
 
     // Through the store: a delivery that opens a second version of a subscription without
@@ -453,7 +462,8 @@ async fn postgresql_refuses_overlapping_versions() {
         sealed: b"secret".to_vec(),
     };
     let mut tx = store.begin_delivery("proximus").await.unwrap();
-    tx.insert_versions(&[version(100)]).await.unwrap();
+    let first = tx.insert_versions(&[version(100)]).await.unwrap();
+    tx.insert_indexes(&[(a, first[0])]).await.unwrap();
     tx.commit(&log("proximus", 100, DeliveryOutcome::Accepted))
         .await
         .unwrap();
@@ -465,12 +475,41 @@ async fn postgresql_refuses_overlapping_versions() {
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
     let message = err.to_string();
-    assert!(message.contains("version_no_overlap"), "{message}");
+    assert!(message.contains("version_open_no_overlap"), "{message}");
     assert!(
         !message.contains("secret") && !message.contains("\\x"),
         "{message}"
     );
     assert_eq!(store.deliveries(None, 10).await.unwrap().len(), 1);
+
+    // Across partitions the store checks at commit: closing the old version after the new
+    // one began leaves the old one (now in its month's partition) overlapping the new one
+    // (in the open partition).
+    let mut tx = store.begin_delivery("proximus").await.unwrap();
+    tx.insert_versions(&[version(200)]).await.unwrap();
+    tx.close_versions(&first, 300, 250).await.unwrap();
+    let err = tx
+        .commit(&log("proximus", 300, DeliveryOutcome::Accepted))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert!(err.to_string().contains("version_no_overlap"), "{err}");
+    assert_eq!(store.deliveries(None, 10).await.unwrap().len(), 1);
+    let mut tx = store.begin_delivery("proximus").await.unwrap();
+    let second = tx.insert_versions(&[version(300)]).await.unwrap();
+    tx.insert_indexes(&[(a, second[0])]).await.unwrap();
+    tx.close_versions(&first, 300, 250).await.unwrap();
+    tx.commit(&log("proximus", 300, DeliveryOutcome::Accepted))
+        .await
+        .unwrap();
+    let seen: Vec<(i64, Option<i64>)> = store
+        .versions_by_index(&[a])
+        .await
+        .unwrap()
+        .iter()
+        .map(|v| (v.valid_from, v.valid_to))
+        .collect();
+    assert_eq!(seen, [(100, Some(300)), (300, None)]);
 
     // Constraint violations name the constraint, not the values.
     let err = store
@@ -543,4 +582,301 @@ async fn one_delivery_is_applied_at_a_time() {
         ),
         Err(e) => panic!("{e}"),
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_versions_move_to_their_month_and_a_month_drops_whole() {
+    let dbs = TestDatabases::new();
+    let url = dbs.fresh_url().await;
+    let store = PgStore::connect(&url).await.unwrap();
+    store.add_provider(&provider("kpn")).await.unwrap();
+    // 2026-01-01, 2026-02-01 and 2026-03-01 at 00:00 UTC.
+    let (jan, feb, mar) = (1_767_225_600, 1_769_904_000, 1_772_323_200);
+    let version = |n: u8, from: i64| NewVersion {
+        sub_key: key(n, n),
+        valid_from: from,
+        seen_before: None,
+        sealed: vec![n],
+    };
+    let deliver = |opens: Vec<NewVersion>, closes: Vec<i64>, at: i64| {
+        let store = store.clone();
+        async move {
+            let mut tx = store.begin_delivery("kpn").await.unwrap();
+            let ids = tx.insert_versions(&opens).await.unwrap();
+            let pairs: Vec<(BlindIndex, i64)> = opens
+                .iter()
+                .zip(&ids)
+                .map(|(v, id)| (v.sub_key, *id))
+                .collect();
+            tx.insert_indexes(&pairs).await.unwrap();
+            tx.close_versions(&closes, at, at - 1).await.unwrap();
+            tx.commit(&log("kpn", at, DeliveryOutcome::Accepted))
+                .await
+                .unwrap();
+            ids
+        }
+    };
+    let day0 = deliver(
+        vec![version(1, jan), version(2, jan), version(3, jan)],
+        vec![],
+        jan,
+    )
+    .await;
+    // Subscription 1 changes in February, 2 ends in February, 1 changes again in March.
+    let day1 = deliver(vec![version(1, feb + 10)], vec![day0[0], day0[1]], feb + 10).await;
+    deliver(vec![version(1, mar + 10)], vec![day1[0]], mar + 10).await;
+
+    let mut conn = PgConnection::connect(&url).await.unwrap();
+    let placed: Vec<(String, i64)> =
+        sqlx::query_as("SELECT tableoid::regclass::text, id FROM version ORDER BY id")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    let placed: Vec<(&str, i64)> = placed.iter().map(|(t, id)| (t.as_str(), *id)).collect();
+    assert_eq!(
+        placed,
+        [
+            ("version_2026_02", 1),
+            ("version_2026_02", 2),
+            ("version_open", 3),
+            ("version_2026_03", 4),
+            ("version_open", 5)
+        ]
+    );
+    let idents: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT tableoid::regclass::text, count(*) FROM ident GROUP BY 1 ORDER BY 1",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        idents,
+        [
+            ("ident_2026_02".to_owned(), 2),
+            ("ident_2026_03".to_owned(), 1),
+            ("ident_open".to_owned(), 2)
+        ]
+    );
+
+    // Retention of February: two DROP TABLEs, and nothing of February is found any more.
+    sqlx::raw_sql("DROP TABLE version_2026_02, ident_2026_02")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let found: Vec<(i64, i64, Option<i64>)> = store
+        .versions_by_index(&[key(1, 1), key(2, 2), key(3, 3)])
+        .await
+        .unwrap()
+        .iter()
+        .map(|v| (v.id, v.valid_from, v.valid_to))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (3, jan, None),
+            (4, feb + 10, Some(mar + 10)),
+            (5, mar + 10, None)
+        ]
+    );
+    conn.close().await.unwrap();
+    store.close().await;
+}
+
+/// Ends every session of the store (as a server restart does), from another connection.
+async fn kill_store_sessions(admin: &mut PgConnection) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name = 'tdip'
+           AND pid <> pg_backend_pid()",
+    )
+    .fetch_one(admin)
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_connection_applies_nothing_and_reads_recover() {
+    let dbs = TestDatabases::new();
+    let url = dbs.fresh_url().await;
+    let store = PgStore::connect(&url).await.unwrap();
+    store.add_provider(&provider("kpn")).await.unwrap();
+    let version = |key_byte: u8, from: i64| NewVersion {
+        sub_key: key(key_byte, key_byte),
+        valid_from: from,
+        seen_before: None,
+        sealed: vec![key_byte],
+    };
+    let mut tx = store.begin_delivery("kpn").await.unwrap();
+    let first = tx.insert_versions(&[version(1, 100)]).await.unwrap();
+    tx.insert_indexes(&[(key(1, 1), first[0])]).await.unwrap();
+    tx.commit(&log("kpn", 100, DeliveryOutcome::Accepted))
+        .await
+        .unwrap();
+
+    // The next delivery loses its connection half-way (the server ends every session).
+    let mut admin = PgConnection::connect(&url).await.unwrap();
+    let mut tx = store.begin_delivery("kpn").await.unwrap();
+    let second = tx.insert_versions(&[version(1, 200)]).await.unwrap();
+    tx.close_versions(&first, 200, 150).await.unwrap();
+    assert!(kill_store_sessions(&mut admin).await >= 1);
+    let err = tx
+        .insert_indexes(&[(key(1, 1), second[0])])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
+    drop(tx);
+
+    // Reads go on, on new connections, and see the state before that delivery.
+    let seen = store.versions_by_index(&[key(1, 1)]).await.unwrap();
+    assert_eq!(
+        seen.iter().map(|v| (v.id, v.valid_to)).collect::<Vec<_>>(),
+        [(first[0], None)]
+    );
+    assert_eq!(store.deliveries(None, 10).await.unwrap().len(), 1);
+
+    // Idle pooled connections that the server ended are replaced, not handed out.
+    kill_store_sessions(&mut admin).await;
+    assert_eq!(store.providers().await.unwrap().len(), 1);
+
+    // The same delivery, sent again, applies whole.
+    let mut tx = store.begin_delivery("kpn").await.unwrap();
+    let second = tx.insert_versions(&[version(1, 200)]).await.unwrap();
+    tx.insert_indexes(&[(key(1, 1), second[0])]).await.unwrap();
+    tx.close_versions(&first, 200, 150).await.unwrap();
+    tx.commit(&log("kpn", 200, DeliveryOutcome::Accepted))
+        .await
+        .unwrap();
+    let seen = store.versions_by_index(&[key(1, 1)]).await.unwrap();
+    assert_eq!(
+        seen.iter()
+            .map(|v| (v.valid_from, v.valid_to))
+            .collect::<Vec<_>>(),
+        [(100, Some(200)), (200, None)]
+    );
+    admin.close().await.unwrap();
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waits_past_the_timeout_fail_as_busy_and_change_nothing() {
+    let dbs = TestDatabases::new();
+    let url = dbs.fresh_url().await;
+    let options: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
+    let store = PgStore::connect_with(options, std::time::Duration::from_millis(300))
+        .await
+        .unwrap();
+    store.add_provider(&provider("kpn")).await.unwrap();
+
+    // Another session holds the tables (as a long maintenance statement would).
+    let mut admin = PgConnection::connect(&url).await.unwrap();
+    let mut hold = admin.begin().await.unwrap();
+    sqlx::raw_sql("LOCK TABLE delivery, version IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *hold)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = store.deliveries(None, 10).await.unwrap_err();
+    assert!(matches!(err, StoreError::Busy), "{err}");
+    let err = store.versions_by_index(&[key(1, 1)]).await.unwrap_err();
+    assert!(matches!(err, StoreError::Busy), "{err}");
+    let err = store
+        .record_rejected(&log("kpn", 100, DeliveryOutcome::Rejected))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Busy), "{err}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "three waits of 300 ms took {:?}",
+        started.elapsed()
+    );
+    hold.rollback().await.unwrap();
+
+    assert!(store.deliveries(None, 10).await.unwrap().is_empty());
+    store
+        .record_rejected(&log("kpn", 100, DeliveryOutcome::Rejected))
+        .await
+        .unwrap();
+    assert_eq!(store.deliveries(None, 10).await.unwrap().len(), 1);
+    admin.close().await.unwrap();
+    store.close().await;
+}
+
+/// A version as stored: id, valid from, valid to, seen before, sealed blob.
+type Stored = (i64, i64, Option<i64>, Option<i64>, Vec<u8>);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_of_migration_1_keeps_its_history_through_migration_2() {
+    use sqlx::SqlSafeStr;
+    use sqlx::migrate::{Migration, MigrationType, Migrator};
+    let dbs = TestDatabases::new();
+    let url = dbs.fresh_url().await;
+    let mut conn = PgConnection::connect(&url).await.unwrap();
+    let first = Migrator::with_migrations(vec![Migration::new(
+        1,
+        "init".into(),
+        MigrationType::Simple,
+        include_str!("../migrations/0001_init.sql").into_sql_str(),
+        false,
+    )]);
+    first.run(&mut conn).await.unwrap();
+    // Subscription 1: closed in November 2023, then open; subscription 2: closed in
+    // September 2026.
+    sqlx::raw_sql(
+        "INSERT INTO provider VALUES ('kpn', 'KPN', 'NL', 'Europe/Amsterdam', 0);
+         INSERT INTO version VALUES
+             (1, 'kpn', '\\x01010101010101010101010101010101', 1, 100, NULL, 1700000000,
+              1699999999, '\\x01'),
+             (2, 'kpn', '\\x01010101010101010101010101010101', 2, 1700000000, NULL, NULL,
+              NULL, '\\x02'),
+             (3, 'kpn', '\\x02020202020202020202020202020202', 2, 1700000000, 1600000000,
+              1790000000, 1789999999, '\\x03');
+         INSERT INTO ident VALUES (-9151031864016699135, 1, 'kpn'), (-9151031864016699135, 2, 'kpn'),
+                                  (-9078691691178622462, 3, 'kpn');",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let before: Vec<Stored> = sqlx::query_as(
+        "SELECT id, valid_from, valid_to, seen_before, sealed FROM version ORDER BY id",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+
+    let store = PgStore::connect(&url).await.unwrap();
+    let found = store
+        .versions_by_index(&[key(1, 1), key(2, 2)])
+        .await
+        .unwrap();
+    let after: Vec<Stored> = found
+        .iter()
+        .map(|v| {
+            (
+                v.id,
+                v.valid_from,
+                v.valid_to,
+                v.seen_before,
+                v.sealed.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(after, before);
+    let placed: Vec<String> =
+        sqlx::query_scalar("SELECT tableoid::regclass::text FROM version ORDER BY id")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!(
+        placed,
+        ["version_2023_11", "version_open", "version_2026_09"]
+    );
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_class WHERE relname IN ('version_v1', 'ident_v1')",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(tables, 0, "the tables of migration 1 are gone");
+    conn.close().await.unwrap();
+    store.close().await;
 }

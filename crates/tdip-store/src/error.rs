@@ -9,8 +9,11 @@ pub enum StoreError {
     /// The operation conflicts with stored state (a duplicate id, a closed version).
     #[error("conflict: {0}")]
     Conflict(String),
-    /// Another delivery holds the write lock.
-    #[error("another delivery is being applied; try again when it has finished")]
+    /// Another delivery holds the write lock, or another session what this operation
+    /// needs, for longer than the store waits.
+    #[error(
+        "the store is busy: another delivery is being applied (or maintenance holds a table); try again when it has finished"
+    )]
     Busy,
     /// The store is unreachable or its files cannot be opened.
     #[error("store unavailable: {0}")]
