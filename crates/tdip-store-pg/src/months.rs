@@ -85,12 +85,18 @@ pub(crate) async fn check_overlaps(
     if opened.is_empty() && closed.is_empty() {
         return Ok(());
     }
+    // One index probe per partition for each touched version (the LATERAL ... LIMIT 1
+    // keeps the planner from scanning whole partitions to hash them): a daily delivery
+    // touches a fraction of a percent of the versions.
     let overlap: bool = sqlx::query_scalar(
         "SELECT EXISTS (
-             SELECT 1 FROM version AS n JOIN version AS c
-                 ON c.sub_key = n.sub_key AND c.id <> n.id AND c.ends_month <> n.ends_month
-             WHERE (n.id = ANY($1) OR (n.id >= $2 AND n.id < $3))
-               AND int8range(c.valid_from, c.valid_to) && int8range(n.valid_from, n.valid_to))",
+             SELECT 1 FROM version AS n
+             CROSS JOIN LATERAL (
+                 SELECT 1 FROM version AS c
+                 WHERE c.sub_key = n.sub_key AND c.id <> n.id AND c.ends_month <> n.ends_month
+                   AND int8range(c.valid_from, c.valid_to) && int8range(n.valid_from, n.valid_to)
+                 LIMIT 1) AS clash
+             WHERE n.id = ANY($1) OR (n.id >= $2 AND n.id < $3))",
     )
     .bind(closed)
     .bind(opened.start)
