@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 
 use sqlx::postgres::{PgPool, Postgres};
-use sqlx::{Connection, Transaction};
+use sqlx::{AssertSqlSafe, Connection, Transaction};
 use tdip_store::{BlindIndex, DeliveryTx, NewDelivery, NewVersion, StoreError, StoreResult};
 
 use crate::copy::{Field, check_field, copy_in};
@@ -225,13 +225,12 @@ impl DeliveryTx for PgDelivery {
         }
         // Refuse like the SQLite backend, which closes the ids in order up to the first
         // that is not open (or repeats): close that prefix, name the failing id.
-        let open: HashSet<i64> = sqlx::query_scalar(
+        let open: HashSet<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
             "SELECT id FROM version
-             WHERE id = ANY($1) AND provider = $2 AND ends_month = $3",
-        )
+             WHERE id = ANY($1) AND provider = $2 AND ends_month = {OPEN_MONTH}"
+        )))
         .bind(ids)
         .bind(&self.provider)
-        .bind(OPEN_MONTH)
         .fetch_all(&mut *self.tx)
         .await
         .map_err(backend)?

@@ -4,8 +4,8 @@
 
 use std::ops::Range;
 
-use sqlx::PgConnection;
 use sqlx::postgres::PgPool;
+use sqlx::{AssertSqlSafe, PgConnection};
 use tdip_store::{StoreError, StoreResult};
 
 use crate::error::backend;
@@ -52,25 +52,27 @@ pub(crate) async fn close(
             .map_err(backend)?;
         made.push(month);
     }
-    sqlx::query(
+    // The open month is written into the statement, not bound: the partition is then
+    // chosen when the statement is planned (plans are generic, see `lib.rs`).
+    sqlx::query(AssertSqlSafe(format!(
         "UPDATE version SET valid_to = $2, last_seen = $3, ends_month = $4
-         WHERE id = ANY($1) AND ends_month = $5",
-    )
+         WHERE id = ANY($1) AND ends_month = {OPEN_MONTH}"
+    )))
     .bind(ids)
     .bind(valid_to)
     .bind(last_seen)
     .bind(month)
-    .bind(OPEN_MONTH)
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
-    sqlx::query("UPDATE ident SET ends_month = $2 WHERE version_id = ANY($1) AND ends_month = $3")
-        .bind(ids)
-        .bind(month)
-        .bind(OPEN_MONTH)
-        .execute(&mut *conn)
-        .await
-        .map_err(backend)?;
+    sqlx::query(AssertSqlSafe(format!(
+        "UPDATE ident SET ends_month = $2 WHERE version_id = ANY($1) AND ends_month = {OPEN_MONTH}"
+    )))
+    .bind(ids)
+    .bind(month)
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
     Ok(())
 }
 
@@ -85,6 +87,7 @@ pub(crate) async fn check_overlaps(
     if opened.is_empty() && closed.is_empty() {
         return Ok(());
     }
+    let touched: Vec<i64> = closed.iter().copied().chain(opened).collect();
     // One index probe per partition for each touched version (the LATERAL ... LIMIT 1
     // keeps the planner from scanning whole partitions to hash them): a daily delivery
     // touches a fraction of a percent of the versions.
@@ -96,11 +99,9 @@ pub(crate) async fn check_overlaps(
                  WHERE c.sub_key = n.sub_key AND c.id <> n.id AND c.ends_month <> n.ends_month
                    AND int8range(c.valid_from, c.valid_to) && int8range(n.valid_from, n.valid_to)
                  LIMIT 1) AS clash
-             WHERE n.id = ANY($1) OR (n.id >= $2 AND n.id < $3))",
+             WHERE n.id = ANY($1))",
     )
-    .bind(closed)
-    .bind(opened.start)
-    .bind(opened.end)
+    .bind(&touched)
     .fetch_one(conn)
     .await
     .map_err(backend)?;

@@ -118,12 +118,17 @@ impl Store for PgStore {
         let keys: Vec<i64> = indexes.iter().map(short_index).collect();
         let rows = read(|| {
             sqlx::query(
-                "SELECT id, provider, sub_key, opened_by, valid_from, seen_before, valid_to,
-                        last_seen, sealed
-                 FROM version
-                 WHERE (id, ends_month) IN
-                       (SELECT version_id, ends_month FROM ident WHERE bidx = ANY($1))
-                 ORDER BY id",
+                // Each candidate is read from the one partition its index entry names.
+                // The LATERAL ... LIMIT 1 keeps this a nested loop of index probes in
+                // the session's generic plan, whatever the statistics say.
+                "SELECT v.id, v.provider, v.sub_key, v.opened_by, v.valid_from,
+                        v.seen_before, v.valid_to, v.last_seen, v.sealed
+                 FROM (SELECT DISTINCT version_id, ends_month FROM ident
+                       WHERE bidx = ANY($1)) AS i
+                 CROSS JOIN LATERAL (
+                     SELECT * FROM version
+                     WHERE id = i.version_id AND ends_month = i.ends_month LIMIT 1) AS v
+                 ORDER BY v.id",
             )
             .bind(&keys)
             .fetch_all(&self.pool)

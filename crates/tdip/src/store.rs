@@ -65,12 +65,14 @@ pub async fn open(url: &str, data: &Path) -> StoreResult<AnyStore> {
 }
 
 impl AnyStore {
-    /// Folds SQLite's write-ahead log into the database; PostgreSQL needs nothing.
-    pub fn checkpoint(&self) -> StoreResult<()> {
+    /// Upkeep after a delivery was acknowledged (`opened` new versions): SQLite folds its
+    /// write-ahead log into the database, PostgreSQL refreshes statistics after a large
+    /// load.
+    pub async fn after_delivery(&self, opened: u64) -> StoreResult<()> {
         match self {
             AnyStore::Sqlite(s) => s.checkpoint(),
             #[cfg(feature = "postgres")]
-            AnyStore::Postgres(_) => Ok(()),
+            AnyStore::Postgres(s) => s.after_delivery(opened).await,
         }
     }
 }

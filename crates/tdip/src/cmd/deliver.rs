@@ -39,8 +39,9 @@ pub async fn run(point: &Point, args: &DeliverArgs, zone: LegalZone) -> Result<i
     } else {
         print_report(&report);
     }
-    // The delivery is durable already; this folds the write-ahead log into the database.
-    point.store.checkpoint()?;
+    // The delivery is durable already; this is the store's upkeep after it (SQLite folds
+    // its write-ahead log into the database).
+    point.store.after_delivery(report.opened).await?;
     Ok(if report.accepted() { 0 } else { 1 })
 }
 
