@@ -155,18 +155,17 @@ pub async fn lookup<S: Store>(store: &S, keys: &PointKeys, q: &Query) -> Result<
     let versions = store.versions_by_index(&indexes).await?;
     let mut hits = Vec::new();
     if !versions.is_empty() {
-        let spans: HashMap<String, (i64, i64)> = store
-            .delivery_spans()
-            .await?
-            .into_iter()
-            .map(|s| (s.provider, (s.first_snapshot, s.latest_snapshot)))
-            .collect();
-        let names: HashMap<String, String> = store
-            .providers()
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p.name))
-            .collect();
+        let mut ids: Vec<&str> = versions.iter().map(|v| v.provider.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut spans: HashMap<String, (i64, i64)> = HashMap::new();
+        let mut names: HashMap<String, String> = HashMap::new();
+        for (provider, span) in store.provider_spans(&ids).await? {
+            if let Some(s) = span {
+                spans.insert(provider.id.clone(), (s.first_snapshot, s.latest_snapshot));
+            }
+            names.insert(provider.id, provider.name);
+        }
         for v in versions {
             let sub = unseal(keys, &v)?;
             if !target.matches(&sub) {

@@ -98,6 +98,50 @@ impl Store for PgStore {
             .map_err(backend)
     }
 
+    async fn provider_spans(
+        &self,
+        ids: &[&str],
+    ) -> StoreResult<Vec<(Provider, Option<DeliverySpan>)>> {
+        let ids: Vec<&str> = ids.to_vec();
+        let rows = read(|| {
+            sqlx::query(
+                "SELECT p.id, p.name, p.country, p.zone, p.created_at,
+                        s.first, s.latest, s.received, s.accepted
+                 FROM provider AS p
+                 CROSS JOIN LATERAL (
+                     SELECT MIN(snapshot_at) AS first, MAX(snapshot_at) AS latest,
+                            MAX(received_at) AS received, COUNT(*) AS accepted
+                     FROM delivery WHERE provider = p.id AND outcome = 'accepted') AS s
+                 WHERE p.id = ANY($1)
+                 ORDER BY p.id",
+            )
+            .bind(&ids)
+            .fetch_all(&self.pool)
+        })
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let provider = provider_row(r)?;
+                let accepted = r.try_get::<i64, _>(8).map_err(backend)? as u64;
+                let span = if accepted == 0 {
+                    None
+                } else {
+                    let span = (|| {
+                        Ok::<_, sqlx::Error>(DeliverySpan {
+                            provider: provider.id.clone(),
+                            first_snapshot: r.try_get(5)?,
+                            latest_snapshot: r.try_get(6)?,
+                            latest_received: r.try_get(7)?,
+                            accepted,
+                        })
+                    })();
+                    Some(span.map_err(backend)?)
+                };
+                Ok((provider, span))
+            })
+            .collect()
+    }
+
     async fn record_rejected(&self, d: &NewDelivery) -> StoreResult<i64> {
         // Delivery log ids are assigned under the write lock, as a delivery's are.
         let mut tx = self.pool.begin().await.map_err(backend)?;

@@ -6,7 +6,8 @@
 use std::future::Future;
 
 use crate::{
-    BlindIndex, DeliveryOutcome, DeliveryTx, NewDelivery, NewVersion, Provider, Store, StoreError,
+    BlindIndex, DeliveryOutcome, DeliverySpan, DeliveryTx, NewDelivery, NewVersion, Provider,
+    Store, StoreError,
 };
 
 /// Runs every check against fresh stores from `fresh`.
@@ -297,6 +298,27 @@ async fn the_delivery_log_keeps_every_outcome<S: Store>(store: &S) {
         (2, 360),
         "rejected deliveries do not count"
     );
+
+    // The same spans for named providers only, with the provider itself; a provider
+    // without an accepted delivery has none, an unknown id is left out.
+    store.add_provider(&provider("lebara")).await.unwrap();
+    let named = store
+        .provider_spans(&["ziggo", "ghost", "kpn", "lebara", "kpn"])
+        .await
+        .unwrap();
+    let seen: Vec<(&str, &str, Option<&DeliverySpan>)> = named
+        .iter()
+        .map(|(p, s)| (p.id.as_str(), p.name.as_str(), s.as_ref()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("kpn", "kpn B.V.", Some(&spans[0])),
+            ("lebara", "lebara B.V.", None),
+            ("ziggo", "ziggo B.V.", Some(&spans[1])),
+        ]
+    );
+    assert!(store.provider_spans(&[]).await.unwrap().is_empty());
 }
 
 async fn a_delivery_needs_a_registered_provider<S: Store>(store: &S) {

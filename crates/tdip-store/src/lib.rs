@@ -51,6 +51,14 @@ pub trait Store: Send + Sync {
     /// Per provider: first and latest accepted snapshot moments and the accepted count.
     fn delivery_spans(&self) -> impl Future<Output = StoreResult<Vec<DeliverySpan>>> + Send;
 
+    /// The named providers, each with its accepted-delivery span (`None` before its first
+    /// accepted delivery), by id; ids not registered are left out. Reads only those
+    /// providers' deliveries, so its cost does not grow with the whole delivery log.
+    fn provider_spans(
+        &self,
+        ids: &[&str],
+    ) -> impl Future<Output = StoreResult<Vec<(Provider, Option<DeliverySpan>)>>> + Send;
+
     /// Logs a delivery that was rejected; it changes no subscriber state.
     fn record_rejected(
         &self,

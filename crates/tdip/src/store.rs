@@ -104,6 +104,13 @@ impl Store for AnyStore {
         each!(self, AnyStore, s => s.delivery_spans().await)
     }
 
+    async fn provider_spans(
+        &self,
+        ids: &[&str],
+    ) -> StoreResult<Vec<(Provider, Option<DeliverySpan>)>> {
+        each!(self, AnyStore, s => s.provider_spans(ids).await)
+    }
+
     async fn record_rejected(&self, d: &NewDelivery) -> StoreResult<i64> {
         each!(self, AnyStore, s => s.record_rejected(d).await)
     }

@@ -40,10 +40,10 @@ pub async fn deliver<S: Store>(
     // Read only once the delivery holds the write lock, so no other delivery of this
     // provider can land between this read and the commit.
     let latest = store
-        .delivery_spans()
+        .provider_spans(&[provider.id.as_str()])
         .await?
         .into_iter()
-        .find(|s| s.provider == provider.id)
+        .find_map(|(_, span)| span)
         .map(|s| s.latest_snapshot);
     let (previous, applied_deltas) = Snapshot::load(&tx.snapshot().await?)?;
     let previous = Arc::new(previous);

@@ -83,6 +83,48 @@ impl Store for SqliteStore {
         })
     }
 
+    async fn provider_spans(
+        &self,
+        ids: &[&str],
+    ) -> StoreResult<Vec<(Provider, Option<DeliverySpan>)>> {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT p.id, p.name, p.country, p.zone, p.created_at,
+                        MIN(d.snapshot_at), MAX(d.snapshot_at), MAX(d.received_at), COUNT(d.id)
+                 FROM provider AS p
+                 LEFT JOIN delivery AS d ON d.provider = p.id AND d.outcome = 'accepted'
+                 WHERE p.id = ?1
+                 GROUP BY p.id",
+            )?;
+            let mut out = Vec::with_capacity(ids.len());
+            for id in &ids {
+                let found = st
+                    .query_row([id], |r| {
+                        let provider = provider_row(r)?;
+                        let accepted = r.get::<_, i64>(8)? as u64;
+                        let span = if accepted == 0 {
+                            None
+                        } else {
+                            Some(DeliverySpan {
+                                provider: provider.id.clone(),
+                                first_snapshot: r.get(5)?,
+                                latest_snapshot: r.get(6)?,
+                                latest_received: r.get(7)?,
+                                accepted,
+                            })
+                        };
+                        Ok((provider, span))
+                    })
+                    .optional()?;
+                out.extend(found);
+            }
+            Ok(out)
+        })
+    }
+
     async fn record_rejected(&self, d: &NewDelivery) -> StoreResult<i64> {
         self.read(|c| {
             insert_delivery(c, None, d)?;
