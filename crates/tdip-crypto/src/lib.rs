@@ -8,6 +8,7 @@
 
 mod blind;
 mod checksum;
+pub mod custodian;
 mod error;
 mod keyring;
 mod root;
