@@ -361,6 +361,11 @@ impl Unsealer {
         }
     }
 
+    /// The custody record this unsealer checks shares against.
+    pub fn custody(&self) -> &Custody {
+        &self.custody
+    }
+
     /// Where unsealing stands.
     pub fn progress(&self) -> Progress {
         Progress {

@@ -8,13 +8,17 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(version, about, long_about = None)]
 pub struct Cli {
-    /// Data directory (key file and store).
+    /// Data directory (custody record or dev key file, and the embedded store).
     #[arg(long, global = true, env = "TDIP_DATA", default_value = "tdip-data")]
     pub data: PathBuf,
     /// The store: `sqlite:` (the data directory's tdip.db), `sqlite:PATH`, or
     /// `postgres://USER@HOST/DATABASE`.
     #[arg(long, global = true, env = "TDIP_STORE", default_value = "sqlite:")]
     pub store: String,
+    /// A custodian's share file, one per custodian, as many as the point's threshold:
+    /// unseals the point for this command (nothing of them is kept).
+    #[arg(long = "share", global = true, value_name = "FILE")]
+    pub shares: Vec<PathBuf>,
     /// Legal time zone for times shown and typed: Europe/Amsterdam or Europe/Brussels.
     #[arg(
         long,
@@ -31,8 +35,12 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create the data directory with a new key file and an empty store.
-    Init,
+    /// Create the data directory with a new root key, shared among custodians (or a dev
+    /// key file), and an empty store.
+    Init(InitArgs),
+    /// Check custodians' shares against this point's custody record: says for each
+    /// whether it is accepted and why not, and whether they reach the threshold.
+    Unseal,
     /// Apply the store's pending migrations (opening a store does too) and exit.
     Migrate,
     /// Register and list providers.
@@ -49,6 +57,25 @@ pub enum Command {
     Lookup(LookupArgs),
     /// Run the whole flow on generated data: providers, two days of deliveries, lookups.
     Demo(DemoArgs),
+}
+
+/// `tdip init`
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Split the root key among this many custodians (at most 255).
+    #[arg(long, requires = "threshold", conflicts_with = "dev_key")]
+    pub custodians: Option<usize>,
+    /// Shares needed to unseal (at least 2, at most --custodians).
+    #[arg(long, requires = "custodians")]
+    pub threshold: Option<usize>,
+    /// Where to write the custodians' share files (never inside the data directory):
+    /// hand each to its custodian and delete it there.
+    #[arg(long, requires = "custodians", value_name = "DIR")]
+    pub shares_out: Option<PathBuf>,
+    /// Keep the root key in a local file instead: demos and tests only; the point then
+    /// says on every start that it is not sealed.
+    #[arg(long)]
+    pub dev_key: bool,
 }
 
 /// `tdip providers …`

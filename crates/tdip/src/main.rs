@@ -1,7 +1,7 @@
 //! The `tdip` command: the information point on a local data directory.
 //!
-//! Every subcommand works on `--data DIR` (default `./tdip-data`): the key file written
-//! by `tdip init` and the embedded SQLite store beside it. Errors are printed with their
+//! Every subcommand works on `--data DIR` (default `./tdip-data`): the custody record (or,
+//! for demos and tests, the dev key file) written by `tdip init`, and the store. Errors are printed with their
 //! whole chain and exit with status 1; a rejected delivery also exits with status 1.
 
 mod cli;

@@ -1,4 +1,6 @@
-//! The local information point: a data directory holding the key file and the store.
+//! The local information point: a data directory holding the store and either the public
+//! custody record of the root key's custodian shares (sealed until K shares are given)
+//! or, for demos and tests only, a local dev key file.
 
 use std::fs;
 use std::io::Write;
@@ -8,9 +10,28 @@ use crate::store::{self, AnyStore};
 use anyhow::{Context, Result, bail};
 use tdip_core::PointKeys;
 use tdip_crypto::RootKey;
+use tdip_crypto::custodian::{self, Custody, Unsealer};
 
 const KEY_FILE: &str = "keyfile";
+const CUSTODY_FILE: &str = "custody";
 const STORE_FILE: &str = "tdip.db";
+
+/// How a new point keeps its root key.
+pub enum Keeping<'a> {
+    /// Split among custodians; the share files go to `out`, never into the data directory.
+    Custodians {
+        threshold: usize,
+        count: usize,
+        out: &'a Path,
+    },
+    /// A local key file: demos and tests only; every start says the point is not sealed.
+    DevKey,
+}
+
+/// Said on every start of a point that runs on a dev key file.
+pub const NOT_SEALED: &str = "WARNING: this point is NOT SEALED: it runs on a local dev key file, \
+so anyone who can read the data directory can read the data. For demos and tests only; \
+initialise a real point with `tdip init --custodians N --threshold K`.";
 
 /// An opened data directory and its store.
 pub struct Point {
@@ -23,47 +44,148 @@ pub fn store_path(data: &Path) -> PathBuf {
     data.join(STORE_FILE)
 }
 
-/// Creates `data` with a fresh key file and prepares the store named by `url`; refuses
-/// to overwrite keys.
-pub async fn init(data: &Path, url: &str) -> Result<()> {
-    let key_path = data.join(KEY_FILE);
-    if key_path.exists() {
-        bail!(
-            "{} already holds a key file; a second `tdip init` would make the stored data unreadable. \
-             Use another --data directory, or remove this one if it holds nothing you need",
-            data.display()
-        );
+/// Creates `data` with a fresh root key, kept as `keeping` says, and prepares the store
+/// named by `url`; refuses to overwrite keys. Returns the share files written.
+pub async fn init(data: &Path, url: &str, keeping: Keeping<'_>) -> Result<Vec<PathBuf>> {
+    for existing in [KEY_FILE, CUSTODY_FILE] {
+        if data.join(existing).exists() {
+            bail!(
+                "{} already holds a {existing} file; a second `tdip init` would make the stored \
+                 data unreadable. Use another --data directory, or remove this one if it holds \
+                 nothing you need",
+                data.display()
+            );
+        }
     }
+    let key = RootKey::generate();
+    let (record, shares) = match keeping {
+        Keeping::Custodians {
+            threshold,
+            count,
+            out,
+        } => {
+            let (custody, shares) = custodian::split(&key, threshold, count)?;
+            (Some((custody, out)), shares)
+        }
+        Keeping::DevKey => (None, Vec::new()),
+    };
     fs::create_dir_all(data).with_context(|| format!("cannot create {}", data.display()))?;
     set_mode(data, 0o700)?;
-    let key = RootKey::generate();
-    let mut file = open_private(&key_path)?;
-    file.write_all(key.to_key_file().as_bytes())?;
-    file.sync_all()?;
+    let mut written = Vec::new();
+    match record {
+        Some((custody, out)) => {
+            fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+            for share in &shares {
+                let path = out.join(format!(
+                    "tdip-share-{}-{}-of-{}.txt",
+                    &custody.point_id()[..8],
+                    share.custodian(),
+                    custody.custodians()
+                ));
+                write_private(&path, share.to_text().as_bytes())?;
+                written.push(path);
+            }
+            write_private(&data.join(CUSTODY_FILE), custody.to_text().as_bytes())?;
+        }
+        None => write_private(&data.join(KEY_FILE), key.to_key_file().as_bytes())?,
+    }
     store::open(url, data).await?;
     if store_path(data).exists() {
         // SQLite creates its WAL and shared-memory files with the database file's mode.
         set_mode(&store_path(data), 0o600)?;
     }
-    Ok(())
+    Ok(written)
 }
 
-/// Opens an initialised data directory and the store named by `url`.
-pub async fn open(data: &Path, url: &str) -> Result<Point> {
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut file = open_private(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The point's root key: from the custodians' `shares` (files) when the point is sealed
+/// by custodians, or from its dev key file (saying loudly that it is not sealed).
+fn root_key(data: &Path, shares: &[PathBuf]) -> Result<RootKey> {
+    let custody_path = data.join(CUSTODY_FILE);
+    if custody_path.exists() {
+        let custody =
+            Custody::from_text(&fs::read_to_string(&custody_path).with_context(|| {
+                format!("cannot read the custody record {}", custody_path.display())
+            })?)?;
+        let mut unsealer = Unsealer::new(custody);
+        unseal(&mut unsealer, shares)?;
+        return match unsealer.root_key()? {
+            Some(key) => Ok(key),
+            None => bail!(
+                "sealed: this point opens with {} of its {} custodian shares (given: {}); \
+                 give one --share FILE per custodian",
+                unsealer.progress().need,
+                unsealer.custody().custodians(),
+                unsealer.progress()
+            ),
+        };
+    }
     let key_path = data.join(KEY_FILE);
     let text = fs::read_to_string(&key_path).with_context(|| {
         format!(
-            "cannot read the key file {}; run `tdip init --data {}` first",
-            key_path.display(),
+            "{} holds neither a custody record nor a dev key file; run `tdip init --data {}` first",
+            data.display(),
             data.display()
         )
     })?;
-    let root = RootKey::from_key_file(&text)?;
+    eprintln!("{NOT_SEALED}");
+    Ok(RootKey::from_key_file(&text)?)
+}
+
+/// Offers each share file to `unsealer`, reporting refusals and progress on stderr;
+/// fails at the first share that cannot be read.
+pub fn unseal(unsealer: &mut Unsealer, shares: &[PathBuf]) -> Result<()> {
+    for path in shares {
+        let text = zeroize::Zeroizing::new(
+            fs::read_to_string(path)
+                .with_context(|| format!("cannot read the share file {}", path.display()))?,
+        );
+        match unsealer.offer(&text) {
+            Ok(progress) => eprintln!("share accepted: {progress}"),
+            Err(e) => eprintln!("share {} refused: {e}", path.display()),
+        }
+    }
+    Ok(())
+}
+
+/// The custody record of a point sealed by custodians.
+pub fn custody(data: &Path) -> Result<Custody> {
+    let path = data.join(CUSTODY_FILE);
+    let text = fs::read_to_string(&path).with_context(|| {
+        format!(
+            "cannot read {}: this point was not initialised with custodians",
+            path.display()
+        )
+    })?;
+    Ok(Custody::from_text(&text)?)
+}
+
+/// Opens the store alone: for commands that read or write no subscriber data.
+pub async fn open_store(data: &Path, url: &str) -> Result<AnyStore> {
+    if !data.join(CUSTODY_FILE).exists() && !data.join(KEY_FILE).exists() {
+        bail!(
+            "{} is not an initialised point; run `tdip init --data {}` first",
+            data.display(),
+            data.display()
+        );
+    }
+    Ok(store::open(url, data).await?)
+}
+
+/// Opens an initialised data directory and the store named by `url`, unsealed with the
+/// custodians' `shares` (or the dev key file).
+pub async fn open(data: &Path, url: &str, shares: &[PathBuf]) -> Result<Point> {
+    let root = root_key(data, shares)?;
+    let keys = PointKeys::new(&root);
+    drop(root);
     let store = store::open(url, data).await?;
-    Ok(Point {
-        store,
-        keys: PointKeys::new(&root),
-    })
+    Ok(Point { store, keys })
 }
 
 #[cfg(unix)]
@@ -74,7 +196,7 @@ fn open_private(path: &Path) -> Result<fs::File> {
         .create_new(true)
         .mode(0o600)
         .open(path)
-        .with_context(|| format!("cannot create the key file {}", path.display()))
+        .with_context(|| format!("cannot create {}", path.display()))
 }
 
 #[cfg(unix)]

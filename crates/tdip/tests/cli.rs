@@ -10,7 +10,7 @@ struct Dir(tempfile::TempDir);
 impl Dir {
     fn new() -> Dir {
         let d = Dir(tempfile::tempdir().unwrap());
-        d.ok(&["init"]);
+        d.ok(&["init", "--dev-key"]);
         d
     }
 
@@ -132,7 +132,7 @@ fn deliver_then_look_up_through_the_command_line() {
         d.run(&["migrate"]).status.success(),
         "migrate on an up-to-date store"
     );
-    let again = d.run(&["init"]);
+    let again = d.run(&["init", "--dev-key"]);
     assert!(
         !again.status.success(),
         "a second init must not overwrite the key file"

@@ -107,7 +107,7 @@ fn two_days(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn deliver_both_days(data: &Path, store: &str, files: &[PathBuf]) {
-    tdip(data, store, &["init"]);
+    tdip(data, store, &["init", "--dev-key"]);
     tdip(
         data,
         store,

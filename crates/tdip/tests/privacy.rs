@@ -73,7 +73,7 @@ fn sensitive_values(file: &Path) -> BTreeSet<String> {
 fn raw_store_files_hold_no_plaintext_after_two_days_of_deliveries() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    tdip(&data, &["init"]);
+    tdip(&data, &["init", "--dev-key"]);
     tdip(
         &data,
         &[

@@ -16,6 +16,7 @@ use tdip_store::Store;
 use crate::cli::{DeliverArgs, DeliveriesArgs};
 use crate::point::Point;
 use crate::render::time;
+use crate::store::AnyStore;
 
 pub async fn run(point: &Point, args: &DeliverArgs, zone: LegalZone) -> Result<i32> {
     let snapshot_at = parse_time(&args.snapshot_at, zone)
@@ -122,19 +123,18 @@ fn print_report(r: &DeliveryReport) {
     }
 }
 
-pub async fn log(point: &Point, args: &DeliveriesArgs, zone: LegalZone) -> Result<i32> {
-    let log = point
-        .store
+pub async fn log(store: &AnyStore, args: &DeliveriesArgs, zone: LegalZone) -> Result<i32> {
+    let log = store
         .deliveries(args.provider.as_deref(), args.limit)
         .await?;
-    let mut providers = point.store.providers().await?;
+    let mut providers = store.providers().await?;
     if let Some(p) = &args.provider {
         providers.retain(|x| &x.id == p);
         if providers.is_empty() {
             bail!("provider {p} is not registered");
         }
     }
-    let spans = point.store.delivery_spans().await?;
+    let spans = store.delivery_spans().await?;
     let standing = standings(
         &providers,
         &spans,

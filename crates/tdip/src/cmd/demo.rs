@@ -29,8 +29,8 @@ const PROVIDERS: [(&str, &str, &str); 3] = [
 pub async fn run(data: &Path, args: &DemoArgs, zone: LegalZone) -> Result<i32> {
     let dir = data.join(format!("demo-{}", std::process::id()));
     // The demo always runs on its own embedded store.
-    point::init(&dir, "sqlite:").await?;
-    let point = point::open(&dir, "sqlite:").await?;
+    point::init(&dir, "sqlite:", point::Keeping::DevKey).await?;
+    let point = point::open(&dir, "sqlite:", &[]).await?;
     println!(
         "tdip demo in {} ({} subscriptions per provider)\n",
         dir.display(),
@@ -40,7 +40,7 @@ pub async fn run(data: &Path, args: &DemoArgs, zone: LegalZone) -> Result<i32> {
     std::fs::create_dir_all(&files)?;
 
     for (id, name, country) in PROVIDERS {
-        providers::add(&point, id, name, country, None).await?;
+        providers::add(&point.store, id, name, country, None).await?;
     }
     let mut paths: HashMap<(&str, u32), PathBuf> = HashMap::new();
     for day in 0..2 {

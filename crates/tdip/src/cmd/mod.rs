@@ -6,27 +6,32 @@ mod gen_data;
 mod lookup;
 mod providers;
 
-use anyhow::{Result, anyhow};
+use anyhow::{Result, anyhow, bail};
+use tdip_crypto::custodian::Unsealer;
 use tdip_model::LegalZone;
 
-use crate::cli::{Cli, Command, GenCmd};
-use crate::point;
+use crate::cli::{Cli, Command, GenCmd, InitArgs};
+use crate::point::{self, Keeping};
 
 /// Runs one command; returns the process exit status.
 pub async fn run(cli: Cli) -> Result<i32> {
     let zone: LegalZone = cli.zone.parse().map_err(|e| anyhow!("--zone: {e}"))?;
     match cli.command {
-        Command::Init => {
-            point::init(&cli.data, &cli.store).await?;
-            eprintln!(
-                "initialised {} (key file and empty store)",
-                cli.data.display()
-            );
-            eprintln!(
-                "keep a copy of {}/keyfile somewhere safe: without it the data cannot be read",
-                cli.data.display()
-            );
-            Ok(0)
+        Command::Init(ref args) => init(&cli, args).await,
+        Command::Unseal => {
+            let mut unsealer = Unsealer::new(point::custody(&cli.data)?);
+            point::unseal(&mut unsealer, &cli.shares)?;
+            let progress = unsealer.progress();
+            if unsealer.root_key()?.is_some() {
+                eprintln!(
+                    "the shares unseal this point ({progress}); nothing of them was kept: give them \
+                     with --share to the command that needs the point unsealed"
+                );
+                Ok(0)
+            } else {
+                eprintln!("still sealed: {progress}");
+                Ok(1)
+            }
         }
         Command::Migrate => {
             crate::store::open(&cli.store, &cli.data).await?;
@@ -34,20 +39,86 @@ pub async fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Providers(cmd) => {
-            providers::run(&point::open(&cli.data, &cli.store).await?, cmd).await
+            providers::run(&point::open_store(&cli.data, &cli.store).await?, cmd).await
         }
         Command::Gen(GenCmd::Subscribers(args)) => gen_data::run(&args),
         Command::Deliver(args) => {
-            deliver::run(&point::open(&cli.data, &cli.store).await?, &args, zone).await
+            deliver::run(
+                &point::open(&cli.data, &cli.store, &cli.shares).await?,
+                &args,
+                zone,
+            )
+            .await
         }
         Command::Deliveries(args) => {
-            deliver::log(&point::open(&cli.data, &cli.store).await?, &args, zone).await
+            deliver::log(
+                &point::open_store(&cli.data, &cli.store).await?,
+                &args,
+                zone,
+            )
+            .await
         }
         Command::Lookup(args) => {
-            lookup::run(&point::open(&cli.data, &cli.store).await?, &args, zone).await
+            lookup::run(
+                &point::open(&cli.data, &cli.store, &cli.shares).await?,
+                &args,
+                zone,
+            )
+            .await
         }
         Command::Demo(args) => demo::run(&cli.data, &args, zone).await,
     }
+}
+
+async fn init(cli: &Cli, args: &InitArgs) -> Result<i32> {
+    let keeping = match (args.custodians, args.threshold, args.dev_key) {
+        (Some(count), Some(threshold), false) => {
+            let out = args.shares_out.as_deref().ok_or_else(|| {
+                anyhow!(
+                    "--shares-out DIR: say where to write the custodians' share files (not inside \
+                     the data directory)"
+                )
+            })?;
+            if out.starts_with(&cli.data) {
+                bail!(
+                    "--shares-out must not be inside the data directory: the point must not keep its shares"
+                );
+            }
+            Keeping::Custodians {
+                threshold,
+                count,
+                out,
+            }
+        }
+        (None, None, true) => Keeping::DevKey,
+        _ => bail!(
+            "say how the root key is kept: --custodians N --threshold K --shares-out DIR for a \
+             real point, or --dev-key for demos and tests"
+        ),
+    };
+    let shares = point::init(&cli.data, &cli.store, keeping).await?;
+    if shares.is_empty() {
+        eprintln!(
+            "initialised {} with a dev key file and an empty store",
+            cli.data.display()
+        );
+        eprintln!("{}", point::NOT_SEALED);
+    } else {
+        eprintln!(
+            "initialised {} (custody record and empty store); {} share files written:",
+            cli.data.display(),
+            shares.len()
+        );
+        for path in &shares {
+            eprintln!("  {}", path.display());
+        }
+        eprintln!(
+            "hand each file to its custodian and delete it here: the point can read nothing \
+             until {} of them are given with --share",
+            args.threshold.unwrap_or_default()
+        );
+    }
+    Ok(0)
 }
 
 /// Seconds since the Unix epoch, now.

@@ -5,9 +5,9 @@ use tdip_model::{Country, LegalZone};
 use tdip_store::{Provider, Store};
 
 use crate::cli::ProvidersCmd;
-use crate::point::Point;
+use crate::store::AnyStore;
 
-pub async fn run(point: &Point, cmd: ProvidersCmd) -> Result<i32> {
+pub async fn run(store: &AnyStore, cmd: ProvidersCmd) -> Result<i32> {
     match cmd {
         ProvidersCmd::Add {
             id,
@@ -15,11 +15,11 @@ pub async fn run(point: &Point, cmd: ProvidersCmd) -> Result<i32> {
             country,
             provider_zone,
         } => {
-            add(point, &id, &name, &country, provider_zone.as_deref()).await?;
+            add(store, &id, &name, &country, provider_zone.as_deref()).await?;
             eprintln!("registered provider {id}");
         }
         ProvidersCmd::List { json } => {
-            let providers = point.store.providers().await?;
+            let providers = store.providers().await?;
             if json {
                 let list: Vec<_> = providers
                     .iter()
@@ -39,7 +39,7 @@ pub async fn run(point: &Point, cmd: ProvidersCmd) -> Result<i32> {
 
 /// Registers a provider after checking its id, country and zone.
 pub async fn add(
-    point: &Point,
+    store: &AnyStore,
     id: &str,
     name: &str,
     country: &str,
@@ -71,6 +71,6 @@ pub async fn add(
         zone: zone.name().into(),
         created_at: super::now(),
     };
-    point.store.add_provider(&provider).await?;
+    store.add_provider(&provider).await?;
     Ok(())
 }

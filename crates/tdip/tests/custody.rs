@@ -1,0 +1,186 @@
+//! A point initialised with custodians stays sealed until K shares are given, refuses
+//! bad shares with their reason, and keeps no share and no key in its data directory; a
+//! dev-key point says on every start that it is not sealed.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn tdip(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tdip"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env_remove("TDIP_ZONE")
+        .output()
+        .unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `--share FILE` for each file.
+fn shares(files: &[&PathBuf]) -> Vec<String> {
+    files
+        .iter()
+        .flat_map(|f| ["--share".to_owned(), f.to_str().unwrap().to_owned()])
+        .collect()
+}
+
+fn with(args: &[&str], extra: &[String]) -> Vec<String> {
+    args.iter()
+        .map(|a| (*a).to_owned())
+        .chain(extra.iter().cloned())
+        .collect()
+}
+
+fn run(data: &Path, args: &[String]) -> Output {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    tdip(data, &args)
+}
+
+#[test]
+fn a_custodian_point_is_sealed_until_k_shares_are_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, out) = (dir.path().join("data"), dir.path().join("handout"));
+
+    let refused = tdip(&data, &["init"]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("--custodians"),
+        "{}",
+        stderr(&refused)
+    );
+    let inside = data.join("shares");
+    let refused = tdip(
+        &data,
+        &[
+            "init",
+            "--custodians",
+            "3",
+            "--threshold",
+            "2",
+            "--shares-out",
+            inside.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        stderr(&refused).contains("must not be inside"),
+        "{}",
+        stderr(&refused)
+    );
+
+    let init = tdip(
+        &data,
+        &[
+            "init",
+            "--custodians",
+            "3",
+            "--threshold",
+            "2",
+            "--shares-out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(init.status.success(), "{}", stderr(&init));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 3);
+    let kept: Vec<String> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !kept.iter().any(|n| n.contains("share") || n == "keyfile"),
+        "{kept:?}"
+    );
+
+    // Commands that touch no subscriber data work sealed.
+    let add = tdip(
+        &data,
+        &[
+            "providers",
+            "add",
+            "kpn",
+            "--name",
+            "KPN B.V.",
+            "--country",
+            "NL",
+        ],
+    );
+    assert!(add.status.success(), "{}", stderr(&add));
+    let lookup = [
+        "lookup",
+        "--msisdn",
+        "0612345678",
+        "--at",
+        "2026-11-02 12:00:00",
+    ];
+
+    let sealed = tdip(&data, &lookup);
+    assert!(!sealed.status.success());
+    assert!(
+        stderr(&sealed).contains("sealed: this point opens with 2 of its 3"),
+        "{}",
+        stderr(&sealed)
+    );
+
+    // One share, then the same share again: still sealed, the duplicate refused.
+    let one = run(&data, &with(&lookup, &shares(&[&files[0], &files[0]])));
+    assert!(!one.status.success());
+    let said = stderr(&one);
+    assert!(
+        said.contains("already given") && said.contains("given: 1 of 2 shares (1 refused)"),
+        "{said}"
+    );
+
+    // A damaged copy is refused as corrupt.
+    let damaged = dir.path().join("damaged.txt");
+    let text = std::fs::read_to_string(&files[1]).unwrap();
+    std::fs::write(&damaged, text.replacen("custodian 2", "custodian 3", 1)).unwrap();
+    let check = run(&data, &with(&["unseal"], &shares(&[&files[0], &damaged])));
+    assert_eq!(check.status.code(), Some(1));
+    assert!(stderr(&check).contains("corrupt"), "{}", stderr(&check));
+    assert!(
+        stderr(&check).contains("still sealed: 1 of 2 shares (1 refused)"),
+        "{}",
+        stderr(&check)
+    );
+
+    // Any two distinct shares unseal.
+    for pair in [[0, 1], [0, 2], [1, 2]] {
+        let given = shares(&[&files[pair[0]], &files[pair[1]]]);
+        let check = run(&data, &with(&["unseal"], &given));
+        assert!(check.status.success(), "{}", stderr(&check));
+        let answer = run(&data, &with(&lookup, &given));
+        assert!(answer.status.success(), "{pair:?}: {}", stderr(&answer));
+        assert!(!stderr(&answer).contains("NOT SEALED"));
+    }
+}
+
+#[test]
+fn a_dev_key_point_says_on_every_start_that_it_is_not_sealed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let init = tdip(&data, &["init", "--dev-key"]);
+    assert!(stderr(&init).contains("NOT SEALED"), "{}", stderr(&init));
+    let lookup = tdip(
+        &data,
+        &[
+            "lookup",
+            "--msisdn",
+            "0612345678",
+            "--at",
+            "2026-11-02 12:00:00",
+        ],
+    );
+    assert!(lookup.status.success(), "{}", stderr(&lookup));
+    assert!(
+        stderr(&lookup).contains("NOT SEALED"),
+        "{}",
+        stderr(&lookup)
+    );
+}
