@@ -168,7 +168,9 @@ pub fn custody(data: &Path) -> Result<Custody> {
 
 /// Opens the store alone: for commands that read or write no subscriber data.
 pub async fn open_store(data: &Path, url: &str) -> Result<AnyStore> {
-    if !data.join(CUSTODY_FILE).exists() && !data.join(KEY_FILE).exists() {
+    if data.join(KEY_FILE).exists() {
+        eprintln!("{NOT_SEALED}");
+    } else if !data.join(CUSTODY_FILE).exists() {
         bail!(
             "{} is not an initialised point; run `tdip init --data {}` first",
             data.display(),

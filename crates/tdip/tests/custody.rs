@@ -183,4 +183,7 @@ fn a_dev_key_point_says_on_every_start_that_it_is_not_sealed() {
         "{}",
         stderr(&lookup)
     );
+    let log = tdip(&data, &["deliveries"]);
+    assert!(log.status.success(), "{}", stderr(&log));
+    assert!(stderr(&log).contains("NOT SEALED"), "{}", stderr(&log));
 }
