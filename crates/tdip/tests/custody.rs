@@ -39,6 +39,21 @@ fn run(data: &Path, args: &[String]) -> Output {
     tdip(data, &args)
 }
 
+fn init_two_of_three(data: &Path, shares_out: &Path) -> Output {
+    tdip(
+        data,
+        &[
+            "init",
+            "--custodians",
+            "3",
+            "--threshold",
+            "2",
+            "--shares-out",
+            shares_out.to_str().unwrap(),
+        ],
+    )
+}
+
 #[test]
 fn a_custodian_point_is_sealed_until_k_shares_are_given() {
     let dir = tempfile::tempdir().unwrap();
@@ -52,36 +67,14 @@ fn a_custodian_point_is_sealed_until_k_shares_are_given() {
         stderr(&refused)
     );
     let inside = data.join("shares");
-    let refused = tdip(
-        &data,
-        &[
-            "init",
-            "--custodians",
-            "3",
-            "--threshold",
-            "2",
-            "--shares-out",
-            inside.to_str().unwrap(),
-        ],
-    );
+    let refused = init_two_of_three(&data, &inside);
     assert!(
         stderr(&refused).contains("must not be inside"),
         "{}",
         stderr(&refused)
     );
 
-    let init = tdip(
-        &data,
-        &[
-            "init",
-            "--custodians",
-            "3",
-            "--threshold",
-            "2",
-            "--shares-out",
-            out.to_str().unwrap(),
-        ],
-    );
+    let init = init_two_of_three(&data, &out);
     assert!(init.status.success(), "{}", stderr(&init));
     let mut files: Vec<PathBuf> = std::fs::read_dir(&out)
         .unwrap()
