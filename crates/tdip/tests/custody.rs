@@ -113,12 +113,46 @@ fn a_custodian_point_is_sealed_until_k_shares_are_given() {
         "2026-11-02 12:00:00",
     ];
 
-    let sealed = tdip(&data, &lookup);
-    assert!(!sealed.status.success());
-    assert!(
-        stderr(&sealed).contains("sealed: this point opens with 2 of its 3"),
-        "{}",
-        stderr(&sealed)
+    // Every path that reads or writes subscriber data refuses while sealed.
+    let file = dir.path().join("kpn.csv");
+    let generated = tdip(
+        &data,
+        &[
+            "gen",
+            "subscribers",
+            "--provider",
+            "kpn",
+            "--rows",
+            "20",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    let deliver = [
+        "deliver",
+        "--provider",
+        "kpn",
+        "--snapshot-at",
+        "2026-11-02T00:00:00Z",
+        file.to_str().unwrap(),
+    ];
+    for args in [&lookup[..], &deliver[..]] {
+        let sealed = tdip(&data, args);
+        assert!(!sealed.status.success());
+        assert!(
+            stderr(&sealed).contains("sealed: this point opens with 2 of its 3"),
+            "{args:?}: {}",
+            stderr(&sealed)
+        );
+    }
+    let log = tdip(&data, &["deliveries", "--json"]);
+    assert!(log.status.success(), "{}", stderr(&log));
+    let log: serde_json::Value = serde_json::from_slice(&log.stdout).unwrap();
+    assert_eq!(
+        log["deliveries"],
+        serde_json::json!([]),
+        "a sealed point took a delivery"
     );
 
     // One share, then the same share again: still sealed, the duplicate refused.
@@ -150,6 +184,10 @@ fn a_custodian_point_is_sealed_until_k_shares_are_given() {
         assert!(check.status.success(), "{}", stderr(&check));
         let answer = run(&data, &with(&lookup, &given));
         assert!(answer.status.success(), "{pair:?}: {}", stderr(&answer));
+        if pair == [0, 1] {
+            let delivered = run(&data, &with(&deliver, &given));
+            assert!(delivered.status.success(), "{}", stderr(&delivered));
+        }
         assert!(!stderr(&answer).contains("NOT SEALED"));
     }
 }
