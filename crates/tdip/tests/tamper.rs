@@ -1,0 +1,157 @@
+//! A sealed record altered in the store, or moved to another row, is refused when read:
+//! a lookup fails with an authentication error instead of answering from it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn tdip(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tdip"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env_remove("TDIP_ZONE")
+        .output()
+        .unwrap()
+}
+
+fn ok(data: &Path, args: &[&str]) -> String {
+    let out = tdip(data, args);
+    assert!(
+        out.status.success(),
+        "tdip {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The lookup of `msisdn`: its stdout, or its error.
+fn lookup(data: &Path, msisdn: &str) -> Result<String, String> {
+    let out = tdip(
+        data,
+        &[
+            "lookup",
+            "--msisdn",
+            msisdn,
+            "--at",
+            "2026-11-02 12:00:00",
+            "--json",
+        ],
+    );
+    if out.status.success() {
+        Ok(String::from_utf8(out.stdout).unwrap())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+#[test]
+fn altered_or_moved_sealed_records_are_refused_on_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let file = dir.path().join("kpn.csv");
+    ok(&data, &["init", "--dev-key"]);
+    ok(
+        &data,
+        &[
+            "providers",
+            "add",
+            "kpn",
+            "--name",
+            "KPN B.V.",
+            "--country",
+            "NL",
+        ],
+    );
+    ok(
+        &data,
+        &[
+            "gen",
+            "subscribers",
+            "--provider",
+            "kpn",
+            "--rows",
+            "50",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
+    ok(
+        &data,
+        &[
+            "deliver",
+            "--provider",
+            "kpn",
+            "--snapshot-at",
+            "2026-11-02T00:00:00Z",
+            file.to_str().unwrap(),
+        ],
+    );
+
+    // Two subscriptions' first phone numbers, and their versions' rows.
+    let mut reader = csv::Reader::from_path(&file).unwrap();
+    let col = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "msisdn")
+        .unwrap();
+    let numbers: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap()[col].split(';').next().unwrap().to_owned())
+        .filter(|n| !n.is_empty())
+        .take(2)
+        .collect();
+    let (a, b) = (numbers[0].as_str(), numbers[1].as_str());
+    let before = (lookup(&data, a).unwrap(), lookup(&data, b).unwrap());
+    assert!(before.0.contains("\"version\""), "{}", before.0);
+
+    let db = rusqlite::Connection::open(data.join("tdip.db")).unwrap();
+    let version_of = |answer: &str| -> i64 {
+        let v: serde_json::Value = serde_json::from_str(answer).unwrap();
+        v["hits"][0]["version"].as_i64().unwrap()
+    };
+    let (va, vb) = (version_of(&before.0), version_of(&before.1));
+    let sealed = |id: i64| -> Vec<u8> {
+        db.query_row("SELECT sealed FROM version WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    };
+    let put = |id: i64, blob: &[u8]| {
+        db.execute(
+            "UPDATE version SET sealed = ?2 WHERE id = ?1",
+            rusqlite::params![id, blob],
+        )
+        .unwrap();
+    };
+    let (blob_a, blob_b) = (sealed(va), sealed(vb));
+
+    // One byte of the ciphertext changed.
+    let mut altered = blob_a.clone();
+    let last = altered.len() - 1;
+    altered[last] ^= 0x01;
+    put(va, &altered);
+    let err = lookup(&data, a).unwrap_err();
+    assert!(err.contains("failed authentication"), "{err}");
+    assert_eq!(
+        lookup(&data, b).unwrap(),
+        before.1,
+        "other rows still answer"
+    );
+
+    // The two records swapped between their rows: each is refused where it now lies.
+    put(va, &blob_b);
+    put(vb, &blob_a);
+    for number in [a, b] {
+        let err = lookup(&data, number).unwrap_err();
+        assert!(err.contains("failed authentication"), "{err}");
+    }
+
+    // Put back, both answer as before.
+    put(va, &blob_a);
+    put(vb, &blob_b);
+    assert_eq!(
+        (lookup(&data, a).unwrap(), lookup(&data, b).unwrap()),
+        before
+    );
+}
