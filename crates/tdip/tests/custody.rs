@@ -2,22 +2,12 @@
 //! bad shares with their reason, and keeps no share and no key in its data directory; a
 //! dev-key point says on every start that it is not sealed.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn tdip(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tdip"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env_remove("TDIP_ZONE")
-        .output()
-        .unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use common::{add_kpn, gen_kpn, stderr, tdip};
 
 /// `--share FILE` for each file.
 fn shares(files: &[&PathBuf]) -> Vec<String> {
@@ -92,19 +82,7 @@ fn a_custodian_point_is_sealed_until_k_shares_are_given() {
     );
 
     // Commands that touch no subscriber data work sealed.
-    let add = tdip(
-        &data,
-        &[
-            "providers",
-            "add",
-            "kpn",
-            "--name",
-            "KPN B.V.",
-            "--country",
-            "NL",
-        ],
-    );
-    assert!(add.status.success(), "{}", stderr(&add));
+    add_kpn(&data);
     let lookup = [
         "lookup",
         "--msisdn",
@@ -115,20 +93,7 @@ fn a_custodian_point_is_sealed_until_k_shares_are_given() {
 
     // Every path that reads or writes subscriber data refuses while sealed.
     let file = dir.path().join("kpn.csv");
-    let generated = tdip(
-        &data,
-        &[
-            "gen",
-            "subscribers",
-            "--provider",
-            "kpn",
-            "--rows",
-            "20",
-            "--out",
-            file.to_str().unwrap(),
-        ],
-    );
-    assert!(generated.status.success(), "{}", stderr(&generated));
+    gen_kpn(&data, &file, 20);
     let deliver = [
         "deliver",
         "--provider",

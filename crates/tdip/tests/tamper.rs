@@ -1,28 +1,11 @@
 //! A sealed record altered in the store, or moved to another row, is refused when read:
 //! a lookup fails with an authentication error instead of answering from it.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn tdip(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tdip"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env_remove("TDIP_ZONE")
-        .output()
-        .unwrap()
-}
-
-fn ok(data: &Path, args: &[&str]) -> String {
-    let out = tdip(data, args);
-    assert!(
-        out.status.success(),
-        "tdip {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+use common::{add_kpn, gen_kpn, ok, stderr, tdip};
 
 /// The lookup of `msisdn`: its stdout, or its error.
 fn lookup(data: &Path, msisdn: &str) -> Result<String, String> {
@@ -40,7 +23,7 @@ fn lookup(data: &Path, msisdn: &str) -> Result<String, String> {
     if out.status.success() {
         Ok(String::from_utf8(out.stdout).unwrap())
     } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        Err(stderr(&out))
     }
 }
 
@@ -50,31 +33,8 @@ fn altered_or_moved_sealed_records_are_refused_on_read() {
     let data = dir.path().join("data");
     let file = dir.path().join("kpn.csv");
     ok(&data, &["init", "--dev-key"]);
-    ok(
-        &data,
-        &[
-            "providers",
-            "add",
-            "kpn",
-            "--name",
-            "KPN B.V.",
-            "--country",
-            "NL",
-        ],
-    );
-    ok(
-        &data,
-        &[
-            "gen",
-            "subscribers",
-            "--provider",
-            "kpn",
-            "--rows",
-            "50",
-            "--out",
-            file.to_str().unwrap(),
-        ],
-    );
+    add_kpn(&data);
+    gen_kpn(&data, &file, 50);
     ok(
         &data,
         &[

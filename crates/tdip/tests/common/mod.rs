@@ -1,0 +1,63 @@
+//! Running the `tdip` binary on a data directory, for the command-line tests.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// `tdip --data DATA ARGS…`, with the zone left at its default.
+pub fn tdip(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tdip"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env_remove("TDIP_ZONE")
+        .output()
+        .unwrap()
+}
+
+/// What a run wrote to standard error.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Runs `tdip`, asserts it succeeded, and returns its standard output.
+pub fn ok(data: &Path, args: &[&str]) -> String {
+    let out = tdip(data, args);
+    assert!(out.status.success(), "tdip {args:?}: {}", stderr(&out));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Registers provider kpn (works on a sealed point: it touches no subscriber data).
+pub fn add_kpn(data: &Path) {
+    ok(
+        data,
+        &[
+            "providers",
+            "add",
+            "kpn",
+            "--name",
+            "KPN B.V.",
+            "--country",
+            "NL",
+        ],
+    );
+}
+
+/// Writes `rows` generated kpn subscribers (day 0) to `file`.
+pub fn gen_kpn(data: &Path, file: &Path, rows: u32) {
+    let rows = rows.to_string();
+    ok(
+        data,
+        &[
+            "gen",
+            "subscribers",
+            "--provider",
+            "kpn",
+            "--rows",
+            &rows,
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
+}
