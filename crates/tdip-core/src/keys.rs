@@ -1,9 +1,16 @@
 //! The keys of one running point, ready for the hot paths: a blind-index key per
-//! identifier kind, one for subscription ids, the row-fingerprint key and the sealer.
+//! identifier kind, one for subscription ids, the row-fingerprint key and the data keys.
+
+use std::path::Path;
+use std::sync::Arc;
 
 use tdip_crypto::{BlindKey, Keyring, RootKey, Sealer};
 use tdip_model::IdentKind;
-use tdip_store::BlindIndex;
+use tdip_model::subscription::Subscription;
+use tdip_store::{BlindIndex, VersionRow};
+
+use crate::CoreError;
+use crate::datakeys::DataKeys;
 
 /// Keys of one point, derived once at start.
 #[derive(Clone, Debug)]
@@ -11,22 +18,25 @@ pub struct PointKeys {
     ring: Keyring,
     idents: Vec<BlindKey>,
     subscription_id: BlindKey,
+    data: Arc<DataKeys>,
 }
 
 impl PointKeys {
-    /// Derives every key from the root key.
-    pub fn new(root: &RootKey) -> Self {
+    /// Derives every key from the root key; data keys are kept in `key_dir`.
+    pub fn new(root: &RootKey, key_dir: &Path) -> Result<Self, CoreError> {
         let ring = Keyring::from_root(root);
         let idents = IdentKind::ALL
             .iter()
             .map(|k| ring.blind_key(&format!("ident/{}", k.as_str())))
             .collect();
         let subscription_id = ring.blind_key("subscription-id");
-        PointKeys {
+        let data = Arc::new(DataKeys::open(key_dir, &ring)?);
+        Ok(PointKeys {
             ring,
             idents,
             subscription_id,
-        }
+            data,
+        })
     }
 
     /// Blind index of a normalised identifier.
@@ -52,9 +62,24 @@ impl PointKeys {
         self.ring.fingerprint()
     }
 
-    /// The sealer of subscriber data.
-    pub fn sealer(&self) -> &Sealer {
-        self.ring.sealer()
+    /// The data keys.
+    pub fn data(&self) -> &DataKeys {
+        &self.data
+    }
+
+    /// The sealer of the key that sealed `blob`: `None` if that key was destroyed.
+    pub fn sealer_of(&self, blob: &[u8]) -> Result<Option<Arc<Sealer>>, CoreError> {
+        self.data.sealer(Sealer::key_id_of(blob)?)
+    }
+
+    /// Unseals a stored version: `None` if its key was destroyed (its month was shredded).
+    pub fn unseal(&self, v: &VersionRow) -> Result<Option<Subscription>, CoreError> {
+        let Some(sealer) = self.sealer_of(&v.sealed)? else {
+            return Ok(None);
+        };
+        let aad = VersionAad::new(&v.provider, &v.sub_key, v.valid_from);
+        let plain = sealer.open(aad.as_bytes(), &v.sealed)?;
+        crate::sealed::decode(&plain).map(Some)
     }
 }
 

@@ -1,15 +1,18 @@
 //! The tdip application: ingest deliveries, answer lookups, report on deliveries.
 //!
 //! This crate holds the rules of the point and drives a [`tdip_store::Store`]; it knows
-//! nothing of SQL, files beyond the delivery being read, terminals or HTTP. Plaintext
+//! nothing of SQL, files beyond the delivery being read and the key directory, terminals
+//! or HTTP. Plaintext
 //! subscriber data exists here only in memory: between reading a delivery row and sealing
 //! it, and between unsealing a version and handing the answer to the caller.
 
+pub mod datakeys;
 mod error;
 pub mod ingest;
 pub mod keys;
 pub mod lateness;
 pub mod lookup;
+pub mod rotate;
 mod sealed;
 pub mod snapshot;
 

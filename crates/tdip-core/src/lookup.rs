@@ -16,7 +16,7 @@ use tdip_model::{Country, IdentKind, normalize};
 use tdip_store::{BlindIndex, Store, VersionRow};
 
 use crate::CoreError;
-use crate::keys::{PointKeys, VersionAad};
+use crate::keys::PointKeys;
 
 /// When the identifier was held.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -167,7 +167,10 @@ pub async fn lookup<S: Store>(store: &S, keys: &PointKeys, q: &Query) -> Result<
             names.insert(provider.id, provider.name);
         }
         for v in versions {
-            let sub = unseal(keys, &v)?;
+            // A version whose month was shredded is past retention: it is no answer.
+            let Some(sub) = keys.unseal(&v)? else {
+                continue;
+            };
             if !target.matches(&sub) {
                 continue;
             }
@@ -193,12 +196,6 @@ pub async fn lookup<S: Store>(store: &S, keys: &PointKeys, q: &Query) -> Result<
         when: q.when,
         hits,
     })
-}
-
-fn unseal(keys: &PointKeys, v: &VersionRow) -> Result<Subscription, CoreError> {
-    let aad = VersionAad::new(&v.provider, &v.sub_key, v.valid_from);
-    let plain = keys.sealer().open(aad.as_bytes(), &v.sealed)?;
-    crate::sealed::decode(&plain)
 }
 
 /// The normalised identifier asked for.

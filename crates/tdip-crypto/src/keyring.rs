@@ -6,7 +6,10 @@ use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use crate::{BlindKey, RootKey, Sealer};
+use crate::{BlindKey, Kek, RootKey, Sealer};
+
+/// The key id of [`Keyring::legacy_sealer`].
+pub const LEGACY_KEY_ID: u32 = 1;
 
 /// All keys a running tdip needs, derived from the root key with HKDF-SHA256.
 ///
@@ -15,7 +18,8 @@ use crate::{BlindKey, RootKey, Sealer};
 /// re-indexing every row.
 #[derive(Clone)]
 pub struct Keyring {
-    sealer: Sealer,
+    legacy: Sealer,
+    kek: Kek,
     fingerprint: BlindKey,
     blind_base: Zeroizing<[u8; 32]>,
 }
@@ -30,7 +34,11 @@ impl Keyring {
     /// Derives the keyring from a root key.
     pub fn from_root(root: &RootKey) -> Self {
         Keyring {
-            sealer: Sealer::new(1, &derive(root.bytes(), "tdip/v1/seal/subscriber-data/1")),
+            legacy: Sealer::new(
+                LEGACY_KEY_ID,
+                &derive(root.bytes(), "tdip/v1/seal/subscriber-data/1"),
+            ),
+            kek: Kek::new(&derive(root.bytes(), "tdip/v1/kek/data-keys")),
             fingerprint: BlindKey::new(&derive(root.bytes(), "tdip/v1/fingerprint/row")),
             blind_base: derive(root.bytes(), "tdip/v1/blind"),
         }
@@ -41,9 +49,16 @@ impl Keyring {
         BlindKey::new(&derive(&self.blind_base, label))
     }
 
-    /// The sealer for subscriber data.
-    pub fn sealer(&self) -> &Sealer {
-        &self.sealer
+    /// The sealer derived from the root key that sealed subscriber data before data keys
+    /// existed (key id [`LEGACY_KEY_ID`]). It still opens such blobs; nothing new is
+    /// sealed with it, as a derived key cannot be destroyed.
+    pub fn legacy_sealer(&self) -> &Sealer {
+        &self.legacy
+    }
+
+    /// The key-encryption key that wraps data keys.
+    pub fn kek(&self) -> &Kek {
+        &self.kek
     }
 
     /// The key of row fingerprints, used to detect unchanged rows between deliveries.
@@ -94,34 +109,37 @@ mod tests {
     #[test]
     fn sealed_blobs_open_only_with_their_row_and_unaltered() {
         let ring = ring(3);
-        let blob = ring.sealer().seal(b"row-1", b"Jansen");
+        let blob = ring.legacy_sealer().seal(b"row-1", b"Jansen");
         assert!(!blob.windows(6).any(|w| w == b"Jansen"));
-        assert_eq!(&ring.sealer().open(b"row-1", &blob).unwrap()[..], b"Jansen");
+        assert_eq!(
+            &ring.legacy_sealer().open(b"row-1", &blob).unwrap()[..],
+            b"Jansen"
+        );
         assert!(matches!(
-            ring.sealer().open(b"row-2", &blob),
+            ring.legacy_sealer().open(b"row-2", &blob),
             Err(CryptoError::Tampered)
         ));
         for i in 0..blob.len() {
             let mut bad = blob.clone();
             bad[i] ^= 0x01;
             assert!(
-                ring.sealer().open(b"row-1", &bad).is_err(),
+                ring.legacy_sealer().open(b"row-1", &bad).is_err(),
                 "flip at byte {i} went unnoticed"
             );
         }
         assert!(matches!(
-            ring.sealer().open(b"row-1", &blob[..20]),
+            ring.legacy_sealer().open(b"row-1", &blob[..20]),
             Err(CryptoError::Format(1))
         ));
-        assert!(ring.sealer().open(b"row-1", &[]).is_err());
+        assert!(ring.legacy_sealer().open(b"row-1", &[]).is_err());
     }
 
     #[test]
     fn two_seals_of_the_same_data_differ() {
         let ring = ring(4);
         assert_ne!(
-            ring.sealer().seal(b"r", b"x"),
-            ring.sealer().seal(b"r", b"x")
+            ring.legacy_sealer().seal(b"r", b"x"),
+            ring.legacy_sealer().seal(b"r", b"x")
         );
     }
 }

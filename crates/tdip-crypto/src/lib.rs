@@ -4,11 +4,14 @@
 //! truncated to 128 bits) stand in for identifiers, and sealed blobs (XChaCha20-Poly1305
 //! with associated data that binds each blob to its row) stand in for personal data.
 //! Purpose keys are derived from one root key with HKDF-SHA256, so no two purposes ever
-//! share a key.
+//! share a key; subscriber data is sealed under random data keys that are stored only
+//! wrapped under one of them (the key-encryption key), so that destroying a data key
+//! destroys what it sealed.
 
 mod blind;
 mod checksum;
 pub mod custodian;
+mod datakey;
 mod error;
 mod keyring;
 mod root;
@@ -16,7 +19,8 @@ mod seal;
 
 pub use blind::BlindKey;
 pub use checksum::FileChecksum;
+pub use datakey::{DataKey, Kek};
 pub use error::CryptoError;
-pub use keyring::Keyring;
+pub use keyring::{Keyring, LEGACY_KEY_ID};
 pub use root::RootKey;
 pub use seal::Sealer;

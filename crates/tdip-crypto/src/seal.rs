@@ -59,6 +59,16 @@ impl Sealer {
         out
     }
 
+    /// The id of this sealer's key, written into every blob it seals.
+    pub fn key_id(&self) -> u32 {
+        self.key_id
+    }
+
+    /// The id of the key a blob was sealed under, read from its header.
+    pub fn key_id_of(blob: &[u8]) -> Result<u32, CryptoError> {
+        split(blob).map(|(id, _, _)| id)
+    }
+
     /// Opens a blob sealed with [`Sealer::seal`] under the same `aad`.
     pub fn open(&self, aad: &[u8], blob: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         let (key_id, nonce, ct) = split(blob)?;

@@ -5,15 +5,17 @@
 //! assigned as the SQLite backend assigns them: the next id after the largest stored one,
 //! in input order. Versions and blind indexes go in with binary `COPY`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use sqlx::postgres::{PgPool, Postgres};
 use sqlx::{AssertSqlSafe, Connection, Transaction};
-use tdip_store::{BlindIndex, DeliveryTx, NewDelivery, NewVersion, StoreError, StoreResult};
+use tdip_store::{
+    BlindIndex, DeliveryTx, NewDelivery, NewVersion, StoreError, StoreResult, VersionRow,
+};
 
 use crate::copy::{Field, check_field, copy_in};
 use crate::error::{backend, is_connection_lost, read};
-use crate::read::insert_delivery;
+use crate::read::{insert_delivery, version_row};
 use crate::{DELIVERY_TIMEOUT, OPEN_MONTH, lock_writer, months, short_index};
 
 /// Snapshot indexes are stored in chunks, as in the SQLite backend: no single value nears
@@ -214,22 +216,47 @@ impl DeliveryTx for PgDelivery {
         Ok((first..id).collect())
     }
 
+    async fn open_versions(&mut self, ids: &[i64]) -> StoreResult<Vec<VersionRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT id, provider, sub_key, opened_by, valid_from, seen_before, valid_to,
+                    last_seen, sealed
+             FROM version WHERE id = ANY($1) AND provider = $2 AND ends_month = {OPEN_MONTH}"
+        )))
+        .bind(ids)
+        .bind(&self.provider)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(backend)?;
+        let mut by_id = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let v = version_row(row).map_err(backend)?;
+            by_id.insert(v.id, v);
+        }
+        ids.iter()
+            .map(|id| by_id.get(id).cloned().ok_or_else(|| self.not_open(*id)))
+            .collect()
+    }
+
     async fn close_versions(
         &mut self,
-        ids: &[i64],
+        closes: &[(i64, Vec<u8>)],
         valid_to: i64,
         last_seen: i64,
     ) -> StoreResult<()> {
-        if ids.is_empty() {
+        if closes.is_empty() {
             return Ok(());
         }
+        let ids: Vec<i64> = closes.iter().map(|(id, _)| *id).collect();
         // Refuse like the SQLite backend, which closes the ids in order up to the first
         // that is not open (or repeats): close that prefix, name the failing id.
         let open: HashSet<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
             "SELECT id FROM version
              WHERE id = ANY($1) AND provider = $2 AND ends_month = {OPEN_MONTH}"
         )))
-        .bind(ids)
+        .bind(&ids)
         .bind(&self.provider)
         .fetch_all(&mut *self.tx)
         .await
@@ -240,10 +267,10 @@ impl DeliveryTx for PgDelivery {
         let failed_at = ids
             .iter()
             .position(|id| !open.contains(id) || !closing.insert(*id));
-        let prefix = &ids[..failed_at.unwrap_or(ids.len())];
+        let prefix = &closes[..failed_at.unwrap_or(ids.len())];
         if !prefix.is_empty() {
             months::close(&mut self.tx, prefix, valid_to, last_seen, &mut self.months).await?;
-            self.closed.extend_from_slice(prefix);
+            self.closed.extend(prefix.iter().map(|(id, _)| *id));
         }
         match failed_at {
             Some(i) => Err(self.not_open(ids[i])),

@@ -34,7 +34,7 @@ pub(crate) async fn ensure_current(pool: &PgPool) -> StoreResult<()> {
 /// already made sure of).
 pub(crate) async fn close(
     conn: &mut PgConnection,
-    ids: &[i64],
+    closes: &[(i64, Vec<u8>)],
     valid_to: i64,
     last_seen: i64,
     made: &mut Vec<i32>,
@@ -54,21 +54,27 @@ pub(crate) async fn close(
     }
     // The open month is written into the statement, not bound: the partition is then
     // chosen when the statement is planned (plans are generic, see `lib.rs`).
+    let ids: Vec<i64> = closes.iter().map(|(id, _)| *id).collect();
+    let sealed: Vec<&[u8]> = closes.iter().map(|(_, s)| s.as_slice()).collect();
+    // Each row finds its new blob by its position in the id array, so the statement
+    // stays an index probe per id.
     sqlx::query(AssertSqlSafe(format!(
-        "UPDATE version SET valid_to = $2, last_seen = $3, ends_month = $4
+        "UPDATE version SET valid_to = $2, last_seen = $3, ends_month = $4,
+                sealed = ($5::bytea[])[array_position($1::bigint[], id)]
          WHERE id = ANY($1) AND ends_month = {OPEN_MONTH}"
     )))
-    .bind(ids)
+    .bind(&ids)
     .bind(valid_to)
     .bind(last_seen)
     .bind(month)
+    .bind(&sealed)
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
     sqlx::query(AssertSqlSafe(format!(
         "UPDATE ident SET ends_month = $2 WHERE version_id = ANY($1) AND ends_month = {OPEN_MONTH}"
     )))
-    .bind(ids)
+    .bind(&ids)
     .bind(month)
     .execute(&mut *conn)
     .await

@@ -1,16 +1,16 @@
 //! The `Store` implementation of the PostgreSQL backend (everything but the delivery
 //! itself), on pooled connections.
 
-use sqlx::PgConnection;
 use sqlx::Row;
 use sqlx::postgres::PgRow;
+use sqlx::{AssertSqlSafe, PgConnection};
 use tdip_store::{
-    BlindIndex, DeliveryOutcome, DeliveryRecord, DeliverySpan, NewDelivery, Provider, Store,
-    StoreError, StoreResult, VersionRow,
+    BlindIndex, DeliveryOutcome, DeliveryRecord, DeliverySpan, NewDelivery, Provider, Reseal,
+    Store, StoreError, StoreResult, VersionRow,
 };
 
 use crate::error::{backend, read};
-use crate::{PgDelivery, PgStore, lock_writer, short_index};
+use crate::{OPEN_MONTH, PgDelivery, PgStore, lock_writer, short_index};
 
 impl Store for PgStore {
     type Delivery<'a> = PgDelivery;
@@ -184,6 +184,56 @@ impl Store for PgStore {
             .map_err(backend)
     }
 
+    async fn open_versions_page(
+        &self,
+        provider: &str,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<VersionRow>> {
+        let rows = read(|| {
+            sqlx::query(AssertSqlSafe(format!(
+                "SELECT id, provider, sub_key, opened_by, valid_from, seen_before, valid_to,
+                        last_seen, sealed
+                 FROM version WHERE ends_month = {OPEN_MONTH} AND id > $2 AND provider = $1
+                 ORDER BY id LIMIT $3"
+            )))
+            .bind(provider)
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+        })
+        .await?;
+        rows.iter()
+            .map(version_row)
+            .collect::<Result<_, _>>()
+            .map_err(backend)
+    }
+
+    async fn reseal(&self, provider: &str, changes: &[Reseal]) -> StoreResult<u64> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        lock_writer(&mut tx).await?;
+        let ids: Vec<i64> = changes.iter().map(|c| c.id).collect();
+        let old: Vec<&[u8]> = changes.iter().map(|c| c.old.as_slice()).collect();
+        let new: Vec<&[u8]> = changes.iter().map(|c| c.new.as_slice()).collect();
+        // Each row finds its blobs by its position in the id array: the statement stays
+        // an index probe per id (a join with unnest may be planned as a scan).
+        let replaced = sqlx::query(AssertSqlSafe(format!(
+            "UPDATE version SET sealed = ($4::bytea[])[array_position($2::bigint[], id)]
+             WHERE id = ANY($2) AND ends_month = {OPEN_MONTH} AND provider = $1
+               AND sealed = ($3::bytea[])[array_position($2::bigint[], id)]"
+        )))
+        .bind(provider)
+        .bind(&ids)
+        .bind(&old)
+        .bind(&new)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?
+        .rows_affected();
+        tx.commit().await.map_err(backend)?;
+        Ok(replaced)
+    }
+
     async fn prefix_lengths(&self) -> StoreResult<Vec<(u8, u8)>> {
         let rows: Vec<(i16, i16)> = read(|| {
             sqlx::query_as("SELECT family, len FROM ip_prefix_len ORDER BY family, len DESC")
@@ -246,7 +296,7 @@ fn delivery_row(r: &PgRow) -> StoreResult<DeliveryRecord> {
     record.map_err(backend)
 }
 
-fn version_row(r: &PgRow) -> Result<VersionRow, sqlx::Error> {
+pub(crate) fn version_row(r: &PgRow) -> Result<VersionRow, sqlx::Error> {
     let key: Vec<u8> = r.try_get(2)?;
     let mut sub_key = [0u8; 16];
     if key.len() == 16 {

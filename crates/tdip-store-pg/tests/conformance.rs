@@ -17,6 +17,11 @@ use tdip_store::{
 };
 use tdip_store_pg::PgStore;
 
+/// The ids to close, each with a new blob as a delivery gives them.
+fn closed(ids: &[i64]) -> Vec<(i64, Vec<u8>)> {
+    tdip_store::conformance::closes(ids, b"sealed for its month")
+}
+
 const URL_VAR: &str = "TDIP_TEST_PG_URL";
 
 /// Databases created by one test, dropped when it ends (also when it fails).
@@ -294,7 +299,8 @@ async fn scenario<S: Store>(store: &S) -> Seen {
         }])
         .await
         .unwrap();
-    tx.close_versions(&[first[0], first[2]], 200, 100)
+    // Closing replaces the blobs (a delivery seals them again for their month).
+    tx.close_versions(&[(first[0], all_bytes()), (first[2], Vec::new())], 200, 100)
         .await
         .unwrap();
     // Two calls with a pair in common: the second skips what the first stored.
@@ -332,7 +338,15 @@ async fn scenario<S: Store>(store: &S) -> Seen {
     // after it open.
     let mut tx = store.begin_delivery("proximus").await.unwrap();
     let err = tx
-        .close_versions(&[first[1], first[0], second[0]], 300, 200)
+        .close_versions(
+            &[
+                (first[1], noise()),
+                (first[0], vec![1]),
+                (second[0], vec![2]),
+            ],
+            300,
+            200,
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
@@ -383,8 +397,8 @@ async fn blobs_and_lookups_match_the_sqlite_backend() {
     // Blobs come back byte for byte.
     let every = &got.hits[4];
     assert_eq!(every.len(), 5, "{every:?}");
-    assert_eq!(every[0].sealed, noise());
-    assert_eq!(every[1].sealed, all_bytes());
+    assert_eq!(every[0].sealed, all_bytes(), "replaced when closed");
+    assert_eq!(every[1].sealed, noise(), "replaced when closed");
     assert!(every[2].sealed.is_empty());
     assert_eq!(every[3].sealed, noise()[..1000]);
     assert_eq!(
@@ -487,7 +501,7 @@ async fn postgresql_refuses_overlapping_versions() {
     // (in the open partition).
     let mut tx = store.begin_delivery("proximus").await.unwrap();
     tx.insert_versions(&[version(200)]).await.unwrap();
-    tx.close_versions(&first, 300, 250).await.unwrap();
+    tx.close_versions(&closed(&first), 300, 250).await.unwrap();
     let err = tx
         .commit(&log("proximus", 300, DeliveryOutcome::Accepted))
         .await
@@ -498,7 +512,7 @@ async fn postgresql_refuses_overlapping_versions() {
     let mut tx = store.begin_delivery("proximus").await.unwrap();
     let second = tx.insert_versions(&[version(300)]).await.unwrap();
     tx.insert_indexes(&[(a, second[0])]).await.unwrap();
-    tx.close_versions(&first, 300, 250).await.unwrap();
+    tx.close_versions(&closed(&first), 300, 250).await.unwrap();
     tx.commit(&log("proximus", 300, DeliveryOutcome::Accepted))
         .await
         .unwrap();
@@ -609,7 +623,9 @@ async fn closed_versions_move_to_their_month_and_a_month_drops_whole() {
                 .map(|(v, id)| (v.sub_key, *id))
                 .collect();
             tx.insert_indexes(&pairs).await.unwrap();
-            tx.close_versions(&closes, at, at - 1).await.unwrap();
+            tx.close_versions(&closed(&closes), at, at - 1)
+                .await
+                .unwrap();
             tx.commit(&log("kpn", at, DeliveryOutcome::Accepted))
                 .await
                 .unwrap();
@@ -717,7 +733,7 @@ async fn a_lost_connection_applies_nothing_and_reads_recover() {
     let mut admin = PgConnection::connect(&url).await.unwrap();
     let mut tx = store.begin_delivery("kpn").await.unwrap();
     let second = tx.insert_versions(&[version(1, 200)]).await.unwrap();
-    tx.close_versions(&first, 200, 150).await.unwrap();
+    tx.close_versions(&closed(&first), 200, 150).await.unwrap();
     assert!(kill_store_sessions(&mut admin).await >= 1);
     let err = tx
         .insert_indexes(&[(key(1, 1), second[0])])
@@ -742,7 +758,7 @@ async fn a_lost_connection_applies_nothing_and_reads_recover() {
     let mut tx = store.begin_delivery("kpn").await.unwrap();
     let second = tx.insert_versions(&[version(1, 200)]).await.unwrap();
     tx.insert_indexes(&[(key(1, 1), second[0])]).await.unwrap();
-    tx.close_versions(&first, 200, 150).await.unwrap();
+    tx.close_versions(&closed(&first), 200, 150).await.unwrap();
     tx.commit(&log("kpn", 200, DeliveryOutcome::Accepted))
         .await
         .unwrap();

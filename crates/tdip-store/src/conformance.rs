@@ -7,7 +7,7 @@ use std::future::Future;
 
 use crate::{
     BlindIndex, DeliveryOutcome, DeliverySpan, DeliveryTx, NewDelivery, NewVersion, Provider,
-    Store, StoreError,
+    Reseal, Store, StoreError,
 };
 
 /// Runs every check against fresh stores from `fresh`.
@@ -20,6 +20,7 @@ where
     a_committed_delivery_is_visible_by_blind_index(&fresh().await).await;
     a_dropped_delivery_leaves_no_trace(&fresh().await).await;
     closing_is_only_for_open_versions_of_the_same_provider(&fresh().await).await;
+    open_versions_are_paged_and_resealed_only_while_unchanged(&fresh().await).await;
     snapshots_round_trip_and_are_replaced(&fresh().await).await;
     the_delivery_log_keeps_every_outcome(&fresh().await).await;
     a_delivery_needs_a_registered_provider(&fresh().await).await;
@@ -48,6 +49,11 @@ fn delivery(provider: &str, snapshot_at: i64, outcome: DeliveryOutcome) -> NewDe
         checksum: [7; 32],
         outcome,
     }
+}
+
+/// Each id with a new sealed blob `sealed`.
+pub fn closes(ids: &[i64], sealed: &[u8]) -> Vec<(i64, Vec<u8>)> {
+    ids.iter().map(|id| (*id, sealed.to_vec())).collect()
 }
 
 fn version(key: u8, valid_from: i64) -> NewVersion {
@@ -176,13 +182,26 @@ async fn closing_is_only_for_open_versions_of_the_same_provider<S: Store>(store:
         .unwrap();
 
     let mut tx = store.begin_delivery("ziggo").await.unwrap();
-    let err = tx.close_versions(&ids, 200, 100).await.unwrap_err();
+    let err = tx.open_versions(&ids).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    let err = tx
+        .close_versions(&closes(&ids, b"x"), 200, 100)
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
     drop(tx);
 
     let mut tx = store.begin_delivery("kpn").await.unwrap();
-    tx.close_versions(&ids, 200, 100).await.unwrap();
-    let err = tx.close_versions(&ids, 300, 200).await.unwrap_err();
+    let open = tx.open_versions(&ids).await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!((open[0].id, &open[0].sealed), (ids[0], &vec![1u8; 48]));
+    tx.close_versions(&closes(&ids, b"x"), 200, 100)
+        .await
+        .unwrap();
+    let err = tx
+        .close_versions(&closes(&ids, b"y"), 300, 200)
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, StoreError::Conflict(_)),
         "closing twice: {err}"
@@ -190,7 +209,11 @@ async fn closing_is_only_for_open_versions_of_the_same_provider<S: Store>(store:
     drop(tx);
 
     let mut tx = store.begin_delivery("kpn").await.unwrap();
-    tx.close_versions(&ids, 200, 100).await.unwrap();
+    tx.close_versions(&closes(&ids, b"sealed for its month"), 200, 100)
+        .await
+        .unwrap();
+    let err = tx.open_versions(&ids).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "closed: {err}");
     tx.commit(&delivery("kpn", 200, DeliveryOutcome::Accepted))
         .await
         .unwrap();
@@ -199,6 +222,80 @@ async fn closing_is_only_for_open_versions_of_the_same_provider<S: Store>(store:
         .await
         .unwrap()[0];
     assert_eq!((v.valid_to, v.last_seen), (Some(200), Some(100)));
+    assert_eq!(
+        v.sealed, b"sealed for its month",
+        "closing replaces the blob"
+    );
+}
+
+async fn open_versions_are_paged_and_resealed_only_while_unchanged<S: Store>(store: &S) {
+    store.add_provider(&provider("kpn")).await.unwrap();
+    store.add_provider(&provider("ziggo")).await.unwrap();
+    let mut tx = store.begin_delivery("ziggo").await.unwrap();
+    let other = tx.insert_versions(&[version(9, 100)]).await.unwrap();
+    tx.commit(&delivery("ziggo", 100, DeliveryOutcome::Accepted))
+        .await
+        .unwrap();
+    let mut tx = store.begin_delivery("kpn").await.unwrap();
+    let ids = tx
+        .insert_versions(&(1..=5).map(|k| version(k, 100)).collect::<Vec<_>>())
+        .await
+        .unwrap();
+    tx.commit(&delivery("kpn", 100, DeliveryOutcome::Accepted))
+        .await
+        .unwrap();
+    let mut tx = store.begin_delivery("kpn").await.unwrap();
+    tx.close_versions(&closes(&ids[1..2], b"closed"), 200, 100)
+        .await
+        .unwrap();
+    tx.commit(&delivery("kpn", 200, DeliveryOutcome::Accepted))
+        .await
+        .unwrap();
+
+    let page = store.open_versions_page("kpn", 0, 2).await.unwrap();
+    assert_eq!(
+        page.iter().map(|v| v.id).collect::<Vec<_>>(),
+        [ids[0], ids[2]]
+    );
+    let rest = store.open_versions_page("kpn", ids[2], 10).await.unwrap();
+    assert_eq!(
+        rest.iter().map(|v| v.id).collect::<Vec<_>>(),
+        [ids[3], ids[4]]
+    );
+    assert!(
+        store
+            .open_versions_page("kpn", ids[4], 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let change = |id: i64, old: Vec<u8>| Reseal {
+        id,
+        old,
+        new: b"resealed".to_vec(),
+    };
+    let replaced = store
+        .reseal(
+            "kpn",
+            &[
+                change(ids[0], vec![1; 48]),
+                change(ids[1], vec![2; 48]), // closed meanwhile: left alone
+                change(ids[2], vec![0; 48]), // not the stored blob: left alone
+                change(other[0], vec![9; 48]), // another provider's: left alone
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(replaced, 1);
+    assert_eq!(store.reseal("kpn", &[]).await.unwrap(), 0);
+    let mut tx = store.begin_delivery("kpn").await.unwrap();
+    let now = tx.open_versions(&[ids[0], ids[2]]).await.unwrap();
+    drop(tx);
+    assert_eq!(now[0].sealed, b"resealed");
+    assert_eq!(now[1].sealed, vec![3; 48]);
+    let page = store.open_versions_page("ziggo", 0, 10).await.unwrap();
+    assert_eq!(page[0].sealed, vec![9; 48]);
 }
 
 async fn snapshots_round_trip_and_are_replaced<S: Store>(store: &S) {

@@ -19,7 +19,7 @@ use std::future::Future;
 pub use error::StoreError;
 pub use records::{
     BlindIndex, DeliveryOutcome, DeliveryRecord, DeliverySpan, NewDelivery, NewVersion, Provider,
-    VersionRow,
+    Reseal, VersionRow,
 };
 
 /// Result of a store operation.
@@ -80,6 +80,24 @@ pub trait Store: Send + Sync {
         indexes: &[BlindIndex],
     ) -> impl Future<Output = StoreResult<Vec<VersionRow>>> + Send;
 
+    /// A page of `provider`'s open versions with ids above `after`, by id, at most `limit`.
+    fn open_versions_page(
+        &self,
+        provider: &str,
+        after: i64,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<VersionRow>>> + Send;
+
+    /// Replaces sealed blobs of `provider`'s open versions, each only if the version is
+    /// still open and its blob is still `old` (a delivery may have closed it meanwhile).
+    /// Holds the write lock like a delivery (and waits for one in progress); returns how
+    /// many were replaced. With no changes it only waits for the write lock and releases it.
+    fn reseal(
+        &self,
+        provider: &str,
+        changes: &[Reseal],
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
+
     /// The distinct (address family, prefix length) pairs of stored IP prefixes, so a
     /// lookup of one address knows which enclosing prefixes to probe. Family is 4 or 6.
     fn prefix_lengths(&self) -> impl Future<Output = StoreResult<Vec<(u8, u8)>>> + Send;
@@ -101,11 +119,19 @@ pub trait DeliveryTx: Send {
         versions: &[NewVersion],
     ) -> impl Future<Output = StoreResult<Vec<i64>>> + Send;
 
-    /// Closes open versions of this provider at `valid_to`, last seen at `last_seen`.
-    /// Fails if any id is not an open version of this provider.
-    fn close_versions(
+    /// The open versions of this provider with these ids, in the order given. Fails with
+    /// [`StoreError::Conflict`] if an id is not an open version of this provider.
+    fn open_versions(
         &mut self,
         ids: &[i64],
+    ) -> impl Future<Output = StoreResult<Vec<VersionRow>>> + Send;
+
+    /// Closes open versions of this provider at `valid_to`, last seen at `last_seen`,
+    /// replacing each one's sealed blob with the one given (sealed again for the month
+    /// its validity ended in). Fails if any id is not an open version of this provider.
+    fn close_versions(
+        &mut self,
+        closes: &[(i64, Vec<u8>)],
         valid_to: i64,
         last_seen: i64,
     ) -> impl Future<Output = StoreResult<()>> + Send;

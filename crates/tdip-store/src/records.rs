@@ -169,3 +169,22 @@ impl fmt::Debug for VersionRow {
             .finish_non_exhaustive()
     }
 }
+
+/// A sealed blob to replace (see [`crate::Store::reseal`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Reseal {
+    /// Version id.
+    pub id: i64,
+    /// The blob expected to be stored now.
+    pub old: Vec<u8>,
+    /// The blob to store instead.
+    pub new: Vec<u8>,
+}
+
+impl fmt::Debug for Reseal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reseal")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}

@@ -57,6 +57,42 @@ pub enum Command {
     Lookup(LookupArgs),
     /// Run the whole flow on generated data: providers, two days of deliveries, lookups.
     Demo(DemoArgs),
+    /// The data keys: list them, rotate a provider's open key, shred a month.
+    #[command(subcommand)]
+    Keys(KeysCmd),
+}
+
+/// `tdip keys …`
+#[derive(Debug, Subcommand)]
+pub enum KeysCmd {
+    /// List the data keys, live and destroyed (descriptions only; works sealed).
+    List {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start a new open key for a provider, seal its open versions again under it, then
+    /// destroy the older open keys. Lookups and deliveries go on meanwhile. Needs the
+    /// point unsealed (--share).
+    Rotate {
+        /// Provider id.
+        #[arg(long)]
+        provider: String,
+    },
+    /// Crypto-shred a month: destroy the keys of the versions whose validity ended in it,
+    /// so that they cannot be read again anywhere, backups of the store included.
+    /// Irreversible; without --yes only says what it would destroy.
+    Shred {
+        /// The month, `YYYY-MM` (UTC); it must be over.
+        #[arg(long)]
+        month: String,
+        /// Only this provider's keys of that month.
+        #[arg(long)]
+        provider: Option<String>,
+        /// Really destroy them.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// `tdip init`

@@ -15,6 +15,7 @@ use tdip_crypto::custodian::{self, Custody, Unsealer};
 const KEY_FILE: &str = "keyfile";
 const CUSTODY_FILE: &str = "custody";
 const STORE_FILE: &str = "tdip.db";
+const KEY_DIR: &str = "keys";
 
 /// How a new point keeps its root key.
 pub enum Keeping<'a> {
@@ -37,6 +38,12 @@ initialise a real point with `tdip init --custodians N --threshold K`.";
 pub struct Point {
     pub store: AnyStore,
     pub keys: PointKeys,
+}
+
+/// The directory of the point's data keys (each wrapped under the root key's
+/// key-encryption key): back it up separately from the store, see docs/operations.md.
+pub fn key_dir(data: &Path) -> PathBuf {
+    data.join(KEY_DIR)
 }
 
 /// Path of the store file in `data`.
@@ -184,7 +191,7 @@ pub async fn open_store(data: &Path, url: &str) -> Result<AnyStore> {
 /// custodians' `shares` (or the dev key file).
 pub async fn open(data: &Path, url: &str, shares: &[PathBuf]) -> Result<Point> {
     let root = root_key(data, shares)?;
-    let keys = PointKeys::new(&root);
+    let keys = PointKeys::new(&root, &key_dir(data))?;
     drop(root);
     let store = store::open(url, data).await?;
     Ok(Point { store, keys })

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use tdip_store::sqlite::{SqliteDelivery, SqliteStore};
 use tdip_store::{
-    BlindIndex, DeliveryRecord, DeliverySpan, DeliveryTx, NewDelivery, NewVersion, Provider, Store,
-    StoreError, StoreResult, VersionRow,
+    BlindIndex, DeliveryRecord, DeliverySpan, DeliveryTx, NewDelivery, NewVersion, Provider,
+    Reseal, Store, StoreError, StoreResult, VersionRow,
 };
 #[cfg(feature = "postgres")]
 use tdip_store_pg::{PgDelivery, PgStore};
@@ -127,6 +127,19 @@ impl Store for AnyStore {
         each!(self, AnyStore, s => s.versions_by_index(indexes).await)
     }
 
+    async fn open_versions_page(
+        &self,
+        provider: &str,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<VersionRow>> {
+        each!(self, AnyStore, s => s.open_versions_page(provider, after, limit).await)
+    }
+
+    async fn reseal(&self, provider: &str, changes: &[Reseal]) -> StoreResult<u64> {
+        each!(self, AnyStore, s => s.reseal(provider, changes).await)
+    }
+
     async fn prefix_lengths(&self) -> StoreResult<Vec<(u8, u8)>> {
         each!(self, AnyStore, s => s.prefix_lengths().await)
     }
@@ -145,13 +158,17 @@ impl DeliveryTx for AnyDelivery {
         each!(self, AnyDelivery, t => t.insert_versions(v).await)
     }
 
+    async fn open_versions(&mut self, ids: &[i64]) -> StoreResult<Vec<VersionRow>> {
+        each!(self, AnyDelivery, t => t.open_versions(ids).await)
+    }
+
     async fn close_versions(
         &mut self,
-        ids: &[i64],
+        closes: &[(i64, Vec<u8>)],
         valid_to: i64,
         last_seen: i64,
     ) -> StoreResult<()> {
-        each!(self, AnyDelivery, t => t.close_versions(ids, valid_to, last_seen).await)
+        each!(self, AnyDelivery, t => t.close_versions(closes, valid_to, last_seen).await)
     }
 
     async fn insert_indexes(&mut self, pairs: &[(BlindIndex, i64)]) -> StoreResult<()> {

@@ -128,9 +128,31 @@ fn raw_store_files_hold_no_plaintext_after_two_days_of_deliveries() {
     let finder = AhoCorasick::new(&values).unwrap();
     let mut scanned = 0;
     let mut names = Vec::new();
-    for entry in std::fs::read_dir(&data).unwrap() {
-        let path = entry.unwrap().path();
-        names.push(path.file_name().unwrap().to_string_lossy().into_owned());
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    let mut dirs = vec![data.clone()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    for path in files {
+        let name = path
+            .strip_prefix(&data)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        // Data key files are named by their random id.
+        let key_file = is_key_file_name(&name);
+        names.push(if key_file {
+            "keys/<id>.key".into()
+        } else {
+            name
+        });
         let bytes = std::fs::read(&path).unwrap();
         scanned += bytes.len();
         if let Some(m) = finder.find(&bytes) {
@@ -147,6 +169,24 @@ fn raw_store_files_hold_no_plaintext_after_two_days_of_deliveries() {
         "the store files are suspiciously small: {scanned} bytes"
     );
     names.sort();
-    assert_eq!(names, ["keyfile", "tdip.db", "tdip.db-shm", "tdip.db-wal"]);
+    assert_eq!(
+        names,
+        [
+            "keyfile",
+            "keys/<id>.key",
+            "keys/<id>.key",
+            "tdip.db",
+            "tdip.db-shm",
+            "tdip.db-wal"
+        ],
+        "one open key for kpn, one month key for the versions day two closed"
+    );
     drop(hold);
+}
+
+/// Whether `name` is `keys/` and eight hex digits with `.key`.
+fn is_key_file_name(name: &str) -> bool {
+    name.strip_prefix("keys/")
+        .and_then(|n| n.strip_suffix(".key"))
+        .is_some_and(|id| id.len() == 8 && id.bytes().all(|b| b.is_ascii_hexdigit()))
 }

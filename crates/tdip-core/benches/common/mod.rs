@@ -88,11 +88,8 @@ impl<S: Store + Maintain> Bench<S> {
                 .await
                 .expect("an empty store (create a fresh database for the bench)");
         }
-        Bench {
-            dir,
-            store,
-            keys: PointKeys::new(&RootKey::from_bytes([7; 32])),
-        }
+        let keys = PointKeys::new(&RootKey::from_bytes([7; 32]), &dir.path().join("keys")).unwrap();
+        Bench { dir, store, keys }
     }
 
     /// Generates day `day` of `provider`'s population as plain CSV.

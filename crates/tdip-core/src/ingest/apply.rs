@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::thread;
 
 use hashbrown::HashMap;
+use tdip_crypto::Sealer;
 use tdip_model::subscription::ParseContext;
 use tdip_store::{DeliveryOutcome, DeliveryTx, NewDelivery, Store, StoreError};
 
@@ -13,7 +14,8 @@ use super::run::Run;
 use super::source::{self, Msg};
 use super::worker::{self, Outcome, WorkContext};
 use super::{DeliveryRequest, RULES_VERSION};
-use crate::keys::PointKeys;
+use crate::datakeys::{DataClass, Month};
+use crate::keys::{PointKeys, VersionAad};
 use crate::snapshot::Snapshot;
 use crate::{CoreError, provider_context};
 
@@ -47,8 +49,12 @@ pub async fn deliver<S: Store>(
         .map(|s| s.latest_snapshot);
     let (previous, applied_deltas) = Snapshot::load(&tx.snapshot().await?)?;
     let previous = Arc::new(previous);
+    // Chosen only now that the delivery holds the write lock: a key rotation waits for
+    // this delivery to end before it re-seals, so it cannot miss the versions sealed here.
+    let sealer = keys.data().current(&provider.id, DataClass::Subscriber)?;
     let ctx = Arc::new(work_context(
         keys,
+        sealer,
         &provider.id,
         parse,
         &req,
@@ -151,8 +157,7 @@ pub async fn deliver<S: Store>(
                 "a snapshot exists without a delivery".into(),
             ))
         })?;
-        tx.close_versions(&closing, req.snapshot_at, last_seen)
-            .await?;
+        close(&mut tx, keys, &closing, req.snapshot_at, last_seen).await?;
     }
     run.pairs.sort_unstable();
     for chunk in run.pairs.chunks(1 << 16) {
@@ -180,8 +185,46 @@ pub async fn deliver<S: Store>(
     Ok(run.report(id, &log))
 }
 
+/// Closes versions at `valid_to`, sealing each again under the key of the month its
+/// validity ended in, so that shredding that month destroys it.
+async fn close<T: DeliveryTx>(
+    tx: &mut T,
+    keys: &PointKeys,
+    ids: &[i64],
+    valid_to: i64,
+    last_seen: i64,
+) -> Result<(), CoreError> {
+    let mut month_sealer = None;
+    for chunk in ids.chunks(FLUSH) {
+        let rows = tx.open_versions(chunk).await?;
+        let mut closes = Vec::with_capacity(rows.len());
+        for v in rows {
+            let aad = VersionAad::new(&v.provider, &v.sub_key, v.valid_from);
+            let sealer = keys.sealer_of(&v.sealed)?.ok_or_else(|| {
+                CoreError::Store(StoreError::Corrupt(format!(
+                    "open version {} is sealed under a destroyed key",
+                    v.id
+                )))
+            })?;
+            let plain = sealer.open(aad.as_bytes(), &v.sealed)?;
+            let month = match &month_sealer {
+                Some(s) => s,
+                None => month_sealer.insert(keys.data().for_month(
+                    &v.provider,
+                    DataClass::Subscriber,
+                    Month::of(valid_to)?,
+                )?),
+            };
+            closes.push((v.id, month.seal(aad.as_bytes(), &plain)));
+        }
+        tx.close_versions(&closes, valid_to, last_seen).await?;
+    }
+    Ok(())
+}
+
 fn work_context(
     keys: &PointKeys,
+    sealer: Arc<Sealer>,
     provider: &str,
     parse: ParseContext,
     req: &DeliveryRequest,
@@ -196,6 +239,7 @@ fn work_context(
     }
     WorkContext {
         keys: keys.clone(),
+        sealer,
         provider: provider.to_owned(),
         parse,
         snapshot_at: req.snapshot_at,

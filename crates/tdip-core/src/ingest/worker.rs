@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use hashbrown::HashMap;
+use tdip_crypto::Sealer;
 use tdip_model::IdentKind;
 use tdip_model::ident::parse_ip;
 use tdip_model::subscription::{Column, FieldError, ParseContext, RawRow, parse_row};
@@ -19,6 +20,8 @@ use crate::snapshot::Snapshot;
 pub struct WorkContext {
     /// The point's keys.
     pub keys: PointKeys,
+    /// The provider's current open data key, which seals every new version.
+    pub sealer: Arc<Sealer>,
     /// Provider id.
     pub provider: String,
     /// How to read national numbers and local times of this provider.
@@ -208,7 +211,7 @@ fn full_path(
         }
     }
     let aad = VersionAad::new(&ctx.provider, &sub_key, ctx.snapshot_at);
-    let sealed = ctx.keys.sealer().seal(aad.as_bytes(), &canonical);
+    let sealed = ctx.sealer.seal(aad.as_bytes(), &canonical);
     Outcome::Fresh(Box::new(Fresh {
         line,
         prev,

@@ -29,7 +29,8 @@ impl Point {
     pub async fn new() -> Point {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("tdip.db")).unwrap();
-        let keys = PointKeys::new(&RootKey::from_bytes([42; 32]));
+        let keys =
+            PointKeys::new(&RootKey::from_bytes([42; 32]), &dir.path().join("keys")).unwrap();
         for (id, country, zone) in [
             ("kpn", "NL", "Europe/Amsterdam"),
             ("proximus", "BE", "Europe/Brussels"),

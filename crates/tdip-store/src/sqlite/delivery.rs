@@ -1,10 +1,10 @@
 //! One delivery as one SQLite write transaction on its own connection.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
-use super::read::insert_delivery;
+use super::read::{insert_delivery, version_row};
 use super::{backend, short_index};
-use crate::{BlindIndex, DeliveryTx, NewDelivery, NewVersion, StoreError, StoreResult};
+use crate::{BlindIndex, DeliveryTx, NewDelivery, NewVersion, StoreError, StoreResult, VersionRow};
 
 /// Snapshot indexes are stored in chunks so no single blob nears SQLite's 1 GB limit.
 const CHUNK: usize = 32 << 20;
@@ -199,28 +199,45 @@ impl DeliveryTx for SqliteDelivery {
         Ok((first..id).collect())
     }
 
+    async fn open_versions(&mut self, ids: &[i64]) -> StoreResult<Vec<VersionRow>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT id, provider, sub_key, opened_by, valid_from, seen_before, valid_to,
+                        last_seen, sealed
+                 FROM version WHERE id = ?1 AND provider = ?2 AND valid_to IS NULL",
+            )
+            .map_err(backend)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let row = st
+                .query_row(params![id, self.provider], version_row)
+                .optional()
+                .map_err(backend)?;
+            out.push(row.ok_or_else(|| not_open(*id, &self.provider))?);
+        }
+        Ok(out)
+    }
+
     async fn close_versions(
         &mut self,
-        ids: &[i64],
+        closes: &[(i64, Vec<u8>)],
         valid_to: i64,
         last_seen: i64,
     ) -> StoreResult<()> {
         let mut st = self
             .conn
             .prepare_cached(
-                "UPDATE version SET valid_to = ?2, last_seen = ?3
+                "UPDATE version SET valid_to = ?2, last_seen = ?3, sealed = ?5
                  WHERE id = ?1 AND provider = ?4 AND valid_to IS NULL",
             )
             .map_err(backend)?;
-        for id in ids {
+        for (id, sealed) in closes {
             let n = st
-                .execute(params![id, valid_to, last_seen, self.provider])
+                .execute(params![id, valid_to, last_seen, self.provider, sealed])
                 .map_err(backend)?;
             if n != 1 {
-                return Err(StoreError::Conflict(format!(
-                    "version {id} is not an open version of provider {}",
-                    self.provider
-                )));
+                return Err(not_open(*id, &self.provider));
             }
         }
         Ok(())
@@ -291,4 +308,10 @@ impl DeliveryTx for SqliteDelivery {
         self.committed = true;
         Ok(self.delivery_id)
     }
+}
+
+fn not_open(id: i64, provider: &str) -> StoreError {
+    StoreError::Conflict(format!(
+        "version {id} is not an open version of provider {provider}"
+    ))
 }

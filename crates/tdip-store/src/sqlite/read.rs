@@ -2,10 +2,10 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{SqliteDelivery, SqliteStore, connect, short_index};
+use super::{SqliteDelivery, SqliteStore, backend, connect, short_index};
 use crate::{
-    BlindIndex, DeliveryOutcome, DeliveryRecord, DeliverySpan, NewDelivery, Provider, Store,
-    StoreError, StoreResult, VersionRow,
+    BlindIndex, DeliveryOutcome, DeliveryRecord, DeliverySpan, NewDelivery, Provider, Reseal,
+    Store, StoreError, StoreResult, VersionRow,
 };
 
 impl Store for SqliteStore {
@@ -153,6 +153,45 @@ impl Store for SqliteStore {
             out.dedup_by_key(|v| v.id);
             Ok(out)
         })
+    }
+
+    async fn open_versions_page(
+        &self,
+        provider: &str,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<VersionRow>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT id, provider, sub_key, opened_by, valid_from, seen_before, valid_to,
+                        last_seen, sealed
+                 FROM version WHERE provider = ?1 AND valid_to IS NULL AND id > ?2
+                 ORDER BY id LIMIT ?3",
+            )?;
+            st.query_map(params![provider, after, limit], version_row)?
+                .collect()
+        })
+    }
+
+    async fn reseal(&self, provider: &str, changes: &[Reseal]) -> StoreResult<u64> {
+        let conn = connect(&self.path)?;
+        conn.execute_batch("BEGIN IMMEDIATE").map_err(backend)?;
+        let mut replaced = 0;
+        {
+            let mut st = conn
+                .prepare(
+                    "UPDATE version SET sealed = ?4
+                     WHERE id = ?1 AND provider = ?2 AND valid_to IS NULL AND sealed = ?3",
+                )
+                .map_err(backend)?;
+            for c in changes {
+                replaced += st
+                    .execute(params![c.id, provider, c.old, c.new])
+                    .map_err(backend)? as u64;
+            }
+        }
+        conn.execute_batch("COMMIT").map_err(backend)?;
+        Ok(replaced)
     }
 
     async fn prefix_lengths(&self) -> StoreResult<Vec<(u8, u8)>> {

@@ -3,6 +3,7 @@
 mod deliver;
 mod demo;
 mod gen_data;
+mod keys;
 mod lookup;
 mod providers;
 
@@ -67,6 +68,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             .await
         }
         Command::Demo(args) => demo::run(&cli.data, &args, zone).await,
+        Command::Keys(ref cmd) => keys::run(&cli, cmd, zone).await,
     }
 }
 

@@ -1,0 +1,132 @@
+//! `tdip keys list|rotate|shred`: the data keys of the point.
+
+use anyhow::{Result, bail};
+use tdip_core::datakeys::{self, KeyInfo, Month, Scope};
+use tdip_core::rotate::rotate;
+use tdip_model::LegalZone;
+
+use crate::cli::{Cli, KeysCmd};
+use crate::point;
+use crate::render;
+
+pub async fn run(cli: &Cli, cmd: &KeysCmd, zone: LegalZone) -> Result<i32> {
+    let dir = point::key_dir(&cli.data);
+    match cmd {
+        KeysCmd::List { json } => {
+            point::open_store(&cli.data, &cli.store).await?;
+            let keys = if dir.exists() {
+                datakeys::list(&dir)?
+            } else {
+                Vec::new()
+            };
+            if *json {
+                let list: Vec<_> = keys.iter().map(|k| to_json(k, zone)).collect();
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                println!(
+                    "{:<10} {:<16} {:<11} {:<14} {:<20} destroyed",
+                    "key", "provider", "class", "scope", "created"
+                );
+                for k in &keys {
+                    println!(
+                        "{:<10} {:<16} {:<11} {:<14} {:<20} {}",
+                        format!("{:08x}", k.id),
+                        k.provider,
+                        k.class.as_str(),
+                        k.scope.to_string(),
+                        render::time(k.created_at, zone),
+                        k.destroyed_at.map_or("-".into(), |t| render::time(t, zone)),
+                    );
+                }
+            }
+            Ok(0)
+        }
+        KeysCmd::Rotate { provider } => {
+            let p = point::open(&cli.data, &cli.store, &cli.shares).await?;
+            let r = rotate(&p.store, &p.keys, provider).await?;
+            eprintln!(
+                "provider {provider}: new open key {:08x} ({}); {} open versions sealed again \
+                 under it; older open keys destroyed: {}",
+                r.key.id,
+                r.key.scope,
+                r.resealed,
+                ids(&r.destroyed)
+            );
+            Ok(0)
+        }
+        KeysCmd::Shred {
+            month,
+            provider,
+            yes,
+        } => shred(cli, month, provider.as_deref(), *yes).await,
+    }
+}
+
+async fn shred(cli: &Cli, month: &str, provider: Option<&str>, yes: bool) -> Result<i32> {
+    let Some(month) = Month::parse(month) else {
+        bail!("--month: write the month as YYYY-MM, e.g. 2025-10");
+    };
+    let now = Month::of(jiff::Timestamp::now().as_second())?;
+    if month >= now {
+        bail!(
+            "--month {month}: only a month that is over can be shredded (versions can still end \
+             in {now})"
+        );
+    }
+    point::open_store(&cli.data, &cli.store).await?;
+    let dir = point::key_dir(&cli.data);
+    let keys: Vec<KeyInfo> = if dir.exists() {
+        datakeys::list(&dir)?
+    } else {
+        Vec::new()
+    }
+    .into_iter()
+    .filter(|k| k.scope == Scope::Month(month) && k.destroyed_at.is_none())
+    .filter(|k| provider.is_none_or(|p| k.provider == p))
+    .collect();
+    let scope = provider.map_or("any provider".to_owned(), |p| format!("provider {p}"));
+    if keys.is_empty() {
+        eprintln!("no live key of {scope} for {month}: nothing to shred");
+        return Ok(0);
+    }
+    if !yes {
+        eprintln!(
+            "would destroy {} key(s) of {scope} for {month}: {}; the versions that ended in \
+             {month} would be unreadable for good. Add --yes to destroy them",
+            keys.len(),
+            ids(&keys)
+        );
+        return Ok(0);
+    }
+    let mut done = Vec::new();
+    for k in &keys {
+        done.push(datakeys::destroy(&dir, k.id)?);
+    }
+    eprintln!(
+        "destroyed {} key(s) of {scope} for {month}: {}",
+        done.len(),
+        ids(&done)
+    );
+    Ok(0)
+}
+
+fn ids(keys: &[KeyInfo]) -> String {
+    if keys.is_empty() {
+        return "none".into();
+    }
+    keys.iter()
+        .map(|k| format!("{:08x} ({} {})", k.id, k.provider, k.scope))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn to_json(k: &KeyInfo, zone: LegalZone) -> serde_json::Value {
+    serde_json::json!({
+        "key": format!("{:08x}", k.id),
+        "provider": k.provider,
+        "class": k.class.as_str(),
+        "scope": k.scope.to_string(),
+        "created": render::time(k.created_at, zone),
+        "destroyed": k.destroyed_at.map(|t| render::time(t, zone)),
+    })
+}
