@@ -9,7 +9,9 @@ use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
 use tdip_core::PointKeys;
+use tdip_core::datakeys::DataClass;
 use tdip_core::ingest::{DeliveryReport, DeliveryRequest, Format, deliver};
+use tdip_core::keys::VersionAad;
 use tdip_crypto::RootKey;
 use tdip_gen::{Country, GenConfig, write_csv};
 use tdip_store::sqlite::SqliteStore;
@@ -152,6 +154,51 @@ impl<S: Store + Maintain> Bench<S> {
             started.elapsed().as_secs_f64()
         );
         report
+    }
+}
+
+impl<S: Store + Maintain> Bench<S> {
+    /// The sealing work of a delivery, measured apart: unseals every open version of
+    /// `provider`, then times sealing the plaintexts again under the provider's open key
+    /// on as many threads as the delivery has workers. Returns (versions, seconds).
+    pub async fn seal_cost(&self, provider: &str) -> (usize, f64) {
+        let mut plain = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = self
+                .store
+                .open_versions_page(provider, after, 100_000)
+                .await
+                .unwrap();
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for v in &page {
+                let aad = VersionAad::new(&v.provider, &v.sub_key, v.valid_from);
+                let sealer = self.keys.sealer_of(&v.sealed).unwrap().unwrap();
+                let text = sealer.open(aad.as_bytes(), &v.sealed).unwrap();
+                plain.push((aad, text));
+            }
+        }
+        let sealer = self
+            .keys
+            .data()
+            .current(provider, DataClass::Subscriber)
+            .unwrap();
+        let per_thread = plain.len().div_ceil(2).max(1);
+        let started = Instant::now();
+        std::thread::scope(|s| {
+            for chunk in plain.chunks(per_thread) {
+                let sealer = &sealer;
+                s.spawn(move || {
+                    let mut bytes = 0;
+                    for (aad, text) in chunk {
+                        bytes += std::hint::black_box(sealer.seal(aad.as_bytes(), text)).len();
+                    }
+                    bytes
+                });
+            }
+        });
+        (plain.len(), started.elapsed().as_secs_f64())
     }
 }
 
