@@ -24,6 +24,7 @@ use jiff::tz::TimeZone;
 use tdip_crypto::{CryptoError, DataKey, Kek, Keyring, LEGACY_KEY_ID, Sealer};
 
 use crate::CoreError;
+use crate::files::{create_private, io_error as io, sync_dir};
 
 const MAGIC: &str = "tdip-data-key v1";
 const KEY_EXT: &str = "key";
@@ -354,14 +355,7 @@ pub fn destroy(dir: &Path, id: u32) -> Result<KeyInfo, CoreError> {
 /// Writes a new file `<id>.<ext>` durably; `false` if that name is taken.
 fn write_new(dir: &Path, id: u32, ext: &str, bytes: &[u8]) -> Result<bool, CoreError> {
     let tmp = dir.join(format!(".tmp-{id:08x}-{:08x}", DataKey::fresh_id()));
-    let mut opts = fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(&tmp).map_err(|e| io("create", &tmp, e))?;
+    let mut f = create_private(&tmp)?;
     f.write_all(bytes)
         .and_then(|()| f.sync_all())
         .map_err(|e| io("write", &tmp, e))?;
@@ -372,12 +366,6 @@ fn write_new(dir: &Path, id: u32, ext: &str, bytes: &[u8]) -> Result<bool, CoreE
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
         Err(e) => Err(io("create", &key_path(dir, id, ext), e)),
     }
-}
-
-fn sync_dir(dir: &Path) -> Result<(), CoreError> {
-    fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| io("sync", dir, e))
 }
 
 fn key_path(dir: &Path, id: u32, ext: &str) -> PathBuf {
@@ -467,10 +455,6 @@ fn read_file(path: &Path) -> Result<(KeyInfo, Option<Vec<u8>>), CoreError> {
         None => None,
     };
     Ok((info, wrapped))
-}
-
-fn io(what: &str, path: &Path, e: std::io::Error) -> CoreError {
-    CoreError::Config(format!("cannot {what} {}: {e}", path.display()))
 }
 
 #[cfg(test)]

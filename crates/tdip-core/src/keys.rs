@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use tdip_crypto::{BlindKey, Keyring, RootKey, Sealer};
+use tdip_crypto::{BlindKey, Kek, Keyring, RootKey, Sealer};
 use tdip_model::IdentKind;
 use tdip_model::subscription::Subscription;
 use tdip_store::{BlindIndex, VersionRow};
@@ -60,6 +60,11 @@ impl PointKeys {
     /// The row-fingerprint key.
     pub fn fingerprint(&self) -> &BlindKey {
         self.ring.fingerprint()
+    }
+
+    /// The key-encryption key (wraps data keys and the spool's private key).
+    pub fn kek(&self) -> &Kek {
+        self.ring.kek()
     }
 
     /// The data keys.

@@ -8,6 +8,7 @@
 
 pub mod datakeys;
 mod error;
+mod files;
 pub mod ingest;
 pub mod keys;
 pub mod lateness;
@@ -15,6 +16,7 @@ pub mod lookup;
 pub mod rotate;
 mod sealed;
 pub mod snapshot;
+pub mod spool;
 
 pub use error::CoreError;
 pub use keys::PointKeys;

@@ -66,6 +66,20 @@ impl Kek {
         self.0.seal(aad, &key.0[..])
     }
 
+    /// Wraps another secret (such as the spool's private key), bound to `aad`.
+    pub fn seal_secret(&self, aad: &[u8], secret: &[u8]) -> Vec<u8> {
+        self.0.seal(aad, secret)
+    }
+
+    /// Unwraps a secret wrapped by [`Kek::seal_secret`] under the same `aad`.
+    pub fn open_secret(
+        &self,
+        aad: &[u8],
+        wrapped: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+        self.0.open(aad, wrapped)
+    }
+
     /// Unwraps a key wrapped by [`Kek::wrap`] under the same `aad`; a wrapped key that
     /// was altered, or describes something else, fails as [`CryptoError::Tampered`].
     pub fn unwrap(&self, wrapped: &[u8], aad: &[u8]) -> Result<DataKey, CryptoError> {

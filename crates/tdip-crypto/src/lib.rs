@@ -16,6 +16,7 @@ mod error;
 mod keyring;
 mod root;
 mod seal;
+mod spool;
 
 pub use blind::BlindKey;
 pub use checksum::FileChecksum;
@@ -24,3 +25,4 @@ pub use error::CryptoError;
 pub use keyring::{Keyring, LEGACY_KEY_ID};
 pub use root::RootKey;
 pub use seal::Sealer;
+pub use spool::{SpoolIdentity, SpoolRecipient, SpoolWriter};

@@ -60,6 +60,20 @@ pub enum Command {
     /// The data keys: list them, rotate a provider's open key, shred a month.
     #[command(subcommand)]
     Keys(KeysCmd),
+    /// Deliveries accepted while the point was sealed: list them, apply them.
+    #[command(subcommand)]
+    Spool(SpoolCmd),
+}
+
+/// `tdip spool …`
+#[derive(Debug, Subcommand)]
+pub enum SpoolCmd {
+    /// List the spooled deliveries (works sealed).
+    List,
+    /// Apply the spooled deliveries in the order they arrived, each validated and logged
+    /// like any delivery. Needs the point unsealed (--share); `tdip deliver` with shares
+    /// does this first too.
+    Apply,
 }
 
 /// `tdip keys …`
@@ -172,7 +186,8 @@ pub struct GenArgs {
     pub out: Option<PathBuf>,
 }
 
-/// Arguments of `tdip deliver`.
+/// Arguments of `tdip deliver`. On a point kept by custodians and given no --share, the
+/// file is accepted into the encrypted spool and applied when the point is unsealed.
 #[derive(Debug, Args)]
 pub struct DeliverArgs {
     /// Provider id.

@@ -7,15 +7,21 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::store::{self, AnyStore};
-use anyhow::{Context, Result, bail};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, anyhow, bail};
 use tdip_core::PointKeys;
-use tdip_crypto::RootKey;
+use tdip_core::spool::Spool;
 use tdip_crypto::custodian::{self, Custody, Unsealer};
+use tdip_crypto::{Keyring, RootKey, SpoolIdentity, SpoolRecipient};
 
 const KEY_FILE: &str = "keyfile";
 const CUSTODY_FILE: &str = "custody";
 const STORE_FILE: &str = "tdip.db";
 const KEY_DIR: &str = "keys";
+const SPOOL_PUBLIC: &str = "spool.pub";
+const SPOOL_KEY: &str = "spool.key";
+const SPOOL_DIR: &str = "spool";
 
 /// How a new point keeps its root key.
 pub enum Keeping<'a> {
@@ -38,6 +44,10 @@ initialise a real point with `tdip init --custodians N --threshold K`.";
 pub struct Point {
     pub store: AnyStore,
     pub keys: PointKeys,
+    /// Deliveries accepted while the point was sealed.
+    pub spool: Spool,
+    /// The key that reads them.
+    pub spool_key: Arc<SpoolIdentity>,
 }
 
 /// The directory of the point's data keys (each wrapped under the root key's
@@ -65,6 +75,7 @@ pub async fn init(data: &Path, url: &str, keeping: Keeping<'_>) -> Result<Vec<Pa
         }
     }
     let key = RootKey::generate();
+    let spool_key = SpoolIdentity::generate();
     let (record, shares) = match keeping {
         Keeping::Custodians {
             threshold,
@@ -96,6 +107,7 @@ pub async fn init(data: &Path, url: &str, keeping: Keeping<'_>) -> Result<Vec<Pa
         }
         None => write_private(&data.join(KEY_FILE), key.to_key_file().as_bytes())?,
     }
+    write_spool_key(data, &spool_key, &Keyring::from_root(&key))?;
     store::open(url, data).await?;
     if store_path(data).exists() {
         // SQLite creates its WAL and shared-memory files with the database file's mode.
@@ -192,9 +204,61 @@ pub async fn open_store(data: &Path, url: &str) -> Result<AnyStore> {
 pub async fn open(data: &Path, url: &str, shares: &[PathBuf]) -> Result<Point> {
     let root = root_key(data, shares)?;
     let keys = PointKeys::new(&root, &key_dir(data))?;
+    let spool_key = match fs::read_to_string(data.join(SPOOL_KEY)) {
+        Ok(text) => {
+            let wrapped = hex::decode(text.trim())
+                .map_err(|_| anyhow!("{} is damaged", data.join(SPOOL_KEY).display()))?;
+            SpoolIdentity::unwrap(keys.kek(), &wrapped)
+                .with_context(|| format!("cannot unwrap {}", data.join(SPOOL_KEY).display()))?
+        }
+        // A point initialised before the spool existed gets its spool key now.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let spool_key = SpoolIdentity::generate();
+            write_spool_key(data, &spool_key, &Keyring::from_root(&root))?;
+            spool_key
+        }
+        Err(e) => return Err(e).context("cannot read the spool key"),
+    };
     drop(root);
     let store = store::open(url, data).await?;
-    Ok(Point { store, keys })
+    Ok(Point {
+        store,
+        keys,
+        spool: spool(data),
+        spool_key: Arc::new(spool_key),
+    })
+}
+
+/// The spool of deliveries accepted while the point was sealed.
+pub fn spool(data: &Path) -> Spool {
+    Spool::new(&data.join(SPOOL_DIR))
+}
+
+/// The spool's public key, if the point has one (every point initialised or unsealed
+/// since the spool exists).
+pub fn spool_recipient(data: &Path) -> Result<Option<SpoolRecipient>> {
+    match fs::read_to_string(data.join(SPOOL_PUBLIC)) {
+        Ok(text) => Ok(Some(text.parse()?)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).context("cannot read the spool public key"),
+    }
+}
+
+/// Whether the point is kept by custodians (and so sealed unless shares are given).
+pub fn has_custodians(data: &Path) -> bool {
+    data.join(CUSTODY_FILE).exists()
+}
+
+/// Writes the spool's public key and its private key wrapped under `ring`'s KEK.
+fn write_spool_key(data: &Path, key: &SpoolIdentity, ring: &Keyring) -> Result<()> {
+    write_private(
+        &data.join(SPOOL_KEY),
+        format!("{}\n", hex::encode(key.wrap(ring.kek()))).as_bytes(),
+    )?;
+    write_private(
+        &data.join(SPOOL_PUBLIC),
+        format!("{}\n", key.recipient()).as_bytes(),
+    )
 }
 
 #[cfg(unix)]

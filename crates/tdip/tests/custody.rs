@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{add_kpn, gen_kpn, stderr, tdip};
+use common::{add_kpn, gen_kpn, msisdns, stderr, tdip};
 
 /// `--share FILE` for each file.
 fn shares(files: &[&PathBuf]) -> Vec<String> {
@@ -91,7 +91,8 @@ fn a_custodian_point_is_sealed_until_k_shares_are_given() {
         "2026-11-02 12:00:00",
     ];
 
-    // Every path that reads or writes subscriber data refuses while sealed.
+    // Every path that reads subscriber data refuses while sealed; a delivery is taken
+    // into the encrypted spool instead, to be validated and applied once unsealed.
     let file = dir.path().join("kpn.csv");
     gen_kpn(&data, &file, 20);
     let deliver = [
@@ -102,22 +103,42 @@ fn a_custodian_point_is_sealed_until_k_shares_are_given() {
         "2026-11-02T00:00:00Z",
         file.to_str().unwrap(),
     ];
-    for args in [&lookup[..], &deliver[..]] {
-        let sealed = tdip(&data, args);
-        assert!(!sealed.status.success());
-        assert!(
-            stderr(&sealed).contains("sealed: this point opens with 2 of its 3"),
-            "{args:?}: {}",
-            stderr(&sealed)
-        );
-    }
-    let log = tdip(&data, &["deliveries", "--json"]);
-    assert!(log.status.success(), "{}", stderr(&log));
-    let log: serde_json::Value = serde_json::from_slice(&log.stdout).unwrap();
+    let sealed = tdip(&data, &lookup);
+    assert!(!sealed.status.success());
+    assert!(
+        stderr(&sealed).contains("sealed: this point opens with 2 of its 3"),
+        "{}",
+        stderr(&sealed)
+    );
+    let spooled = tdip(&data, &deliver);
+    assert!(spooled.status.success(), "{}", stderr(&spooled));
+    assert!(String::from_utf8_lossy(&spooled.stdout).contains("kpn SPOOLED"));
     assert_eq!(
-        log["deliveries"],
-        serde_json::json!([]),
-        "a sealed point took a delivery"
+        accepted_deliveries(&data),
+        0,
+        "nothing applied while sealed"
+    );
+    let numbers = msisdns(&file);
+    let payloads: Vec<PathBuf> = std::fs::read_dir(data.join("spool"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(payloads.len(), 2, "an encrypted file and its description");
+    for path in &payloads {
+        let bytes = std::fs::read(path).unwrap();
+        for n in &numbers {
+            assert!(
+                !bytes.windows(n.len()).any(|w| w == n.as_bytes()),
+                "{} holds {n} in clear",
+                path.display()
+            );
+        }
+    }
+    let list = tdip(&data, &["spool", "list"]);
+    assert!(
+        stderr(&list).contains("1 spooled deliveries"),
+        "{}",
+        stderr(&list)
     );
 
     // One share, then the same share again: still sealed, the duplicate refused.
@@ -149,12 +170,59 @@ fn a_custodian_point_is_sealed_until_k_shares_are_given() {
         assert!(check.status.success(), "{}", stderr(&check));
         let answer = run(&data, &with(&lookup, &given));
         assert!(answer.status.success(), "{pair:?}: {}", stderr(&answer));
-        if pair == [0, 1] {
-            let delivered = run(&data, &with(&deliver, &given));
-            assert!(delivered.status.success(), "{}", stderr(&delivered));
-        }
         assert!(!stderr(&answer).contains("NOT SEALED"));
+        if pair == [0, 1] {
+            assert!(
+                stderr(&answer).contains("1 deliveries received while the point was sealed"),
+                "{}",
+                stderr(&answer)
+            );
+            let applied = run(&data, &with(&["spool", "apply"], &given));
+            assert!(applied.status.success(), "{}", stderr(&applied));
+            assert!(
+                String::from_utf8_lossy(&applied.stdout)
+                    .contains("from the spool: delivery 1 of kpn ACCEPTED: 20 rows"),
+                "{}",
+                String::from_utf8_lossy(&applied.stdout)
+            );
+        }
     }
+    assert_eq!(accepted_deliveries(&data), 1);
+    assert_eq!(std::fs::read_dir(data.join("spool")).unwrap().count(), 0);
+    let given = shares(&[&files[1], &files[2]]);
+    let found = run(
+        &data,
+        &with(
+            &[
+                "lookup",
+                "--msisdn",
+                &numbers[0],
+                "--at",
+                "2026-11-02 12:00:00",
+                "--json",
+            ],
+            &given,
+        ),
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&found.stdout).unwrap();
+    assert_eq!(
+        answer["hits"].as_array().unwrap().len(),
+        1,
+        "the spooled delivery answers"
+    );
+}
+
+/// Accepted deliveries in the log (works sealed).
+fn accepted_deliveries(data: &Path) -> usize {
+    let log = tdip(data, &["deliveries", "--json"]);
+    assert!(log.status.success(), "{}", stderr(&log));
+    let log: serde_json::Value = serde_json::from_slice(&log.stdout).unwrap();
+    log["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["outcome"] == "accepted")
+        .count()
 }
 
 #[test]

@@ -175,11 +175,13 @@ fn raw_store_files_hold_no_plaintext_after_two_days_of_deliveries() {
             "keyfile",
             "keys/<id>.key",
             "keys/<id>.key",
+            "spool.key",
+            "spool.pub",
             "tdip.db",
             "tdip.db-shm",
             "tdip.db-wal"
         ],
-        "one open key for kpn, one month key for the versions day two closed"
+        "one open key for kpn, one month key for the versions day two closed, the spool's key pair"
     );
     drop(hold);
 }

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{add_kpn, gen_kpn, ok, stderr, tdip};
+use common::{add_kpn, deliver_kpn, gen_kpn, msisdns, ok, stderr, tdip};
 
 /// The lookup of `msisdn`: its stdout, or its error.
 fn lookup(data: &Path, msisdn: &str) -> Result<String, String> {
@@ -35,32 +35,10 @@ fn altered_or_moved_sealed_records_are_refused_on_read() {
     ok(&data, &["init", "--dev-key"]);
     add_kpn(&data);
     gen_kpn(&data, &file, 50);
-    ok(
-        &data,
-        &[
-            "deliver",
-            "--provider",
-            "kpn",
-            "--snapshot-at",
-            "2026-11-02T00:00:00Z",
-            file.to_str().unwrap(),
-        ],
-    );
+    deliver_kpn(&data, &file, "2026-11-02T00:00:00Z");
 
     // Two subscriptions' first phone numbers, and their versions' rows.
-    let mut reader = csv::Reader::from_path(&file).unwrap();
-    let col = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .position(|h| h == "msisdn")
-        .unwrap();
-    let numbers: Vec<String> = reader
-        .records()
-        .map(|r| r.unwrap()[col].split(';').next().unwrap().to_owned())
-        .filter(|n| !n.is_empty())
-        .take(2)
-        .collect();
+    let numbers = msisdns(&file);
     let (a, b) = (numbers[0].as_str(), numbers[1].as_str());
     let before = (lookup(&data, a).unwrap(), lookup(&data, b).unwrap());
     assert!(before.0.contains("\"version\""), "{}", before.0);

@@ -132,6 +132,7 @@ impl<S: Store + Maintain> Bench<S> {
             snapshot_at,
             received_at: snapshot_at,
             progress: Arc::new(AtomicU64::new(0)),
+            spooled: None,
         };
         let started = Instant::now();
         let report = deliver(&self.store, &self.keys, req).await.unwrap();

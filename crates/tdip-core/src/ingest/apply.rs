@@ -65,9 +65,10 @@ pub async fn deliver<S: Store>(
     let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<Step>(2 * WORKERS + 2);
     let reader = {
         let (path, format, progress) = (req.path.clone(), req.format, req.progress.clone());
+        let spooled = req.spooled.clone();
         thread::Builder::new()
             .name("tdip-read".into())
-            .spawn(move || source::read_file(&path, format, progress, raw_tx))
+            .spawn(move || source::read_file(&path, format, spooled.as_deref(), progress, raw_tx))
             .map_err(|_| CoreError::Internal("cannot start the delivery reader thread"))?
     };
     let workers: Vec<thread::JoinHandle<()>> = (0..WORKERS)

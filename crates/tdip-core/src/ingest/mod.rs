@@ -20,6 +20,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
+use tdip_crypto::SpoolIdentity;
+
 pub use apply::deliver;
 pub use report::{DeliveryReport, MAX_ERRORS, RowError};
 pub use source::Format;
@@ -43,4 +45,6 @@ pub struct DeliveryRequest {
     pub received_at: i64,
     /// Bytes of the file read so far, for a progress display.
     pub progress: Arc<AtomicU64>,
+    /// For a delivery taken from the spool: the key that decrypts `path`.
+    pub spooled: Option<Arc<SpoolIdentity>>,
 }

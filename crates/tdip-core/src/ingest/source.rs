@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crossbeam_channel::Sender;
 use flate2::read::MultiGzDecoder;
-use tdip_crypto::FileChecksum;
+use tdip_crypto::{FileChecksum, SpoolIdentity};
 use tdip_model::subscription::{Column, FieldError, check_header};
 
 use super::record::CsvFields;
@@ -132,15 +132,30 @@ fn io_fatal(line: u64, e: impl std::fmt::Display) -> Msg {
 }
 
 /// Reads `path` to the end, sending chunks to `out`. Never panics on bad input.
-pub fn read_file(path: &Path, format: Format, progress: Arc<AtomicU64>, out: Sender<Msg>) {
-    let msg = match File::open(path) {
-        Ok(file) => read_stream(file, format, progress, &out),
-        Err(e) => fatal(0, "file", format!("cannot open the delivery file: {e}")),
+pub fn read_file(
+    path: &Path,
+    format: Format,
+    spooled: Option<&SpoolIdentity>,
+    progress: Arc<AtomicU64>,
+    out: Sender<Msg>,
+) {
+    let msg = match (File::open(path), spooled) {
+        (Ok(file), None) => read_stream(file, format, progress, &out),
+        (Ok(file), Some(identity)) => match identity.reader(BufReader::new(file)) {
+            Ok(plain) => read_stream(plain, format, progress, &out),
+            Err(e) => fatal(0, "file", format!("cannot open the spooled delivery: {e}")),
+        },
+        (Err(e), _) => fatal(0, "file", format!("cannot open the delivery file: {e}")),
     };
     let _ = out.send(msg);
 }
 
-fn read_stream(file: File, format: Format, progress: Arc<AtomicU64>, out: &Sender<Msg>) -> Msg {
+fn read_stream<R: Read>(
+    file: R,
+    format: Format,
+    progress: Arc<AtomicU64>,
+    out: &Sender<Msg>,
+) -> Msg {
     let tap = Tap {
         inner: file,
         checksum: FileChecksum::default(),

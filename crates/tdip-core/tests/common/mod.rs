@@ -70,6 +70,7 @@ impl Point {
             snapshot_at,
             received_at: snapshot_at + 600,
             progress: Arc::new(AtomicU64::new(0)),
+            spooled: None,
         };
         deliver(&self.store, &self.keys, req).await.unwrap()
     }

@@ -8,13 +8,15 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use indicatif::{ProgressBar, ProgressStyle};
+use tdip_core::CoreError;
 use tdip_core::ingest::{DeliveryReport, DeliveryRequest, Format, deliver};
 use tdip_core::lateness::standings;
+use tdip_core::spool::Applied;
 use tdip_model::{LegalZone, parse_time};
 use tdip_store::Store;
 
-use crate::cli::{DeliverArgs, DeliveriesArgs};
-use crate::point::Point;
+use crate::cli::{Cli, DeliverArgs, DeliveriesArgs};
+use crate::point::{self, Point};
 use crate::render::time;
 use crate::store::AnyStore;
 
@@ -22,6 +24,10 @@ pub async fn run(point: &Point, args: &DeliverArgs, zone: LegalZone) -> Result<i
     let snapshot_at = parse_time(&args.snapshot_at, zone)
         .map_err(|e| anyhow!("--snapshot-at: {e}"))?
         .as_second();
+    // Deliveries spooled while the point was sealed arrived first: they go first.
+    if !point.spool.entries()?.is_empty() {
+        apply_spool(point).await?;
+    }
     let report = deliver_file(
         point,
         &args.provider,
@@ -46,6 +52,108 @@ pub async fn run(point: &Point, args: &DeliverArgs, zone: LegalZone) -> Result<i
     Ok(if report.accepted() { 0 } else { 1 })
 }
 
+/// Accepts a delivery into the encrypted spool of a sealed point: durable when this
+/// returns, validated and applied when the point is unsealed.
+pub async fn spool(cli: &Cli, args: &DeliverArgs, zone: LegalZone) -> Result<i32> {
+    let snapshot_at = parse_time(&args.snapshot_at, zone)
+        .map_err(|e| anyhow!("--snapshot-at: {e}"))?
+        .as_second();
+    let format = format_of(&args.file, args.format.as_deref())?;
+    let Some(recipient) = point::spool_recipient(&cli.data)? else {
+        bail!(
+            "sealed: this point has no spool key yet (it was initialised before the spool \
+             existed); give one --share FILE per custodian to deliver, which also creates it"
+        );
+    };
+    let store = point::open_store(&cli.data, &cli.store).await?;
+    if store.provider(&args.provider).await?.is_none() {
+        return Err(CoreError::UnknownProvider(args.provider.clone()).into());
+    }
+    let entry =
+        point::spool(&cli.data).put(&recipient, &args.provider, snapshot_at, format, &args.file)?;
+    let json = serde_json::json!({
+        "delivery": "spooled",
+        "provider": entry.provider,
+        "spool_entry": entry.name,
+        "bytes": entry.bytes,
+        "checksum": hex::encode(entry.checksum),
+    });
+    if let Some(path) = &args.report {
+        std::fs::write(path, serde_json::to_string_pretty(&json)?)
+            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&json)?);
+    } else {
+        println!(
+            "delivery of {} SPOOLED ({} bytes, encrypted): the point is sealed, so it is not \
+             validated yet; it is applied, and its row-level report given, when the point is \
+             unsealed (`tdip spool apply --share …`)",
+            entry.provider, entry.bytes
+        );
+    }
+    Ok(0)
+}
+
+/// Lists the spool (works sealed).
+pub async fn spool_list(cli: &Cli, zone: LegalZone) -> Result<i32> {
+    point::open_store(&cli.data, &cli.store).await?;
+    let entries = point::spool(&cli.data).entries()?;
+    println!(
+        "{:<16} {:<26} {:<26} {:>12}",
+        "provider", "snapshot", "received", "bytes"
+    );
+    for e in &entries {
+        println!(
+            "{:<16} {:<26} {:<26} {:>12}",
+            e.provider,
+            time(e.snapshot_at, zone),
+            time(e.received_at, zone),
+            e.bytes
+        );
+    }
+    eprintln!("{} spooled deliveries", entries.len());
+    Ok(0)
+}
+
+/// Applies the spool, printing each delivery's report; exit status 1 if one was rejected.
+pub async fn apply_spool(point: &Point) -> Result<i32> {
+    let applied = point
+        .spool
+        .apply_all(&point.store, &point.keys, &point.spool_key)
+        .await?;
+    let mut status = 0;
+    for (entry, outcome) in &applied {
+        match outcome {
+            Applied::Delivered(report) => {
+                print!("from the spool: ");
+                print_report(report);
+                point.store.after_delivery(report.opened).await?;
+                if !report.accepted() {
+                    status = 1;
+                }
+            }
+            Applied::AlreadyApplied => println!(
+                "from the spool: the delivery of {} was already applied; entry removed",
+                entry.provider
+            ),
+        }
+    }
+    eprintln!("{} spooled deliveries applied", applied.len());
+    Ok(status)
+}
+
+fn format_of(file: &Path, format: Option<&str>) -> Result<Format> {
+    Ok(match format {
+        Some("csv") => Format::Csv,
+        Some("jsonl") => Format::JsonLines,
+        Some(other) => bail!("--format {other}: use csv or jsonl"),
+        None => Format::from_path(file).ok_or_else(|| {
+            anyhow!("cannot tell the format from the file name; name it .csv, .jsonl (optionally .gz) or pass --format")
+        })?,
+    })
+}
+
 /// Delivers one file, with a progress bar when standard error is a terminal.
 pub async fn deliver_file(
     point: &Point,
@@ -54,14 +162,7 @@ pub async fn deliver_file(
     format: Option<&str>,
     snapshot_at: i64,
 ) -> Result<DeliveryReport> {
-    let format = match format {
-        Some("csv") => Format::Csv,
-        Some("jsonl") => Format::JsonLines,
-        Some(other) => bail!("--format {other}: use csv or jsonl"),
-        None => Format::from_path(file).ok_or_else(|| {
-            anyhow!("cannot tell the format from the file name; name it .csv, .jsonl (optionally .gz) or pass --format")
-        })?,
-    };
+    let format = format_of(file, format)?;
     let size = std::fs::metadata(file)
         .with_context(|| format!("cannot read {}", file.display()))?
         .len();
@@ -90,6 +191,7 @@ pub async fn deliver_file(
         snapshot_at,
         received_at: super::now(),
         progress,
+        spooled: None,
     };
     let result = deliver(&point.store, &point.keys, req).await;
     done.store(true, Ordering::Relaxed);

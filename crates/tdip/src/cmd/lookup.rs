@@ -9,6 +9,13 @@ use crate::point::Point;
 
 pub async fn run(point: &Point, args: &LookupArgs, zone: LegalZone) -> Result<i32> {
     let query = query(args, zone)?;
+    let spooled = point.spool.entries()?.len();
+    if spooled > 0 {
+        eprintln!(
+            "NOTE: {spooled} deliveries received while the point was sealed are not applied \
+             yet, so this answer does not include them; run `tdip spool apply --share …`"
+        );
+    }
     let answer = lookup(&point.store, &point.keys, &query).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&answer)?);

@@ -11,7 +11,7 @@ use anyhow::{Result, anyhow, bail};
 use tdip_crypto::custodian::Unsealer;
 use tdip_model::LegalZone;
 
-use crate::cli::{Cli, Command, GenCmd, InitArgs};
+use crate::cli::{Cli, Command, GenCmd, InitArgs, SpoolCmd};
 use crate::point::{self, Keeping};
 
 /// Runs one command; returns the process exit status.
@@ -43,6 +43,9 @@ pub async fn run(cli: Cli) -> Result<i32> {
             providers::run(&point::open_store(&cli.data, &cli.store).await?, cmd).await
         }
         Command::Gen(GenCmd::Subscribers(args)) => gen_data::run(&args),
+        Command::Deliver(ref args) if cli.shares.is_empty() && point::has_custodians(&cli.data) => {
+            deliver::spool(&cli, args, zone).await
+        }
         Command::Deliver(args) => {
             deliver::run(
                 &point::open(&cli.data, &cli.store, &cli.shares).await?,
@@ -69,6 +72,11 @@ pub async fn run(cli: Cli) -> Result<i32> {
         }
         Command::Demo(args) => demo::run(&cli.data, &args, zone).await,
         Command::Keys(ref cmd) => keys::run(&cli, cmd, zone).await,
+        Command::Spool(SpoolCmd::List) => deliver::spool_list(&cli, zone).await,
+        Command::Spool(SpoolCmd::Apply) => {
+            let point = point::open(&cli.data, &cli.store, &cli.shares).await?;
+            deliver::apply_spool(&point).await
+        }
     }
 }
 

@@ -46,7 +46,13 @@ pub fn add_kpn(data: &Path) {
 
 /// Writes `rows` generated kpn subscribers (day 0) to `file`.
 pub fn gen_kpn(data: &Path, file: &Path, rows: u32) {
-    let rows = rows.to_string();
+    gen_kpn_day(data, file, rows, 0, "0.5");
+}
+
+/// Writes day `day` of a `rows`-row kpn population in which `change` percent of the rows
+/// change per day.
+pub fn gen_kpn_day(data: &Path, file: &Path, rows: u32, day: u32, change: &str) {
+    let (rows, day) = (rows.to_string(), day.to_string());
     ok(
         data,
         &[
@@ -56,8 +62,43 @@ pub fn gen_kpn(data: &Path, file: &Path, rows: u32) {
             "kpn",
             "--rows",
             &rows,
+            "--day",
+            &day,
+            "--change-rate",
+            change,
             "--out",
             file.to_str().unwrap(),
         ],
     );
+}
+
+/// Delivers `file` as kpn's snapshot at `at`, asserting that it succeeded.
+pub fn deliver_kpn(data: &Path, file: &Path, at: &str) -> String {
+    ok(
+        data,
+        &[
+            "deliver",
+            "--provider",
+            "kpn",
+            "--snapshot-at",
+            at,
+            file.to_str().unwrap(),
+        ],
+    )
+}
+
+/// The first phone number of every row of a generated file that has one.
+pub fn msisdns(file: &Path) -> Vec<String> {
+    let mut reader = csv::Reader::from_path(file).unwrap();
+    let col = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "msisdn")
+        .unwrap();
+    reader
+        .records()
+        .map(|r| r.unwrap()[col].split(';').next().unwrap().to_owned())
+        .filter(|n| !n.is_empty())
+        .collect()
 }
