@@ -19,6 +19,10 @@ use zeroize::Zeroizing;
 
 use crate::RootKey;
 
+mod envelope;
+pub use envelope::encrypt_share;
+use envelope::{decrypt_share, is_encrypted};
+
 const SHARE_MAGIC: &str = "tdip-share v1";
 const CUSTODY_MAGIC: &str = "tdip-custody v1";
 const CHECK_LABEL: &[u8] = b"tdip root key check v1";
@@ -59,6 +63,18 @@ pub enum ShareError {
     /// The custody record cannot be read.
     #[error("the custody record is malformed: {0}")]
     Custody(&'static str),
+    /// A custodian's age public key is not one.
+    #[error("a custodian key is not an age public key (age1…); copy it from `age-keygen -y`")]
+    Recipient,
+    /// An age identity file cannot be read.
+    #[error("an --identity file is not an age identity file (AGE-SECRET-KEY-1…)")]
+    IdentityFile,
+    /// The share is encrypted and none of the identities given opens it.
+    #[error(
+        "the share is encrypted to its custodian's age key: give that custodian's identity \
+         file with --identity FILE"
+    )]
+    Encrypted,
 }
 
 /// The public record of how the root key was shared.
@@ -372,6 +388,30 @@ impl Unsealer {
             have: self.shares.len() as u8,
             need: self.custody.threshold,
             refused: self.refused,
+        }
+    }
+
+    /// Offers one share file as read: its text, or the text age-encrypted to its
+    /// custodian, opened with one of `identities` (age identity files). A refused share
+    /// is counted and changes nothing else.
+    pub fn offer_file(
+        &mut self,
+        bytes: &[u8],
+        identities: &[Zeroizing<String>],
+    ) -> Result<Progress, ShareError> {
+        let text = if is_encrypted(bytes) {
+            decrypt_share(bytes, identities)
+        } else {
+            std::str::from_utf8(bytes)
+                .map(|t| Zeroizing::new(t.to_owned()))
+                .map_err(|_| ShareError::Corrupt("it is not text"))
+        };
+        match text {
+            Ok(text) => self.offer(&text),
+            Err(e) => {
+                self.refused += 1;
+                Err(e)
+            }
         }
     }
 

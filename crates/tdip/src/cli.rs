@@ -19,6 +19,9 @@ pub struct Cli {
     /// unseals the point for this command (nothing of them is kept).
     #[arg(long = "share", global = true, value_name = "FILE")]
     pub shares: Vec<PathBuf>,
+    /// A custodian's age identity file, to open share files encrypted to that custodian.
+    #[arg(long = "identity", global = true, value_name = "FILE")]
+    pub identities: Vec<PathBuf>,
     /// Legal time zone for times shown and typed: Europe/Amsterdam or Europe/Brussels.
     #[arg(
         long,
@@ -30,6 +33,16 @@ pub struct Cli {
     /// The command.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// The share files and identity files given, to unseal the point for this command.
+    pub fn unsealing(&self) -> crate::point::Unsealing<'_> {
+        crate::point::Unsealing {
+            shares: &self.shares,
+            identities: &self.identities,
+        }
+    }
 }
 
 /// Subcommands.
@@ -122,6 +135,15 @@ pub struct InitArgs {
     /// hand each to its custodian and delete it there.
     #[arg(long, requires = "custodians", value_name = "DIR")]
     pub shares_out: Option<PathBuf>,
+    /// A custodian's age public key (`age1…`), once per custodian in order: each share
+    /// file is then written encrypted to its custodian (`….age`), and unsealing needs
+    /// the custodians' identity files (--identity).
+    #[arg(
+        long = "custodian-key",
+        requires = "custodians",
+        value_name = "AGE_KEY"
+    )]
+    pub custodian_keys: Vec<String>,
     /// Keep the root key in a local file instead: demos and tests only; the point then
     /// says on every start that it is not sealed.
     #[arg(long)]

@@ -30,6 +30,8 @@ pub enum Keeping<'a> {
         threshold: usize,
         count: usize,
         out: &'a Path,
+        /// Each custodian's age public key, to encrypt their share file; or none.
+        keys: &'a [String],
     },
     /// A local key file: demos and tests only; every start says the point is not sealed.
     DevKey,
@@ -39,6 +41,14 @@ pub enum Keeping<'a> {
 pub const NOT_SEALED: &str = "WARNING: this point is NOT SEALED: it runs on a local dev key file, \
 so anyone who can read the data directory can read the data. For demos and tests only; \
 initialise a real point with `tdip init --custodians N --threshold K`.";
+
+/// What a command was given to unseal the point: custodians' share files, and the age
+/// identity files that open shares encrypted to their custodians.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Unsealing<'a> {
+    pub shares: &'a [PathBuf],
+    pub identities: &'a [PathBuf],
+}
 
 /// An opened data directory and its store.
 pub struct Point {
@@ -81,9 +91,10 @@ pub async fn init(data: &Path, url: &str, keeping: Keeping<'_>) -> Result<Vec<Pa
             threshold,
             count,
             out,
+            keys,
         } => {
             let (custody, shares) = custodian::split(&key, threshold, count)?;
-            (Some((custody, out)), shares)
+            (Some((custody, out, keys)), shares)
         }
         Keeping::DevKey => (None, Vec::new()),
     };
@@ -91,16 +102,27 @@ pub async fn init(data: &Path, url: &str, keeping: Keeping<'_>) -> Result<Vec<Pa
     set_mode(data, 0o700)?;
     let mut written = Vec::new();
     match record {
-        Some((custody, out)) => {
+        Some((custody, out, keys)) => {
             fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-            for share in &shares {
-                let path = out.join(format!(
-                    "tdip-share-{}-{}-of-{}.txt",
+            for (i, share) in shares.iter().enumerate() {
+                let name = format!(
+                    "tdip-share-{}-{}-of-{}",
                     &custody.point_id()[..8],
                     share.custodian(),
                     custody.custodians()
-                ));
-                write_private(&path, share.to_text().as_bytes())?;
+                );
+                let path = match keys.get(i) {
+                    Some(key) => {
+                        let path = out.join(format!("{name}.age"));
+                        write_private(&path, &custodian::encrypt_share(&share.to_text(), key)?)?;
+                        path
+                    }
+                    None => {
+                        let path = out.join(format!("{name}.txt"));
+                        write_private(&path, share.to_text().as_bytes())?;
+                        path
+                    }
+                };
                 written.push(path);
             }
             write_private(&data.join(CUSTODY_FILE), custody.to_text().as_bytes())?;
@@ -125,7 +147,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// The point's root key: from the custodians' `shares` (files) when the point is sealed
 /// by custodians, or from its dev key file (saying loudly that it is not sealed).
-fn root_key(data: &Path, shares: &[PathBuf]) -> Result<RootKey> {
+fn root_key(data: &Path, given: &Unsealing<'_>) -> Result<RootKey> {
     let custody_path = data.join(CUSTODY_FILE);
     if custody_path.exists() {
         let custody =
@@ -133,7 +155,7 @@ fn root_key(data: &Path, shares: &[PathBuf]) -> Result<RootKey> {
                 format!("cannot read the custody record {}", custody_path.display())
             })?)?;
         let mut unsealer = Unsealer::new(custody);
-        unseal(&mut unsealer, shares)?;
+        unseal(&mut unsealer, given)?;
         return match unsealer.root_key()? {
             Some(key) => Ok(key),
             None => bail!(
@@ -159,13 +181,20 @@ fn root_key(data: &Path, shares: &[PathBuf]) -> Result<RootKey> {
 
 /// Offers each share file to `unsealer`, reporting refusals and progress on stderr;
 /// fails at the first share that cannot be read.
-pub fn unseal(unsealer: &mut Unsealer, shares: &[PathBuf]) -> Result<()> {
-    for path in shares {
-        let text = zeroize::Zeroizing::new(
+pub fn unseal(unsealer: &mut Unsealer, given: &Unsealing<'_>) -> Result<()> {
+    let mut identities = Vec::new();
+    for path in given.identities {
+        identities.push(zeroize::Zeroizing::new(
             fs::read_to_string(path)
+                .with_context(|| format!("cannot read the identity file {}", path.display()))?,
+        ));
+    }
+    for path in given.shares {
+        let bytes = zeroize::Zeroizing::new(
+            fs::read(path)
                 .with_context(|| format!("cannot read the share file {}", path.display()))?,
         );
-        match unsealer.offer(&text) {
+        match unsealer.offer_file(&bytes, &identities) {
             Ok(progress) => eprintln!("share accepted: {progress}"),
             Err(e) => eprintln!("share {} refused: {e}", path.display()),
         }
@@ -201,8 +230,8 @@ pub async fn open_store(data: &Path, url: &str) -> Result<AnyStore> {
 
 /// Opens an initialised data directory and the store named by `url`, unsealed with the
 /// custodians' `shares` (or the dev key file).
-pub async fn open(data: &Path, url: &str, shares: &[PathBuf]) -> Result<Point> {
-    let root = root_key(data, shares)?;
+pub async fn open(data: &Path, url: &str, given: &Unsealing<'_>) -> Result<Point> {
+    let root = root_key(data, given)?;
     let keys = PointKeys::new(&root, &key_dir(data))?;
     let spool_key = match fs::read_to_string(data.join(SPOOL_KEY)) {
         Ok(text) => {

@@ -251,3 +251,100 @@ fn a_dev_key_point_says_on_every_start_that_it_is_not_sealed() {
     assert!(log.status.success(), "{}", stderr(&log));
     assert!(stderr(&log).contains("NOT SEALED"), "{}", stderr(&log));
 }
+
+#[test]
+fn share_files_encrypted_to_custodians_open_only_with_their_identities() {
+    use age::secrecy::ExposeSecret;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (data, out) = (dir.path().join("data"), dir.path().join("handout"));
+    let custodians: Vec<age::x25519::Identity> =
+        (0..3).map(|_| age::x25519::Identity::generate()).collect();
+    let mut args = vec![
+        "init".to_owned(),
+        "--custodians".into(),
+        "3".into(),
+        "--threshold".into(),
+        "2".into(),
+        "--shares-out".into(),
+        out.to_str().unwrap().into(),
+    ];
+    let short = run(
+        &data,
+        &with(
+            &[],
+            &[
+                args.clone(),
+                vec![
+                    "--custodian-key".into(),
+                    custodians[0].to_public().to_string(),
+                ],
+            ]
+            .concat(),
+        ),
+    );
+    assert!(!short.status.success());
+    assert!(
+        stderr(&short).contains("one age public key per custodian"),
+        "{}",
+        stderr(&short)
+    );
+    for c in &custodians {
+        args.extend(["--custodian-key".into(), c.to_public().to_string()]);
+    }
+    let init = run(&data, &args);
+    assert!(init.status.success(), "{}", stderr(&init));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 3);
+    for f in &files {
+        assert!(f.to_string_lossy().ends_with(".age"), "{}", f.display());
+        let bytes = std::fs::read(f).unwrap();
+        assert!(!bytes.windows(13).any(|w| w == b"tdip-share v1"));
+    }
+    let identity = |i: usize| {
+        let path = dir.path().join(format!("custodian-{i}.key"));
+        std::fs::write(&path, custodians[i].to_string().expose_secret()).unwrap();
+        path
+    };
+    let (id0, id1, id2) = (identity(0), identity(1), identity(2));
+    let given = shares(&[&files[0], &files[1]]);
+
+    // Without the custodians' identities the shares are refused, with the reason.
+    let check = run(&data, &with(&["unseal"], &given));
+    assert_eq!(check.status.code(), Some(1));
+    assert!(
+        stderr(&check).contains("encrypted to its custodian's age key"),
+        "{}",
+        stderr(&check)
+    );
+    // With one custodian's identity only that custodian's share opens.
+    let one = run(
+        &data,
+        &with(&["unseal", "--identity", id0.to_str().unwrap()], &given),
+    );
+    assert!(
+        stderr(&one).contains("still sealed: 1 of 2 shares (1 refused)"),
+        "{}",
+        stderr(&one)
+    );
+    let both = run(
+        &data,
+        &with(
+            &[
+                "unseal",
+                "--identity",
+                id0.to_str().unwrap(),
+                "--identity",
+                id1.to_str().unwrap(),
+                "--identity",
+                id2.to_str().unwrap(),
+            ],
+            &given,
+        ),
+    );
+    assert!(both.status.success(), "{}", stderr(&both));
+}

@@ -30,7 +30,7 @@ pub async fn run(data: &Path, args: &DemoArgs, zone: LegalZone) -> Result<i32> {
     let dir = data.join(format!("demo-{}", std::process::id()));
     // The demo always runs on its own embedded store.
     point::init(&dir, "sqlite:", point::Keeping::DevKey).await?;
-    let point = point::open(&dir, "sqlite:", &[]).await?;
+    let point = point::open(&dir, "sqlite:", &point::Unsealing::default()).await?;
     println!(
         "tdip demo in {} ({} subscriptions per provider)\n",
         dir.display(),

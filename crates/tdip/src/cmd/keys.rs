@@ -42,7 +42,7 @@ pub async fn run(cli: &Cli, cmd: &KeysCmd, zone: LegalZone) -> Result<i32> {
             Ok(0)
         }
         KeysCmd::Rotate { provider } => {
-            let p = point::open(&cli.data, &cli.store, &cli.shares).await?;
+            let p = point::open(&cli.data, &cli.store, &cli.unsealing()).await?;
             let r = rotate(&p.store, &p.keys, provider).await?;
             eprintln!(
                 "provider {provider}: new open key {:08x} ({}); {} open versions sealed again \

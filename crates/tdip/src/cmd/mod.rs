@@ -21,7 +21,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Init(ref args) => init(&cli, args).await,
         Command::Unseal => {
             let mut unsealer = Unsealer::new(point::custody(&cli.data)?);
-            point::unseal(&mut unsealer, &cli.shares)?;
+            point::unseal(&mut unsealer, &cli.unsealing())?;
             let progress = unsealer.progress();
             if unsealer.root_key()?.is_some() {
                 eprintln!(
@@ -46,10 +46,10 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Deliver(ref args) if cli.shares.is_empty() && point::has_custodians(&cli.data) => {
             deliver::spool(&cli, args, zone).await
         }
-        Command::Deliver(args) => {
+        Command::Deliver(ref args) => {
             deliver::run(
-                &point::open(&cli.data, &cli.store, &cli.shares).await?,
-                &args,
+                &point::open(&cli.data, &cli.store, &cli.unsealing()).await?,
+                args,
                 zone,
             )
             .await
@@ -62,10 +62,10 @@ pub async fn run(cli: Cli) -> Result<i32> {
             )
             .await
         }
-        Command::Lookup(args) => {
+        Command::Lookup(ref args) => {
             lookup::run(
-                &point::open(&cli.data, &cli.store, &cli.shares).await?,
-                &args,
+                &point::open(&cli.data, &cli.store, &cli.unsealing()).await?,
+                args,
                 zone,
             )
             .await
@@ -74,7 +74,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Keys(ref cmd) => keys::run(&cli, cmd, zone).await,
         Command::Spool(SpoolCmd::List) => deliver::spool_list(&cli, zone).await,
         Command::Spool(SpoolCmd::Apply) => {
-            let point = point::open(&cli.data, &cli.store, &cli.shares).await?;
+            let point = point::open(&cli.data, &cli.store, &cli.unsealing()).await?;
             deliver::apply_spool(&point).await
         }
     }
@@ -94,10 +94,17 @@ async fn init(cli: &Cli, args: &InitArgs) -> Result<i32> {
                     "--shares-out must not be inside the data directory: the point must not keep its shares"
                 );
             }
+            if !args.custodian_keys.is_empty() && args.custodian_keys.len() != count {
+                bail!(
+                    "--custodian-key: give one age public key per custodian, in custodian order \
+                     ({count}), or none to write the share files unencrypted"
+                );
+            }
             Keeping::Custodians {
                 threshold,
                 count,
                 out,
+                keys: &args.custodian_keys,
             }
         }
         (None, None, true) => Keeping::DevKey,
