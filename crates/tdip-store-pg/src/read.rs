@@ -178,10 +178,7 @@ impl Store for PgStore {
             .fetch_all(&self.pool)
         })
         .await?;
-        rows.iter()
-            .map(version_row)
-            .collect::<Result<_, _>>()
-            .map_err(backend)
+        version_rows(&rows)
     }
 
     async fn open_versions_page(
@@ -203,10 +200,7 @@ impl Store for PgStore {
             .fetch_all(&self.pool)
         })
         .await?;
-        rows.iter()
-            .map(version_row)
-            .collect::<Result<_, _>>()
-            .map_err(backend)
+        version_rows(&rows)
     }
 
     async fn reseal(&self, provider: &str, changes: &[Reseal]) -> StoreResult<u64> {
@@ -294,6 +288,13 @@ fn delivery_row(r: &PgRow) -> StoreResult<DeliveryRecord> {
         })
     })();
     record.map_err(backend)
+}
+
+fn version_rows(rows: &[PgRow]) -> StoreResult<Vec<VersionRow>> {
+    rows.iter()
+        .map(version_row)
+        .collect::<Result<_, _>>()
+        .map_err(backend)
 }
 
 pub(crate) fn version_row(r: &PgRow) -> Result<VersionRow, sqlx::Error> {

@@ -29,6 +29,17 @@ fn run(data: &Path, args: &[String]) -> Output {
     tdip(data, &args)
 }
 
+/// The three share files written to `out`, in custodian order.
+fn share_files(out: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 3);
+    files
+}
+
 fn init_two_of_three(data: &Path, shares_out: &Path) -> Output {
     tdip(
         data,
@@ -66,12 +77,7 @@ fn a_custodian_point_is_sealed_until_k_shares_are_given() {
 
     let init = init_two_of_three(&data, &out);
     assert!(init.status.success(), "{}", stderr(&init));
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    assert_eq!(files.len(), 3);
+    let files = share_files(&out);
     let kept: Vec<String> = std::fs::read_dir(&data)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -294,12 +300,7 @@ fn share_files_encrypted_to_custodians_open_only_with_their_identities() {
     }
     let init = run(&data, &args);
     assert!(init.status.success(), "{}", stderr(&init));
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    assert_eq!(files.len(), 3);
+    let files = share_files(&out);
     for f in &files {
         assert!(f.to_string_lossy().ends_with(".age"), "{}", f.display());
         let bytes = std::fs::read(f).unwrap();
