@@ -76,6 +76,30 @@ pub enum Command {
     /// Deliveries accepted while the point was sealed: list them, apply them.
     #[command(subcommand)]
     Spool(SpoolCmd),
+    /// The catalogue of agencies and legal bases: check it, show it, export the defaults.
+    #[command(subcommand)]
+    Catalogue(CatalogueCmd),
+}
+
+/// `tdip catalogue …`
+#[derive(Debug, Subcommand)]
+pub enum CatalogueCmd {
+    /// Validate catalogue files (one per jurisdiction; the shipped Dutch and Belgian ones
+    /// if none is given): every problem, with its file and line.
+    Check {
+        /// Catalogue files (TOML).
+        files: Vec<PathBuf>,
+    },
+    /// Show each agency and the legal bases it may consult under, with what they permit.
+    Show {
+        /// Catalogue files (TOML); the shipped ones if none is given.
+        files: Vec<PathBuf>,
+    },
+    /// Write the shipped catalogue files into DIR, to edit them.
+    Export {
+        /// Directory to write `nl.toml` and `be.toml` into (refuses to overwrite).
+        dir: PathBuf,
+    },
 }
 
 /// `tdip spool …`

@@ -1,0 +1,18 @@
+//! Lawful access: which agencies may consult the point, under which legal bases, for
+//! which data, and the judgement of each demand against that catalogue.
+//!
+//! The catalogue is configuration (one TOML file per jurisdiction; the Dutch and Belgian
+//! ones ship as editable defaults) and is validated whole before use. A demand names
+//! agency, officer, legal basis, case reference, authorising official and urgency; it is
+//! granted, or refused with a reason the officer can act on.
+
+mod catalogue;
+mod demand;
+
+pub use catalogue::{
+    Agency, Basis, Catalogue, CatalogueError, Category, DEFAULTS, Jurisdiction, Problem,
+};
+pub use demand::{Demand, Grant, Refusal, Urgency};
+
+#[cfg(test)]
+mod tests;

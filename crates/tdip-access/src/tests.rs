@@ -1,0 +1,213 @@
+//! Tests of the catalogue and of judging demands.
+
+use super::*;
+use tdip_model::IdentKind;
+
+fn demand(agency: &str, basis: &str) -> Demand {
+    Demand {
+        agency: agency.into(),
+        officer: "AB1234".into(),
+        basis: basis.into(),
+        case_reference: "PL0900-2026123456".into(),
+        authorised_by: Some("mr. J. de Vries".into()),
+        urgency: Urgency::Normal,
+        category: Category::CurrentIdentification,
+        query: IdentKind::Msisdn,
+    }
+}
+
+#[test]
+fn the_shipped_catalogues_load_with_every_agency_and_basis_of_the_spec() {
+    let c = Catalogue::defaults().unwrap();
+    assert_eq!(c.jurisdictions.len(), 2);
+    for agency in [
+        "nl/politie",
+        "nl/rijksrecherche",
+        "nl/nla",
+        "nl/kmar",
+        "nl/ilt",
+        "nl/fiod",
+        "nl/nvwa",
+        "nl/igj",
+        "nl/aivd",
+        "nl/mivd",
+        "be/federale-politie",
+        "be/vsse",
+        "be/adiv",
+    ] {
+        assert!(c.agencies.contains_key(agency), "{agency}");
+    }
+    for basis in [
+        "nl/sv-126n",
+        "nl/sv-126na",
+        "nl/sv-126u",
+        "nl/sv-126ua",
+        "nl/sv-126zh",
+        "nl/sv-126zi",
+        "nl/sv-126ii",
+        "nl/wiv-56",
+        "be/sv-46bis",
+        "be/sv-88bis",
+        "be/sv-90ter",
+        "be/wi-18-7",
+        "be/wi-18-8",
+        "be/wi-18-17",
+    ] {
+        assert!(c.bases.contains_key(basis), "{basis}");
+    }
+    assert!(c.agencies["nl/aivd"].bases.contains("nl/wiv-56"));
+    assert!(!c.agencies["nl/aivd"].bases.contains("nl/sv-126n"));
+}
+
+#[test]
+fn a_permitted_demand_is_granted() {
+    let c = Catalogue::defaults().unwrap();
+    let g = c.authorise(&demand("nl/politie", "nl/sv-126n")).unwrap();
+    assert_eq!(g.agency_name, "Nationale Politie");
+    // 126na needs no authorising official.
+    let mut d = demand("nl/fiod", "nl/sv-126na");
+    d.authorised_by = None;
+    d.category = Category::HistoricalIdentification;
+    assert!(c.authorise(&d).is_ok());
+}
+
+#[test]
+fn each_unmet_condition_is_refused_with_its_reason() {
+    let c = Catalogue::defaults().unwrap();
+    let refused = |d: Demand| c.authorise(&d).unwrap_err().to_string();
+
+    let mut d = demand("nl/politie", "nl/sv-126n");
+    d.case_reference = "  ".into();
+    assert_eq!(
+        refused(d),
+        "the demand has no case or order reference; fill it in and ask again"
+    );
+    let mut d = demand("nl/politie", "nl/sv-126n");
+    d.officer = String::new();
+    assert!(refused(d).contains("has no officer"));
+
+    assert!(refused(demand("nl/belastingdienst", "nl/sv-126n")).contains("not authorised"));
+    assert!(refused(demand("nl/politie", "nl/sv-999")).contains("not known"));
+    let held = refused(demand("nl/aivd", "nl/sv-126n"));
+    assert!(
+        held.contains("nl/aivd may not consult under nl/sv-126n") && held.contains("nl/wiv-56"),
+        "{held}"
+    );
+    assert!(refused(demand("nl/politie", "be/sv-46bis")).contains("may not consult"));
+
+    let mut d = demand("nl/politie", "nl/sv-126na");
+    d.category = Category::Traffic;
+    let msg = refused(d);
+    assert!(msg.contains("nl/sv-126na does not permit traffic data; it permits current_identification, historical_identification"), "{msg}");
+
+    let mut d = demand("be/federale-politie", "be/sv-90ter");
+    d.category = Category::CurrentIdentification;
+    assert!(refused(d).contains("this point serves no data under it"));
+
+    let mut d = demand("nl/politie", "nl/sv-126n");
+    d.authorised_by = None;
+    assert_eq!(
+        refused(d),
+        "nl/sv-126n needs the demand to be authorised by the officier van justitie: name who authorised it"
+    );
+    let mut d = demand("be/vsse", "be/wi-18-7");
+    d.authorised_by = Some(" ".into());
+    assert!(refused(d).contains("authorised by the diensthoofd"));
+}
+
+#[test]
+fn a_basis_may_limit_the_queries() {
+    let text = r#"
+[jurisdiction]
+id = "nl"
+name = "Nederland"
+zone = "Europe/Amsterdam"
+
+[[basis]]
+id = "only-phones"
+title = "test"
+categories = ["current_identification"]
+queries = ["msisdn"]
+
+[[agency]]
+id = "politie"
+name = "Politie"
+bases = ["only-phones"]
+"#;
+    let c = Catalogue::from_files(&[("nl.toml", text)]).unwrap();
+    let mut d = demand("nl/politie", "nl/only-phones");
+    assert!(c.authorise(&d).is_ok());
+    d.query = IdentKind::Ip;
+    assert_eq!(
+        c.authorise(&d).unwrap_err().to_string(),
+        "nl/only-phones does not permit a query by ip"
+    );
+}
+
+#[test]
+fn every_problem_of_a_catalogue_is_reported_with_file_and_line_and_none_of_it_used() {
+    let text = r#"[jurisdiction]
+id = "nl"
+name = "Nederland"
+zone = "Europe/Paris"
+
+[[basis]]
+id = "sv-126n"
+title = "x"
+categories = ["current_identification"]
+queries = ["msisdn", "fax"]
+
+[[basis]]
+id = "sv-126n"
+title = "twice"
+categories = []
+queries = []
+
+[[agency]]
+id = "Politie"
+name = "Politie"
+bases = ["sv-126n", "sv-126q"]
+"#;
+    let err = Catalogue::from_files(&[("nl.toml", text)]).unwrap_err();
+    let said: Vec<String> = err.0.iter().map(ToString::to_string).collect();
+    let expect = [
+        ("nl.toml:4: zone", "zone"),
+        ("nl.toml:10: query \"fax\"", "unknown query"),
+        (
+            "nl.toml:13: legal basis nl/sv-126n is defined twice",
+            "duplicate",
+        ),
+        ("nl.toml:19: agency id \"Politie\"", "bad id"),
+        (
+            "nl.toml:21: agency nl/Politie names legal basis nl/sv-126q",
+            "dangling",
+        ),
+    ];
+    for (start, what) in expect {
+        assert!(
+            said.iter().any(|s| s.starts_with(start)),
+            "{what}: {said:#?}"
+        );
+    }
+    assert_eq!(said.len(), expect.len(), "{said:#?}");
+
+    let syntax = Catalogue::from_files(&[("be.toml", "[jurisdiction]\nid = \"be\"\nname = 3\n")])
+        .unwrap_err();
+    assert_eq!(syntax.0[0].line, Some(3), "{syntax}");
+    let unknown_category = Catalogue::from_files(&[(
+        "x.toml",
+        "[jurisdiction]\nid = \"nl\"\nname = \"n\"\nzone = \"Europe/Amsterdam\"\n[[basis]]\nid = \"a\"\ntitle = \"t\"\ncategories = [\"gossip\"]\nqueries = [\"msisdn\"]\n",
+    )])
+    .unwrap_err();
+    assert!(
+        unknown_category.to_string().contains("gossip"),
+        "{unknown_category}"
+    );
+    let twice = Catalogue::from_files(&[DEFAULTS[0], DEFAULTS[0]]).unwrap_err();
+    assert!(
+        twice
+            .to_string()
+            .contains("jurisdiction nl is defined twice"),
+        "{twice}"
+    );
+}
