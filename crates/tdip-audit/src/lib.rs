@@ -1,0 +1,17 @@
+//! The tamper-evident audit log, as data structures and checks: every entry is a leaf of
+//! an RFC 6962 Merkle tree (`ct-merkle`, SHA-256), heads of the tree are signed
+//! (Ed25519), and a log is verified against every signed head it has published.
+//!
+//! A leaf is the SHA-256 digest of the entry as stored, not the entry itself: an entry's
+//! body may be purged when its retention ends while its digest stays, so proofs given
+//! earlier still verify. Anyone holding a signed head (a *checkpoint*) and the public key
+//! can check that no entry up to that head was altered, removed, reordered or inserted.
+
+mod head;
+mod log;
+
+pub use head::{CheckpointError, SignedHead, TreeHead, TreeSigner};
+pub use log::{AuditLog, Digest, VerifyError, digest, verify_consistency, verify_inclusion};
+
+#[cfg(test)]
+mod tests;

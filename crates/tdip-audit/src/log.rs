@@ -1,0 +1,207 @@
+//! The log's Merkle tree over entry digests: heads, proofs, and verification against
+//! signed heads.
+
+use ct_merkle::mem_backed_tree::MemoryBackedTree;
+use ct_merkle::{ConsistencyProof, InclusionProof, RootHash};
+use ed25519_dalek::VerifyingKey;
+use sha2::{Digest as _, Sha256};
+
+use crate::head::{CheckpointError, SignedHead, TreeHead};
+
+/// The SHA-256 digest of one entry as stored: the tree's leaf.
+pub type Digest = [u8; 32];
+
+/// The digest of an entry's stored bytes.
+pub fn digest(entry: &[u8]) -> Digest {
+    let mut h = Sha256::new_with_prefix(b"tdip/v1/audit-entry\0");
+    h.update(entry);
+    h.finalize().into()
+}
+
+/// Why a log, a proof or a head does not verify. Each says where the break lies.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    /// A head's signature is wrong.
+    #[error(transparent)]
+    Head(#[from] CheckpointError),
+    /// The log holds fewer entries than a signed head covers.
+    #[error(
+        "the log holds {have} entries but a head signed at {at} covers {size}: entries were removed"
+    )]
+    Truncated {
+        /// Entries in the log.
+        have: u64,
+        /// Head size.
+        size: u64,
+        /// When the head was signed.
+        at: i64,
+    },
+    /// The first `size` entries do not give the signed root.
+    #[error(
+        "entries {from} to {size} do not match the head signed at {at}: one of them was altered, \
+         removed, reordered or inserted (the entries before {from} match the previous head)"
+    )]
+    Mismatch {
+        /// First entry (1-based) of the range in which the change lies.
+        from: u64,
+        /// Head size: the last entry of the range.
+        size: u64,
+        /// When the head was signed.
+        at: i64,
+    },
+    /// An inclusion or consistency proof does not hold.
+    #[error("the proof does not hold: {0}")]
+    Proof(&'static str),
+}
+
+/// An append-only log of entry digests with its Merkle tree.
+#[derive(Default)]
+pub struct AuditLog {
+    tree: MemoryBackedTree<Sha256, Digest>,
+}
+
+impl std::fmt::Debug for AuditLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AuditLog({} entries)", self.tree.len())
+    }
+}
+
+impl AuditLog {
+    /// A log of these digests, in order.
+    pub fn from_digests(digests: impl IntoIterator<Item = Digest>) -> Self {
+        let mut log = AuditLog::default();
+        for d in digests {
+            log.append(d);
+        }
+        log
+    }
+
+    /// Appends an entry's digest; returns its index (0-based).
+    pub fn append(&mut self, d: Digest) -> u64 {
+        self.tree.push(d);
+        self.tree.len() - 1
+    }
+
+    /// Entries in the log.
+    pub fn len(&self) -> u64 {
+        self.tree.len()
+    }
+
+    /// Whether the log is empty.
+    pub fn is_empty(&self) -> bool {
+        self.tree.is_empty()
+    }
+
+    /// The head of the whole log, to be signed at `at`.
+    pub fn head(&self, at: i64) -> TreeHead {
+        TreeHead {
+            size: self.len(),
+            root: (*self.tree.root().as_bytes()).into(),
+            at,
+        }
+    }
+
+    /// Checks the log against signed heads (any order): every signature under `key`, and
+    /// for each head that the log's first `size` entries give its root. On a break, names
+    /// the smallest range of entries it lies in.
+    pub fn verify(&self, heads: &[SignedHead], key: &VerifyingKey) -> Result<(), VerifyError> {
+        let mut heads = heads.to_vec();
+        heads.sort_by_key(|h| h.head.size);
+        let mut prefix = AuditLog::default();
+        let mut matched = 0u64;
+        for signed in &heads {
+            signed.verify(key)?;
+            let h = signed.head;
+            if h.size > self.len() {
+                return Err(VerifyError::Truncated {
+                    have: self.len(),
+                    size: h.size,
+                    at: h.at,
+                });
+            }
+            while prefix.len() < h.size {
+                let next = self.tree.items()[prefix.len() as usize];
+                prefix.append(next);
+            }
+            if prefix.head(h.at).root != h.root {
+                return Err(VerifyError::Mismatch {
+                    from: matched + 1,
+                    size: h.size,
+                    at: h.at,
+                });
+            }
+            matched = h.size;
+        }
+        Ok(())
+    }
+
+    /// Proof that entry `idx` is in the tree of the first `size` entries.
+    pub fn prove_inclusion(&self, idx: u64, size: u64) -> Result<Vec<u8>, VerifyError> {
+        if idx >= size || size > self.len() {
+            return Err(VerifyError::Proof("the entry is not within that head"));
+        }
+        let prefix = self.prefix(size);
+        Ok(prefix
+            .tree
+            .prove_inclusion(idx as usize)
+            .as_bytes()
+            .to_vec())
+    }
+
+    /// Proof that the tree of the first `old` entries is a prefix of the tree of the
+    /// first `new` entries.
+    pub fn prove_consistency(&self, old: u64, new: u64) -> Result<Vec<u8>, VerifyError> {
+        if old == 0 || old > new || new > self.len() {
+            return Err(VerifyError::Proof("sizes out of range"));
+        }
+        if old == new {
+            return Ok(Vec::new());
+        }
+        let prefix = self.prefix(new);
+        Ok(prefix
+            .tree
+            .prove_consistency((new - old) as usize)
+            .as_bytes()
+            .to_vec())
+    }
+
+    fn prefix(&self, size: u64) -> AuditLog {
+        AuditLog::from_digests(self.tree.items()[..size as usize].iter().copied())
+    }
+}
+
+/// Checks that `entry` (its digest) is entry `idx` of the log that `head` describes.
+pub fn verify_inclusion(
+    head: &TreeHead,
+    idx: u64,
+    entry: &Digest,
+    proof: &[u8],
+) -> Result<(), VerifyError> {
+    let proof = InclusionProof::<Sha256>::try_from_bytes(proof.to_vec())
+        .map_err(|_| VerifyError::Proof("malformed inclusion proof"))?;
+    root(head)
+        .verify_inclusion(entry, idx, &proof)
+        .map_err(|_| VerifyError::Proof("the entry is not at that index of that head"))
+}
+
+/// Checks that the log described by `old` is a prefix of the one described by `new`.
+pub fn verify_consistency(old: &TreeHead, new: &TreeHead, proof: &[u8]) -> Result<(), VerifyError> {
+    if old.size == new.size {
+        return if old.root == new.root {
+            Ok(())
+        } else {
+            Err(VerifyError::Proof(
+                "two heads of one size with different roots",
+            ))
+        };
+    }
+    let proof = ConsistencyProof::<Sha256>::try_from_bytes(proof.to_vec())
+        .map_err(|_| VerifyError::Proof("malformed consistency proof"))?;
+    root(new)
+        .verify_consistency(&root(old), &proof)
+        .map_err(|_| VerifyError::Proof("the older head is not a prefix of the newer one"))
+}
+
+fn root(head: &TreeHead) -> RootHash<Sha256> {
+    RootHash::new(head.root.into(), head.size)
+}
