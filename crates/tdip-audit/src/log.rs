@@ -49,6 +49,19 @@ pub enum VerifyError {
         /// When the head was signed.
         at: i64,
     },
+    /// The stored entries are not numbered 0, 1, 2, … without a gap.
+    #[error(
+        "entry {expected} is missing from the log (the next stored entry is {found}): entries were removed"
+    )]
+    Gap {
+        /// The number expected.
+        expected: u64,
+        /// The number found instead.
+        found: u64,
+    },
+    /// A stored body does not have the stored digest.
+    #[error("the body of entry {0} does not match its digest: it was altered")]
+    BodyAltered(u64),
     /// An inclusion or consistency proof does not hold.
     #[error("the proof does not hold: {0}")]
     Proof(&'static str),
@@ -67,6 +80,28 @@ impl std::fmt::Debug for AuditLog {
 }
 
 impl AuditLog {
+    /// Rebuilds a log from stored entries — (number, body unless purged, digest), in
+    /// number order — checking that they are numbered 0, 1, 2, … and that every body
+    /// still has its digest.
+    pub fn from_stored(
+        entries: impl IntoIterator<Item = (u64, Option<Vec<u8>>, Digest)>,
+    ) -> Result<AuditLog, VerifyError> {
+        let mut log = AuditLog::default();
+        for (seq, body, d) in entries {
+            if seq != log.len() {
+                return Err(VerifyError::Gap {
+                    expected: log.len(),
+                    found: seq,
+                });
+            }
+            if body.is_some_and(|b| digest(&b) != d) {
+                return Err(VerifyError::BodyAltered(seq));
+            }
+            log.append(d);
+        }
+        Ok(log)
+    }
+
     /// A log of these digests, in order.
     pub fn from_digests(digests: impl IntoIterator<Item = Digest>) -> Self {
         let mut log = AuditLog::default();

@@ -12,6 +12,7 @@
 //! released migrations are never edited. Queries are built at run time: building this
 //! crate never needs a database.
 
+mod audit;
 mod copy;
 mod delivery;
 mod error;
@@ -77,6 +78,7 @@ fn migrator() -> Migrator {
             "month partitions",
             include_str!("../migrations/0002_month_partitions.sql"),
         ),
+        migration(3, "audit", include_str!("../migrations/0003_audit.sql")),
     ])
 }
 

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
+use tdip_store::AuditStore;
 use tdip_store::sqlite::SqliteStore;
 use tdip_store::{
     BlindIndex, DeliveryOutcome, DeliveryRecord, DeliverySpan, DeliveryTx, NewDelivery, NewVersion,
@@ -143,6 +144,34 @@ async fn the_conformance_suite_passes() {
         }
     };
     tdip_store::conformance::run_all(factory).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_log_passes_the_conformance_suite() {
+    let dbs = TestDatabases::new();
+    tdip_store::conformance::audit::run_all(&dbs.fresh_store().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_audit_append_does_not_wait_for_a_delivery() {
+    let dbs = TestDatabases::new();
+    let store = dbs.fresh_store().await;
+    store.add_provider(&provider("kpn")).await.unwrap();
+    let tx = store.begin_delivery("kpn").await.unwrap();
+    let entry = tdip_store::NewAuditEntry {
+        at: 1,
+        kind: "query".into(),
+        body: b"x".to_vec(),
+        digest: [1; 32],
+    };
+    let appended = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        store.append_audit(std::slice::from_ref(&entry)),
+    )
+    .await
+    .expect("the append waited for the delivery's lock");
+    assert_eq!(appended.unwrap(), 0);
+    drop(tx);
 }
 
 fn provider(id: &str) -> Provider {

@@ -5,6 +5,8 @@
 
 use std::future::Future;
 
+pub mod audit;
+
 use crate::{
     BlindIndex, DeliveryOutcome, DeliverySpan, DeliveryTx, NewDelivery, NewVersion, Provider,
     Reseal, Store, StoreError,

@@ -6,6 +6,7 @@
 //! the same shape as the embedded one (SQLite). No plaintext identifier or personal
 //! datum ever crosses these traits: only blind indexes, sealed blobs and times.
 
+mod audit;
 mod error;
 mod records;
 #[cfg(feature = "sqlite")]
@@ -16,6 +17,7 @@ pub mod conformance;
 
 use std::future::Future;
 
+pub use audit::{AuditEntry, AuditHead, AuditStore, NewAuditEntry, fixed_len};
 pub use error::StoreError;
 pub use records::{
     BlindIndex, DeliveryOutcome, DeliveryRecord, DeliverySpan, NewDelivery, NewVersion, Provider,

@@ -1,6 +1,6 @@
 //! The conformance suite against the embedded SQLite backend.
 
-use tdip_store::sqlite::SqliteStore;
+use tdip_store::sqlite::{SqliteAudit, SqliteStore};
 
 #[tokio::test]
 async fn sqlite_backend_passes_the_conformance_suite() {
@@ -24,4 +24,11 @@ fn a_newer_schema_is_refused_with_a_clear_message() {
     drop(conn);
     let err = SqliteStore::open(&path).unwrap_err().to_string();
     assert!(err.contains("newer than this tdip knows"), "{err}");
+}
+
+#[tokio::test]
+async fn sqlite_audit_log_passes_the_conformance_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let audit = SqliteAudit::open(&dir.path().join("audit.db")).unwrap();
+    tdip_store::conformance::audit::run_all(&audit).await;
 }

@@ -5,6 +5,7 @@
 //! commits, so a delivery is applied atomically or not at all. Commits use
 //! `synchronous = FULL`: an acknowledged delivery survives a crash or power loss.
 
+mod audit;
 mod delivery;
 mod read;
 
@@ -16,6 +17,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::{StoreError, StoreResult};
 
+pub use audit::SqliteAudit;
 pub use delivery::SqliteDelivery;
 
 /// Migrations in order; index + 1 is the schema version in `PRAGMA user_version`.
@@ -39,7 +41,7 @@ impl SqliteStore {
     /// Opens (creating if needed) the store at `path` and applies pending migrations.
     pub fn open(path: &Path) -> StoreResult<Self> {
         let conn = connect(path)?;
-        migrate(&conn)?;
+        migrate(&conn, MIGRATIONS)?;
         Ok(SqliteStore {
             path: path.to_owned(),
             readers: Mutex::new(vec![conn]),
@@ -89,17 +91,17 @@ fn connect(path: &Path) -> StoreResult<Connection> {
     Ok(conn)
 }
 
-fn migrate(conn: &Connection) -> StoreResult<()> {
+fn migrate(conn: &Connection, migrations: &[&str]) -> StoreResult<()> {
     let current: usize = conn
         .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
         .map_err(backend)? as usize;
-    if current > MIGRATIONS.len() {
+    if current > migrations.len() {
         return Err(StoreError::Corrupt(format!(
             "database schema version {current} is newer than this tdip knows ({}); upgrade tdip",
-            MIGRATIONS.len()
+            migrations.len()
         )));
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+    for (i, sql) in migrations.iter().enumerate().skip(current) {
         let batch = format!(
             "BEGIN IMMEDIATE; {sql}; PRAGMA user_version = {}; COMMIT;",
             i + 1

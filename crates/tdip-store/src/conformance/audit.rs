@@ -1,0 +1,69 @@
+//! What every audit store must do.
+
+use crate::{AuditHead, AuditStore, NewAuditEntry, StoreError};
+
+fn entry(i: u8) -> NewAuditEntry {
+    NewAuditEntry {
+        at: 1_800_000_000 + i64::from(i),
+        kind: if i.is_multiple_of(2) {
+            "query"
+        } else {
+            "refusal"
+        }
+        .into(),
+        body: (0..=i).collect(),
+        digest: [i; 32],
+    }
+}
+
+/// Runs every audit check against the empty audit store `store`.
+pub async fn run_all<A: AuditStore>(store: &A) {
+    assert!(store.audit_entries(0, 10).await.unwrap().is_empty());
+    assert!(store.audit_heads().await.unwrap().is_empty());
+
+    assert_eq!(
+        store
+            .append_audit(&[entry(0), entry(1), entry(2)])
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.append_audit(&[entry(3), entry(4)]).await.unwrap(), 3);
+    assert_eq!(
+        store.append_audit(&[]).await.unwrap(),
+        5,
+        "nothing appended"
+    );
+    let all = store.audit_entries(0, 100).await.unwrap();
+    assert_eq!(all.len(), 5);
+    for (i, e) in all.iter().enumerate() {
+        let want = entry(i as u8);
+        assert_eq!(e.seq, i as u64);
+        assert_eq!(
+            (e.at, &e.kind, e.body.as_ref(), e.digest),
+            (want.at, &want.kind, Some(&want.body), want.digest)
+        );
+    }
+    let page = store.audit_entries(3, 1).await.unwrap();
+    assert_eq!(page.iter().map(|e| e.seq).collect::<Vec<_>>(), [3]);
+    assert!(store.audit_entries(5, 10).await.unwrap().is_empty());
+
+    // Appends from two tasks at once interleave whole and stay contiguous.
+    let (first, second) = ([entry(5), entry(6)], [entry(7), entry(8)]);
+    let (a, b) = tokio::join!(store.append_audit(&first), store.append_audit(&second));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!([a.min(b), a.max(b)], [5, 7]);
+    assert_eq!(store.audit_entries(0, 100).await.unwrap().len(), 9);
+
+    let head = |size: u64| AuditHead {
+        size,
+        root: [size as u8; 32],
+        at: 1_800_000_100 + size as i64,
+        signature: [0xab; 64],
+    };
+    store.put_audit_head(&head(5)).await.unwrap();
+    store.put_audit_head(&head(3)).await.unwrap();
+    let err = store.put_audit_head(&head(5)).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert_eq!(store.audit_heads().await.unwrap(), [head(3), head(5)]);
+}

@@ -1,0 +1,165 @@
+//! The audit log in SQLite: a database file of its own (WAL, `synchronous = FULL`), so
+//! that an append never waits for a delivery holding the store's write lock.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{backend, connect, migrate};
+use crate::{
+    AuditEntry, AuditHead, AuditStore, NewAuditEntry, StoreError, StoreResult, fixed_len as fixed,
+};
+
+const MIGRATIONS: &[&str] = &[include_str!("audit.sql")];
+
+/// The SQLite audit log.
+pub struct SqliteAudit {
+    conn: Mutex<Connection>,
+}
+
+impl std::fmt::Debug for SqliteAudit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SqliteAudit")
+    }
+}
+
+impl SqliteAudit {
+    /// Opens (creating if needed) the audit database at `path`.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        let conn = connect(path)?;
+        migrate(&conn, MIGRATIONS)?;
+        Ok(SqliteAudit {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> StoreResult<T>) -> StoreResult<T> {
+        f(&mut self.conn.lock().expect("audit connection lock"))
+    }
+}
+
+impl AuditStore for SqliteAudit {
+    async fn append_audit(&self, entries: &[NewAuditEntry]) -> StoreResult<u64> {
+        self.with(|c| {
+            let tx = c
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let first: i64 = tx
+                .query_row(
+                    "SELECT COALESCE(MAX(seq) + 1, 0) FROM audit_entry",
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(backend)?;
+            {
+                let mut st = tx
+                    .prepare_cached(
+                        "INSERT INTO audit_entry (seq, at, kind, body, digest)
+                         VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )
+                    .map_err(backend)?;
+                for (i, e) in entries.iter().enumerate() {
+                    st.execute(params![
+                        first + i as i64,
+                        e.at,
+                        e.kind,
+                        e.body,
+                        &e.digest[..]
+                    ])
+                    .map_err(backend)?;
+                }
+            }
+            tx.commit().map_err(backend)?;
+            Ok(first as u64)
+        })
+    }
+
+    async fn audit_entries(&self, from: u64, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+        self.with(|c| {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT seq, at, kind, body, digest FROM audit_entry
+                     WHERE seq >= ?1 ORDER BY seq LIMIT ?2",
+                )
+                .map_err(backend)?;
+            let rows = st
+                .query_map(params![from as i64, limit], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get::<_, Vec<u8>>(4)?,
+                    ))
+                })
+                .map_err(backend)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (seq, at, kind, body, digest) = row.map_err(backend)?;
+                out.push(AuditEntry {
+                    seq: seq as u64,
+                    at,
+                    kind,
+                    body,
+                    digest: fixed(&digest, "an audit digest")?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    async fn put_audit_head(&self, h: &AuditHead) -> StoreResult<()> {
+        self.with(|c| {
+            let exists: Option<i64> = c
+                .query_row(
+                    "SELECT size FROM audit_head WHERE size = ?1",
+                    [h.size as i64],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(backend)?;
+            if exists.is_some() {
+                return Err(StoreError::Conflict(format!(
+                    "a tree head of size {} is stored already",
+                    h.size
+                )));
+            }
+            c.execute(
+                "INSERT INTO audit_head (size, root, at, signature) VALUES (?1, ?2, ?3, ?4)",
+                params![h.size as i64, &h.root[..], h.at, &h.signature[..]],
+            )
+            .map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    async fn audit_heads(&self) -> StoreResult<Vec<AuditHead>> {
+        self.with(|c| {
+            let mut st = c
+                .prepare_cached("SELECT size, root, at, signature FROM audit_head ORDER BY size")
+                .map_err(backend)?;
+            let rows = st
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, Vec<u8>>(1)?,
+                        r.get(2)?,
+                        r.get::<_, Vec<u8>>(3)?,
+                    ))
+                })
+                .map_err(backend)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (size, root, at, signature) = row.map_err(backend)?;
+                out.push(AuditHead {
+                    size: size as u64,
+                    root: fixed(&root, "a tree head root")?,
+                    at,
+                    signature: fixed(&signature, "a tree head signature")?,
+                });
+            }
+            Ok(out)
+        })
+    }
+}
