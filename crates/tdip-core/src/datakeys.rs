@@ -223,7 +223,7 @@ impl DataKeys {
         let of_month = keys.iter().filter(|k| k.scope == Scope::Month(month));
         if let Some(k) = of_month.clone().find(|k| k.destroyed_at.is_some()) {
             return Err(CoreError::Config(format!(
-                "the {} keys of provider {provider} for {month} were destroyed (key {}); \
+                "the {} keys of provider {provider} for {month} were destroyed (key {:08x}); \
                  versions cannot end in a month that was shredded",
                 class.as_str(),
                 k.id
