@@ -144,6 +144,34 @@ async fn every_kind_of_row_tampering_is_caught() {
 }
 
 #[tokio::test]
+async fn purged_bodies_leave_the_log_verifiable_and_old_proofs_valid() {
+    let signer = TreeSigner::from_secret(&[3; 32]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.db");
+    stored_log(&path, &signer).await;
+    let audit = SqliteAudit::open(&path).unwrap();
+    let entries = audit.audit_entries(0, 1000).await.unwrap();
+    let log =
+        AuditLog::from_stored(entries.iter().map(|e| (e.seq, e.body.clone(), e.digest))).unwrap();
+    let head = log.head(0);
+    let proof = log.prove_inclusion(7, 40).unwrap();
+
+    // Retention ends for the first 20 entries' bodies.
+    assert_eq!(
+        audit
+            .purge_audit_bodies("query", 1_800_000_020)
+            .await
+            .unwrap(),
+        20
+    );
+    verify(&path, &signer).await.unwrap();
+    let kept = audit.audit_entries(0, 1000).await.unwrap();
+    assert!(kept[..20].iter().all(|e| e.body.is_none()));
+    assert!(kept[20..].iter().all(|e| e.body.is_some()));
+    tdip_audit::verify_inclusion(&head, 7, &kept[7].digest, &proof).unwrap();
+}
+
+#[tokio::test]
 async fn an_append_does_not_wait_for_a_delivery_holding_the_store() {
     use tdip_store::Store;
     let dir = tempfile::tempdir().unwrap();

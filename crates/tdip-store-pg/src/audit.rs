@@ -68,6 +68,19 @@ impl AuditStore for PgStore {
             .collect()
     }
 
+    async fn purge_audit_bodies(&self, kind: &str, before: i64) -> StoreResult<u64> {
+        sqlx::query(
+            "UPDATE audit_entry SET body = NULL
+             WHERE kind = $1 AND at < $2 AND body IS NOT NULL",
+        )
+        .bind(kind)
+        .bind(before)
+        .execute(&self.pool)
+        .await
+        .map(|r| r.rows_affected())
+        .map_err(backend)
+    }
+
     async fn put_audit_head(&self, h: &AuditHead) -> StoreResult<()> {
         let res = sqlx::query(
             "INSERT INTO audit_head (size, root, at, signature) VALUES ($1, $2, $3, $4)",

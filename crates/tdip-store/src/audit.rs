@@ -86,6 +86,15 @@ pub trait AuditStore: Send + Sync {
         limit: u32,
     ) -> impl Future<Output = StoreResult<Vec<AuditEntry>>> + Send;
 
+    /// Purges the bodies of entries of `kind` that happened before `before` (their
+    /// retention ended); their digests stay, so every head and proof still verifies.
+    /// Returns how many bodies were purged.
+    fn purge_audit_bodies(
+        &self,
+        kind: &str,
+        before: i64,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
+
     /// Stores a signed head; a head of a size already stored is refused.
     fn put_audit_head(&self, head: &AuditHead) -> impl Future<Output = StoreResult<()>> + Send;
 

@@ -55,6 +55,35 @@ pub async fn run_all<A: AuditStore>(store: &A) {
     assert_eq!([a.min(b), a.max(b)], [5, 7]);
     assert_eq!(store.audit_entries(0, 100).await.unwrap().len(), 9);
 
+    // Bodies of one kind before a moment are purged; digests, numbers and the rest stay.
+    let before = store.audit_entries(0, 100).await.unwrap();
+    let purged = store
+        .purge_audit_bodies("query", 1_800_000_003)
+        .await
+        .unwrap();
+    assert_eq!(purged, 2, "entries 0 and 2 are queries before the moment");
+    let after = store.audit_entries(0, 100).await.unwrap();
+    assert_eq!(after.len(), before.len());
+    for (b, a) in before.iter().zip(&after) {
+        let gone = b.kind == "query" && b.at < 1_800_000_003;
+        assert_eq!(a.body.is_none(), gone, "entry {}", a.seq);
+        if !gone {
+            assert_eq!(a.body, b.body);
+        }
+        assert_eq!(
+            (a.seq, a.at, &a.kind, a.digest),
+            (b.seq, b.at, &b.kind, b.digest)
+        );
+    }
+    assert_eq!(
+        store
+            .purge_audit_bodies("query", 1_800_000_003)
+            .await
+            .unwrap(),
+        0,
+        "nothing left to purge"
+    );
+
     let head = |size: u64| AuditHead {
         size,
         root: [size as u8; 32],

@@ -109,6 +109,18 @@ impl AuditStore for SqliteAudit {
         })
     }
 
+    async fn purge_audit_bodies(&self, kind: &str, before: i64) -> StoreResult<u64> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE audit_entry SET body = NULL
+                 WHERE kind = ?1 AND at < ?2 AND body IS NOT NULL",
+                params![kind, before],
+            )
+            .map(|n| n as u64)
+            .map_err(backend)
+        })
+    }
+
     async fn put_audit_head(&self, h: &AuditHead) -> StoreResult<()> {
         self.with(|c| {
             let exists: Option<i64> = c
