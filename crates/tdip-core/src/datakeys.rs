@@ -144,17 +144,13 @@ impl KeyInfo {
     }
 }
 
-enum Slot {
-    Live(Arc<Sealer>),
-    Destroyed,
-}
-
 /// The key directory of a point, with the keys it has unwrapped so far.
 pub struct DataKeys {
     dir: PathBuf,
     kek: Kek,
     legacy: Arc<Sealer>,
-    cache: Mutex<HashMap<u32, Slot>>,
+    /// Unwrapped keys by id; `None` for a destroyed one.
+    cache: Mutex<HashMap<u32, Option<Arc<Sealer>>>>,
 }
 
 impl fmt::Debug for DataKeys {
@@ -251,11 +247,8 @@ impl DataKeys {
         if id == LEGACY_KEY_ID {
             return Ok(Some(self.legacy.clone()));
         }
-        if let Some(slot) = self.cache.lock().expect("key cache lock").get(&id) {
-            return Ok(match slot {
-                Slot::Live(s) => Some(s.clone()),
-                Slot::Destroyed => None,
-            });
+        if let Some(cached) = self.cache.lock().expect("key cache lock").get(&id) {
+            return Ok(cached.clone());
         }
         let slot = match read_file(&self.path(id, KEY_EXT)) {
             Ok((info, Some(wrapped))) => {
@@ -263,30 +256,31 @@ impl DataKeys {
                     return Err(CoreError::Unseal(CryptoError::Tampered));
                 }
                 let key = self.kek.unwrap(&wrapped, &info.aad())?;
-                Slot::Live(Arc::new(key.sealer(id)))
+                Some(Arc::new(key.sealer(id)))
             }
-            Ok((_, None)) => return Err(CoreError::Unseal(CryptoError::KeyFile("no key"))),
-            Err(_) if self.path(id, TOMBSTONE_EXT).exists() => Slot::Destroyed,
+            Ok((_, None)) => {
+                return Err(CoreError::Config(format!(
+                    "the key file {} holds no wrapped key; restore the key directory from its backup",
+                    self.path(id, KEY_EXT).display()
+                )));
+            }
+            Err(_) if self.path(id, TOMBSTONE_EXT).exists() => None,
             Err(_) if !self.path(id, KEY_EXT).exists() => {
                 return Err(CoreError::Unseal(CryptoError::UnknownKey(id)));
             }
             Err(e) => return Err(e),
         };
-        let out = match &slot {
-            Slot::Live(s) => Some(s.clone()),
-            Slot::Destroyed => None,
-        };
-        self.cache.lock().expect("key cache lock").insert(id, slot);
-        Ok(out)
+        self.cache
+            .lock()
+            .expect("key cache lock")
+            .insert(id, slot.clone());
+        Ok(slot)
     }
 
     /// Destroys key `id` (see [`destroy`]) and forgets it.
     pub fn destroy(&self, id: u32) -> Result<KeyInfo, CoreError> {
         let info = destroy(&self.dir, id)?;
-        self.cache
-            .lock()
-            .expect("key cache lock")
-            .insert(id, Slot::Destroyed);
+        self.cache.lock().expect("key cache lock").insert(id, None);
         Ok(info)
     }
 

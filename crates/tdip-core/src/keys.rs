@@ -8,6 +8,7 @@ use tdip_crypto::{BlindKey, Kek, Keyring, RootKey, Sealer};
 use tdip_model::IdentKind;
 use tdip_model::subscription::Subscription;
 use tdip_store::{BlindIndex, VersionRow};
+use zeroize::Zeroizing;
 
 use crate::CoreError;
 use crate::datakeys::DataKeys;
@@ -72,19 +73,22 @@ impl PointKeys {
         &self.data
     }
 
-    /// The sealer of the key that sealed `blob`: `None` if that key was destroyed.
-    pub fn sealer_of(&self, blob: &[u8]) -> Result<Option<Arc<Sealer>>, CoreError> {
-        self.data.sealer(Sealer::key_id_of(blob)?)
+    /// The plaintext of a stored version's blob, opened with the key its header names
+    /// and bound to its row: `None` if that key was destroyed (its month was shredded).
+    pub fn open_version(&self, v: &VersionRow) -> Result<Option<Zeroizing<Vec<u8>>>, CoreError> {
+        let Some(sealer) = self.data.sealer(Sealer::key_id_of(&v.sealed)?)? else {
+            return Ok(None);
+        };
+        let aad = VersionAad::new(&v.provider, &v.sub_key, v.valid_from);
+        Ok(Some(sealer.open(aad.as_bytes(), &v.sealed)?))
     }
 
     /// Unseals a stored version: `None` if its key was destroyed (its month was shredded).
     pub fn unseal(&self, v: &VersionRow) -> Result<Option<Subscription>, CoreError> {
-        let Some(sealer) = self.sealer_of(&v.sealed)? else {
-            return Ok(None);
-        };
-        let aad = VersionAad::new(&v.provider, &v.sub_key, v.valid_from);
-        let plain = sealer.open(aad.as_bytes(), &v.sealed)?;
-        crate::sealed::decode(&plain).map(Some)
+        match self.open_version(v)? {
+            Some(plain) => crate::sealed::decode(&plain).map(Some),
+            None => Ok(None),
+        }
     }
 }
 

@@ -93,7 +93,7 @@ fn reseal_page(
         if Sealer::key_id_of(&v.sealed)? == new_id {
             continue;
         }
-        let old = keys.sealer_of(&v.sealed)?.ok_or_else(|| {
+        let plain = keys.open_version(&v)?.ok_or_else(|| {
             CoreError::Config(format!(
                 "open version {} is sealed under a destroyed key; the key directory does not \
                  belong to this store",
@@ -101,7 +101,6 @@ fn reseal_page(
             ))
         })?;
         let aad = VersionAad::new(&v.provider, &v.sub_key, v.valid_from);
-        let plain = old.open(aad.as_bytes(), &v.sealed)?;
         out.push(Reseal {
             id: v.id,
             new: sealer.seal(aad.as_bytes(), &plain),

@@ -200,14 +200,13 @@ async fn close<T: DeliveryTx>(
         let rows = tx.open_versions(chunk).await?;
         let mut closes = Vec::with_capacity(rows.len());
         for v in rows {
-            let aad = VersionAad::new(&v.provider, &v.sub_key, v.valid_from);
-            let sealer = keys.sealer_of(&v.sealed)?.ok_or_else(|| {
+            let plain = keys.open_version(&v)?.ok_or_else(|| {
                 CoreError::Store(StoreError::Corrupt(format!(
                     "open version {} is sealed under a destroyed key",
                     v.id
                 )))
             })?;
-            let plain = sealer.open(aad.as_bytes(), &v.sealed)?;
+            let aad = VersionAad::new(&v.provider, &v.sub_key, v.valid_from);
             let month = match &month_sealer {
                 Some(s) => s,
                 None => month_sealer.insert(keys.data().for_month(
