@@ -87,6 +87,21 @@ pub enum Refusal {
     },
 }
 
+impl Refusal {
+    /// A stable code for the refusal, for logs, statistics and machine clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::Missing(_) => "missing-field",
+            Refusal::UnknownAgency(_) => "unknown-agency",
+            Refusal::UnknownBasis(_) => "unknown-basis",
+            Refusal::BasisNotHeld { .. } => "basis-not-held",
+            Refusal::CategoryNotPermitted { .. } => "category-not-permitted",
+            Refusal::QueryNotPermitted { .. } => "query-not-permitted",
+            Refusal::AuthorisationMissing { .. } => "authorisation-missing",
+        }
+    }
+}
+
 /// A granted demand: what the point may answer under it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Grant {

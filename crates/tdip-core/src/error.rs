@@ -21,6 +21,12 @@ pub enum CoreError {
         "a stored subscriber version could not be opened ({0}); the store or the key file is wrong"
     )]
     Unseal(#[from] tdip_crypto::CryptoError),
+    /// The audit log does not verify: something in it was changed.
+    #[error(
+        "the audit log does not verify: {0}. Leave the data directory as it is and report it to \
+         the supervisor; `tdip audit verify` repeats the check"
+    )]
+    AuditBroken(String),
     /// A bug: an internal invariant failed.
     #[error("internal error: {0}")]
     Internal(&'static str),

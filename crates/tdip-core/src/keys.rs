@@ -58,6 +58,12 @@ impl PointKeys {
         )
     }
 
+    /// The keyring's audit keys: the sealer of identifiers kept for oversight and the seed
+    /// of the log's signing key.
+    pub fn ring(&self) -> &Keyring {
+        &self.ring
+    }
+
     /// The row-fingerprint key.
     pub fn fingerprint(&self) -> &BlindKey {
         self.ring.fingerprint()

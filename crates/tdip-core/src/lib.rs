@@ -6,6 +6,8 @@
 //! subscriber data exists here only in memory: between reading a delivery row and sealing
 //! it, and between unsealing a version and handing the answer to the caller.
 
+pub mod audit;
+pub mod consult;
 pub mod datakeys;
 mod error;
 mod files;

@@ -198,6 +198,15 @@ pub async fn lookup<S: Store>(store: &S, keys: &PointKeys, q: &Query) -> Result<
     })
 }
 
+/// The identifier a query asks about, normalised as it is indexed (an IP prefix in its
+/// canonical form).
+pub fn normalised(q: &Query) -> Result<String, CoreError> {
+    Ok(match Target::parse(q)? {
+        Target::Exact(_, v) => v,
+        Target::Ip(net) => display_ip(&net),
+    })
+}
+
 /// The normalised identifier asked for.
 enum Target {
     Exact(IdentKind, String),

@@ -11,6 +11,9 @@ use crate::{BlindKey, Kek, RootKey, Sealer};
 /// The key id of [`Keyring::legacy_sealer`].
 pub const LEGACY_KEY_ID: u32 = 1;
 
+/// The key id of [`Keyring::audit_sealer`].
+pub const AUDIT_KEY_ID: u32 = 2;
+
 /// All keys a running tdip needs, derived from the root key with HKDF-SHA256.
 ///
 /// Each purpose has its own HKDF `info` label, so learning one derived key reveals
@@ -22,6 +25,8 @@ pub struct Keyring {
     kek: Kek,
     fingerprint: BlindKey,
     blind_base: Zeroizing<[u8; 32]>,
+    audit_sealer: Sealer,
+    audit_signing: Zeroizing<[u8; 32]>,
 }
 
 impl fmt::Debug for Keyring {
@@ -41,6 +46,11 @@ impl Keyring {
             kek: Kek::new(&derive(root.bytes(), "tdip/v1/kek/data-keys")),
             fingerprint: BlindKey::new(&derive(root.bytes(), "tdip/v1/fingerprint/row")),
             blind_base: derive(root.bytes(), "tdip/v1/blind"),
+            audit_sealer: Sealer::new(
+                AUDIT_KEY_ID,
+                &derive(root.bytes(), "tdip/v1/seal/audit-identifier"),
+            ),
+            audit_signing: derive(root.bytes(), "tdip/v1/audit/signing-key"),
         }
     }
 
@@ -59,6 +69,17 @@ impl Keyring {
     /// The key-encryption key that wraps data keys.
     pub fn kek(&self) -> &Kek {
         &self.kek
+    }
+
+    /// The sealer of the identifiers kept in the audit log for oversight: an entry holds
+    /// the identifier asked about only sealed under it, next to its blind index.
+    pub fn audit_sealer(&self) -> &Sealer {
+        &self.audit_sealer
+    }
+
+    /// The seed of the audit log's Ed25519 signing key (its tree heads).
+    pub fn audit_signing_seed(&self) -> &Zeroizing<[u8; 32]> {
+        &self.audit_signing
     }
 
     /// The key of row fingerprints, used to detect unchanged rows between deliveries.

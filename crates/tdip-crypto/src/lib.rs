@@ -22,7 +22,7 @@ pub use blind::BlindKey;
 pub use checksum::FileChecksum;
 pub use datakey::{DataKey, Kek};
 pub use error::CryptoError;
-pub use keyring::{Keyring, LEGACY_KEY_ID};
+pub use keyring::{AUDIT_KEY_ID, Keyring, LEGACY_KEY_ID};
 pub use root::RootKey;
 pub use seal::Sealer;
 pub use spool::{SpoolIdentity, SpoolRecipient, SpoolWriter};

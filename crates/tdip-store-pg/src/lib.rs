@@ -1,5 +1,5 @@
 //! The PostgreSQL backend of tdip's storage traits ([`tdip_store::Store`],
-//! [`tdip_store::DeliveryTx`]).
+//! [`tdip_store::DeliveryTx`], [`tdip_store::AuditStore`], [`tdip_store::AccessStore`]).
 //!
 //! It behaves exactly as the embedded SQLite backend (`tdip_store::sqlite`): the
 //! conformance suite `tdip_store::conformance::run_all` is the judge. A small pool of
@@ -12,6 +12,7 @@
 //! released migrations are never edited. Queries are built at run time: building this
 //! crate never needs a database.
 
+mod access;
 mod audit;
 mod copy;
 mod delivery;
@@ -79,6 +80,7 @@ fn migrator() -> Migrator {
             include_str!("../migrations/0002_month_partitions.sql"),
         ),
         migration(3, "audit", include_str!("../migrations/0003_audit.sql")),
+        migration(4, "access", include_str!("../migrations/0004_access.sql")),
     ])
 }
 

@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
-use tdip_store::AuditStore;
 use tdip_store::sqlite::SqliteStore;
+use tdip_store::{AccessStore, AuditStore};
 use tdip_store::{
     BlindIndex, DeliveryOutcome, DeliveryRecord, DeliverySpan, DeliveryTx, NewDelivery, NewVersion,
     Provider, Store, StoreError, VersionRow,
@@ -150,6 +150,42 @@ async fn the_conformance_suite_passes() {
 async fn the_audit_log_passes_the_conformance_suite() {
     let dbs = TestDatabases::new();
     tdip_store::conformance::audit::run_all(&dbs.fresh_store().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_access_registry_passes_the_conformance_suite() {
+    let dbs = TestDatabases::new();
+    tdip_store::conformance::access::run_all(&dbs.fresh_store().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn suspending_an_officer_does_not_wait_for_a_delivery() {
+    let dbs = TestDatabases::new();
+    let store = dbs.fresh_store().await;
+    let officer = tdip_store::Officer {
+        agency: "be/politie".into(),
+        id: "1".into(),
+        name: "Officer 1".into(),
+        registered_at: 0,
+        valid_until: None,
+        suspended: None,
+    };
+    store.add_officer(&officer).await.unwrap();
+    store.add_provider(&provider("kpn")).await.unwrap();
+    let tx = store.begin_delivery("kpn").await.unwrap();
+    let lost = tdip_store::Suspension {
+        at: 1,
+        reason: "authority withdrawn".into(),
+    };
+    let suspended = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        store.suspend_officer("be/politie", "1", &lost).await?;
+        store.suspend_agency("be/politie", &lost).await?;
+        store.officer("be/politie", "1").await
+    })
+    .await
+    .expect("the suspension waited for the delivery's lock");
+    assert_eq!(suspended.unwrap().unwrap().suspended, Some(lost));
+    drop(tx);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,6 +5,7 @@
 
 use std::future::Future;
 
+pub mod access;
 pub mod audit;
 
 use crate::{

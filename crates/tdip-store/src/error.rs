@@ -1,7 +1,7 @@
 //! Store errors. Messages name tables and conditions, never stored values.
 
 /// What went wrong in a store.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum StoreError {
     /// A referenced thing does not exist.
     #[error("{0} not found")]

@@ -4,8 +4,11 @@
 //! versions with their blind indexes and sealed blobs, and each provider's snapshot
 //! index — never of SQL. They are async so that a networked backend (PostgreSQL) fits
 //! the same shape as the embedded one (SQLite). No plaintext identifier or personal
-//! datum ever crosses these traits: only blind indexes, sealed blobs and times.
+//! datum of a subscriber ever crosses these traits: only blind indexes, sealed blobs and
+//! times. Beside them, [`AuditStore`] keeps the audit log and [`AccessStore`] the
+//! registry of officers and suspensions.
 
+mod access;
 mod audit;
 mod error;
 mod records;
@@ -17,6 +20,7 @@ pub mod conformance;
 
 use std::future::Future;
 
+pub use access::{AccessStore, AgencySuspension, Officer, Suspension};
 pub use audit::{AuditEntry, AuditHead, AuditStore, NewAuditEntry, fixed_len};
 pub use error::StoreError;
 pub use records::{

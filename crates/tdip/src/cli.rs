@@ -67,7 +67,7 @@ pub enum Command {
     /// Show the delivery log and which providers are late.
     Deliveries(DeliveriesArgs),
     /// Who held an identifier at a moment or during a period.
-    Lookup(LookupArgs),
+    Lookup(Box<LookupArgs>),
     /// Run the whole flow on generated data: providers, two days of deliveries, lookups.
     Demo(DemoArgs),
     /// The data keys: list them, rotate a provider's open key, shred a month.
@@ -79,6 +79,136 @@ pub enum Command {
     /// The catalogue of agencies and legal bases: check it, show it, export the defaults.
     #[command(subcommand)]
     Catalogue(CatalogueCmd),
+    /// The officers who may consult the point: register, suspend, reinstate, list.
+    #[command(subcommand)]
+    Officers(OfficersCmd),
+    /// Suspend or reinstate a whole agency.
+    #[command(subcommand)]
+    Agencies(AgenciesCmd),
+    /// The audit log: verify it, prove an entry, export a checkpoint, read it.
+    #[command(subcommand)]
+    Audit(AuditCmd),
+}
+
+/// `tdip officers …`
+#[derive(Debug, Subcommand)]
+pub enum OfficersCmd {
+    /// Register an officer of an agency in the catalogue.
+    Add {
+        /// Agency (e.g. nl/politie).
+        #[arg(long)]
+        agency: String,
+        /// The officer's id within the agency.
+        #[arg(long)]
+        officer: String,
+        /// The officer's name, for the administrator's list.
+        #[arg(long)]
+        name: String,
+        /// The authorisation ends at this moment (legal local time or RFC 3339).
+        #[arg(long)]
+        valid_until: Option<String>,
+    },
+    /// Suspend an officer: the next query is refused.
+    Suspend {
+        /// Agency.
+        #[arg(long)]
+        agency: String,
+        /// Officer id.
+        #[arg(long)]
+        officer: String,
+        /// Why (logged, and told to the officer).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Lift an officer's suspension.
+    Reinstate {
+        /// Agency.
+        #[arg(long)]
+        agency: String,
+        /// Officer id.
+        #[arg(long)]
+        officer: String,
+    },
+    /// List the registered officers.
+    List {
+        /// Only this agency.
+        #[arg(long)]
+        agency: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `tdip agencies …`
+#[derive(Debug, Subcommand)]
+pub enum AgenciesCmd {
+    /// Suspend an agency: none of its officers may consult the point.
+    Suspend {
+        /// Agency.
+        agency: String,
+        /// Why (logged, and told to its officers).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Lift an agency's suspension.
+    Reinstate {
+        /// Agency.
+        agency: String,
+    },
+    /// List the suspended agencies.
+    Suspended,
+}
+
+/// `tdip audit …` (works sealed: none of these reads subscriber data).
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Check every entry and the whole log against every signed head (and a supervisor's
+    /// checkpoints): says where a change lies if there is one.
+    Verify {
+        /// A checkpoint a supervisor kept (`tdip audit checkpoint`); may be repeated.
+        #[arg(long = "checkpoint", value_name = "FILE")]
+        checkpoints: Vec<PathBuf>,
+    },
+    /// An inclusion proof of entry N in the latest signed head.
+    Prove {
+        /// Entry number (from 0).
+        entry: u64,
+    },
+    /// Print the latest signed head as a checkpoint, for a supervisor to keep. With the
+    /// point unsealed (--share), first signs a head over every entry.
+    Checkpoint,
+    /// Read the log (oversight): entries with their bodies, newest last.
+    Log {
+        /// First entry.
+        #[arg(long, default_value_t = 0)]
+        from: u64,
+        /// Entries to show.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        /// JSON Lines output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// An officer's own consultations: what was asked, under what, and the outcome.
+    History {
+        /// Agency.
+        #[arg(long, env = "TDIP_AGENCY")]
+        agency: String,
+        /// Officer id.
+        #[arg(long, env = "TDIP_OFFICER")]
+        officer: String,
+    },
+    /// Destroy the bodies of entries whose retention class says they must go (digests stay,
+    /// so every head and proof still verifies). Without --yes only says what is due.
+    Purge {
+        /// Really destroy them.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Show the retention classes in force (the data directory's `audit-retention.toml`,
+    /// else the shipped ones).
+    Retention,
 }
 
 /// `tdip catalogue …`
@@ -312,6 +442,34 @@ pub struct LookupArgs {
     /// JSON output.
     #[arg(long)]
     pub json: bool,
+    /// The demand: who asks, under what. Every lookup is judged against the catalogue and
+    /// the officer registry and logged; a missing field is refused (and logged).
+    #[command(flatten)]
+    pub demand: DemandArgs,
+}
+
+/// Who asks, under what legal basis: carried by every lookup. The environment variables
+/// let an officer's terminal set them once.
+#[derive(Debug, Args)]
+pub struct DemandArgs {
+    /// Your agency, as the catalogue names it (e.g. nl/politie; `tdip catalogue show`).
+    #[arg(long, env = "TDIP_AGENCY")]
+    pub agency: Option<String>,
+    /// Your officer id within the agency, as registered (`tdip officers list`).
+    #[arg(long, env = "TDIP_OFFICER")]
+    pub officer: Option<String>,
+    /// The legal basis you ask under (e.g. nl/sv-126na).
+    #[arg(long, env = "TDIP_BASIS")]
+    pub basis: Option<String>,
+    /// The case or order reference (parketnummer, request reference).
+    #[arg(long = "case", env = "TDIP_CASE")]
+    pub case_reference: Option<String>,
+    /// Who authorised the demand, where the basis requires it (e.g. the public prosecutor).
+    #[arg(long, env = "TDIP_AUTHORISED_BY")]
+    pub authorised_by: Option<String>,
+    /// The demand is urgent.
+    #[arg(long)]
+    pub urgent: bool,
 }
 
 /// Arguments of `tdip demo`.

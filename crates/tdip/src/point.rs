@@ -6,11 +6,14 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::audit_store::{self, AnyAudit};
 use crate::store::{self, AnyStore};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow, bail};
+use ed25519_dalek::VerifyingKey;
 use tdip_core::PointKeys;
+use tdip_core::audit::{AuditKeys, Auditor, Event};
 use tdip_core::spool::Spool;
 use tdip_crypto::custodian::{self, Custody, Unsealer};
 use tdip_crypto::{Keyring, RootKey, SpoolIdentity, SpoolRecipient};
@@ -22,6 +25,8 @@ const KEY_DIR: &str = "keys";
 const SPOOL_PUBLIC: &str = "spool.pub";
 const SPOOL_KEY: &str = "spool.key";
 const SPOOL_DIR: &str = "spool";
+const AUDIT_PUBLIC: &str = "audit.pub";
+const CATALOGUE_DIR: &str = "catalogue";
 
 /// How a new point keeps its root key.
 pub enum Keeping<'a> {
@@ -58,6 +63,18 @@ pub struct Point {
     pub spool: Spool,
     /// The key that reads them.
     pub spool_key: Arc<SpoolIdentity>,
+    /// The audit log, with the keys to seal identifiers and sign heads.
+    pub auditor: Auditor<AnyAudit>,
+}
+
+impl Point {
+    /// Ends a command: signs a head over every entry the log holds now. A failure is
+    /// said on stderr and does not undo what the command did.
+    pub async fn finish(&self) {
+        if let Err(e) = self.auditor.sign(crate::cmd::now()).await {
+            eprintln!("WARNING: the audit log's head was not signed: {e}");
+        }
+    }
 }
 
 /// The directory of the point's data keys (each wrapped under the root key's
@@ -147,7 +164,7 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// The point's root key: from the custodians' `shares` (files) when the point is sealed
 /// by custodians, or from its dev key file (saying loudly that it is not sealed).
-fn root_key(data: &Path, given: &Unsealing<'_>) -> Result<RootKey> {
+fn root_key(data: &Path, given: &Unsealing<'_>) -> Result<(RootKey, Option<Event>)> {
     let custody_path = data.join(CUSTODY_FILE);
     if custody_path.exists() {
         let custody =
@@ -156,8 +173,16 @@ fn root_key(data: &Path, given: &Unsealing<'_>) -> Result<RootKey> {
             })?)?;
         let mut unsealer = Unsealer::new(custody);
         unseal(&mut unsealer, given)?;
+        let progress = unsealer.progress();
         return match unsealer.root_key()? {
-            Some(key) => Ok(key),
+            Some(key) => Ok((
+                key,
+                Some(Event::Unseal {
+                    accepted: u32::from(progress.have),
+                    refused: progress.refused,
+                    opened: true,
+                }),
+            )),
             None => bail!(
                 "sealed: this point opens with {} of its {} custodian shares (given: {}); \
                  give one --share FILE per custodian",
@@ -176,7 +201,7 @@ fn root_key(data: &Path, given: &Unsealing<'_>) -> Result<RootKey> {
         )
     })?;
     eprintln!("{NOT_SEALED}");
-    Ok(RootKey::from_key_file(&text)?)
+    Ok((RootKey::from_key_file(&text)?, None))
 }
 
 /// Offers each share file to `unsealer`, reporting refusals and progress on stderr;
@@ -231,8 +256,10 @@ pub async fn open_store(data: &Path, url: &str) -> Result<AnyStore> {
 /// Opens an initialised data directory and the store named by `url`, unsealed with the
 /// custodians' `shares` (or the dev key file).
 pub async fn open(data: &Path, url: &str, given: &Unsealing<'_>) -> Result<Point> {
-    let root = root_key(data, given)?;
+    let (root, unsealed) = root_key(data, given)?;
     let keys = PointKeys::new(&root, &key_dir(data))?;
+    let audit_keys = AuditKeys::new(&keys);
+    check_audit_public(data, &audit_keys)?;
     let spool_key = match fs::read_to_string(data.join(SPOOL_KEY)) {
         Ok(text) => {
             let wrapped = hex::decode(text.trim())
@@ -250,12 +277,76 @@ pub async fn open(data: &Path, url: &str, given: &Unsealing<'_>) -> Result<Point
     };
     drop(root);
     let store = store::open(url, data).await?;
+    let auditor = Auditor::new(audit_store::open(url, data).await?, Some(audit_keys));
+    if let Some(event) = unsealed {
+        auditor.record(crate::cmd::now(), vec![event]).await?;
+    }
     Ok(Point {
         store,
         keys,
         spool: spool(data),
         spool_key: Arc::new(spool_key),
+        auditor,
     })
+}
+
+/// The audit log alone, without keys: it records events but neither seals identifiers nor
+/// signs heads (entries are covered by the next head an unsealed command signs).
+pub async fn open_auditor(data: &Path, url: &str) -> Result<Auditor<AnyAudit>> {
+    Ok(Auditor::new(audit_store::open(url, data).await?, None))
+}
+
+/// The audit log's public key, as the point wrote it when first unsealed.
+pub fn audit_public(data: &Path) -> Result<VerifyingKey> {
+    let path = data.join(AUDIT_PUBLIC);
+    let text = fs::read_to_string(&path).with_context(|| {
+        format!(
+            "cannot read {}: the point writes it the first time it is unsealed",
+            path.display()
+        )
+    })?;
+    let bytes: [u8; 32] = hex::decode(text.trim())
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| anyhow!("{} is not a public key", path.display()))?;
+    VerifyingKey::from_bytes(&bytes).map_err(|_| anyhow!("{} is not a public key", path.display()))
+}
+
+/// Writes the audit log's public key on first use; afterwards, refuses to run if the file
+/// no longer holds the key the root key gives (someone replaced it).
+fn check_audit_public(data: &Path, keys: &AuditKeys) -> Result<()> {
+    let path = data.join(AUDIT_PUBLIC);
+    let ours = hex::encode(keys.public().as_bytes());
+    match fs::read_to_string(&path) {
+        Ok(text) if text.trim() == ours => Ok(()),
+        Ok(_) => bail!(
+            "{} does not hold this point's audit key: it was replaced. Restore it from a \
+             supervisor's checkpoint (its `key` line) or a backup before going on",
+            path.display()
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => fs::write(&path, format!("{ours}\n"))
+            .with_context(|| format!("cannot write {}", path.display())),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// The catalogue in force: the TOML files in the data directory's `catalogue/` if there
+/// are any (see `tdip catalogue export`), else the shipped Dutch and Belgian ones. A
+/// catalogue with any problem is refused whole.
+pub fn catalogue(data: &Path) -> Result<tdip_access::Catalogue> {
+    let dir = data.join(CATALOGUE_DIR);
+    let mut files = Vec::new();
+    if dir.is_dir() {
+        for entry in fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                files.push(path);
+            }
+        }
+        files.sort();
+    }
+    crate::cmd::catalogue::load(&files)?
+        .map_err(|e| anyhow!("the catalogue in {} is not valid:\n{e}", dir.display()))
 }
 
 /// The spool of deliveries accepted while the point was sealed.

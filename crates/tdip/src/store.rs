@@ -6,8 +6,9 @@ use std::path::Path;
 
 use tdip_store::sqlite::{SqliteDelivery, SqliteStore};
 use tdip_store::{
-    BlindIndex, DeliveryRecord, DeliverySpan, DeliveryTx, NewDelivery, NewVersion, Provider,
-    Reseal, Store, StoreError, StoreResult, VersionRow,
+    AccessStore, AgencySuspension, BlindIndex, DeliveryRecord, DeliverySpan, DeliveryTx,
+    NewDelivery, NewVersion, Officer, Provider, Reseal, Store, StoreError, StoreResult, Suspension,
+    VersionRow,
 };
 #[cfg(feature = "postgres")]
 use tdip_store_pg::{PgDelivery, PgStore};
@@ -68,6 +69,7 @@ impl AnyStore {
     /// Upkeep after a delivery was acknowledged (`opened` new versions): SQLite folds its
     /// write-ahead log into the database, PostgreSQL refreshes statistics after a large
     /// load.
+    #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
     pub async fn after_delivery(&self, opened: u64) -> StoreResult<()> {
         match self {
             AnyStore::Sqlite(s) => s.checkpoint(),
@@ -142,6 +144,58 @@ impl Store for AnyStore {
 
     async fn prefix_lengths(&self) -> StoreResult<Vec<(u8, u8)>> {
         each!(self, AnyStore, s => s.prefix_lengths().await)
+    }
+}
+
+impl AccessStore for AnyStore {
+    async fn add_officer(&self, o: &Officer) -> StoreResult<()> {
+        each!(self, AnyStore, s => s.add_officer(o).await)
+    }
+
+    async fn officer(&self, agency: &str, id: &str) -> StoreResult<Option<Officer>> {
+        each!(self, AnyStore, s => s.officer(agency, id).await)
+    }
+
+    async fn officers(&self, agency: Option<&str>) -> StoreResult<Vec<Officer>> {
+        each!(self, AnyStore, s => s.officers(agency).await)
+    }
+
+    async fn suspend_officer(
+        &self,
+        agency: &str,
+        id: &str,
+        suspension: &Suspension,
+    ) -> StoreResult<bool> {
+        each!(self, AnyStore, s => s.suspend_officer(agency, id, suspension).await)
+    }
+
+    async fn reinstate_officer(&self, agency: &str, id: &str) -> StoreResult<bool> {
+        each!(self, AnyStore, s => s.reinstate_officer(agency, id).await)
+    }
+
+    async fn set_officer_valid_until(
+        &self,
+        agency: &str,
+        id: &str,
+        until: Option<i64>,
+    ) -> StoreResult<bool> {
+        each!(self, AnyStore, s => s.set_officer_valid_until(agency, id, until).await)
+    }
+
+    async fn suspend_agency(&self, agency: &str, suspension: &Suspension) -> StoreResult<()> {
+        each!(self, AnyStore, s => s.suspend_agency(agency, suspension).await)
+    }
+
+    async fn reinstate_agency(&self, agency: &str) -> StoreResult<bool> {
+        each!(self, AnyStore, s => s.reinstate_agency(agency).await)
+    }
+
+    async fn agency_suspension(&self, agency: &str) -> StoreResult<Option<Suspension>> {
+        each!(self, AnyStore, s => s.agency_suspension(agency).await)
+    }
+
+    async fn agency_suspensions(&self) -> StoreResult<Vec<AgencySuspension>> {
+        each!(self, AnyStore, s => s.agency_suspensions().await)
     }
 }
 

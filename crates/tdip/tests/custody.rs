@@ -89,6 +89,7 @@ fn a_custodian_point_is_sealed_until_k_shares_are_given() {
 
     // Commands that touch no subscriber data work sealed.
     add_kpn(&data);
+    common::add_officer(&data);
     let lookup = [
         "lookup",
         "--msisdn",
@@ -237,6 +238,7 @@ fn a_dev_key_point_says_on_every_start_that_it_is_not_sealed() {
     let data = dir.path().join("data");
     let init = tdip(&data, &["init", "--dev-key"]);
     assert!(stderr(&init).contains("NOT SEALED"), "{}", stderr(&init));
+    common::add_officer(&data);
     let lookup = tdip(
         &data,
         &[

@@ -60,6 +60,7 @@ fn a_shredded_month_no_longer_answers_and_a_rotation_keeps_everything_else() {
     let data = dir.path().join("data");
     let (day0, day1) = (dir.path().join("kpn-0.csv"), dir.path().join("kpn-1.csv"));
     ok(&data, &["init", "--dev-key"]);
+    common::add_officer(&data);
     add_kpn(&data);
     // 60 rows, 10% of them changing per day.
     gen_kpn_day(&data, &day0, 60, 0, "10");

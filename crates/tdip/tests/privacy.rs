@@ -124,6 +124,50 @@ fn raw_store_files_hold_no_plaintext_after_two_days_of_deliveries() {
         "only {} values to look for",
         values.len()
     );
+    // Consultations put the identifiers asked about into the audit log: as blind index and
+    // sealed only. A connection held open keeps the audit WAL on disk too.
+    tdip(
+        &data,
+        &[
+            "officers",
+            "add",
+            "--agency",
+            "nl/politie",
+            "--officer",
+            "T-1",
+            "--name",
+            "Test",
+        ],
+    );
+    let hold_audit = rusqlite::Connection::open(data.join("audit.db")).unwrap();
+    let _: i64 = hold_audit
+        .query_row("SELECT count(*) FROM audit_entry", [], |r| r.get(0))
+        .unwrap();
+    let asked: Vec<&String> = values
+        .iter()
+        .filter(|v| v.starts_with("+316"))
+        .step_by(31)
+        .take(20)
+        .collect();
+    assert_eq!(asked.len(), 20);
+    for number in asked {
+        tdip(
+            &data,
+            &[
+                "lookup",
+                "--agency",
+                "nl/politie",
+                "--officer",
+                "T-1",
+                "--basis",
+                "nl/sv-126na",
+                "--case",
+                "PRIVACY-1",
+                "--msisdn",
+                number,
+            ],
+        );
+    }
 
     let finder = AhoCorasick::new(&values).unwrap();
     let mut scanned = 0;
@@ -172,6 +216,10 @@ fn raw_store_files_hold_no_plaintext_after_two_days_of_deliveries() {
     assert_eq!(
         names,
         [
+            "audit.db",
+            "audit.db-shm",
+            "audit.db-wal",
+            "audit.pub",
             "keyfile",
             "keys/<id>.key",
             "keys/<id>.key",

@@ -5,6 +5,7 @@
 //! commits, so a delivery is applied atomically or not at all. Commits use
 //! `synchronous = FULL`: an acknowledged delivery survives a crash or power loss.
 
+mod access;
 mod audit;
 mod delivery;
 mod read;
@@ -21,7 +22,10 @@ pub use audit::SqliteAudit;
 pub use delivery::SqliteDelivery;
 
 /// Migrations in order; index + 1 is the schema version in `PRAGMA user_version`.
-const MIGRATIONS: &[&str] = &[include_str!("0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("0001_init.sql"),
+    include_str!("0002_access.sql"),
+];
 
 /// The SQLite store.
 pub struct SqliteStore {

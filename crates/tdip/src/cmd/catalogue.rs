@@ -66,7 +66,7 @@ pub fn run(cmd: &CatalogueCmd) -> Result<i32> {
 }
 
 /// The catalogue of `files`, or the shipped one; the outer error is a file that cannot be read.
-fn load(files: &[PathBuf]) -> Result<Result<Catalogue, tdip_access::CatalogueError>> {
+pub fn load(files: &[PathBuf]) -> Result<Result<Catalogue, tdip_access::CatalogueError>> {
     if files.is_empty() {
         return Ok(Catalogue::defaults());
     }

@@ -19,6 +19,7 @@ use crate::cli::{Cli, DeliverArgs, DeliveriesArgs};
 use crate::point::{self, Point};
 use crate::render::time;
 use crate::store::AnyStore;
+use tdip_core::audit::Event;
 
 pub async fn run(point: &Point, args: &DeliverArgs, zone: LegalZone) -> Result<i32> {
     let snapshot_at = parse_time(&args.snapshot_at, zone)
@@ -71,6 +72,19 @@ pub async fn spool(cli: &Cli, args: &DeliverArgs, zone: LegalZone) -> Result<i32
     }
     let entry =
         point::spool(&cli.data).put(&recipient, &args.provider, snapshot_at, format, &args.file)?;
+    point::open_auditor(&cli.data, &cli.store)
+        .await?
+        .record(
+            super::now(),
+            vec![Event::Delivery {
+                provider: entry.provider.clone(),
+                outcome: "spooled".into(),
+                rows: 0,
+                opened: 0,
+                closed: 0,
+            }],
+        )
+        .await?;
     let json = serde_json::json!({
         "delivery": "spooled",
         "provider": entry.provider,
@@ -126,6 +140,7 @@ pub async fn apply_spool(point: &Point) -> Result<i32> {
     for (entry, outcome) in &applied {
         match outcome {
             Applied::Delivered(report) => {
+                audit(point, report).await?;
                 print!("from the spool: ");
                 print_report(report);
                 point.store.after_delivery(report.opened).await?;
@@ -198,7 +213,22 @@ pub async fn deliver_file(
     if let Some(bar) = bar {
         let _ = bar.join();
     }
-    Ok(result?)
+    let report = result?;
+    audit(point, &report).await?;
+    Ok(report)
+}
+
+/// Records a delivery's outcome in the audit log.
+async fn audit(point: &Point, r: &DeliveryReport) -> Result<()> {
+    let event = Event::Delivery {
+        provider: r.provider.clone(),
+        outcome: if r.accepted() { "accepted" } else { "rejected" }.into(),
+        rows: r.rows,
+        opened: r.opened,
+        closed: r.closed,
+    };
+    point.auditor.record(super::now(), vec![event]).await?;
+    Ok(())
 }
 
 fn print_report(r: &DeliveryReport) {

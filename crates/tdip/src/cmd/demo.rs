@@ -9,9 +9,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use tdip_core::lookup::{Query, When, lookup};
+use tdip_access::{Category, Demand, Urgency};
+use tdip_core::consult::{self, Channel, ConsultError};
+use tdip_core::lookup::{Query, When};
 use tdip_gen::{GenConfig, snapshot_at};
 use tdip_model::{Country, IdentKind, LegalZone, parse_time};
+use tdip_store::{AccessStore, Officer};
 
 use super::deliver::deliver_file;
 use super::gen_data::write_file;
@@ -42,6 +45,17 @@ pub async fn run(data: &Path, args: &DemoArgs, zone: LegalZone) -> Result<i32> {
     for (id, name, country) in PROVIDERS {
         providers::add(&point.store, id, name, country, None).await?;
     }
+    point
+        .store
+        .add_officer(&Officer {
+            agency: DEMO_AGENCY.into(),
+            id: DEMO_OFFICER.into(),
+            name: "Demo Officer".into(),
+            registered_at: super::now(),
+            valid_until: None,
+            suspended: None,
+        })
+        .await?;
     let mut paths: HashMap<(&str, u32), PathBuf> = HashMap::new();
     for day in 0..2 {
         println!(
@@ -80,12 +94,49 @@ pub async fn run(data: &Path, args: &DemoArgs, zone: LegalZone) -> Result<i32> {
         }
     }
     println!();
-    examples(&point, &paths, zone).await?;
+    let shown = examples(&point, &paths, zone).await;
+    point.finish().await;
+    shown?;
     println!(
-        "\nExplore further with: tdip --data {} lookup --msisdn NUMBER --at \"YYYY-MM-DD HH:MM:SS\"",
+        "\nExplore further with: tdip --data {} lookup --agency {DEMO_AGENCY} --officer \
+         {DEMO_OFFICER} --basis {DEMO_BASIS} --case {DEMO_CASE} --msisdn NUMBER --at \
+         \"YYYY-MM-DD HH:MM:SS\"\nEvery lookup above is in the audit log: tdip --data {} audit verify",
+        dir.display(),
         dir.display()
     );
     Ok(0)
+}
+
+const DEMO_AGENCY: &str = "nl/politie";
+const DEMO_OFFICER: &str = "DEMO-1";
+const DEMO_BASIS: &str = "nl/sv-126na";
+const DEMO_CASE: &str = "DEMO-2026-001";
+
+/// Asks `q` as the demo officer under `basis`: the answer, or the refusal, as text.
+async fn consult(point: &Point, q: &Query, basis: &str, zone: LegalZone) -> Result<String> {
+    let catalogue = tdip_access::Catalogue::defaults()?;
+    let demand = Demand {
+        agency: DEMO_AGENCY.into(),
+        officer: DEMO_OFFICER.into(),
+        basis: basis.into(),
+        case_reference: DEMO_CASE.into(),
+        authorised_by: None,
+        urgency: Urgency::Normal,
+        category: Category::HistoricalIdentification,
+        query: q.kind,
+    };
+    let p = consult::Point {
+        store: &point.store,
+        keys: &point.keys,
+        catalogue: &catalogue,
+        auditor: &point.auditor,
+        zone,
+    };
+    match consult::consult(&p, &demand, q, Channel::Cli, super::now()).await {
+        Ok(done) => Ok(render::answer(&done.answer, zone)),
+        Err(ConsultError::Refused { reason, .. }) => Ok(format!("REFUSED: {reason}\n")),
+        Err(ConsultError::Core(e)) => Err(e.into()),
+    }
 }
 
 fn snapshot_secs(day: u32) -> Result<i64> {
@@ -216,12 +267,18 @@ async fn examples(
             when,
             default_country: Country::Nl,
         };
-        print!(
-            "{}",
-            render::answer(&lookup(&point.store, &point.keys, &q).await?, zone)
-        );
+        print!("{}", consult(point, &q, DEMO_BASIS, zone).await?);
         println!();
     }
+    println!("── the same officer asking under the intelligence services' basis");
+    let q = Query {
+        kind: IdentKind::Msisdn,
+        value: "+31699999999".into(),
+        when: When::At { at: super::now() },
+        default_country: Country::Nl,
+    };
+    print!("{}", consult(point, &q, "nl/wiv-56", zone).await?);
+    println!();
     println!("── lookup at 2026-03-29 02:30:00 (the clocks jumped from 02:00 to 03:00 that night)");
     match parse_time("2026-03-29 02:30:00", zone) {
         Ok(_) => bail!("a time in the DST gap was accepted"),

@@ -1,6 +1,7 @@
 //! `tdip keys list|rotate|shred`: the data keys of the point.
 
 use anyhow::{Result, bail};
+use tdip_core::audit::Event;
 use tdip_core::datakeys::{self, KeyInfo, Month, Scope};
 use tdip_core::rotate::rotate;
 use tdip_model::LegalZone;
@@ -43,7 +44,20 @@ pub async fn run(cli: &Cli, cmd: &KeysCmd, zone: LegalZone) -> Result<i32> {
         }
         KeysCmd::Rotate { provider } => {
             let p = point::open(&cli.data, &cli.store, &cli.unsealing()).await?;
-            let r = rotate(&p.store, &p.keys, provider).await?;
+            let r = rotate(&p.store, &p.keys, provider).await;
+            if let Ok(r) = &r {
+                let event = Event::Config {
+                    change: "open-key-rotated".into(),
+                    subject: provider.clone(),
+                    detail: format!(
+                        "new key {:08x}; {} versions sealed again",
+                        r.key.id, r.resealed
+                    ),
+                };
+                p.auditor.record(super::now(), vec![event]).await?;
+            }
+            p.finish().await;
+            let r = r?;
             eprintln!(
                 "provider {provider}: new open key {:08x} ({}); {} open versions sealed again \
                  under it; older open keys destroyed: {}",
@@ -107,6 +121,17 @@ async fn shred(cli: &Cli, month: &str, provider: Option<&str>, yes: bool) -> Res
         done.len(),
         ids(&done)
     );
+    point::open_auditor(&cli.data, &cli.store)
+        .await?
+        .record(
+            super::now(),
+            vec![Event::Destruction {
+                what: "month-keys".into(),
+                scope: format!("{month} {scope}"),
+                count: done.len() as u64,
+            }],
+        )
+        .await?;
     Ok(0)
 }
 

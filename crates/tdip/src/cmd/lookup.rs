@@ -1,14 +1,20 @@
-//! `tdip lookup`.
+//! `tdip lookup`: a demand judged, answered and logged (see `tdip_core::consult`).
+
+use std::path::Path;
 
 use anyhow::{Result, anyhow};
-use tdip_core::lookup::{Query, When, lookup};
+use tdip_access::{Category, Demand, Urgency};
+use tdip_core::consult::{self, Channel, ConsultError};
+use tdip_core::lookup::{Query, When};
 use tdip_model::{Country, IdentKind, LegalZone, parse_time};
 
-use crate::cli::LookupArgs;
+use crate::cli::{DemandArgs, LookupArgs};
 use crate::point::Point;
 
-pub async fn run(point: &Point, args: &LookupArgs, zone: LegalZone) -> Result<i32> {
+pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone) -> Result<i32> {
     let query = query(args, zone)?;
+    let catalogue = crate::point::catalogue(data)?;
+    let demand = demand(&args.demand, &args.at, &args.from, query.kind);
     let spooled = point.spool.entries()?.len();
     if spooled > 0 {
         eprintln!(
@@ -16,13 +22,64 @@ pub async fn run(point: &Point, args: &LookupArgs, zone: LegalZone) -> Result<i3
              yet, so this answer does not include them; run `tdip spool apply --share …`"
         );
     }
-    let answer = lookup(&point.store, &point.keys, &query).await?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&answer)?);
-    } else {
-        print!("{}", crate::render::answer(&answer, zone));
+    let p = consult::Point {
+        store: &point.store,
+        keys: &point.keys,
+        catalogue: &catalogue,
+        auditor: &point.auditor,
+        zone,
+    };
+    match consult::consult(&p, &demand, &query, Channel::Cli, super::now()).await {
+        Ok(done) => {
+            if args.json {
+                let mut v = serde_json::to_value(&done.answer)?;
+                v["consultation"] = done.consultation.into();
+                v["agency"] = done.grant.agency_name.into();
+                v["legal_basis"] = done.grant.basis_title.into();
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                println!(
+                    "consultation {} — {} under {}",
+                    done.consultation, done.grant.agency_name, done.grant.basis_title
+                );
+                print!("{}", crate::render::answer(&done.answer, zone));
+            }
+            Ok(0)
+        }
+        Err(ConsultError::Refused {
+            consultation,
+            reason,
+            ..
+        }) => {
+            eprintln!("REFUSED: {reason}\n(consultation {consultation}; the refusal is logged)");
+            Ok(3)
+        }
+        Err(ConsultError::Core(e)) => Err(e.into()),
     }
-    Ok(0)
+}
+
+/// The demand the flags make: identification data, current unless a moment or period is
+/// asked about.
+fn demand(d: &DemandArgs, at: &Option<String>, from: &Option<String>, query: IdentKind) -> Demand {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    Demand {
+        agency: text(&d.agency),
+        officer: text(&d.officer),
+        basis: text(&d.basis),
+        case_reference: text(&d.case_reference),
+        authorised_by: d.authorised_by.clone(),
+        urgency: if d.urgent {
+            Urgency::Urgent
+        } else {
+            Urgency::Normal
+        },
+        category: if at.is_some() || from.is_some() {
+            Category::HistoricalIdentification
+        } else {
+            Category::CurrentIdentification
+        },
+        query,
+    }
 }
 
 fn query(args: &LookupArgs, zone: LegalZone) -> Result<Query> {

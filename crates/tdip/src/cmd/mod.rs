@@ -1,11 +1,13 @@
 //! The subcommands.
 
-mod catalogue;
+mod audit;
+pub mod catalogue;
 mod deliver;
 mod demo;
 mod gen_data;
 mod keys;
 mod lookup;
+mod officers;
 mod providers;
 
 use anyhow::{Result, anyhow, bail};
@@ -48,12 +50,10 @@ pub async fn run(cli: Cli) -> Result<i32> {
             deliver::spool(&cli, args, zone).await
         }
         Command::Deliver(ref args) => {
-            deliver::run(
-                &point::open(&cli.data, &cli.store, &cli.unsealing()).await?,
-                args,
-                zone,
-            )
-            .await
+            let point = point::open(&cli.data, &cli.store, &cli.unsealing()).await?;
+            let done = deliver::run(&point, args, zone).await;
+            point.finish().await;
+            done
         }
         Command::Deliveries(args) => {
             deliver::log(
@@ -64,12 +64,10 @@ pub async fn run(cli: Cli) -> Result<i32> {
             .await
         }
         Command::Lookup(ref args) => {
-            lookup::run(
-                &point::open(&cli.data, &cli.store, &cli.unsealing()).await?,
-                args,
-                zone,
-            )
-            .await
+            let point = point::open(&cli.data, &cli.store, &cli.unsealing()).await?;
+            let done = lookup::run(&cli.data, &point, args, zone).await;
+            point.finish().await;
+            done
         }
         Command::Demo(args) => demo::run(&cli.data, &args, zone).await,
         Command::Keys(ref cmd) => keys::run(&cli, cmd, zone).await,
@@ -77,8 +75,13 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Spool(SpoolCmd::List) => deliver::spool_list(&cli, zone).await,
         Command::Spool(SpoolCmd::Apply) => {
             let point = point::open(&cli.data, &cli.store, &cli.unsealing()).await?;
-            deliver::apply_spool(&point).await
+            let done = deliver::apply_spool(&point).await;
+            point.finish().await;
+            done
         }
+        Command::Officers(ref cmd) => officers::officers(&cli, cmd, zone).await,
+        Command::Agencies(ref cmd) => officers::agencies(&cli, cmd, zone).await,
+        Command::Audit(ref cmd) => audit::run(&cli, cmd, zone).await,
     }
 }
 

@@ -5,15 +5,43 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-/// `tdip --data DATA ARGS…`, with the zone left at its default.
+/// The demand every test lookup carries (through the environment, as an officer's
+/// terminal would set it): the officer [`add_officer`] registers, under Sv 126na.
+pub const DEMAND: [(&str, &str); 4] = [
+    ("TDIP_AGENCY", "nl/politie"),
+    ("TDIP_OFFICER", "T-1"),
+    ("TDIP_BASIS", "nl/sv-126na"),
+    ("TDIP_CASE", "TEST-2026-1"),
+];
+
+/// `tdip --data DATA ARGS…`, with the zone left at its default and the test demand set.
 pub fn tdip(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tdip"))
         .arg("--data")
         .arg(data)
         .args(args)
         .env_remove("TDIP_ZONE")
+        .env_remove("TDIP_AUTHORISED_BY")
+        .envs(DEMAND)
         .output()
         .unwrap()
+}
+
+/// Registers the test officer (nl/politie T-1); works on a sealed point.
+pub fn add_officer(data: &Path) {
+    ok(
+        data,
+        &[
+            "officers",
+            "add",
+            "--agency",
+            "nl/politie",
+            "--officer",
+            "T-1",
+            "--name",
+            "Test Officer",
+        ],
+    );
 }
 
 /// What a run wrote to standard error.

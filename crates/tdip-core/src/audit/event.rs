@@ -1,0 +1,195 @@
+//! What the audit log records: one entry per event, stored as JSON bytes whose digest is
+//! the entry's Merkle leaf. No entry holds a plaintext identifier or personal datum of a
+//! subscriber: the identifier asked about is kept as its blind index and sealed for
+//! oversight.
+
+use serde::{Deserialize, Serialize};
+
+/// The version of the entry format.
+pub const FORMAT: u8 = 1;
+
+/// The moment or period a consultation asked about (UTC seconds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Asked {
+    /// From (equal to `to` for a moment).
+    pub from: i64,
+    /// To.
+    pub to: i64,
+}
+
+/// Whether a consultation found anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// At least one record.
+    Hit,
+    /// None (an answer too, and counted).
+    NoHit,
+}
+
+/// One audited event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    /// A consultation asked: who asked, under what, for what kind of data.
+    Request {
+        /// The consultation's reference, shared by its reference, answer or refusal.
+        consultation: String,
+        /// Qualified agency id.
+        agency: String,
+        /// The officer's id within the agency.
+        officer: String,
+        /// Qualified legal basis id.
+        basis: String,
+        /// Case or order reference.
+        case_reference: String,
+        /// The authorising official, where named.
+        authorised_by: Option<String>,
+        /// `normal` or `urgent`.
+        urgency: String,
+        /// The data category asked for.
+        category: String,
+        /// The kind of identifier asked about.
+        query: String,
+        /// The moment or period asked about.
+        asked: Asked,
+        /// Through what the demand came (`cli`, `api`, `hi1`).
+        channel: String,
+    },
+    /// The identifier a consultation asked about: its blind index (to find every
+    /// consultation about the same identifier) and the identifier sealed for oversight.
+    Reference {
+        /// The consultation.
+        consultation: String,
+        /// Blind index of the normalised identifier, hex; none if it did not parse.
+        blind: Option<String>,
+        /// The identifier as asked, sealed under the point's audit key, hex.
+        sealed: String,
+    },
+    /// What was provided: the proof of provision.
+    Answer {
+        /// The consultation.
+        consultation: String,
+        /// Hit or no hit.
+        outcome: Outcome,
+        /// Providers whose records were given.
+        providers: Vec<String>,
+        /// Records given.
+        records: u32,
+        /// How old the data asked about was when answered (now minus the earliest moment
+        /// asked), seconds: what the deadlines and statistics distinguish.
+        age_seconds: i64,
+    },
+    /// A consultation refused, and why (as the officer was told).
+    Refusal {
+        /// The consultation.
+        consultation: String,
+        /// Stable code.
+        code: String,
+        /// The reason given.
+        reason: String,
+    },
+    /// A delivery received: applied, refused or spooled.
+    Delivery {
+        /// Provider id.
+        provider: String,
+        /// `applied`, `refused`, `spooled`.
+        outcome: String,
+        /// Rows read.
+        rows: u64,
+        /// Versions opened and closed (applied deliveries).
+        opened: u64,
+        /// Versions closed.
+        closed: u64,
+    },
+    /// Data or log bodies destroyed at the end of their retention.
+    Destruction {
+        /// What (`month-keys`, `audit-bodies`).
+        what: String,
+        /// Scope, e.g. `2026-10` or `2026-10 provider kpn`, or a retention class.
+        scope: String,
+        /// How many keys or bodies.
+        count: u64,
+    },
+    /// Custodians' shares given to unseal the point for a command.
+    Unseal {
+        /// Shares accepted.
+        accepted: u32,
+        /// Shares refused.
+        refused: u32,
+        /// Whether the point opened.
+        opened: bool,
+    },
+    /// A change of configuration: officers, suspensions, keys.
+    Config {
+        /// What changed (`officer-added`, `officer-suspended`, `agency-suspended`, …).
+        change: String,
+        /// About whom or what (`nl/politie 12345`).
+        subject: String,
+        /// Details (a suspension's reason, an expiry).
+        detail: String,
+    },
+}
+
+/// Every kind of entry, as stored in the log's `kind` column.
+pub const KINDS: &[&str] = &[
+    "request",
+    "reference",
+    "answer",
+    "refusal",
+    "delivery",
+    "destruction",
+    "unseal",
+    "config",
+];
+
+impl Event {
+    /// The entry's kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Request { .. } => "request",
+            Event::Reference { .. } => "reference",
+            Event::Answer { .. } => "answer",
+            Event::Refusal { .. } => "refusal",
+            Event::Delivery { .. } => "delivery",
+            Event::Destruction { .. } => "destruction",
+            Event::Unseal { .. } => "unseal",
+            Event::Config { .. } => "config",
+        }
+    }
+
+    /// The consultation it belongs to, if any.
+    pub fn consultation(&self) -> Option<&str> {
+        match self {
+            Event::Request { consultation, .. }
+            | Event::Reference { consultation, .. }
+            | Event::Answer { consultation, .. }
+            | Event::Refusal { consultation, .. } => Some(consultation),
+            _ => None,
+        }
+    }
+}
+
+/// An entry as stored: format, time and event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Body {
+    /// Entry format.
+    pub v: u8,
+    /// When, UTC seconds.
+    pub at: i64,
+    /// The event.
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+impl Body {
+    /// The stored bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("an audit body always serialises")
+    }
+
+    /// Reads stored bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Body, serde_json::Error> {
+        serde_json::from_slice(bytes)
+    }
+}

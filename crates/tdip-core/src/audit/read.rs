@@ -1,0 +1,182 @@
+//! Reading the audit log back: verification against every signed head, inclusion
+//! proofs, and entries with their bodies for oversight.
+
+use ed25519_dalek::VerifyingKey;
+use tdip_audit::{AuditLog, SignedHead, TreeHead, VerifyError};
+use tdip_store::{AuditEntry, AuditStore};
+
+use super::event::Body;
+use crate::CoreError;
+
+/// Entries read per round trip.
+const PAGE: u32 = 10_000;
+
+/// What a verification found.
+#[derive(Clone, Debug)]
+pub struct Verified {
+    /// Entries in the log.
+    pub entries: u64,
+    /// Entries whose body was purged at the end of its retention (digest kept).
+    pub purged: u64,
+    /// Signed heads checked (the point's and any supervisor checkpoints given).
+    pub heads: usize,
+    /// The latest head.
+    pub latest: Option<SignedHead>,
+    /// Entries after the latest head, not yet covered by a signature.
+    pub unsigned: u64,
+}
+
+/// An inclusion proof of one entry in the latest signed head.
+#[derive(Clone, Debug)]
+pub struct Proof {
+    /// The entry.
+    pub entry: AuditEntry,
+    /// The head it is proven in.
+    pub head: SignedHead,
+    /// The RFC 6962 audit path, concatenated hashes.
+    pub path: Vec<u8>,
+}
+
+/// The heads stored, as signed heads.
+pub(super) async fn signed_heads<A: AuditStore>(s: &A) -> Result<Vec<SignedHead>, CoreError> {
+    Ok(s.audit_heads()
+        .await?
+        .into_iter()
+        .map(|h| SignedHead {
+            head: TreeHead {
+                size: h.size,
+                root: h.root,
+                at: h.at,
+            },
+            signature: h.signature,
+        })
+        .collect())
+}
+
+/// A log that does not verify, as the error an operator reads.
+pub(super) fn broken(e: VerifyError) -> CoreError {
+    CoreError::AuditBroken(e.to_string())
+}
+
+/// Appends the entries stored after `log`'s end to it, checking each on the way: numbered
+/// without a gap, the body (unless purged) has the stored digest and agrees with the
+/// stored time and kind. Calls `each` with every entry read.
+pub(super) async fn catch_up_with<A: AuditStore>(
+    s: &A,
+    log: &mut AuditLog,
+    mut each: impl FnMut(&AuditEntry),
+) -> Result<(), CoreError> {
+    loop {
+        let page = s.audit_entries(log.len(), PAGE).await?;
+        let done = page.len() < PAGE as usize;
+        for e in &page {
+            if e.seq != log.len() {
+                return Err(broken(VerifyError::Gap {
+                    expected: log.len(),
+                    found: e.seq,
+                }));
+            }
+            if let Some(body) = &e.body {
+                if tdip_audit::digest(body) != e.digest {
+                    return Err(broken(VerifyError::BodyAltered(e.seq)));
+                }
+                let parsed = Body::from_bytes(body).map_err(|_| {
+                    CoreError::AuditBroken(format!("the body of entry {} cannot be read", e.seq))
+                })?;
+                if parsed.at != e.at || parsed.event.kind() != e.kind {
+                    return Err(CoreError::AuditBroken(format!(
+                        "entry {}'s stored time or kind differs from its body: it was altered",
+                        e.seq
+                    )));
+                }
+            }
+            each(e);
+            log.append(e.digest);
+        }
+        if done {
+            return Ok(());
+        }
+    }
+}
+
+/// [`catch_up_with`] without looking at the entries.
+pub(super) async fn catch_up<A: AuditStore>(s: &A, log: &mut AuditLog) -> Result<(), CoreError> {
+    catch_up_with(s, log, |_| ()).await
+}
+
+/// Verifies the whole log: every entry read back and checked, then the log against every
+/// signed head stored and every supervisor checkpoint given (all under `key`).
+pub async fn verify<A: AuditStore>(
+    s: &A,
+    key: &VerifyingKey,
+    checkpoints: &[SignedHead],
+) -> Result<Verified, CoreError> {
+    let mut log = AuditLog::default();
+    let mut purged = 0;
+    catch_up_with(s, &mut log, |e| purged += u64::from(e.body.is_none())).await?;
+    let mut heads = signed_heads(s).await?;
+    heads.extend_from_slice(checkpoints);
+    log.verify(&heads, key).map_err(broken)?;
+    let latest = heads
+        .iter()
+        .max_by_key(|h| (h.head.size, h.head.at))
+        .copied();
+    Ok(Verified {
+        entries: log.len(),
+        purged,
+        heads: heads.len(),
+        unsigned: log.len() - latest.map_or(0, |h| h.head.size),
+        latest,
+    })
+}
+
+/// An inclusion proof of entry `seq` in the latest signed head.
+pub async fn prove<A: AuditStore>(s: &A, seq: u64) -> Result<Proof, CoreError> {
+    let mut log = AuditLog::default();
+    let mut entry = None;
+    catch_up_with(s, &mut log, |e| {
+        if e.seq == seq {
+            entry = Some(e.clone());
+        }
+    })
+    .await?;
+    let entry = entry.ok_or_else(|| {
+        CoreError::Config(format!(
+            "the log has no entry {seq}: it holds entries 0 to {}",
+            log.len().saturating_sub(1)
+        ))
+    })?;
+    let head = signed_heads(s)
+        .await?
+        .into_iter()
+        .max_by_key(|h| h.head.size)
+        .filter(|h| h.head.size > seq)
+        .ok_or_else(|| {
+            CoreError::Config(format!(
+                "entry {seq} is not covered by a signed head yet; a head is signed at the end of \
+                 every unsealed command (or run `tdip audit checkpoint` with the shares)"
+            ))
+        })?;
+    let path = log.prove_inclusion(seq, head.head.size).map_err(broken)?;
+    Ok(Proof { entry, head, path })
+}
+
+/// Entries from `from` on, at most `limit`, with their bodies read (none when purged).
+pub async fn entries<A: AuditStore>(
+    s: &A,
+    from: u64,
+    limit: u32,
+) -> Result<Vec<(AuditEntry, Option<Body>)>, CoreError> {
+    let page = s.audit_entries(from, limit).await?;
+    page.into_iter()
+        .map(|e| {
+            let body = match &e.body {
+                Some(b) => Some(Body::from_bytes(b).map_err(|_| {
+                    CoreError::AuditBroken(format!("the body of entry {} cannot be read", e.seq))
+                })?),
+                None => None,
+            };
+            Ok((e, body))
+        })
+        .collect()
+}

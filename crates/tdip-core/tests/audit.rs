@@ -1,0 +1,203 @@
+//! The audit log as the point writes it: group commits from concurrent callers, heads
+//! signed only over an intact log, the retention purge that keeps proofs valid, the
+//! sealed identifier, and the retention configuration's validation.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{D0, DAY, Point};
+use tdip_core::audit::retention::{self, Retention};
+use tdip_core::audit::{AuditKeys, Auditor, Event, Outcome, prove, verify};
+use tdip_store::AuditStore;
+use tdip_store::sqlite::SqliteAudit;
+
+const YEAR: i64 = 365 * DAY;
+
+fn answer(n: u32) -> Event {
+    Event::Answer {
+        consultation: format!("c{n}"),
+        outcome: Outcome::NoHit,
+        providers: Vec::new(),
+        records: 0,
+        age_seconds: 0,
+    }
+}
+
+fn reference(n: u32, keys: &AuditKeys) -> Event {
+    let c = format!("c{n}");
+    Event::Reference {
+        sealed: hex::encode(keys.seal_identifier(&c, "+31612345678")),
+        consultation: c,
+        blind: None,
+    }
+}
+
+async fn auditor(p: &Point) -> Auditor<SqliteAudit> {
+    let store = SqliteAudit::open(&p.dir.path().join("audit.db")).unwrap();
+    Auditor::new(store, Some(AuditKeys::new(&p.keys)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_entries_are_committed_together_and_each_gets_its_own_numbers() {
+    let p = Point::new().await;
+    let a = Arc::new(auditor(&p).await);
+    let mut tasks = Vec::new();
+    for n in 0..200u32 {
+        let a = a.clone();
+        tasks.push(tokio::spawn(async move {
+            let first = a.record(D0, vec![answer(n), answer(n)]).await.unwrap();
+            (n, first)
+        }));
+    }
+    let mut firsts = Vec::new();
+    for t in tasks {
+        firsts.push(t.await.unwrap());
+    }
+    // Every caller's two entries are consecutive and hold its own consultation.
+    let mut seqs: Vec<u64> = firsts.iter().map(|(_, f)| *f).collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (0..200).map(|i| i * 2).collect::<Vec<u64>>());
+    let stored = a.store().audit_entries(0, 1000).await.unwrap();
+    assert_eq!(stored.len(), 400);
+    for (n, first) in firsts {
+        for seq in [first, first + 1] {
+            let body = String::from_utf8(stored[seq as usize].body.clone().unwrap()).unwrap();
+            assert!(body.contains(&format!("\"c{n}\"")), "{body}");
+        }
+    }
+    let signed = a
+        .sign(D0 + 1)
+        .await
+        .unwrap()
+        .expect("a head over 400 entries");
+    assert_eq!(signed.head.size, 400);
+    assert!(
+        a.sign(D0 + 2).await.unwrap().is_none(),
+        "nothing new to sign"
+    );
+    let v = verify(a.store(), &AuditKeys::new(&p.keys).public(), &[])
+        .await
+        .unwrap();
+    assert_eq!((v.entries, v.unsigned, v.heads), (400, 0, 1));
+}
+
+#[tokio::test]
+async fn a_head_is_not_signed_over_a_log_changed_since_the_last_head() {
+    let p = Point::new().await;
+    let a = auditor(&p).await;
+    a.record(D0, vec![answer(1), answer(2)]).await.unwrap();
+    a.sign(D0).await.unwrap().unwrap();
+    drop(a);
+    // Entry 1 replaced, with a digest that matches its new body.
+    let db = rusqlite::Connection::open(p.dir.path().join("audit.db")).unwrap();
+    let body = serde_json::to_vec(&serde_json::json!({
+        "v": 1, "at": D0, "kind": "answer", "consultation": "c9", "outcome": "hit",
+        "providers": ["kpn"], "records": 1, "age_seconds": 0
+    }))
+    .unwrap();
+    db.execute(
+        "UPDATE audit_entry SET body = ?1, digest = ?2 WHERE seq = 1",
+        rusqlite::params![body, &tdip_audit::digest(&body)[..]],
+    )
+    .unwrap();
+    let a = auditor(&p).await;
+    a.record(D0 + 1, vec![answer(3)]).await.unwrap();
+    let err = a.sign(D0 + 1).await.unwrap_err().to_string();
+    assert!(err.contains("do not match the head signed at"), "{err}");
+    assert_eq!(
+        a.store().audit_heads().await.unwrap().len(),
+        1,
+        "no head signed"
+    );
+}
+
+#[tokio::test]
+async fn expired_references_are_destroyed_and_the_log_and_old_proofs_still_verify() {
+    let p = Point::new().await;
+    let a = auditor(&p).await;
+    let keys = AuditKeys::new(&p.keys);
+    let now = D0;
+    // A consultation four years ago and one last year.
+    a.record(now - 4 * YEAR, vec![reference(1, &keys), answer(1)])
+        .await
+        .unwrap();
+    a.record(now - YEAR, vec![reference(2, &keys), answer(2)])
+        .await
+        .unwrap();
+    a.sign(now - 10).await.unwrap().unwrap();
+    let before = prove(a.store(), 0).await.unwrap();
+
+    let purged = retention::purge(&a, &Retention::defaults(), now)
+        .await
+        .unwrap();
+    let reference = purged.iter().find(|p| p.kind == "reference").unwrap();
+    assert_eq!(
+        (reference.class.as_str(), reference.count),
+        ("provision-reference", 1)
+    );
+    assert_eq!(purged.iter().map(|p| p.count).sum::<u64>(), 1, "{purged:?}");
+
+    let entries = a.store().audit_entries(0, 10).await.unwrap();
+    assert!(entries[0].body.is_none(), "the old reference is destroyed");
+    assert!(
+        entries[1].body.is_some(),
+        "proof of provision is kept 4 years at least"
+    );
+    assert!(entries[2].body.is_some(), "last year's reference stays");
+    assert_eq!(entries[4].kind, "destruction", "the purge itself is logged");
+    a.sign(now).await.unwrap().unwrap();
+
+    let v = verify(a.store(), &keys.public(), &[]).await.unwrap();
+    assert_eq!((v.entries, v.purged, v.heads), (5, 1, 2));
+    // The proof given before the purge still holds against the head it was given in.
+    let digest = before.entry.digest;
+    tdip_audit::verify_inclusion(&before.head.head, 0, &digest, &before.path).unwrap();
+    let after = prove(a.store(), 0).await.unwrap();
+    assert_eq!(after.entry.digest, digest);
+    assert!(after.entry.body.is_none());
+}
+
+#[test]
+fn the_sealed_identifier_opens_only_for_its_consultation() {
+    let keys = tdip_core::PointKeys::new(
+        &tdip_crypto::RootKey::from_bytes([7; 32]),
+        &tempfile::tempdir().unwrap().path().join("keys"),
+    )
+    .unwrap();
+    let k = AuditKeys::new(&keys);
+    let sealed = k.seal_identifier("c1", "+31612345678");
+    assert!(!sealed.windows(9).any(|w| w == b"612345678"));
+    assert_eq!(k.open_identifier("c1", &sealed).unwrap(), "+31612345678");
+    assert!(k.open_identifier("c2", &sealed).is_err());
+    assert!(!format!("{k:?}").contains("31612345678"));
+}
+
+#[test]
+fn retention_classes_are_validated_whole() {
+    let text = r#"
+[[class]]
+id = "requester"
+kinds = ["request", "refusal", "answr"]
+keep_at_least_years = 10
+destroy_after_years = 3
+
+[[class]]
+id = "everything"
+kinds = ["request", "reference", "answer", "delivery", "destruction", "unseal"]
+"#;
+    let err = Retention::parse("r.toml", text).unwrap_err().to_string();
+    for says in [
+        "class requester: unknown entry kind answr",
+        "destroy_after_years (3) is shorter than keep_at_least_years (10)",
+        "class everything: kind request is already in class requester",
+        "entry kind config is in no class",
+    ] {
+        assert!(err.contains(says), "{says}: {err}");
+    }
+    let err = Retention::parse("r.toml", "[[class]]\nid = 1\n")
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("r.toml:2:"), "{err}");
+    assert!(Retention::parse("r.toml", retention::DEFAULTS).is_ok());
+}

@@ -1,0 +1,262 @@
+//! `tdip audit …`: verify the log, prove an entry, export a checkpoint, read the log
+//! (oversight), an officer's own history, and the retention purge. None of these reads
+//! subscriber data; all work with the point sealed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use tdip_audit::SignedHead;
+use tdip_core::audit::{self, Event, Outcome, retention};
+use tdip_model::LegalZone;
+
+use crate::cli::{AuditCmd, Cli};
+use crate::point;
+use crate::render;
+
+const RETENTION_FILE: &str = "audit-retention.toml";
+
+pub async fn run(cli: &Cli, cmd: &AuditCmd, zone: LegalZone) -> Result<i32> {
+    point::open_store(&cli.data, &cli.store).await?;
+    match cmd {
+        AuditCmd::Verify { checkpoints } => verify(cli, checkpoints, zone).await,
+        AuditCmd::Prove { entry } => {
+            let auditor = point::open_auditor(&cli.data, &cli.store).await?;
+            let key = point::audit_public(&cli.data)?;
+            let p = audit::prove(auditor.store(), *entry).await?;
+            println!("entry {}", p.entry.seq);
+            println!("kind {}", p.entry.kind);
+            println!("at {}", render::time(p.entry.at, zone));
+            println!("digest {}", hex::encode(p.entry.digest));
+            println!("proof {}", hex::encode(&p.path));
+            print!("{}", p.head.to_checkpoint(&key));
+            Ok(0)
+        }
+        AuditCmd::Checkpoint => {
+            let head = if !cli.shares.is_empty() || !point::has_custodians(&cli.data) {
+                let p = point::open(&cli.data, &cli.store, &cli.unsealing()).await?;
+                p.auditor.sign(super::now()).await?;
+                latest(&p.auditor).await?
+            } else {
+                latest(&point::open_auditor(&cli.data, &cli.store).await?).await?
+            };
+            let head = head.ok_or_else(|| {
+                anyhow::anyhow!(
+                    "no head has been signed yet; one is signed at the end of every unsealed command"
+                )
+            })?;
+            print!("{}", head.to_checkpoint(&point::audit_public(&cli.data)?));
+            Ok(0)
+        }
+        AuditCmd::Log { from, limit, json } => {
+            let auditor = point::open_auditor(&cli.data, &cli.store).await?;
+            for (e, body) in audit::entries(auditor.store(), *from, *limit).await? {
+                if *json {
+                    println!(
+                        "{}",
+                        serde_json::json!({ "entry": e.seq, "at": e.at, "kind": e.kind,
+                            "digest": hex::encode(e.digest), "body": body })
+                    );
+                } else {
+                    let text = body
+                        .map_or("(body destroyed at the end of its retention)".into(), |b| {
+                            serde_json::to_string(&b.event).unwrap_or_default()
+                        });
+                    println!(
+                        "{:>6}  {}  {:<11} {text}",
+                        e.seq,
+                        render::time(e.at, zone),
+                        e.kind
+                    );
+                }
+            }
+            Ok(0)
+        }
+        AuditCmd::History { agency, officer } => history(cli, agency, officer, zone).await,
+        AuditCmd::Retention => {
+            for c in retention_in_force(&cli.data)?.classes {
+                let keep = c
+                    .keep_at_least_years
+                    .map_or("-".into(), |y| format!("{y} years"));
+                let destroy = c
+                    .destroy_after_years
+                    .map_or("never".into(), |y| format!("after {y} years"));
+                println!(
+                    "{:<20} kinds {:<28} keep at least {:<9} destroy {destroy}\n    {}",
+                    c.id,
+                    c.kinds.join(","),
+                    keep,
+                    c.description
+                );
+            }
+            Ok(0)
+        }
+        AuditCmd::Purge { yes } => {
+            let retention = retention_in_force(&cli.data)?;
+            let now = super::now();
+            if !yes {
+                for (class, kind, before) in retention.due(now)? {
+                    println!(
+                        "due: bodies of {kind} entries (class {}) from before {}",
+                        class.id,
+                        render::time(before, zone)
+                    );
+                }
+                eprintln!("nothing destroyed; run again with --yes to destroy them");
+                return Ok(0);
+            }
+            let auditor = point::open_auditor(&cli.data, &cli.store).await?;
+            for p in retention::purge(&auditor, &retention, now).await? {
+                println!(
+                    "destroyed {} bodies of {} entries (class {}) from before {}",
+                    p.count,
+                    p.kind,
+                    p.class,
+                    render::time(p.before, zone)
+                );
+            }
+            Ok(0)
+        }
+    }
+}
+
+async fn verify(cli: &Cli, files: &[std::path::PathBuf], zone: LegalZone) -> Result<i32> {
+    let key = point::audit_public(&cli.data)?;
+    let mut checkpoints: Vec<SignedHead> = Vec::new();
+    for f in files {
+        let text = fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
+        let (head, theirs) = SignedHead::from_checkpoint(&text)
+            .with_context(|| format!("{} is not a checkpoint", f.display()))?;
+        if theirs != key {
+            bail!(
+                "{} was signed by key {}, but this point's audit key (audit.pub) is {}: the key \
+                 file or the checkpoint was replaced",
+                f.display(),
+                hex::encode(theirs.as_bytes()),
+                hex::encode(key.as_bytes())
+            );
+        }
+        checkpoints.push(head);
+    }
+    let auditor = point::open_auditor(&cli.data, &cli.store).await?;
+    let v = audit::verify(auditor.store(), &key, &checkpoints).await?;
+    println!(
+        "the audit log verifies: {} entries ({} bodies destroyed at the end of their retention), \
+         {} signed heads checked",
+        v.entries, v.purged, v.heads
+    );
+    if let Some(h) = v.latest {
+        println!(
+            "latest head: {} entries, signed {}; {} entries after it, to be covered by the next head",
+            h.head.size,
+            render::time(h.head.at, zone),
+            v.unsigned
+        );
+    }
+    Ok(0)
+}
+
+async fn latest(
+    auditor: &audit::Auditor<crate::audit_store::AnyAudit>,
+) -> Result<Option<SignedHead>> {
+    use tdip_store::AuditStore;
+    Ok(auditor
+        .store()
+        .audit_heads()
+        .await?
+        .into_iter()
+        .max_by_key(|h| h.size)
+        .map(|h| SignedHead {
+            head: tdip_audit::TreeHead {
+                size: h.size,
+                root: h.root,
+                at: h.at,
+            },
+            signature: h.signature,
+        }))
+}
+
+/// An officer's own consultations, oldest first: what was asked and the outcome. The
+/// identifier is not shown: the log holds it only sealed.
+async fn history(cli: &Cli, agency: &str, officer: &str, zone: LegalZone) -> Result<i32> {
+    let auditor = point::open_auditor(&cli.data, &cli.store).await?;
+    let mut mine: BTreeSet<String> = BTreeSet::new();
+    let mut rows: BTreeMap<String, (i64, String, String)> = BTreeMap::new();
+    let mut order: Vec<String> = Vec::new();
+    let mut from = 0;
+    loop {
+        let page = audit::entries(auditor.store(), from, 10_000).await?;
+        let Some(last) = page.last() else { break };
+        from = last.0.seq + 1;
+        for (e, body) in page {
+            let Some(body) = body else { continue };
+            match body.event {
+                Event::Request {
+                    consultation,
+                    agency: a,
+                    officer: o,
+                    basis,
+                    case_reference,
+                    query,
+                    ..
+                } if a == agency && o == officer => {
+                    rows.insert(
+                        consultation.clone(),
+                        (
+                            e.at,
+                            format!("{basis} case {case_reference} by {query}"),
+                            String::new(),
+                        ),
+                    );
+                    order.push(consultation.clone());
+                    mine.insert(consultation);
+                }
+                Event::Answer {
+                    consultation,
+                    outcome,
+                    records,
+                    ..
+                } if mine.contains(&consultation) => {
+                    if let Some(r) = rows.get_mut(&consultation) {
+                        r.2 = match outcome {
+                            Outcome::Hit => format!("hit, {records} records"),
+                            Outcome::NoHit => "no hit".into(),
+                        };
+                    }
+                }
+                Event::Refusal {
+                    consultation,
+                    reason,
+                    ..
+                } if mine.contains(&consultation) => {
+                    if let Some(r) = rows.get_mut(&consultation) {
+                        r.2 = format!("refused: {reason}");
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    if order.is_empty() {
+        println!("no consultations by officer {officer} of {agency} in the log");
+    }
+    for c in order {
+        let (at, what, outcome) = &rows[&c];
+        println!("{}  {c}  {what}  → {outcome}", render::time(*at, zone));
+    }
+    Ok(0)
+}
+
+/// The retention classes: the data directory's `audit-retention.toml`, else the shipped ones.
+fn retention_in_force(data: &Path) -> Result<retention::Retention> {
+    let path = data.join(RETENTION_FILE);
+    match fs::read_to_string(&path) {
+        Ok(text) => Ok(retention::Retention::parse(
+            &path.display().to_string(),
+            &text,
+        )?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(retention::Retention::defaults()),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
