@@ -117,8 +117,8 @@ where
         blind: normal
             .as_ref()
             .ok()
-            .map(|v| hex::encode(p.keys.ident(query.kind, v).0)),
-        sealed: hex::encode(
+            .map(|v| p.keys.ident(query.kind, v).0.to_vec()),
+        sealed: Some(
             audit_keys.seal_identifier(&consultation, normal.as_deref().unwrap_or(&query.value)),
         ),
     };
@@ -196,7 +196,8 @@ async fn registry<S: AccessStore, A>(
     now: i64,
 ) -> Result<Option<(&'static str, String)>, CoreError> {
     let since = |s: &Suspension| format_time(ts(s.at), p.zone);
-    if let Some(s) = p.store.agency_suspension(&d.agency).await? {
+    let standing = p.store.standing(&d.agency, &d.officer).await?;
+    if let Some(s) = standing.agency_suspension {
         return Ok(Some((
             "agency-suspended",
             format!(
@@ -208,7 +209,7 @@ async fn registry<S: AccessStore, A>(
             ),
         )));
     }
-    let Some(officer) = p.store.officer(&d.agency, &d.officer).await? else {
+    let Some(officer) = standing.officer else {
         return Ok(Some((
             "unknown-officer",
             format!(

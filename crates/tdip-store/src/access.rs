@@ -40,6 +40,15 @@ impl std::fmt::Debug for Officer {
     }
 }
 
+/// An officer's registration and their agency's suspension, as one query needs them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Standing {
+    /// The officer, if registered.
+    pub officer: Option<Officer>,
+    /// The agency's suspension, if it is suspended.
+    pub agency_suspension: Option<Suspension>,
+}
+
 /// Why and since when an officer or an agency may not query.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Suspension {
@@ -73,6 +82,22 @@ pub trait AccessStore: Send + Sync {
         agency: &str,
         id: &str,
     ) -> impl Future<Output = StoreResult<Option<Officer>>> + Send;
+
+    /// What a query by officer `id` of `agency` must be judged on: the officer's
+    /// registration and the agency's suspension, read together (one statement where the
+    /// backend can: it is read for every query).
+    fn standing(
+        &self,
+        agency: &str,
+        id: &str,
+    ) -> impl Future<Output = StoreResult<Standing>> + Send {
+        async move {
+            Ok(Standing {
+                agency_suspension: self.agency_suspension(agency).await?,
+                officer: self.officer(agency, id).await?,
+            })
+        }
+    }
 
     /// Every officer, or those of one agency, by agency and then id (ordered by their
     /// bytes).

@@ -100,6 +100,13 @@ pub trait AuditStore: Send + Sync {
 
     /// Every stored head, by size.
     fn audit_heads(&self) -> impl Future<Output = StoreResult<Vec<AuditHead>>> + Send;
+
+    /// Whether an append does its work (and waits for the disk) on the calling thread, as
+    /// SQLite does, rather than awaiting a server: the writer then runs on a thread of its
+    /// own instead of a runtime worker.
+    fn appends_block(&self) -> bool {
+        false
+    }
 }
 
 /// A fixed-size value read back from a backend, or [`StoreError::Corrupt`] naming it.

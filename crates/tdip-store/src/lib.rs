@@ -20,7 +20,7 @@ pub mod conformance;
 
 use std::future::Future;
 
-pub use access::{AccessStore, AgencySuspension, Officer, Suspension};
+pub use access::{AccessStore, AgencySuspension, Officer, Standing, Suspension};
 pub use audit::{AuditEntry, AuditHead, AuditStore, NewAuditEntry, fixed_len};
 pub use error::StoreError;
 pub use records::{

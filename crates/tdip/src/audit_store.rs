@@ -46,6 +46,10 @@ pub async fn open(url: &str, data: &Path) -> StoreResult<AnyAudit> {
 }
 
 impl AuditStore for AnyAudit {
+    fn appends_block(&self) -> bool {
+        each!(self, s => s.appends_block())
+    }
+
     async fn append_audit(&self, entries: &[NewAuditEntry]) -> StoreResult<u64> {
         each!(self, s => s.append_audit(entries).await)
     }

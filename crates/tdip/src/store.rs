@@ -7,8 +7,8 @@ use std::path::Path;
 use tdip_store::sqlite::{SqliteDelivery, SqliteStore};
 use tdip_store::{
     AccessStore, AgencySuspension, BlindIndex, DeliveryRecord, DeliverySpan, DeliveryTx,
-    NewDelivery, NewVersion, Officer, Provider, Reseal, Store, StoreError, StoreResult, Suspension,
-    VersionRow,
+    NewDelivery, NewVersion, Officer, Provider, Reseal, Standing, Store, StoreError, StoreResult,
+    Suspension, VersionRow,
 };
 #[cfg(feature = "postgres")]
 use tdip_store_pg::{PgDelivery, PgStore};
@@ -154,6 +154,10 @@ impl AccessStore for AnyStore {
 
     async fn officer(&self, agency: &str, id: &str) -> StoreResult<Option<Officer>> {
         each!(self, AnyStore, s => s.officer(agency, id).await)
+    }
+
+    async fn standing(&self, agency: &str, id: &str) -> StoreResult<Standing> {
+        each!(self, AnyStore, s => s.standing(agency, id).await)
     }
 
     async fn officers(&self, agency: Option<&str>) -> StoreResult<Vec<Officer>> {

@@ -1,5 +1,5 @@
-//! What the audit log records: one entry per event, stored as JSON bytes whose digest is
-//! the entry's Merkle leaf. No entry holds a plaintext identifier or personal datum of a
+//! What the audit log records: one entry per event, stored compactly (postcard) as the
+//! bytes whose digest is the entry's Merkle leaf, and shown as JSON. No entry holds a plaintext identifier or personal datum of a
 //! subscriber: the identifier asked about is kept as its blind index and sealed for
 //! oversight.
 
@@ -29,7 +29,7 @@ pub enum Outcome {
 
 /// One audited event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Event {
     /// A consultation asked: who asked, under what, for what kind of data.
     Request {
@@ -61,10 +61,12 @@ pub enum Event {
     Reference {
         /// The consultation.
         consultation: String,
-        /// Blind index of the normalised identifier, hex; none if it did not parse.
-        blind: Option<String>,
-        /// The identifier as asked, sealed under the point's audit key, hex.
-        sealed: String,
+        /// Blind index of the normalised identifier; none if it did not parse.
+        #[serde(with = "hex_bytes")]
+        blind: Option<Vec<u8>>,
+        /// The identifier as asked, sealed under the point's audit key.
+        #[serde(with = "hex_bytes")]
+        sealed: Option<Vec<u8>>,
     },
     /// What was provided: the proof of provision.
     Answer {
@@ -168,6 +170,17 @@ impl Event {
             _ => None,
         }
     }
+
+    /// The event's fields as JSON, for reading (without the variant name, which is the
+    /// entry's kind).
+    pub fn to_json(&self) -> serde_json::Value {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(mut m)) if m.len() == 1 => {
+                m.remove(self.kind()).unwrap_or_default()
+            }
+            _ => serde_json::Value::Null,
+        }
+    }
 }
 
 /// An entry as stored: format, time and event.
@@ -178,18 +191,41 @@ pub struct Body {
     /// When, UTC seconds.
     pub at: i64,
     /// The event.
-    #[serde(flatten)]
     pub event: Event,
 }
 
 impl Body {
-    /// The stored bytes.
+    /// The stored bytes: postcard, about a third of the JSON (the log is written for
+    /// every lookup, so its bytes are its cost).
     pub fn to_bytes(&self) -> Vec<u8> {
-        serde_json::to_vec(self).expect("an audit body always serialises")
+        postcard::to_allocvec(self).expect("an audit body always serialises")
     }
 
     /// Reads stored bytes.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Body, serde_json::Error> {
-        serde_json::from_slice(bytes)
+    pub fn from_bytes(bytes: &[u8]) -> Result<Body, postcard::Error> {
+        postcard::from_bytes(bytes)
+    }
+}
+
+/// Byte fields: raw in the stored (binary) form, hex when shown as JSON.
+mod hex_bytes {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            v.as_ref().map(hex::encode).serialize(s)
+        } else {
+            v.serialize(s)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        if d.is_human_readable() {
+            Option::<String>::deserialize(d)?
+                .map(|h| hex::decode(h).map_err(serde::de::Error::custom))
+                .transpose()
+        } else {
+            Option::<Vec<u8>>::deserialize(d)
+        }
     }
 }

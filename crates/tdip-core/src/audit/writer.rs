@@ -22,10 +22,24 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer task; it ends when the handle is dropped and the queue is empty.
+    /// Starts the writer: a thread of its own when appends block their thread (SQLite),
+    /// else a task on the current runtime. It ends when the handle is dropped and the
+    /// queue is empty.
     pub(super) fn spawn<A: AuditStore + 'static>(store: Arc<A>) -> Writer {
         let (jobs, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run(store, rx));
+        if store.appends_block() {
+            std::thread::Builder::new()
+                .name("tdip-audit-writer".into())
+                .spawn(move || {
+                    tokio::runtime::Builder::new_current_thread()
+                        .build()
+                        .expect("the audit writer's runtime starts")
+                        .block_on(run(store, rx));
+                })
+                .expect("the audit writer's thread starts");
+        } else {
+            tokio::spawn(run(store, rx));
+        }
         Writer { jobs }
     }
 

@@ -27,6 +27,35 @@ pub async fn run_all<S: AccessStore>(store: &S) {
     authorisations_end_and_are_extended(store).await;
     unknown_officers_change_nothing(store).await;
     agencies_are_suspended_and_reinstated(store).await;
+    standing_reads_officer_and_agency_together(store).await;
+}
+
+async fn standing_reads_officer_and_agency_together<S: AccessStore>(store: &S) {
+    let o = officer("nl/fiod", "s-1");
+    let none = store.standing("nl/fiod", "s-1").await.unwrap();
+    assert_eq!((none.officer, none.agency_suspension), (None, None));
+    store.add_officer(&o).await.unwrap();
+    let s = store.standing("nl/fiod", "s-1").await.unwrap();
+    assert_eq!((s.officer, s.agency_suspension), (Some(o.clone()), None));
+    store
+        .suspend_agency("nl/fiod", &suspension(50, "review"))
+        .await
+        .unwrap();
+    // An agency's suspension is read for officers registered or not.
+    for id in ["s-1", "s-2"] {
+        let s = store.standing("nl/fiod", id).await.unwrap();
+        assert_eq!(s.agency_suspension, Some(suspension(50, "review")));
+        assert_eq!(s.officer.is_some(), id == "s-1");
+    }
+    assert_eq!(
+        store
+            .standing("nl/kmar", "s-1")
+            .await
+            .unwrap()
+            .agency_suspension,
+        None
+    );
+    store.reinstate_agency("nl/fiod").await.unwrap();
 }
 
 fn keys(officers: &[Officer]) -> Vec<(&str, &str)> {

@@ -8,7 +8,9 @@
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::SqliteStore;
-use crate::{AccessStore, AgencySuspension, Officer, StoreError, StoreResult, Suspension};
+use crate::{
+    AccessStore, AgencySuspension, Officer, Standing, StoreError, StoreResult, Suspension,
+};
 
 impl AccessStore for SqliteStore {
     async fn add_officer(&self, o: &Officer) -> StoreResult<()> {
@@ -43,6 +45,26 @@ impl AccessStore for SqliteStore {
             )?
             .query_row([agency, id], officer_row)
             .optional()
+        })
+    }
+
+    async fn standing(&self, agency: &str, id: &str) -> StoreResult<Standing> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT o.agency, o.id, o.name, o.registered_at, o.valid_until, o.suspended_at,
+                        o.suspended_reason, a.at, a.reason
+                 FROM (SELECT ?1 AS agency, ?2 AS id) AS k
+                 LEFT JOIN officer o ON o.agency = k.agency AND o.id = k.id
+                 LEFT JOIN agency_suspension a ON a.agency = k.agency",
+            )?
+            .query_row([agency, id], |r| {
+                let registered: Option<String> = r.get(0)?;
+                let (at, reason): (Option<i64>, Option<String>) = (r.get(7)?, r.get(8)?);
+                Ok(Standing {
+                    officer: registered.map(|_| officer_row(r)).transpose()?,
+                    agency_suspension: at.zip(reason).map(|(at, reason)| Suspension { at, reason }),
+                })
+            })
         })
     }
 

@@ -13,6 +13,17 @@ use crate::{
 
 const MIGRATIONS: &[&str] = &[include_str!("audit.sql")];
 
+/// Entries inserted by one statement.
+const ROWS_PER_INSERT: usize = 64;
+
+static FULL_INSERT: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| insert_sql(ROWS_PER_INSERT));
+
+fn insert_sql(rows: usize) -> String {
+    let values = vec!["(?, ?, ?, ?, ?)"; rows].join(", ");
+    format!("INSERT INTO audit_entry (seq, at, kind, body, digest) VALUES {values}")
+}
+
 /// The SQLite audit log.
 pub struct SqliteAudit {
     conn: Mutex<Connection>,
@@ -40,35 +51,39 @@ impl SqliteAudit {
 }
 
 impl AuditStore for SqliteAudit {
+    fn appends_block(&self) -> bool {
+        true
+    }
+
     async fn append_audit(&self, entries: &[NewAuditEntry]) -> StoreResult<u64> {
         self.with(|c| {
             let tx = c
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(backend)?;
             let first: i64 = tx
-                .query_row(
-                    "SELECT COALESCE(MAX(seq) + 1, 0) FROM audit_entry",
-                    [],
-                    |r| r.get(0),
-                )
+                .prepare_cached("SELECT COALESCE(MAX(seq) + 1, 0) FROM audit_entry")
+                .and_then(|mut st| st.query_row([], |r| r.get(0)))
                 .map_err(backend)?;
-            {
-                let mut st = tx
-                    .prepare_cached(
-                        "INSERT INTO audit_entry (seq, at, kind, body, digest)
-                         VALUES (?1, ?2, ?3, ?4, ?5)",
-                    )
-                    .map_err(backend)?;
-                for (i, e) in entries.iter().enumerate() {
-                    st.execute(params![
-                        first + i as i64,
-                        e.at,
-                        e.kind,
-                        e.body,
-                        &e.digest[..]
-                    ])
-                    .map_err(backend)?;
+            // Many rows per statement: a statement's fixed cost is most of a small row's.
+            let mut seq = first;
+            for chunk in entries.chunks(ROWS_PER_INSERT) {
+                let sql = if chunk.len() == ROWS_PER_INSERT {
+                    FULL_INSERT.as_str()
+                } else {
+                    &insert_sql(chunk.len())
+                };
+                let mut st = tx.prepare_cached(sql).map_err(backend)?;
+                let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 5);
+                let seqs: Vec<i64> = (0..chunk.len() as i64).map(|i| seq + i).collect();
+                for (e, s) in chunk.iter().zip(&seqs) {
+                    params.push(s);
+                    params.push(&e.at);
+                    params.push(&e.kind);
+                    params.push(&e.body);
+                    params.push(&e.digest);
                 }
+                st.execute(params.as_slice()).map_err(backend)?;
+                seq += chunk.len() as i64;
             }
             tx.commit().map_err(backend)?;
             Ok(first as u64)

@@ -56,12 +56,13 @@ pub async fn run(cli: &Cli, cmd: &AuditCmd, zone: LegalZone) -> Result<i32> {
                     println!(
                         "{}",
                         serde_json::json!({ "entry": e.seq, "at": e.at, "kind": e.kind,
-                            "digest": hex::encode(e.digest), "body": body })
+                            "digest": hex::encode(e.digest),
+                            "body": body.map(|b| b.event.to_json()) })
                     );
                 } else {
                     let text = body
                         .map_or("(body destroyed at the end of its retention)".into(), |b| {
-                            serde_json::to_string(&b.event).unwrap_or_default()
+                            b.event.to_json().to_string()
                         });
                     println!(
                         "{:>6}  {}  {:<11} {text}",
