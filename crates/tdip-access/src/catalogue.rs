@@ -84,6 +84,16 @@ pub struct Agency {
     pub bases: BTreeSet<String>,
 }
 
+/// An oversight body (`nl/ctivd`): reads the audit log and statistics, never subscriber
+/// data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Oversight {
+    /// Qualified id: jurisdiction `/` body.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+}
+
 /// A validated catalogue.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Catalogue {
@@ -93,6 +103,8 @@ pub struct Catalogue {
     pub bases: BTreeMap<String, Basis>,
     /// By qualified id.
     pub agencies: BTreeMap<String, Agency>,
+    /// By qualified id.
+    pub oversight: BTreeMap<String, Oversight>,
 }
 
 /// One problem in a catalogue file.
@@ -142,6 +154,15 @@ struct RawFile {
     basis: Vec<RawBasis>,
     #[serde(default)]
     agency: Vec<RawAgency>,
+    #[serde(default)]
+    oversight: Vec<RawOversight>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOversight {
+    id: Spanned<String>,
+    name: String,
 }
 
 #[derive(Deserialize)]
@@ -182,6 +203,7 @@ impl Catalogue {
             jurisdictions: BTreeMap::new(),
             bases: BTreeMap::new(),
             agencies: BTreeMap::new(),
+            oversight: BTreeMap::new(),
         };
         let mut problems = Vec::new();
         for (name, text) in files {
@@ -306,6 +328,19 @@ impl Catalogue {
                     bases,
                 },
             );
+        }
+        for o in raw.oversight {
+            let id = format!("{jid}/{}", o.id.get_ref());
+            check_local_id(&o.id, "oversight body", at);
+            if self.oversight.contains_key(&id) || self.agencies.contains_key(&id) {
+                at(
+                    Some(o.id.span()),
+                    format!("{id} is defined twice (an oversight body is not also an agency)"),
+                );
+                continue;
+            }
+            self.oversight
+                .insert(id.clone(), Oversight { id, name: o.name });
         }
     }
 }

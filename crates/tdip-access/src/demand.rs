@@ -46,6 +46,12 @@ pub enum Refusal {
     /// The agency is not in the catalogue.
     #[error("agency {0} is not authorised to consult this point")]
     UnknownAgency(String),
+    /// An oversight body asked for subscriber data.
+    #[error(
+        "{0} oversees this point: it reads the audit log and the statistics, and may not query \
+         subscriber data"
+    )]
+    Oversight(String),
     /// The basis is not in the catalogue.
     #[error("legal basis {0} is not known to this point; choose one of your agency's bases")]
     UnknownBasis(String),
@@ -93,6 +99,7 @@ impl Refusal {
         match self {
             Refusal::Missing(_) => "missing-field",
             Refusal::UnknownAgency(_) => "unknown-agency",
+            Refusal::Oversight(_) => "oversight-only",
             Refusal::UnknownBasis(_) => "unknown-basis",
             Refusal::BasisNotHeld { .. } => "basis-not-held",
             Refusal::CategoryNotPermitted { .. } => "category-not-permitted",
@@ -123,6 +130,9 @@ impl Catalogue {
             if value.trim().is_empty() {
                 return Err(Refusal::Missing(name));
             }
+        }
+        if self.oversight.contains_key(&d.agency) {
+            return Err(Refusal::Oversight(d.agency.clone()));
         }
         let agency = self
             .agencies

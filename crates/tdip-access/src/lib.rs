@@ -10,7 +10,7 @@ mod catalogue;
 mod demand;
 
 pub use catalogue::{
-    Agency, Basis, Catalogue, CatalogueError, Category, DEFAULTS, Jurisdiction, Problem,
+    Agency, Basis, Catalogue, CatalogueError, Category, DEFAULTS, Jurisdiction, Oversight, Problem,
 };
 pub use demand::{Demand, Grant, Refusal, Urgency};
 

@@ -211,3 +211,33 @@ bases = ["sv-126n", "sv-126q"]
         "{twice}"
     );
 }
+
+#[test]
+fn oversight_bodies_read_the_log_but_never_query() {
+    let c = Catalogue::defaults().unwrap();
+    for id in [
+        "nl/ctivd",
+        "nl/ap",
+        "nl/rdi",
+        "be/comite-i",
+        "be/gba",
+        "be/bipt",
+    ] {
+        assert!(c.oversight.contains_key(id), "{id}");
+        let refused = c.authorise(&demand(id, "nl/sv-126na")).unwrap_err();
+        assert_eq!(refused, Refusal::Oversight(id.into()));
+        assert_eq!(refused.code(), "oversight-only");
+        assert!(
+            refused
+                .to_string()
+                .contains("may not query subscriber data")
+        );
+    }
+    let twice = "[jurisdiction]\nid = \"nl\"\nname = \"NL\"\nzone = \"Europe/Amsterdam\"\n\
+                 [[agency]]\nid = \"x\"\nname = \"X\"\nbases = []\n\
+                 [[oversight]]\nid = \"x\"\nname = \"X\"\n";
+    let err = Catalogue::from_files(&[("t.toml", twice)]).unwrap_err();
+    assert_eq!(err.0.len(), 1, "{err}");
+    assert_eq!(err.0[0].line, Some(10), "{err}");
+    assert!(err.0[0].message.contains("nl/x is defined twice"), "{err}");
+}

@@ -53,7 +53,8 @@ fn demands_are_judged_and_every_answer_and_refusal_is_logged() {
     let consultation = answer["consultation"].as_str().unwrap().to_owned();
 
     // Each missing or wrong part of the demand is refused with what to do.
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
+        (&["--agency", "nl/ctivd"], "nl/ctivd oversees this point"),
         (&["--case", ""], "has no case or order reference"),
         (
             &["--agency", "nl/nobody"],
@@ -159,10 +160,10 @@ fn demands_are_judged_and_every_answer_and_refusal_is_logged() {
     // The log: every consultation as request + reference + answer or refusal.
     let entries = log(&data);
     let kind = |k: &str| entries.iter().filter(|e| e["kind"] == k).count();
-    assert_eq!(kind("request"), 12, "one per lookup");
-    assert_eq!(kind("reference"), 12);
+    assert_eq!(kind("request"), 13, "one per lookup");
+    assert_eq!(kind("reference"), 13);
     assert_eq!(kind("answer"), 3);
-    assert_eq!(kind("refusal"), 9);
+    assert_eq!(kind("refusal"), 10);
     assert_eq!(kind("delivery"), 1);
     assert_eq!(
         kind("config"),

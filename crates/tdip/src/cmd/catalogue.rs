@@ -47,6 +47,12 @@ pub fn run(cmd: &CatalogueCmd) -> Result<i32> {
                     );
                 }
             }
+            for o in c.oversight.values() {
+                println!(
+                    "{} — {} (oversight: reads the audit log and statistics, queries nothing)",
+                    o.id, o.name
+                );
+            }
             Ok(0)
         }
         CatalogueCmd::Export { dir } => {
