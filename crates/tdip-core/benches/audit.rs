@@ -49,7 +49,7 @@ fn main() {
             bench
                 .deliver(&format!("load {p}"), p, &path, D0 + i as i64)
                 .await;
-            numbers.extend(sample(&path, 5_000));
+            numbers.extend(sample_msisdns(&path, 5_000));
             std::fs::remove_file(&path).unwrap();
         }
         // 10% no-hits.
@@ -173,26 +173,4 @@ async fn run(shared: &Arc<Shared>, audited: bool, tasks: u64, seconds: u64) -> f
         h.await.unwrap();
     }
     done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
-}
-
-/// Every k-th row's first phone number, up to `want`.
-fn sample(path: &std::path::Path, want: usize) -> Vec<String> {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let col = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .position(|h| h == "msisdn")
-        .unwrap();
-    let mut out = Vec::new();
-    for (i, rec) in reader.records().enumerate() {
-        let rec = rec.unwrap();
-        if i % 31 == 0 && !rec[col].is_empty() {
-            out.push(rec[col].split(';').next().unwrap().to_owned());
-        }
-        if out.len() == want {
-            break;
-        }
-    }
-    out
 }

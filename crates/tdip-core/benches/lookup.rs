@@ -76,26 +76,6 @@ async fn run<S: Store + Maintain>(b: Bench<S>) {
     }
 }
 
-/// Every k-th row's first phone number.
-fn sample_msisdns(path: &std::path::Path, want: usize) -> Vec<String> {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let col = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .position(|h| h == "msisdn")
-        .unwrap();
-    let mut out = Vec::new();
-    for (i, rec) in reader.records().enumerate() {
-        let rec = rec.unwrap();
-        if i % 97 == 0 && !rec[col].is_empty() {
-            out.push(rec[col].split(';').next().unwrap().to_owned());
-        }
-    }
-    let step = (out.len() / want.max(1)).max(1);
-    out.into_iter().step_by(step).take(want).collect()
-}
-
 fn fxhash(s: &str) -> u64 {
     s.bytes().fold(0xcbf29ce484222325u64, |h, b| {
         (h ^ b as u64).wrapping_mul(0x100000001b3)

@@ -68,6 +68,21 @@ pub struct Point {
 }
 
 impl Point {
+    /// What a consultation needs of this point, judged against `catalogue`.
+    pub fn consulting<'a>(
+        &'a self,
+        catalogue: &'a tdip_access::Catalogue,
+        zone: tdip_model::LegalZone,
+    ) -> tdip_core::consult::Point<'a, AnyStore, AnyAudit> {
+        tdip_core::consult::Point {
+            store: &self.store,
+            keys: &self.keys,
+            catalogue,
+            auditor: &self.auditor,
+            zone,
+        }
+    }
+
     /// Ends a command: signs a head over every entry the log holds now. A failure is
     /// said on stderr and does not undo what the command did.
     pub async fn finish(&self) {

@@ -13,16 +13,7 @@ impl Dir {
     fn new() -> Dir {
         let d = Dir(tempfile::tempdir().unwrap());
         d.ok(&["init", "--dev-key"]);
-        d.ok(&[
-            "officers",
-            "add",
-            "--agency",
-            "nl/politie",
-            "--officer",
-            "T-1",
-            "--name",
-            "Test Officer",
-        ]);
+        common::add_officer(&d.data());
         d
     }
 

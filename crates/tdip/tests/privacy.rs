@@ -7,6 +7,8 @@ use std::process::Command;
 
 use aho_corasick::AhoCorasick;
 
+mod common;
+
 fn tdip(data: &Path, args: &[&str]) {
     let out = Command::new(env!("CARGO_BIN_EXE_tdip"))
         .arg("--data")
@@ -126,19 +128,7 @@ fn raw_store_files_hold_no_plaintext_after_two_days_of_deliveries() {
     );
     // Consultations put the identifiers asked about into the audit log: as blind index and
     // sealed only. A connection held open keeps the audit WAL on disk too.
-    tdip(
-        &data,
-        &[
-            "officers",
-            "add",
-            "--agency",
-            "nl/politie",
-            "--officer",
-            "T-1",
-            "--name",
-            "Test",
-        ],
-    );
+    common::add_officer(&data);
     let hold_audit = rusqlite::Connection::open(data.join("audit.db")).unwrap();
     let _: i64 = hold_audit
         .query_row("SELECT count(*) FROM audit_entry", [], |r| r.get(0))

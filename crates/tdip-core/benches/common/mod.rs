@@ -220,3 +220,23 @@ pub fn runtime() -> tokio::runtime::Runtime {
 
 pub const D0: i64 = 1_793_574_000;
 pub const DAY: i64 = 86_400;
+
+/// Every k-th row's first phone number.
+pub fn sample_msisdns(path: &std::path::Path, want: usize) -> Vec<String> {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let col = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "msisdn")
+        .unwrap();
+    let mut out = Vec::new();
+    for (i, rec) in reader.records().enumerate() {
+        let rec = rec.unwrap();
+        if i % 97 == 0 && !rec[col].is_empty() {
+            out.push(rec[col].split(';').next().unwrap().to_owned());
+        }
+    }
+    let step = (out.len() / want.max(1)).max(1);
+    out.into_iter().step_by(step).take(want).collect()
+}

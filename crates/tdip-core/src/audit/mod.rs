@@ -21,7 +21,7 @@ use tdip_store::{AuditHead, AuditStore, StoreError};
 use tokio::sync::Mutex;
 
 pub use event::{Asked, Body, Event, FORMAT, KINDS, Outcome};
-pub use read::{Proof, Verified, entries, prove, verify};
+pub use read::{Proof, Verified, entries, prove, signed_heads, verify};
 
 use crate::CoreError;
 use crate::keys::PointKeys;

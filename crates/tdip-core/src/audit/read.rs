@@ -38,7 +38,7 @@ pub struct Proof {
 }
 
 /// The heads stored, as signed heads.
-pub(super) async fn signed_heads<A: AuditStore>(s: &A) -> Result<Vec<SignedHead>, CoreError> {
+pub async fn signed_heads<A: AuditStore>(s: &A) -> Result<Vec<SignedHead>, CoreError> {
     Ok(s.audit_heads()
         .await?
         .into_iter()

@@ -161,21 +161,10 @@ async fn verify(cli: &Cli, files: &[std::path::PathBuf], zone: LegalZone) -> Res
 async fn latest(
     auditor: &audit::Auditor<crate::audit_store::AnyAudit>,
 ) -> Result<Option<SignedHead>> {
-    use tdip_store::AuditStore;
-    Ok(auditor
-        .store()
-        .audit_heads()
+    Ok(audit::signed_heads(auditor.store())
         .await?
         .into_iter()
-        .max_by_key(|h| h.size)
-        .map(|h| SignedHead {
-            head: tdip_audit::TreeHead {
-                size: h.size,
-                root: h.root,
-                at: h.at,
-            },
-            signature: h.signature,
-        }))
+        .max_by_key(|h| h.head.size))
 }
 
 /// An officer's own consultations, oldest first: what was asked and the outcome. The

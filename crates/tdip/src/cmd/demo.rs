@@ -125,13 +125,7 @@ async fn consult(point: &Point, q: &Query, basis: &str, zone: LegalZone) -> Resu
         category: Category::HistoricalIdentification,
         query: q.kind,
     };
-    let p = consult::Point {
-        store: &point.store,
-        keys: &point.keys,
-        catalogue: &catalogue,
-        auditor: &point.auditor,
-        zone,
-    };
+    let p = point.consulting(&catalogue, zone);
     match consult::consult(&p, &demand, q, Channel::Cli, super::now()).await {
         Ok(done) => Ok(render::answer(&done.answer, zone)),
         Err(ConsultError::Refused { reason, .. }) => Ok(format!("REFUSED: {reason}\n")),

@@ -22,13 +22,7 @@ pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone)
              yet, so this answer does not include them; run `tdip spool apply --share …`"
         );
     }
-    let p = consult::Point {
-        store: &point.store,
-        keys: &point.keys,
-        catalogue: &catalogue,
-        auditor: &point.auditor,
-        zone,
-    };
+    let p = point.consulting(&catalogue, zone);
     match consult::consult(&p, &demand, &query, Channel::Cli, super::now()).await {
         Ok(done) => {
             if args.json {
