@@ -27,6 +27,7 @@ const SPOOL_KEY: &str = "spool.key";
 const SPOOL_DIR: &str = "spool";
 const AUDIT_PUBLIC: &str = "audit.pub";
 const CATALOGUE_DIR: &str = "catalogue";
+const CATALOGUE_LOGGED: &str = "catalogue.logged";
 
 /// How a new point keeps its root key.
 pub enum Keeping<'a> {
@@ -349,6 +350,16 @@ fn check_audit_public(data: &Path, keys: &AuditKeys) -> Result<()> {
 /// are any (see `tdip catalogue export`), else the shipped Dutch and Belgian ones. A
 /// catalogue with any problem is refused whole.
 pub fn catalogue(data: &Path) -> Result<tdip_access::Catalogue> {
+    crate::cmd::catalogue::load(&catalogue_files(data)?)?.map_err(|e| {
+        anyhow!(
+            "the catalogue in {} is not valid:\n{e}",
+            data.join(CATALOGUE_DIR).display()
+        )
+    })
+}
+
+/// The data directory's catalogue files, by name; none if it uses the shipped ones.
+fn catalogue_files(data: &Path) -> Result<Vec<PathBuf>> {
     let dir = data.join(CATALOGUE_DIR);
     let mut files = Vec::new();
     if dir.is_dir() {
@@ -360,8 +371,51 @@ pub fn catalogue(data: &Path) -> Result<tdip_access::Catalogue> {
         }
         files.sort();
     }
-    crate::cmd::catalogue::load(&files)?
-        .map_err(|e| anyhow!("the catalogue in {} is not valid:\n{e}", dir.display()))
+    Ok(files)
+}
+
+/// Records a configuration entry when the catalogue in force is not the one last
+/// recorded (its digest over file names and texts is kept in `catalogue.logged`), so the
+/// log shows under which catalogue every later demand was judged.
+pub async fn note_catalogue(data: &Path, auditor: &Auditor<AnyAudit>) -> Result<()> {
+    use sha2::{Digest, Sha256};
+    let files = catalogue_files(data)?;
+    let mut texts = Vec::new();
+    for f in &files {
+        let name = f.file_name().map(|n| n.to_string_lossy().into_owned());
+        texts.push((name.unwrap_or_default(), fs::read_to_string(f)?));
+    }
+    if files.is_empty() {
+        texts = tdip_access::DEFAULTS
+            .iter()
+            .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+            .collect();
+    }
+    let mut h = Sha256::new();
+    for (name, text) in &texts {
+        h.update(name.as_bytes());
+        h.update([0]);
+        h.update(text.as_bytes());
+        h.update([0]);
+    }
+    let digest = hex::encode(h.finalize());
+    let marker = data.join(CATALOGUE_LOGGED);
+    if fs::read_to_string(&marker).is_ok_and(|m| m.trim() == digest) {
+        return Ok(());
+    }
+    let names: Vec<&str> = texts.iter().map(|(n, _)| n.as_str()).collect();
+    let event = Event::Config {
+        change: "catalogue-in-force".into(),
+        subject: if files.is_empty() {
+            format!("shipped catalogue ({})", names.join(", "))
+        } else {
+            format!("{}/ ({})", CATALOGUE_DIR, names.join(", "))
+        },
+        detail: format!("sha256 {digest}"),
+    };
+    auditor.record(crate::cmd::now(), vec![event]).await?;
+    fs::write(&marker, format!("{digest}\n"))
+        .with_context(|| format!("cannot write {}", marker.display()))
 }
 
 /// The spool of deliveries accepted while the point was sealed.

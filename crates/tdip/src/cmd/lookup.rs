@@ -14,6 +14,7 @@ use crate::point::Point;
 pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone) -> Result<i32> {
     let query = query(args, zone)?;
     let catalogue = crate::point::catalogue(data)?;
+    crate::point::note_catalogue(data, &point.auditor).await?;
     let demand = demand(&args.demand, &args.at, &args.from, query.kind);
     let spooled = point.spool.entries()?.len();
     if spooled > 0 {
