@@ -338,6 +338,7 @@ fn the_demo_runs_and_shows_every_kind_of_answer() {
         "INFERRED from the subscription start date",
         "NO HIT",
         "refused: 2026-03-29 02:30:00 does not exist in Europe/Amsterdam",
+        "REFUSED: nl/politie may not consult under nl/wiv-56",
     ] {
         assert!(
             text.contains(expected),
@@ -345,4 +346,33 @@ fn the_demo_runs_and_shows_every_kind_of_answer() {
         );
     }
     assert_eq!(text.matches("HIT for this ip").count(), 1, "{text}");
+    // Every lookup the demo made, and its refusal, is in a log that verifies.
+    let demo = std::fs::read_dir(dir.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let log = Command::new(env!("CARGO_BIN_EXE_tdip"))
+        .args(["--data", demo.to_str().unwrap(), "audit", "log", "--json"])
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&log.stdout);
+    let lookups = text.matches("── lookup ").count() - 1; // the DST example asks nothing
+    assert_eq!(
+        log.matches("\"kind\":\"request\"").count(),
+        lookups + 1,
+        "{log}"
+    );
+    assert_eq!(log.matches("\"kind\":\"refusal\"").count(), 1, "{log}");
+    assert_eq!(log.matches("officer-added").count(), 1, "{log}");
+    let verify = Command::new(env!("CARGO_BIN_EXE_tdip"))
+        .args(["--data", demo.to_str().unwrap(), "audit", "verify"])
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
 }

@@ -56,6 +56,12 @@ pub async fn run(data: &Path, args: &DemoArgs, zone: LegalZone) -> Result<i32> {
             suspended: None,
         })
         .await?;
+    let registered = tdip_core::audit::Event::Config {
+        change: "officer-added".into(),
+        subject: format!("{DEMO_AGENCY} {DEMO_OFFICER}"),
+        detail: String::new(),
+    };
+    point.auditor.record(super::now(), vec![registered]).await?;
     let mut paths: HashMap<(&str, u32), PathBuf> = HashMap::new();
     for day in 0..2 {
         println!(
