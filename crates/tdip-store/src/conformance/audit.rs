@@ -95,4 +95,20 @@ pub async fn run_all<A: AuditStore>(store: &A) {
     let err = store.put_audit_head(&head(5)).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
     assert_eq!(store.audit_heads().await.unwrap(), [head(3), head(5)]);
+
+    // A large group (a backend may insert it in chunks) lands whole, in order.
+    let group: Vec<NewAuditEntry> = (9..=93).map(entry).collect();
+    assert_eq!(store.append_audit(&group).await.unwrap(), 9);
+    let all = store.audit_entries(9, 1000).await.unwrap();
+    assert_eq!(all.len(), group.len());
+    for (e, want) in all.iter().zip(&group) {
+        assert_eq!(
+            (e.at, &e.kind, e.body.as_ref(), e.digest),
+            (want.at, &want.kind, Some(&want.body), want.digest)
+        );
+    }
+    assert_eq!(
+        all.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        (9..=93).collect::<Vec<u64>>()
+    );
 }

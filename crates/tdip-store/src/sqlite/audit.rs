@@ -13,11 +13,13 @@ use crate::{
 
 const MIGRATIONS: &[&str] = &[include_str!("audit.sql")];
 
-/// Entries inserted by one statement.
-const ROWS_PER_INSERT: usize = 64;
+/// Rows per INSERT statement, largest first: a group is inserted in chunks of these
+/// sizes, so that only these few statements are ever prepared (and stay in the
+/// connection's statement cache) whatever the group's size.
+const CHUNKS: [usize; 4] = [64, 16, 4, 1];
 
-static FULL_INSERT: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| insert_sql(ROWS_PER_INSERT));
+static INSERTS: std::sync::LazyLock<[String; 4]> =
+    std::sync::LazyLock::new(|| CHUNKS.map(insert_sql));
 
 fn insert_sql(rows: usize) -> String {
     let values = vec!["(?, ?, ?, ?, ?)"; rows].join(", ");
@@ -66,15 +68,17 @@ impl AuditStore for SqliteAudit {
                 .map_err(backend)?;
             // Many rows per statement: a statement's fixed cost is most of a small row's.
             let mut seq = first;
-            for chunk in entries.chunks(ROWS_PER_INSERT) {
-                let sql = if chunk.len() == ROWS_PER_INSERT {
-                    FULL_INSERT.as_str()
-                } else {
-                    &insert_sql(chunk.len())
-                };
+            let mut rest = entries;
+            while !rest.is_empty() {
+                let (size, sql) = CHUNKS
+                    .iter()
+                    .zip(INSERTS.iter())
+                    .find(|(size, _)| **size <= rest.len())
+                    .expect("chunks end with a single row");
+                let (chunk, more) = rest.split_at(*size);
                 let mut st = tx.prepare_cached(sql).map_err(backend)?;
-                let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(chunk.len() * 5);
-                let seqs: Vec<i64> = (0..chunk.len() as i64).map(|i| seq + i).collect();
+                let seqs: Vec<i64> = (0..*size as i64).map(|i| seq + i).collect();
+                let mut params: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(size * 5);
                 for (e, s) in chunk.iter().zip(&seqs) {
                     params.push(s);
                     params.push(&e.at);
@@ -83,7 +87,8 @@ impl AuditStore for SqliteAudit {
                     params.push(&e.digest);
                 }
                 st.execute(params.as_slice()).map_err(backend)?;
-                seq += chunk.len() as i64;
+                seq += *size as i64;
+                rest = more;
             }
             tx.commit().map_err(backend)?;
             Ok(first as u64)
