@@ -118,9 +118,8 @@ where
             .as_ref()
             .ok()
             .map(|v| p.keys.ident(query.kind, v).0.to_vec()),
-        sealed: Some(
-            audit_keys.seal_identifier(&consultation, normal.as_deref().unwrap_or(&query.value)),
-        ),
+        sealed: audit_keys
+            .seal_identifier(&consultation, normal.as_deref().unwrap_or(&query.value)),
     };
     let log_refusal = |code: &'static str, reason: String| {
         let events = vec![

@@ -27,7 +27,7 @@ fn answer(n: u32) -> Event {
 fn reference(n: u32, keys: &AuditKeys) -> Event {
     let c = format!("c{n}");
     Event::Reference {
-        sealed: Some(keys.seal_identifier(&c, "+31612345678")),
+        sealed: keys.seal_identifier(&c, "+31612345678"),
         consultation: c,
         blind: None,
     }

@@ -40,9 +40,20 @@ async fn sqlite_access_registry_passes_the_conformance_suite() {
     tdip_store::conformance::access::run_all(&store).await;
 }
 
+fn officer_1() -> tdip_store::Officer {
+    tdip_store::Officer {
+        agency: "nl/politie".into(),
+        id: "1".into(),
+        name: "Officer 1".into(),
+        registered_at: 0,
+        valid_until: None,
+        suspended: None,
+    }
+}
+
 #[tokio::test]
 async fn a_store_of_migration_1_gains_the_access_registry_and_keeps_its_data() {
-    use tdip_store::{AccessStore, Officer, Store};
+    use tdip_store::{AccessStore, Store};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store.db");
     let conn = rusqlite::Connection::open(&path).unwrap();
@@ -57,14 +68,7 @@ async fn a_store_of_migration_1_gains_the_access_registry_and_keeps_its_data() {
 
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.providers().await.unwrap()[0].id, "kpn");
-    let officer = Officer {
-        agency: "nl/politie".into(),
-        id: "1".into(),
-        name: "Officer 1".into(),
-        registered_at: 0,
-        valid_until: None,
-        suspended: None,
-    };
+    let officer = officer_1();
     store.add_officer(&officer).await.unwrap();
     assert_eq!(store.officers(None).await.unwrap(), [officer]);
     drop(store);
@@ -77,17 +81,10 @@ async fn a_store_of_migration_1_gains_the_access_registry_and_keeps_its_data() {
 
 #[tokio::test]
 async fn officers_are_read_while_a_delivery_holds_the_write_lock() {
-    use tdip_store::{AccessStore, Officer, Provider, Store};
+    use tdip_store::{AccessStore, Provider, Store};
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open(&dir.path().join("store.db")).unwrap();
-    let officer = Officer {
-        agency: "nl/politie".into(),
-        id: "1".into(),
-        name: "Officer 1".into(),
-        registered_at: 0,
-        valid_until: None,
-        suspended: None,
-    };
+    let officer = officer_1();
     store.add_officer(&officer).await.unwrap();
     store
         .add_provider(&Provider {

@@ -65,8 +65,8 @@ pub enum Event {
         #[serde(with = "hex_bytes")]
         blind: Option<Vec<u8>>,
         /// The identifier as asked, sealed under the point's audit key.
-        #[serde(with = "hex_bytes")]
-        sealed: Option<Vec<u8>>,
+        #[serde(with = "hex_bytes::required")]
+        sealed: Vec<u8>,
     },
     /// What was provided: the proof of provision.
     Answer {
@@ -226,6 +226,27 @@ mod hex_bytes {
                 .transpose()
         } else {
             Option::<Vec<u8>>::deserialize(d)
+        }
+    }
+
+    /// The same for a field that is always there.
+    pub mod required {
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+        pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+            if s.is_human_readable() {
+                s.serialize_str(&hex::encode(v))
+            } else {
+                v.serialize(s)
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+            if d.is_human_readable() {
+                hex::decode(String::deserialize(d)?).map_err(serde::de::Error::custom)
+            } else {
+                Vec::<u8>::deserialize(d)
+            }
         }
     }
 }

@@ -80,9 +80,7 @@ pub(super) async fn catch_up_with<A: AuditStore>(
                 if tdip_audit::digest(body) != e.digest {
                     return Err(broken(VerifyError::BodyAltered(e.seq)));
                 }
-                let parsed = Body::from_bytes(body).map_err(|_| {
-                    CoreError::AuditBroken(format!("the body of entry {} cannot be read", e.seq))
-                })?;
+                let parsed = parse(e.seq, body)?;
                 if parsed.at != e.at || parsed.event.kind() != e.kind {
                     return Err(CoreError::AuditBroken(format!(
                         "entry {}'s stored time or kind differs from its body: it was altered",
@@ -97,6 +95,12 @@ pub(super) async fn catch_up_with<A: AuditStore>(
             return Ok(());
         }
     }
+}
+
+/// Reads entry `seq`'s stored body.
+fn parse(seq: u64, body: &[u8]) -> Result<Body, CoreError> {
+    Body::from_bytes(body)
+        .map_err(|_| CoreError::AuditBroken(format!("the body of entry {seq} cannot be read")))
 }
 
 /// [`catch_up_with`] without looking at the entries.
@@ -170,12 +174,7 @@ pub async fn entries<A: AuditStore>(
     let page = s.audit_entries(from, limit).await?;
     page.into_iter()
         .map(|e| {
-            let body = match &e.body {
-                Some(b) => Some(Body::from_bytes(b).map_err(|_| {
-                    CoreError::AuditBroken(format!("the body of entry {} cannot be read", e.seq))
-                })?),
-                None => None,
-            };
+            let body = e.body.as_deref().map(|b| parse(e.seq, b)).transpose()?;
             Ok((e, body))
         })
         .collect()

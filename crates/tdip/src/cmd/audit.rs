@@ -2,7 +2,7 @@
 //! (oversight), an officer's own history, and the retention purge. None of these reads
 //! subscriber data; all work with the point sealed.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
@@ -171,7 +171,6 @@ async fn latest(
 /// identifier is not shown: the log holds it only sealed.
 async fn history(cli: &Cli, agency: &str, officer: &str, zone: LegalZone) -> Result<i32> {
     let auditor = point::open_auditor(&cli.data, &cli.store).await?;
-    let mut mine: BTreeSet<String> = BTreeSet::new();
     let mut rows: BTreeMap<String, (i64, String, String)> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     let mut from = 0;
@@ -199,15 +198,14 @@ async fn history(cli: &Cli, agency: &str, officer: &str, zone: LegalZone) -> Res
                             String::new(),
                         ),
                     );
-                    order.push(consultation.clone());
-                    mine.insert(consultation);
+                    order.push(consultation);
                 }
                 Event::Answer {
                     consultation,
                     outcome,
                     records,
                     ..
-                } if mine.contains(&consultation) => {
+                } if rows.contains_key(&consultation) => {
                     if let Some(r) = rows.get_mut(&consultation) {
                         r.2 = match outcome {
                             Outcome::Hit => format!("hit, {records} records"),
@@ -219,7 +217,7 @@ async fn history(cli: &Cli, agency: &str, officer: &str, zone: LegalZone) -> Res
                     consultation,
                     reason,
                     ..
-                } if mine.contains(&consultation) => {
+                } if rows.contains_key(&consultation) => {
                     if let Some(r) = rows.get_mut(&consultation) {
                         r.2 = format!("refused: {reason}");
                     }
