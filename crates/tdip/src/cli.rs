@@ -120,6 +120,21 @@ pub enum OfficersCmd {
         #[arg(long)]
         reason: String,
     },
+    /// Set when an officer's authorisation ends (renew it), or lift the end.
+    Renew {
+        /// Agency.
+        #[arg(long)]
+        agency: String,
+        /// Officer id.
+        #[arg(long)]
+        officer: String,
+        /// The new end (legal local time or RFC 3339).
+        #[arg(long, required_unless_present = "no_end", conflicts_with = "no_end")]
+        valid_until: Option<String>,
+        /// The authorisation has no end.
+        #[arg(long)]
+        no_end: bool,
+    },
     /// Lift an officer's suspension.
     Reinstate {
         /// Agency.

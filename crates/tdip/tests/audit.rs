@@ -156,19 +156,36 @@ fn demands_are_judged_and_every_answer_and_refusal_is_logged() {
     );
     let err = refused(&lookup(&data, &number, &["--officer", "T-3"]));
     assert!(err.contains("expired at 2026-01-01 00:00:00 CET"), "{err}");
+    ok(
+        &data,
+        &[
+            "officers",
+            "renew",
+            "--agency",
+            "nl/politie",
+            "--officer",
+            "T-3",
+            "--no-end",
+        ],
+    );
+    assert!(
+        lookup(&data, &number, &["--officer", "T-3"])
+            .status
+            .success()
+    );
 
     // The log: every consultation as request + reference + answer or refusal.
     let entries = log(&data);
     let kind = |k: &str| entries.iter().filter(|e| e["kind"] == k).count();
-    assert_eq!(kind("request"), 13, "one per lookup");
-    assert_eq!(kind("reference"), 13);
-    assert_eq!(kind("answer"), 3);
+    assert_eq!(kind("request"), 14, "one per lookup");
+    assert_eq!(kind("reference"), 14);
+    assert_eq!(kind("answer"), 4);
     assert_eq!(kind("refusal"), 10);
     assert_eq!(kind("delivery"), 1);
     assert_eq!(
         kind("config"),
-        7,
-        "officers added, suspended, reinstated; agency; the catalogue in force"
+        8,
+        "officers added, suspended, reinstated, renewed; agency; the catalogue in force"
     );
     let first = entries
         .iter()

@@ -59,14 +59,7 @@ pub async fn officers(cli: &Cli, cmd: &OfficersCmd, zone: LegalZone) -> Result<i
                     "agency {agency} is not in the catalogue; `tdip catalogue show` lists the agencies"
                 );
             }
-            let valid_until = valid_until
-                .as_deref()
-                .map(|t| {
-                    parse_time(t, zone)
-                        .map(|t| t.as_second())
-                        .map_err(|e| anyhow!("--valid-until: {e}"))
-                })
-                .transpose()?;
+            let valid_until = until(valid_until.as_deref(), zone)?;
             store
                 .add_officer(&Officer {
                     agency: agency.clone(),
@@ -99,6 +92,23 @@ pub async fn officers(cli: &Cli, cmd: &OfficersCmd, zone: LegalZone) -> Result<i
             }
             eprintln!("officer {officer} of {agency} suspended: their next query is refused");
             config("officer-suspended", agency, officer, reason.clone())
+        }
+        OfficersCmd::Renew {
+            agency,
+            officer,
+            valid_until,
+            ..
+        } => {
+            let until = until(valid_until.as_deref(), zone)?;
+            if !store
+                .set_officer_valid_until(agency, officer, until)
+                .await?
+            {
+                bail!("no officer {officer} is registered for {agency}");
+            }
+            let detail = until.map_or("no end".to_owned(), |t| format!("valid until {t}"));
+            eprintln!("officer {officer} of {agency}: authorisation {detail}");
+            config("officer-renewed", agency, officer, detail)
         }
         OfficersCmd::Reinstate { agency, officer } => {
             if !store.reinstate_officer(agency, officer).await? {
@@ -147,6 +157,17 @@ pub async fn agencies(cli: &Cli, cmd: &AgenciesCmd, zone: LegalZone) -> Result<i
         }
     };
     log(cli, now, change).await
+}
+
+/// An authorisation's end as typed (`--valid-until`), in UTC seconds.
+fn until(typed: Option<&str>, zone: LegalZone) -> Result<Option<i64>> {
+    typed
+        .map(|t| {
+            parse_time(t, zone)
+                .map(|t| t.as_second())
+                .map_err(|e| anyhow!("--valid-until: {e}"))
+        })
+        .transpose()
 }
 
 fn status(o: &Officer, now: i64, zone: LegalZone) -> String {
