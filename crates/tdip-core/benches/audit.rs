@@ -3,7 +3,7 @@
 //! the officer registry, then the lookup, nothing logged); and consultations, judged and
 //! logged (request, reference and answer entries durable in the SQLite audit log before
 //! each answer, group-committed).
-//! `cargo bench -p tdip-core --bench audit -- --rows 1000000 --seconds 10 --tasks 64`
+//! `cargo bench -p tdip-core --bench audit -- --rows 1000000 --seconds 4 --rounds 6 --tasks 64`
 
 mod common;
 
@@ -35,9 +35,9 @@ struct Shared {
 
 fn main() {
     let rows = arg("--rows", 1_000_000);
-    let seconds = arg("--seconds", 10);
+    let seconds = arg("--seconds", 4);
     let tasks = arg("--tasks", 64);
-    let rounds = arg("--rounds", 3);
+    let rounds = arg("--rounds", 6);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -88,25 +88,31 @@ fn main() {
             auditor,
             next: AtomicU64::new(0),
         });
-        let mut figures: [Vec<f64>; 3] = Default::default();
+        let mut figures: Vec<[Figure; 3]> = Vec::new();
         for round in 0..rounds {
-            let r = [
-                run(&shared, Mode::Plain, tasks, seconds).await,
-                run(&shared, Mode::Judged, tasks, seconds).await,
-                run(&shared, Mode::Consulted, tasks, seconds).await,
-            ];
+            // The machine's speed drifts; each round runs the three modes in a different
+            // order, so that no mode always comes first.
+            let mut f = [Figure::default(); 3];
+            for k in 0..3 {
+                let m = (k + round as usize) % 3;
+                f[m] = run(&shared, MODES[m], tasks, seconds).await;
+            }
+            let r = f.map(|f| f.rate);
             println!(
                 "round {round}: plain {:.0} /s, judged {:.0} /s, judged and logged {:.0} /s \
-                 (logging costs {:.1}% of the judged, judging and logging {:.1}% of the plain)",
+                 (logging costs {:.1}% of the judged, judging and logging {:.1}% of the plain); \
+                 CPU per lookup {:.1} / {:.1} / {:.1} µs, of which the audit writer's thread {:.1} µs",
                 r[0],
                 r[1],
                 r[2],
                 100.0 * (1.0 - r[2] / r[1]),
                 100.0 * (1.0 - r[2] / r[0]),
+                f[0].cpu_us,
+                f[1].cpu_us,
+                f[2].cpu_us,
+                f[2].writer_us,
             );
-            for (f, v) in figures.iter_mut().zip(r) {
-                f.push(v);
-            }
+            figures.push(f);
         }
         let logged = shared
             .auditor
@@ -117,15 +123,29 @@ fn main() {
             .len();
         let consulted = shared.next.load(Ordering::Relaxed);
         shared.auditor.sign(D0 + 2 * DAY).await.unwrap();
-        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-        let [plain, judged, logged_too] = figures.map(|f| mean(&f));
+        let mean = |m: usize, v: fn(&Figure) -> f64| {
+            figures.iter().map(|f| v(&f[m])).sum::<f64>() / figures.len() as f64
+        };
+        let [plain, judged, logged_too] = [0, 1, 2].map(|m| mean(m, |f| f.rate));
+        let [cpu_plain, cpu_judged, cpu_logged] = [0, 1, 2].map(|m| mean(m, |f| f.cpu_us));
+        let mut costs: Vec<f64> = figures
+            .iter()
+            .map(|f| 100.0 * (1.0 - f[2].rate / f[1].rate))
+            .collect();
+        costs.sort_by(f64::total_cmp);
         println!(
             "{rows} subscribers, {tasks} concurrent callers, {rounds} rounds of {seconds} s each: \
              plain {plain:.0} /s, judged {judged:.0} /s, judged and durably logged \
-             {logged_too:.0} /s: the durable audit costs {:.1}% of the judged lookups, judging \
-             and logging together {:.1}% of the plain; {logged} entries logged",
+             {logged_too:.0} /s: the durable audit costs {:.1}% of the judged lookups (median of \
+             the rounds {:.1}%, from {:.1}% to {:.1}%), judging and logging together {:.1}% of \
+             the plain; CPU per lookup {cpu_plain:.1} / {cpu_judged:.1} / {cpu_logged:.1} µs, of \
+             which the audit writer's thread {:.1} µs; {logged} entries logged",
             100.0 * (1.0 - logged_too / judged),
+            costs[costs.len() / 2],
+            costs[0],
+            costs[costs.len() - 1],
             100.0 * (1.0 - logged_too / plain),
+            mean(2, |f| f.writer_us),
         );
         assert_eq!(
             logged as u64,
@@ -135,6 +155,8 @@ fn main() {
         println!("peak RSS {} MB", peak_rss_mb());
     });
 }
+
+const MODES: [Mode; 3] = [Mode::Plain, Mode::Judged, Mode::Consulted];
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -159,9 +181,19 @@ fn demand(kind: IdentKind) -> Demand {
     }
 }
 
+/// What a mode achieved: lookups per second, and CPU time per lookup (µs) in all and in
+/// the audit writer's thread.
+#[derive(Clone, Copy, Default)]
+struct Figure {
+    rate: f64,
+    cpu_us: f64,
+    writer_us: f64,
+}
+
 /// Lookups per second over `seconds` with `tasks` concurrent callers.
-async fn run(shared: &Arc<Shared>, mode: Mode, tasks: u64, seconds: u64) -> f64 {
+async fn run(shared: &Arc<Shared>, mode: Mode, tasks: u64, seconds: u64) -> Figure {
     let done = Arc::new(AtomicU64::new(0));
+    let (cpu0, writer0) = cpu_seconds("tdip-audit-writ");
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let mut handles = Vec::new();
@@ -208,5 +240,11 @@ async fn run(shared: &Arc<Shared>, mode: Mode, tasks: u64, seconds: u64) -> f64 
     for h in handles {
         h.await.unwrap();
     }
-    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+    let (cpu1, writer1) = cpu_seconds("tdip-audit-writ");
+    let n = done.load(Ordering::Relaxed) as f64;
+    Figure {
+        rate: n / started.elapsed().as_secs_f64(),
+        cpu_us: (cpu1 - cpu0) * 1e6 / n,
+        writer_us: (writer1 - writer0) * 1e6 / n,
+    }
 }

@@ -10,7 +10,7 @@ use tdip_store::{AccessStore, AuditStore, Store, Suspension};
 use crate::CoreError;
 use crate::audit::{Asked, Auditor, Event, Outcome};
 use crate::keys::PointKeys;
-use crate::lookup::{Answer, Query, When, lookup, normalised};
+use crate::lookup::{Answer, Prepared, Query, When, lookup_prepared};
 
 /// Through what a demand came, as the log records it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,7 +98,7 @@ where
         When::At { at } => (at, at),
         When::Between { from, to } => (from, to),
     };
-    let normal = normalised(query);
+    let prepared = Prepared::new(p.keys, query);
     let request = Event::Request {
         consultation: consultation.clone(),
         agency: demand.agency.clone(),
@@ -114,12 +114,11 @@ where
     };
     let reference = Event::Reference {
         consultation: consultation.clone(),
-        blind: normal
-            .as_ref()
-            .ok()
-            .map(|v| p.keys.ident(query.kind, v).0.to_vec()),
-        sealed: audit_keys
-            .seal_identifier(&consultation, normal.as_deref().unwrap_or(&query.value)),
+        blind: prepared.as_ref().ok().map(|a| a.blind().0.to_vec()),
+        sealed: match &prepared {
+            Ok(a) => audit_keys.seal_identifier(&consultation, &a.normalised()),
+            Err(_) => audit_keys.seal_identifier(&consultation, &query.value),
+        },
     };
     let log_refusal = |code: &'static str, reason: String| {
         let events = vec![
@@ -152,10 +151,11 @@ where
     if let Some((code, reason)) = registry(p, demand, now).await? {
         return refuse(code, reason).await;
     }
-    if let Err(e) = &normal {
-        return refuse("bad-identifier", e.to_string()).await;
-    }
-    let answer = match lookup(p.store, p.keys, query).await {
+    let prepared = match prepared {
+        Ok(prepared) => prepared,
+        Err(e) => return refuse("bad-identifier", e.to_string()).await,
+    };
+    let answer = match lookup_prepared(p.store, p.keys, query, &prepared).await {
         Ok(answer) => answer,
         Err(e) => {
             // Not a refusal: the point failed. Logged as one with code `failed`, so the

@@ -143,6 +143,49 @@ pub struct Answer {
 
 /// Answers a lookup.
 pub async fn lookup<S: Store>(store: &S, keys: &PointKeys, q: &Query) -> Result<Answer, CoreError> {
+    let prepared = Prepared::new(keys, q)?;
+    lookup_prepared(store, keys, q, &prepared).await
+}
+
+/// The identifier a query asks about, parsed and normalised once, with its blind index:
+/// what a consultation logs and what its lookup searches.
+pub struct Prepared {
+    target: Target,
+    blind: BlindIndex,
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Prepared(<redacted>)")
+    }
+}
+
+impl Prepared {
+    /// Parses and normalises the query's identifier; the error says what is wrong with it.
+    pub fn new(keys: &PointKeys, q: &Query) -> Result<Self, CoreError> {
+        let target = Target::parse(q)?;
+        let blind = keys.ident(q.kind, &target.normalised());
+        Ok(Prepared { target, blind })
+    }
+
+    /// The identifier as it is indexed (an IP prefix in its canonical form).
+    pub fn normalised(&self) -> String {
+        self.target.normalised()
+    }
+
+    /// Its blind index.
+    pub fn blind(&self) -> &BlindIndex {
+        &self.blind
+    }
+}
+
+/// Answers a lookup of an identifier already parsed.
+pub async fn lookup_prepared<S: Store>(
+    store: &S,
+    keys: &PointKeys,
+    q: &Query,
+    prepared: &Prepared,
+) -> Result<Answer, CoreError> {
     if let When::Between { from, to } = q.when
         && from > to
     {
@@ -150,8 +193,11 @@ pub async fn lookup<S: Store>(store: &S, keys: &PointKeys, q: &Query) -> Result<
             "the period ends before it starts; swap --from and --to".into(),
         ));
     }
-    let target = Target::parse(q)?;
-    let indexes = target.indexes(store, keys).await?;
+    let target = &prepared.target;
+    let indexes = match target {
+        Target::Exact(..) => vec![prepared.blind],
+        Target::Ip(net) => enclosing(net, store, keys).await?,
+    };
     let versions = store.versions_by_index(&indexes).await?;
     let mut hits = Vec::new();
     if !versions.is_empty() {
@@ -198,13 +244,24 @@ pub async fn lookup<S: Store>(store: &S, keys: &PointKeys, q: &Query) -> Result<
     })
 }
 
-/// The identifier a query asks about, normalised as it is indexed (an IP prefix in its
-/// canonical form).
-pub fn normalised(q: &Query) -> Result<String, CoreError> {
-    Ok(match Target::parse(q)? {
-        Target::Exact(_, v) => v,
-        Target::Ip(net) => display_ip(&net),
-    })
+/// The blind indexes to search for an IP address or prefix: those of every stored prefix
+/// enclosing it.
+async fn enclosing<S: Store>(
+    net: &IpNet,
+    store: &S,
+    keys: &PointKeys,
+) -> Result<Vec<BlindIndex>, CoreError> {
+    let family = if net.addr().is_ipv4() { 4 } else { 6 };
+    let mut out = Vec::new();
+    for (fam, len) in store.prefix_lengths().await? {
+        if fam == family && len <= net.prefix_len() {
+            let enclosing = IpNet::new(net.addr(), len)
+                .map_err(|_| CoreError::Internal("a stored prefix length is out of range"))?
+                .trunc();
+            out.push(keys.ident(IdentKind::Ip, &display_ip(&enclosing)));
+        }
+    }
+    Ok(out)
 }
 
 /// The normalised identifier asked for.
@@ -226,28 +283,10 @@ impl Target {
             .map_err(bad)
     }
 
-    async fn indexes<S: Store>(
-        &self,
-        store: &S,
-        keys: &PointKeys,
-    ) -> Result<Vec<BlindIndex>, CoreError> {
+    fn normalised(&self) -> String {
         match self {
-            Target::Exact(kind, value) => Ok(vec![keys.ident(*kind, value)]),
-            Target::Ip(net) => {
-                let family = if net.addr().is_ipv4() { 4 } else { 6 };
-                let mut out = Vec::new();
-                for (fam, len) in store.prefix_lengths().await? {
-                    if fam == family && len <= net.prefix_len() {
-                        let enclosing = IpNet::new(net.addr(), len)
-                            .map_err(|_| {
-                                CoreError::Internal("a stored prefix length is out of range")
-                            })?
-                            .trunc();
-                        out.push(keys.ident(IdentKind::Ip, &display_ip(&enclosing)));
-                    }
-                }
-                Ok(out)
-            }
+            Target::Exact(_, v) => v.clone(),
+            Target::Ip(net) => display_ip(net),
         }
     }
 

@@ -240,3 +240,28 @@ pub fn sample_msisdns(path: &std::path::Path, want: usize) -> Vec<String> {
     let step = (out.len() / want.max(1)).max(1);
     out.into_iter().step_by(step).take(want).collect()
 }
+
+/// CPU seconds (user + system) used so far by the whole process, and by its threads whose
+/// name starts with `thread`: from `/proc`, in clock ticks of 10 ms.
+pub fn cpu_seconds(thread: &str) -> (f64, f64) {
+    fn ticks(stat: &str) -> f64 {
+        // Fields after the parenthesised name: state is 3rd, utime 14th, stime 15th.
+        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let n = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        (n(11) + n(12)) / 100.0
+    }
+    let all = ticks(&std::fs::read_to_string("/proc/self/stat").unwrap_or_default());
+    let mut named = 0.0;
+    for task in std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if comm.starts_with(thread) {
+            named += ticks(&std::fs::read_to_string(task.path().join("stat")).unwrap_or_default());
+        }
+    }
+    (all, named)
+}
