@@ -35,6 +35,9 @@ pub struct Demand {
     pub category: Category,
     /// The kind of identifier asked about.
     pub query: IdentKind,
+    /// The term the demand sets for its answer (UTC seconds), instead of the deadline
+    /// policy's.
+    pub term: Option<i64>,
 }
 
 /// Why a demand is refused. The messages speak to the officer.

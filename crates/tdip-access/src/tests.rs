@@ -13,6 +13,7 @@ fn demand(agency: &str, basis: &str) -> Demand {
         urgency: Urgency::Normal,
         category: Category::CurrentIdentification,
         query: IdentKind::Msisdn,
+        term: None,
     }
 }
 

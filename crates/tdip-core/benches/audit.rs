@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use common::*;
-use tdip_access::{Catalogue, Category, Demand, Urgency};
+use tdip_access::{Catalogue, Category, DeadlinePolicy, Demand, Urgency};
 use tdip_core::audit::{AuditKeys, Auditor};
 use tdip_core::consult::{self, Channel};
 use tdip_core::lookup::{Query, When, lookup};
@@ -178,6 +178,7 @@ fn demand(kind: IdentKind) -> Demand {
         urgency: Urgency::Normal,
         category: Category::HistoricalIdentification,
         query: kind,
+        term: None,
     }
 }
 
@@ -225,6 +226,7 @@ async fn run(shared: &Arc<Shared>, mode: Mode, tasks: u64, seconds: u64) -> Figu
                             keys: &shared.bench.keys,
                             catalogue: &shared.catalogue,
                             auditor: &shared.auditor,
+                            deadlines: &DeadlinePolicy::default(),
                             zone: LegalZone::Amsterdam,
                         };
                         consult::consult(&p, &demand(q.kind), q, Channel::Api, D0 + DAY)

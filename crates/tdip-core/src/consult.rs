@@ -3,7 +3,7 @@
 //! handed out, so no answer exists that the log does not hold. Refusals are logged too.
 
 use jiff::Timestamp;
-use tdip_access::{Catalogue, Demand, Grant};
+use tdip_access::{Catalogue, DeadlinePolicy, Demand, Due, Grant, Timing};
 use tdip_model::{LegalZone, format_time};
 use tdip_store::{AccessStore, AuditStore, Store, Suspension};
 
@@ -42,6 +42,8 @@ pub struct Consulted {
     pub grant: Grant,
     /// The answer.
     pub answer: Answer,
+    /// When it was due, and by which rule.
+    pub due: Due,
 }
 
 /// Why a consultation gave no answer.
@@ -73,6 +75,8 @@ pub struct Point<'a, S, A> {
     pub catalogue: &'a Catalogue,
     /// The audit log.
     pub auditor: &'a Auditor<A>,
+    /// When demands are due.
+    pub deadlines: &'a DeadlinePolicy,
     /// The legal time zone of dates in refusals.
     pub zone: LegalZone,
 }
@@ -155,6 +159,16 @@ where
         Ok(prepared) => prepared,
         Err(e) => return refuse("bad-identifier", e.to_string()).await,
     };
+    let timing = Timing {
+        category: demand.category,
+        received: now,
+        earliest: from,
+        term: demand.term,
+    };
+    let due = match p.deadlines.due(&timing, p.zone) {
+        Ok(due) => due,
+        Err(e) => return refuse("bad-term", e.to_string()).await,
+    };
     let answer = match lookup_prepared(p.store, p.keys, query, &prepared).await {
         Ok(answer) => answer,
         Err(e) => {
@@ -184,6 +198,7 @@ where
         consultation,
         grant,
         answer,
+        due,
     })
 }
 

@@ -485,6 +485,10 @@ pub struct DemandArgs {
     /// The demand is urgent.
     #[arg(long)]
     pub urgent: bool,
+    /// The term the demand sets for its answer, in legal local time, instead of the
+    /// deadline policy's (real time for identification data).
+    #[arg(long, value_name = "TIME")]
+    pub term: Option<String>,
 }
 
 /// Arguments of `tdip demo`.

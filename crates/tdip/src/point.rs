@@ -27,6 +27,8 @@ const SPOOL_KEY: &str = "spool.key";
 const SPOOL_DIR: &str = "spool";
 const AUDIT_PUBLIC: &str = "audit.pub";
 const CATALOGUE_DIR: &str = "catalogue";
+/// The deadline policy, if the point does not use the shipped one.
+const DEADLINES_FILE: &str = "deadlines.toml";
 const CATALOGUE_LOGGED: &str = "catalogue.logged";
 
 /// How a new point keeps its root key.
@@ -73,6 +75,7 @@ impl Point {
     pub fn consulting<'a>(
         &'a self,
         catalogue: &'a tdip_access::Catalogue,
+        deadlines: &'a tdip_access::DeadlinePolicy,
         zone: tdip_model::LegalZone,
     ) -> tdip_core::consult::Point<'a, AnyStore, AnyAudit> {
         tdip_core::consult::Point {
@@ -80,6 +83,7 @@ impl Point {
             keys: &self.keys,
             catalogue,
             auditor: &self.auditor,
+            deadlines,
             zone,
         }
     }
@@ -356,6 +360,18 @@ pub fn catalogue(data: &Path) -> Result<tdip_access::Catalogue> {
             data.join(CATALOGUE_DIR).display()
         )
     })
+}
+
+/// The deadline policy in force: `deadlines.toml` in the data directory, else the shipped
+/// one.
+pub fn deadlines(data: &Path) -> Result<tdip_access::DeadlinePolicy> {
+    let path = data.join(DEADLINES_FILE);
+    if !path.exists() {
+        return Ok(tdip_access::DeadlinePolicy::default());
+    }
+    let text =
+        fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    tdip_access::DeadlinePolicy::parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()))
 }
 
 /// The data directory's catalogue files, by name; none if it uses the shipped ones.

@@ -130,8 +130,10 @@ async fn consult(point: &Point, q: &Query, basis: &str, zone: LegalZone) -> Resu
         urgency: Urgency::Normal,
         category: Category::HistoricalIdentification,
         query: q.kind,
+        term: None,
     };
-    let p = point.consulting(&catalogue, zone);
+    let deadlines = tdip_access::DeadlinePolicy::default();
+    let p = point.consulting(&catalogue, &deadlines, zone);
     match consult::consult(&p, &demand, q, Channel::Cli, super::now()).await {
         Ok(done) => Ok(render::answer(&done.answer, zone)),
         Err(ConsultError::Refused { reason, .. }) => Ok(format!("REFUSED: {reason}\n")),

@@ -6,7 +6,7 @@ use anyhow::{Result, anyhow};
 use tdip_access::{Category, Demand, Urgency};
 use tdip_core::consult::{self, Channel, ConsultError};
 use tdip_core::lookup::{Query, When};
-use tdip_model::{Country, IdentKind, LegalZone, parse_time};
+use tdip_model::{Country, IdentKind, LegalZone, format_time, parse_time};
 
 use crate::cli::{DemandArgs, LookupArgs};
 use crate::point::Point;
@@ -14,8 +14,9 @@ use crate::point::Point;
 pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone) -> Result<i32> {
     let query = query(args, zone)?;
     let catalogue = crate::point::catalogue(data)?;
+    let deadlines = crate::point::deadlines(data)?;
     crate::point::note_catalogue(data, &point.auditor).await?;
-    let demand = demand(&args.demand, &args.at, &args.from, query.kind);
+    let demand = demand(&args.demand, &args.at, &args.from, query.kind, zone)?;
     let spooled = point.spool.entries()?.len();
     if spooled > 0 {
         eprintln!(
@@ -23,7 +24,7 @@ pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone)
              yet, so this answer does not include them; run `tdip spool apply --share …`"
         );
     }
-    let p = point.consulting(&catalogue, zone);
+    let p = point.consulting(&catalogue, &deadlines, zone);
     match consult::consult(&p, &demand, &query, Channel::Cli, super::now()).await {
         Ok(done) => {
             if args.json {
@@ -31,11 +32,17 @@ pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone)
                 v["consultation"] = done.consultation.into();
                 v["agency"] = done.grant.agency_name.into();
                 v["legal_basis"] = done.grant.basis_title.into();
+                v["due"] = done.due.at.into();
+                v["due_rule"] = done.due.rule.as_str().into();
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
                 println!(
-                    "consultation {} — {} under {}",
-                    done.consultation, done.grant.agency_name, done.grant.basis_title
+                    "consultation {} — {} under {}; due {} ({})",
+                    done.consultation,
+                    done.grant.agency_name,
+                    done.grant.basis_title,
+                    format_time(ts(done.due.at), zone),
+                    done.due.rule.as_str()
                 );
                 print!("{}", crate::render::answer(&done.answer, zone));
             }
@@ -55,9 +62,23 @@ pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone)
 
 /// The demand the flags make: identification data, current unless a moment or period is
 /// asked about.
-fn demand(d: &DemandArgs, at: &Option<String>, from: &Option<String>, query: IdentKind) -> Demand {
+fn demand(
+    d: &DemandArgs,
+    at: &Option<String>,
+    from: &Option<String>,
+    query: IdentKind,
+    zone: LegalZone,
+) -> Result<Demand> {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    Demand {
+    let term = match &d.term {
+        Some(t) => Some(
+            parse_time(t, zone)
+                .map_err(|e| anyhow!("--term: {e}"))?
+                .as_second(),
+        ),
+        None => None,
+    };
+    Ok(Demand {
         agency: text(&d.agency),
         officer: text(&d.officer),
         basis: text(&d.basis),
@@ -74,7 +95,12 @@ fn demand(d: &DemandArgs, at: &Option<String>, from: &Option<String>, query: Ide
             Category::CurrentIdentification
         },
         query,
-    }
+        term,
+    })
+}
+
+fn ts(s: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_second(s).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
 }
 
 fn query(args: &LookupArgs, zone: LegalZone) -> Result<Query> {
