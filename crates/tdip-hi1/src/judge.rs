@@ -1,0 +1,102 @@
+//! What tdip makes of each action of a request before any data is looked up: which it
+//! can carry out and which it refuses, and why. The catalogue, the officer registry and
+//! the lookup come after, in the service.
+
+use crate::request::{Action, LdTask, Object, Request};
+use crate::response::Outcome;
+
+/// Error codes tdip gives (TS 103 120 leaves their values to the national profile; see
+/// `docs/hi1.md`).
+pub mod code {
+    /// The message cannot be read: not well-formed, or a required element missing.
+    pub const UNREADABLE: u32 = 1001;
+    /// A verb other than CREATE.
+    pub const VERB: u32 = 2001;
+    /// An object other than an authorisation or a lawful-disclosure task.
+    pub const OBJECT: u32 = 2002;
+    /// An identifier format tdip holds no data by.
+    pub const FORMAT: u32 = 3001;
+    /// A task without an identifier, or without the moment or period asked about.
+    pub const INCOMPLETE: u32 = 3002;
+    /// A task whose authorisation is not in the message.
+    pub const NO_AUTHORISATION: u32 = 3003;
+}
+
+/// The outcome of every action, in order, by action identifier.
+pub fn judge(r: &Request) -> Vec<(String, Outcome)> {
+    r.actions
+        .iter()
+        .map(|a| (a.id.clone(), outcome(r, a)))
+        .collect()
+}
+
+fn outcome(r: &Request, a: &Action) -> Outcome {
+    let fail = |code, description: String| Outcome::Failed { code, description };
+    if a.verb != "CREATE" {
+        return fail(
+            code::VERB,
+            format!(
+                "action {}: tdip accepts CREATE of an AuthorisationObject or LDTaskObject, not {}",
+                a.id, a.verb
+            ),
+        );
+    }
+    match &a.object {
+        Some(Object::Authorisation(auth)) => Outcome::Created(auth.object.clone()),
+        Some(Object::LdTask(task)) => match task_problem(r, task) {
+            None => Outcome::Created(task.object.clone()),
+            Some((code, why)) => fail(code, format!("action {}: {why}", a.id)),
+        },
+        Some(Object::Other(kind)) => fail(
+            code::OBJECT,
+            format!(
+                "action {}: tdip accepts AuthorisationObject and LDTaskObject, not {kind}",
+                a.id
+            ),
+        ),
+        None => fail(
+            code::OBJECT,
+            format!("action {}: CREATE without an HI1Object", a.id),
+        ),
+    }
+}
+
+fn task_problem(r: &Request, task: &LdTask) -> Option<(u32, String)> {
+    let authorised = task.associated.iter().any(|id| {
+        r.actions
+            .iter()
+            .any(|a| matches!(&a.object, Some(Object::Authorisation(auth)) if &auth.object == id))
+    });
+    if !authorised {
+        return Some((
+            code::NO_AUTHORISATION,
+            format!(
+                "task {} is not associated with an AuthorisationObject created in the same \
+                 message; send the authorisation with it",
+                task.reference
+            ),
+        ));
+    }
+    if task.values.is_empty() {
+        return Some((
+            code::INCOMPLETE,
+            format!(
+                "task {} asks about no identifier (RequestValues)",
+                task.reference
+            ),
+        ));
+    }
+    if task.observed.is_none() && (task.start.is_none() || task.end.is_none()) {
+        return Some((
+            code::INCOMPLETE,
+            format!(
+                "task {} gives neither ObservedTime nor both StartTime and EndTime",
+                task.reference
+            ),
+        ));
+    }
+    task.values
+        .iter()
+        .find_map(|v| v.kind().err())
+        .map(|e| (code::FORMAT, format!("task {}: {e}", task.reference)))
+}

@@ -1,0 +1,49 @@
+//! ETSI TS 103 120 (HI-1), the interface for warrant information: reading the requests
+//! agencies' systems send (an `AuthorisationObject` with the `LDTaskObject`s that rest on
+//! it) into what tdip can judge and answer, judging each action, and writing the response
+//! (`CREATEResponse` or `ErrorInformation` per action). Messages are read namespace-aware (prefixes
+//! are the sender's choice); identifiers never appear in errors or `Debug` output.
+
+mod judge;
+mod request;
+mod response;
+mod tree;
+
+pub use judge::{code, judge};
+pub use request::{
+    AUTH, Action, Authorisation, COMMON, CORE, Endpoint, Entry, Header, LdTask, Object, Request,
+    RequestValue, TASK, parse_request,
+};
+pub use response::{Body, ETSI_VERSION, Outcome, Response};
+pub use tree::{Element, parse as parse_xml};
+
+/// Why a message cannot be read or answered. The messages name the element or format at
+/// fault, never an identifier's value.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Hi1Error {
+    /// Not well-formed XML, or XML HI-1 does not allow.
+    #[error("the message is not well-formed XML at byte {at}: {reason}")]
+    Xml {
+        /// Byte offset in the message.
+        at: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A required element is missing or empty.
+    #[error("the message has no {0}; HI-1 (ETSI TS 103 120) requires it")]
+    Missing(String),
+    /// A moment that is not an ETSI QualifiedDateTime.
+    #[error("a time is not an RFC 3339 date and time with its offset ({0})")]
+    Time(String),
+    /// An identifier format tdip holds no data for.
+    #[error(
+        "tdip answers by phone number (InternationalE164), IMSI, IMEI, IP address \
+         (IPv4Address, IPv6Address), e-mail address (EmailAddress, \
+         InternationalizedEmailAddress) or MAC address (MACAddress); it holds no subscriber \
+         data by {0}"
+    )]
+    UnsupportedFormat(String),
+}
+
+#[cfg(test)]
+mod tests;

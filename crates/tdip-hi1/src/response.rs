@@ -1,0 +1,149 @@
+//! HI-1 responses: per action a `CREATEResponse` or an `ErrorInformation`, or one
+//! `ErrorInformation` for a message that cannot be read at all. Written with quick-xml's
+//! writer (which escapes text) and valid against ETSI's schema (the tests check each kind
+//! with `xmllint`).
+
+use std::io;
+
+use jiff::Timestamp;
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesText, Event};
+
+use crate::request::{CORE, Endpoint, Header};
+
+/// The ETSI version tdip speaks.
+pub const ETSI_VERSION: &str = "V1.12.1";
+
+/// How tdip answers one action.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The object was created under this identifier.
+    Created(String),
+    /// The action failed: a code (see `docs/hi1.md`) and a description for the sender.
+    Failed {
+        /// Error code.
+        code: u32,
+        /// What is wrong and what to do (never an identifier's value).
+        description: String,
+    },
+}
+
+/// A response to a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Response {
+    /// The request's header: the response goes back to its sender, same transaction.
+    pub to: Header,
+    /// When the response is sent.
+    pub at: Timestamp,
+    /// Per action, by its identifier; or, for a message that could not be read, one
+    /// top-level error.
+    pub body: Body,
+}
+
+/// What a response carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Body {
+    /// Per action: its identifier and outcome.
+    Actions(Vec<(String, Outcome)>),
+    /// The whole message failed.
+    Error {
+        /// Error code.
+        code: u32,
+        /// What is wrong.
+        description: String,
+    },
+}
+
+impl Response {
+    /// The response as an HI-1 message.
+    pub fn to_xml(&self) -> String {
+        let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+        self.write(&mut w)
+            .expect("writing XML into memory does not fail");
+        String::from_utf8(w.into_inner()).expect("the writer writes UTF-8")
+    }
+
+    fn write(&self, w: &mut Writer<Vec<u8>>) -> io::Result<()> {
+        w.write_event(Event::Decl(BytesDecl::new("1.0", Some("utf-8"), None)))?;
+        w.create_element("HI1Message")
+            .with_attribute(("xmlns", CORE))
+            .write_inner_content(|w| {
+                w.create_element("Header").write_inner_content(|w| {
+                    // Back to the sender, from its receiver.
+                    endpoint(w, "SenderIdentifier", &self.to.receiver)?;
+                    endpoint(w, "ReceiverIdentifier", &self.to.sender)?;
+                    text(w, "TransactionIdentifier", &self.to.transaction)?;
+                    // A QualifiedMicrosecondDateTime: six decimals, always.
+                    text(
+                        w,
+                        "Timestamp",
+                        &self.at.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+                    )?;
+                    w.create_element("Version").write_inner_content(|w| {
+                        text(w, "ETSIVersion", ETSI_VERSION)?;
+                        text(w, "NationalProfileOwner", &self.to.profile_owner)?;
+                        text(w, "NationalProfileVersion", &self.to.profile_version)
+                    })?;
+                    Ok(())
+                })?;
+                w.create_element("Payload").write_inner_content(|w| {
+                    w.create_element("ResponsePayload")
+                        .write_inner_content(|w| match &self.body {
+                            Body::Error { code, description } => error(w, *code, description),
+                            Body::Actions(actions) => {
+                                w.create_element("ActionResponses")
+                                    .write_inner_content(|w| {
+                                        for (id, outcome) in actions {
+                                            action(w, id, outcome)?;
+                                        }
+                                        Ok(())
+                                    })?;
+                                Ok(())
+                            }
+                        })?;
+                    Ok(())
+                })?;
+                Ok(())
+            })?;
+        Ok(())
+    }
+}
+
+fn action(w: &mut Writer<Vec<u8>>, id: &str, outcome: &Outcome) -> io::Result<()> {
+    w.create_element("ActionResponse")
+        .write_inner_content(|w| {
+            text(w, "ActionIdentifier", id)?;
+            match outcome {
+                Outcome::Created(identifier) => {
+                    w.create_element("CREATEResponse")
+                        .write_inner_content(|w| text(w, "Identifier", identifier))?;
+                    Ok(())
+                }
+                Outcome::Failed { code, description } => error(w, *code, description),
+            }
+        })?;
+    Ok(())
+}
+
+fn error(w: &mut Writer<Vec<u8>>, code: u32, description: &str) -> io::Result<()> {
+    w.create_element("ErrorInformation")
+        .write_inner_content(|w| {
+            text(w, "ErrorCode", &code.to_string())?;
+            text(w, "ErrorDescription", description)
+        })?;
+    Ok(())
+}
+
+fn endpoint(w: &mut Writer<Vec<u8>>, name: &str, e: &Endpoint) -> io::Result<()> {
+    w.create_element(name).write_inner_content(|w| {
+        text(w, "CountryCode", &e.country)?;
+        text(w, "UniqueIdentifier", &e.id)
+    })?;
+    Ok(())
+}
+
+fn text(w: &mut Writer<Vec<u8>>, name: &str, value: &str) -> io::Result<()> {
+    w.create_element(name)
+        .write_text_content(BytesText::new(value))?;
+    Ok(())
+}

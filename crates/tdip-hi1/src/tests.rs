@@ -1,0 +1,148 @@
+//! HI-1 requests as ETSI writes them, and the errors for what tdip cannot read or answer.
+
+use tdip_model::IdentKind;
+
+use crate::{Hi1Error, Object, parse_request};
+
+const LDTASK: &str = include_str!("../tests/etsi/ldtask.xml");
+
+#[test]
+fn etsis_own_ldtask_example_is_read_and_its_cell_identities_are_refused_precisely() {
+    let r = parse_request(LDTASK).unwrap();
+    assert_eq!(r.header.sender.country, "XX");
+    assert_eq!(r.header.sender.id, "ACTOR01");
+    assert_eq!(r.header.receiver.id, "ACTOR02");
+    assert_eq!(r.header.transaction, "c02358b2-76cf-4ba4-a8eb-f6436ccaea2e");
+    assert_eq!(r.header.version, "V1.12.1");
+    assert_eq!(r.actions.len(), 2);
+    assert_eq!(r.actions[0].verb, "CREATE");
+    let Some(Object::Authorisation(auth)) = &r.actions[0].object else {
+        panic!("an authorisation: {:?}", r.actions[0]);
+    };
+    assert_eq!(auth.object, "7dbbc880-8750-4d3c-abe7-ea4a17646045");
+    assert_eq!(auth.reference.as_deref(), Some("W000001"));
+    // 2015-09-01T12:00:00Z and 2015-12-01T12:00:00Z.
+    assert_eq!(
+        (auth.start, auth.end),
+        (Some(1_441_108_800), Some(1_448_971_200))
+    );
+    let Some(Object::LdTask(task)) = &r.actions[1].object else {
+        panic!("a task: {:?}", r.actions[1]);
+    };
+    assert_eq!(task.associated, ["7dbbc880-8750-4d3c-abe7-ea4a17646045"]);
+    assert_eq!(task.reference, "LD-0-1");
+    assert_eq!(
+        task.desired_status.as_ref().map(|s| s.value.as_str()),
+        Some("AwaitingDisclosure")
+    );
+    let kind = task.request_type.as_ref().unwrap();
+    assert_eq!(
+        (kind.owner.as_str(), kind.value.as_str()),
+        ("3GPP", "IdentityAssociation")
+    );
+    assert_eq!(task.observed, Some(1_448_971_200));
+    let formats: Vec<&str> = task.values.iter().map(|v| v.format.as_str()).collect();
+    assert_eq!(formats, ["NRCellIdentity", "TrackingAreaCode", "5GSTMSI"]);
+    // A cell identity asks for location data tdip does not hold: refused, naming it.
+    let e = task.values[0].kind().unwrap_err();
+    assert_eq!(e, Hi1Error::UnsupportedFormat("NRCellIdentity".into()));
+    assert!(
+        e.to_string()
+            .contains("holds no subscriber data by NRCellIdentity"),
+        "{e}"
+    );
+    // No identifier in Debug output.
+    assert!(!format!("{task:?}").contains("AAAAAAAAAAA"));
+}
+
+/// The ETSI example with its request values replaced.
+fn with_values(values: &str) -> String {
+    let start = LDTASK.find("<task:RequestValues>").unwrap();
+    let end = LDTASK.find("</task:RequestValues>").unwrap() + "</task:RequestValues>".len();
+    format!(
+        "{}<task:RequestValues>{values}</task:RequestValues>{}",
+        &LDTASK[..start],
+        &LDTASK[end..]
+    )
+}
+
+fn value(format: &str, v: &str) -> String {
+    format!(
+        "<task:RequestValue><task:FormatType><task:FormatOwner>ETSI</task:FormatOwner>\
+         <task:FormatName>{format}</task:FormatName></task:FormatType>\
+         <task:Value>{v}</task:Value></task:RequestValue>"
+    )
+}
+
+#[test]
+fn identifiers_map_onto_tdips_kinds_whatever_the_prefixes() {
+    let xml = with_values(
+        &[
+            value("InternationalE164", "31612345678"),
+            value("IMSI", "204081234567890"),
+            value("IPv6Address", "2001:db8::1"),
+            value("InternationalizedEmailAddress", "a&amp;b@example.nl"),
+        ]
+        .concat(),
+    )
+    // Another sender's prefix for the task namespace.
+    .replace("task:", "t:")
+    .replace("xmlns:task=", "xmlns:t=");
+    let r = parse_request(&xml).unwrap();
+    let Some(Object::LdTask(task)) = &r.actions[1].object else {
+        panic!("a task");
+    };
+    let kinds: Vec<IdentKind> = task.values.iter().map(|v| v.kind().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            IdentKind::Msisdn,
+            IdentKind::Imsi,
+            IdentKind::Ip,
+            IdentKind::Email
+        ]
+    );
+    assert_eq!(task.values[3].value, "a&b@example.nl");
+}
+
+#[test]
+fn broken_or_incomplete_messages_say_what_is_wrong_without_quoting_identifiers() {
+    let cases = [
+        (LDTASK.replace("</Header>", ""), "not well-formed XML"),
+        (
+            LDTASK.replace("<task:Reference>LD-0-1</task:Reference>", ""),
+            "has no Reference",
+        ),
+        (
+            LDTASK.replace(
+                "<TransactionIdentifier>c02358b2-76cf-4ba4-a8eb-f6436ccaea2e</TransactionIdentifier>",
+                "",
+            ),
+            "has no TransactionIdentifier",
+        ),
+        (
+            LDTASK.replace("2015-12-01T12:00:00Z</task:ObservedTime>", "1 December</task:ObservedTime>"),
+            "not an RFC 3339 date",
+        ),
+        (
+            LDTASK.replace("xsi:type=\"task:LDTaskObject\"", "xsi:type=\"nope:LDTaskObject\""),
+            "undeclared prefix nope",
+        ),
+        (
+            LDTASK.replace("http://uri.etsi.org/03120/common/2019/10/Core", "urn:other"),
+            "HI1Message in the HI-1 core namespace",
+        ),
+        (
+            format!("<!DOCTYPE x [<!ENTITY e \"31612345678\">]>{LDTASK}"),
+            "DOCTYPE is not accepted",
+        ),
+    ];
+    for (xml, says) in cases {
+        let e = parse_request(&xml).unwrap_err().to_string();
+        assert!(e.contains(says), "{says}: {e}");
+        assert!(
+            !e.contains("31612345678") && !e.contains("AAAAAAAAAAA"),
+            "{e}"
+        );
+    }
+}
