@@ -79,6 +79,9 @@ pub enum Command {
     /// The catalogue of agencies and legal bases: check it, show it, export the defaults.
     #[command(subcommand)]
     Catalogue(CatalogueCmd),
+    /// ETSI TS 103 120 (HI-1) messages: check a request and write tdip's response.
+    #[command(subcommand)]
+    Hi1(Hi1Cmd),
     /// The officers who may consult the point: register, suspend, reinstate, list.
     #[command(subcommand)]
     Officers(OfficersCmd),
@@ -224,6 +227,21 @@ pub enum AuditCmd {
     /// Show the retention classes in force (the data directory's `audit-retention.toml`,
     /// else the shipped ones).
     Retention,
+}
+
+/// `tdip hi1 …`
+#[derive(Debug, Subcommand)]
+pub enum Hi1Cmd {
+    /// Read an HI-1 request, judge each action as the point would, and print tdip's
+    /// response (valid against ETSI's schema). Exits 3 if an action is refused. Reads no
+    /// subscriber data: for agencies' integrators to test their messages.
+    Respond {
+        /// The request (an HI1Message, XML).
+        request: PathBuf,
+        /// Write the response here instead of to standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 /// `tdip catalogue …`

@@ -1,0 +1,39 @@
+//! `tdip hi1 respond`: an HI-1 request judged as the point would, and tdip's response.
+
+use std::fs;
+
+use anyhow::{Context, Result, anyhow};
+use tdip_hi1::{Body, Outcome, Response, judge, parse_request};
+
+use crate::cli::Hi1Cmd;
+
+pub fn run(cmd: &Hi1Cmd) -> Result<i32> {
+    let Hi1Cmd::Respond { request, out } = cmd;
+    let xml = fs::read_to_string(request)
+        .with_context(|| format!("cannot read {}", request.display()))?;
+    let r = parse_request(&xml).map_err(|e| anyhow!("{}: {e}", request.display()))?;
+    let actions = judge(&r);
+    let mut refused = false;
+    for (id, outcome) in &actions {
+        match outcome {
+            Outcome::Created(object) => eprintln!("action {id}: created {object}"),
+            Outcome::Failed { code, description } => {
+                refused = true;
+                eprintln!("action {id}: REFUSED ({code}): {description}");
+            }
+        }
+    }
+    let response = Response {
+        to: r.header,
+        at: jiff::Timestamp::now(),
+        body: Body::Actions(actions),
+    }
+    .to_xml();
+    match out {
+        Some(path) => {
+            fs::write(path, response).with_context(|| format!("cannot write {}", path.display()))?
+        }
+        None => print!("{response}"),
+    }
+    Ok(if refused { 3 } else { 0 })
+}

@@ -1,0 +1,67 @@
+//! `tdip hi1 respond`: ETSI's own lawful-disclosure request judged, and a response that
+//! ETSI's schema accepts.
+
+use std::path::Path;
+use std::process::Command;
+
+mod common;
+
+use common::{stderr, tdip};
+
+const HI1: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tdip-hi1");
+
+fn xmllint(file: &Path) -> std::process::Output {
+    Command::new("xmllint")
+        .args(["--noout", "--schema", &format!("{HI1}/schema/all.xsd")])
+        .arg(file)
+        .output()
+        .expect("xmllint runs (install Debian's libxml2-utils; .ci/run does)")
+}
+
+#[test]
+fn etsis_ldtask_is_answered_with_a_valid_response_refusing_its_cell_identity_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let request = format!("{HI1}/tests/etsi/ldtask.xml");
+    let response = dir.path().join("response.xml");
+    let out = tdip(
+        &data,
+        &[
+            "hi1",
+            "respond",
+            &request,
+            "--out",
+            response.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("action 0: created 7dbbc880-8750-4d3c-abe7-ea4a17646045"),
+        "{err}"
+    );
+    assert!(
+        err.contains("action 1: REFUSED (3001)") && err.contains("by NRCellIdentity"),
+        "{err}"
+    );
+    let check = xmllint(&response);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let xml = std::fs::read_to_string(&response).unwrap();
+    assert!(xml.contains("<ErrorCode>3001</ErrorCode>"), "{xml}");
+
+    // Not an HI-1 message: the file and the reason, no response.
+    let bad = dir.path().join("bad.xml");
+    std::fs::write(&bad, "<HI1Message><Header></HI1Message>").unwrap();
+    let out = tdip(&data, &["hi1", "respond", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let err = stderr(&out);
+    assert!(
+        err.contains("bad.xml") && err.contains("not well-formed"),
+        "{err}"
+    );
+}
