@@ -65,16 +65,8 @@ fn demands_are_due_in_real_time_or_at_their_own_term() {
     );
 
     // A term already past is refused, with both moments, and the refusal is logged.
-    let out = tdip(
-        &data,
-        &[
-            "lookup",
-            "--msisdn",
-            &number,
-            "--term",
-            "2026-01-15 12:00:00",
-        ],
-    );
+    let with_term = |term: &str| tdip(&data, &["lookup", "--msisdn", &number, "--term", term]);
+    let out = with_term("2026-01-15 12:00:00");
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
@@ -91,16 +83,7 @@ fn demands_are_due_in_real_time_or_at_their_own_term() {
     assert_eq!(codes, ["bad-term"], "{log}");
 
     // A term in a DST gap is not guessed.
-    let out = tdip(
-        &data,
-        &[
-            "lookup",
-            "--msisdn",
-            &number,
-            "--term",
-            "2027-03-28 02:30:00",
-        ],
-    );
+    let out = with_term("2027-03-28 02:30:00");
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(
