@@ -2,6 +2,7 @@
 //! can carry out and which it refuses, and why. The catalogue, the officer registry and
 //! the lookup come after, in the service.
 
+use crate::Hi1Error;
 use crate::request::{Action, LdTask, Object, Request};
 use crate::response::Outcome;
 
@@ -20,6 +21,9 @@ pub mod code {
     pub const INCOMPLETE: u32 = 3002;
     /// A task whose authorisation is not in the message.
     pub const NO_AUTHORISATION: u32 = 3003;
+    /// A request value that is not a valid identifier of its format, or a period that
+    /// ends before it starts.
+    pub const INVALID: u32 = 3004;
 }
 
 /// The outcome of every action, in order, by action identifier.
@@ -86,17 +90,19 @@ fn task_problem(r: &Request, task: &LdTask) -> Option<(u32, String)> {
             ),
         ));
     }
-    if task.observed.is_none() && (task.start.is_none() || task.end.is_none()) {
-        return Some((
-            code::INCOMPLETE,
-            format!(
-                "task {} gives neither ObservedTime nor both StartTime and EndTime",
-                task.reference
-            ),
-        ));
+    if let Err(e) = task.period() {
+        let code = if task.observed.is_none() && task.start.is_some() && task.end.is_some() {
+            code::INVALID
+        } else {
+            code::INCOMPLETE
+        };
+        return Some((code, e.to_string()));
     }
-    task.values
-        .iter()
-        .find_map(|v| v.kind().err())
-        .map(|e| (code::FORMAT, format!("task {}: {e}", task.reference)))
+    task.values.iter().find_map(|v| match v.identifier() {
+        Ok(_) => None,
+        Err(e @ Hi1Error::UnsupportedFormat(_)) => {
+            Some((code::FORMAT, format!("task {}: {e}", task.reference)))
+        }
+        Err(e) => Some((code::INVALID, format!("task {}: {e}", task.reference))),
+    })
 }

@@ -43,6 +43,17 @@ pub enum Hi1Error {
          data by {0}"
     )]
     UnsupportedFormat(String),
+    /// A request value that is not a valid identifier of its format.
+    #[error("a request value in format {format} is not valid: {reason}")]
+    InvalidValue {
+        /// Its format.
+        format: String,
+        /// Why (never quoting the value).
+        reason: String,
+    },
+    /// The moment or period asked about is missing or reversed.
+    #[error("{0}")]
+    Period(String),
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! task needs, mapped onto tdip's identifiers and moments.
 
 use jiff::Timestamp;
-use tdip_model::IdentKind;
+use tdip_model::{Country, IdentKind, normalize};
 
 use crate::Hi1Error;
 use crate::tree::{self, Element};
@@ -104,6 +104,25 @@ impl RequestValue {
             other => return Err(Hi1Error::UnsupportedFormat(other.to_owned())),
         })
     }
+
+    /// The identifier as tdip reads it: its kind and normalised value, or why it is not
+    /// valid (without the value).
+    pub fn identifier(&self) -> Result<(IdentKind, String), Hi1Error> {
+        let kind = self.kind()?;
+        // ETSI's InternationalE164 is the digits of an international number, no '+'.
+        let raw = if kind == IdentKind::Msisdn && !self.value.starts_with('+') {
+            format!("+{}", self.value)
+        } else {
+            self.value.clone()
+        };
+        // An international number needs no default country; the others take none.
+        normalize(kind, &raw, Country::Nl)
+            .map(|v| (kind, v))
+            .map_err(|e| Hi1Error::InvalidValue {
+                format: self.format.clone(),
+                reason: e.to_string(),
+            })
+    }
 }
 
 /// A lawful-disclosure task.
@@ -127,6 +146,25 @@ pub struct LdTask {
     pub end: Option<i64>,
     /// The identifiers asked about.
     pub values: Vec<RequestValue>,
+}
+
+impl LdTask {
+    /// The moment or period asked about (UTC seconds, both ends included): the
+    /// `ObservedTime`, or `StartTime` to `EndTime`.
+    pub fn period(&self) -> Result<(i64, i64), Hi1Error> {
+        match (self.observed, self.start, self.end) {
+            (Some(t), _, _) => Ok((t, t)),
+            (None, Some(s), Some(e)) if s <= e => Ok((s, e)),
+            (None, Some(_), Some(_)) => Err(Hi1Error::Period(format!(
+                "task {}: its EndTime lies before its StartTime",
+                self.reference
+            ))),
+            _ => Err(Hi1Error::Period(format!(
+                "task {} gives neither ObservedTime nor both StartTime and EndTime",
+                self.reference
+            ))),
+        }
+    }
 }
 
 /// What an action creates.

@@ -146,3 +146,67 @@ fn broken_or_incomplete_messages_say_what_is_wrong_without_quoting_identifiers()
         );
     }
 }
+
+#[test]
+fn values_are_read_as_tdip_reads_identifiers_and_invalid_ones_refused_without_quoting_them() {
+    let xml = with_values(
+        &[
+            value("InternationalE164", "31612345678"),
+            value("InternationalE164", "1234567890123456789"),
+            value("IPv4Address", "192.0.2.300"),
+        ]
+        .concat(),
+    );
+    let r = parse_request(&xml).unwrap();
+    let Some(Object::LdTask(task)) = &r.actions[1].object else {
+        panic!("a task");
+    };
+    assert_eq!(
+        task.values[0].identifier().unwrap(),
+        (IdentKind::Msisdn, "+31612345678".to_owned())
+    );
+    for (v, format) in [
+        (&task.values[1], "InternationalE164"),
+        (&task.values[2], "IPv4Address"),
+    ] {
+        let e = v.identifier().unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!(
+                "a request value in format {format} is not valid: "
+            )),
+            "{e}"
+        );
+        assert!(
+            !e.contains("1234567890123456789") && !e.contains("192.0.2.300"),
+            "{e}"
+        );
+    }
+    let judged = crate::judge(&r);
+    assert!(
+        matches!(&judged[1].1, crate::Outcome::Failed { code, description }
+            if *code == crate::code::INVALID && description.contains("InternationalE164")),
+        "{judged:?}"
+    );
+}
+
+#[test]
+fn a_task_asks_about_a_moment_or_a_period_that_runs_forward() {
+    let r = parse_request(LDTASK).unwrap();
+    let Some(Object::LdTask(task)) = &r.actions[1].object else {
+        panic!("a task");
+    };
+    assert_eq!(task.period().unwrap(), (1_448_971_200, 1_448_971_200));
+    let mut t = task.clone();
+    (t.observed, t.start, t.end) = (None, Some(100), Some(200));
+    assert_eq!(t.period().unwrap(), (100, 200));
+    t.end = Some(50);
+    assert_eq!(
+        t.period().unwrap_err().to_string(),
+        "task LD-0-1: its EndTime lies before its StartTime"
+    );
+    t.end = None;
+    assert_eq!(
+        t.period().unwrap_err().to_string(),
+        "task LD-0-1 gives neither ObservedTime nor both StartTime and EndTime"
+    );
+}
