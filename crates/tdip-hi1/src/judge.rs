@@ -2,7 +2,10 @@
 //! can carry out and which it refuses, and why. The catalogue, the officer registry and
 //! the lookup come after, in the service.
 
+use tdip_access::Catalogue;
+
 use crate::Hi1Error;
+use crate::profile::demands;
 use crate::request::{Action, LdTask, Object, Request};
 use crate::response::Outcome;
 
@@ -24,6 +27,10 @@ pub mod code {
     /// A request value that is not a valid identifier of its format, or a period that
     /// ends before it starts.
     pub const INVALID: u32 = 3004;
+    /// A part of the demand not where tdip's profile puts it.
+    pub const PROFILE: u32 = 4001;
+    /// The catalogue refuses the demand (agency, legal basis, authorising official).
+    pub const REFUSED: u32 = 4002;
 }
 
 /// The outcome of every action, in order, by action identifier.
@@ -31,6 +38,46 @@ pub fn judge(r: &Request) -> Vec<(String, Outcome)> {
     r.actions
         .iter()
         .map(|a| (a.id.clone(), outcome(r, a)))
+        .collect()
+}
+
+/// As [`judge`], and each task that passes is also read as the demands it makes for
+/// `agency` (tdip's profile) and judged against `catalogue`.
+pub fn judge_for(r: &Request, agency: &str, catalogue: &Catalogue) -> Vec<(String, Outcome)> {
+    judge(r)
+        .into_iter()
+        .zip(&r.actions)
+        .map(|((id, outcome), a)| {
+            let Outcome::Created(_) = &outcome else {
+                return (id, outcome);
+            };
+            let Some(Object::LdTask(task)) = &a.object else {
+                return (id, outcome);
+            };
+            let auth = r.actions.iter().find_map(|a| match &a.object {
+                Some(Object::Authorisation(auth)) if task.associated.contains(&auth.object) => {
+                    Some(auth)
+                }
+                _ => None,
+            });
+            let Some(auth) = auth else {
+                return (id, outcome);
+            };
+            let fail = |code, why: String| Outcome::Failed {
+                code,
+                description: format!("action {id}: {why}"),
+            };
+            let verdict = match demands(auth, task, agency) {
+                Err(e) => fail(code::PROFILE, e.to_string()),
+                Ok(ds) => ds
+                    .iter()
+                    .find_map(|(d, _)| catalogue.authorise(d).err())
+                    .map_or(outcome, |refusal| {
+                        fail(code::REFUSED, format!("task {}: {refusal}", task.reference))
+                    }),
+            };
+            (id, verdict)
+        })
         .collect()
 }
 

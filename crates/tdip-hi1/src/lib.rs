@@ -5,14 +5,16 @@
 //! are the sender's choice); identifiers never appear in errors or `Debug` output.
 
 mod judge;
+mod profile;
 mod request;
 mod response;
 mod tree;
 
-pub use judge::{code, judge};
+pub use judge::{code, judge, judge_for};
+pub use profile::{REQUEST_TYPES, Sought, demands};
 pub use request::{
-    AUTH, Action, Authorisation, COMMON, CORE, Endpoint, Entry, Header, LdTask, Object, Request,
-    RequestValue, TASK, parse_request,
+    AUTH, Action, Approval, Authorisation, COMMON, CORE, Endpoint, Entry, Header, LdTask, Object,
+    Request, RequestValue, TASK, parse_request,
 };
 pub use response::{Body, ETSI_VERSION, Outcome, Response};
 pub use tree::{Element, parse as parse_xml};
@@ -54,7 +56,12 @@ pub enum Hi1Error {
     /// The moment or period asked about is missing or reversed.
     #[error("{0}")]
     Period(String),
+    /// A part of the demand is not where tdip's national profile puts it.
+    #[error("{0}; see tdip's HI-1 profile (docs/hi1.md)")]
+    Profile(String),
 }
 
+#[cfg(test)]
+mod profile_tests;
 #[cfg(test)]
 mod tests;

@@ -56,6 +56,19 @@ pub struct Entry {
     pub value: String,
 }
 
+/// One approval of an authorisation (`AuthorisationApprovalDetails`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Approval {
+    /// `ApprovalType`: what the approval is (tdip's profile: `Requester`, `Authorisation`).
+    pub kind: Option<String>,
+    /// `ApprovalReference`.
+    pub reference: Option<String>,
+    /// `ApproverDetails/ApproverName`.
+    pub approver: Option<String>,
+    /// `ApprovalIsEmergency`.
+    pub emergency: bool,
+}
+
 /// An authorisation: the warrant or order the task rests on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Authorisation {
@@ -69,6 +82,8 @@ pub struct Authorisation {
     pub start: Option<i64>,
     /// Valid until (UTC seconds).
     pub end: Option<i64>,
+    /// Its approvals.
+    pub approvals: Vec<Approval>,
 }
 
 /// One identifier a task asks about.
@@ -146,6 +161,8 @@ pub struct LdTask {
     pub end: Option<i64>,
     /// The identifiers asked about.
     pub values: Vec<RequestValue>,
+    /// Its flags' values (`IsEmergency`, `IsTest`, …).
+    pub flags: Vec<String>,
 }
 
 impl LdTask {
@@ -287,6 +304,19 @@ fn authorisation(o: &Element) -> Result<Authorisation, Hi1Error> {
         legal_type: o.child(AUTH, "AuthorisationLegalType").map(entry),
         start: span("StartTime")?,
         end: span("EndTime")?,
+        approvals: o
+            .children(AUTH, "AuthorisationApprovalDetails")
+            .map(|a| {
+                let text = |path: &[(&str, &str)]| a.text_at(path).map(str::to_owned);
+                Approval {
+                    kind: text(&[(COMMON, "ApprovalType")]),
+                    reference: text(&[(COMMON, "ApprovalReference")]),
+                    approver: text(&[(COMMON, "ApproverDetails"), (COMMON, "ApproverName")]),
+                    emergency: a.text_at(&[(COMMON, "ApprovalIsEmergency")]) == Some("true")
+                        || a.text_at(&[(COMMON, "ApprovalIsEmergency")]) == Some("1"),
+                }
+            })
+            .collect(),
     })
 }
 
@@ -330,6 +360,14 @@ fn ld_task(o: &Element) -> Result<LdTask, Hi1Error> {
         start: time("StartTime")?,
         end: time("EndTime")?,
         values,
+        flags: o
+            .child(TASK, "Flags")
+            .map(|f| {
+                f.children(TASK, "LDTaskFlag")
+                    .map(|e| entry(e).value)
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }
 

@@ -5,10 +5,12 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use tdip_hi1::{Body, CORE, Outcome, Response, code, judge, parse_request, parse_xml};
+use tdip_hi1::{Body, CORE, Outcome, Response, code, judge, judge_for, parse_request, parse_xml};
 
 const LDTASK: &str = include_str!("etsi/ldtask.xml");
 const ETSI_RESPONSE: &str = include_str!("etsi/response1.xml");
+/// tdip's documented example request (its HI-1 profile).
+const EXAMPLE: &str = include_str!("../../../docs/examples/hi1-lookup.xml");
 
 /// `xmllint`'s verdict on `xml` against the official schema: Ok, or its complaint.
 fn xmllint(xml: &str) -> Result<(), String> {
@@ -58,6 +60,7 @@ fn respond(request: &str) -> (Vec<(String, Outcome)>, String) {
 fn the_schema_check_accepts_etsis_examples_and_rejects_a_broken_message() {
     valid(LDTASK);
     valid(ETSI_RESPONSE);
+    valid(EXAMPLE);
     let broken = ETSI_RESPONSE.replace("<ActionIdentifier>1</ActionIdentifier>", "");
     assert!(
         xmllint(&broken).is_err(),
@@ -166,5 +169,49 @@ fn refused_actions_and_unreadable_messages_are_valid_error_information() {
     assert!(
         xml.contains("not well-formed &lt;at byte 12&gt; &amp; more"),
         "{xml}"
+    );
+}
+
+#[test]
+fn tasks_judged_against_the_catalogue_for_the_senders_agency() {
+    let catalogue = tdip_access::Catalogue::defaults().unwrap();
+    let at = "2026-11-24T12:00:00Z".parse().unwrap();
+    let respond_for = |xml: &str, agency: &str| {
+        let r = parse_request(xml).unwrap();
+        let actions = judge_for(&r, agency, &catalogue);
+        let response = Response {
+            to: r.header,
+            at,
+            body: Body::Actions(actions.clone()),
+        }
+        .to_xml();
+        valid(&response);
+        actions
+    };
+    let granted = respond_for(EXAMPLE, "nl/politie");
+    assert!(
+        granted
+            .iter()
+            .all(|(_, o)| matches!(o, Outcome::Created(_))),
+        "{granted:?}"
+    );
+    let refused = respond_for(EXAMPLE, "nl/nobody");
+    let Outcome::Failed {
+        code: c,
+        description,
+    } = &refused[1].1
+    else {
+        panic!("refused: {refused:?}");
+    };
+    assert_eq!(*c, code::REFUSED);
+    assert!(
+        description.contains("task LD-2026-0001: agency nl/nobody is not authorised"),
+        "{description}"
+    );
+    let no_officer = EXAMPLE.replace("<common:ApprovalType>Requester</common:ApprovalType>", "");
+    let out_of_place = respond_for(&no_officer, "nl/politie");
+    assert!(
+        matches!(&out_of_place[1].1, Outcome::Failed { code: c, .. } if *c == code::PROFILE),
+        "{out_of_place:?}"
     );
 }

@@ -238,6 +238,10 @@ pub enum Hi1Cmd {
     Respond {
         /// The request (an HI1Message, XML).
         request: PathBuf,
+        /// Also read each task as the demands it makes for this agency (tdip's HI-1
+        /// profile) and judge them against the point's catalogue.
+        #[arg(long)]
+        agency: Option<String>,
         /// Write the response here instead of to standard output.
         #[arg(long)]
         out: Option<PathBuf>,

@@ -65,3 +65,31 @@ fn etsis_ldtask_is_answered_with_a_valid_response_refusing_its_cell_identity_tas
         "{err}"
     );
 }
+
+#[test]
+fn tdips_example_is_granted_for_its_agency_and_refused_for_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/examples/hi1-lookup.xml"
+    );
+    let out = tdip(
+        &data,
+        &["hi1", "respond", example, "--agency", "nl/politie"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("action 1: created"),
+        "{}",
+        stderr(&out)
+    );
+    let out = tdip(&data, &["hi1", "respond", example, "--agency", "nl/nobody"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("action 1: REFUSED (4002)")
+            && err.contains("agency nl/nobody is not authorised"),
+        "{err}"
+    );
+}

@@ -1,18 +1,26 @@
 //! `tdip hi1 respond`: an HI-1 request judged as the point would, and tdip's response.
 
 use std::fs;
+use std::path::Path;
 
 use anyhow::{Context, Result, anyhow};
-use tdip_hi1::{Body, Outcome, Response, judge, parse_request};
+use tdip_hi1::{Body, Outcome, Response, judge, judge_for, parse_request};
 
 use crate::cli::Hi1Cmd;
 
-pub fn run(cmd: &Hi1Cmd) -> Result<i32> {
-    let Hi1Cmd::Respond { request, out } = cmd;
+pub fn run(data: &Path, cmd: &Hi1Cmd) -> Result<i32> {
+    let Hi1Cmd::Respond {
+        request,
+        agency,
+        out,
+    } = cmd;
     let xml = fs::read_to_string(request)
         .with_context(|| format!("cannot read {}", request.display()))?;
     let r = parse_request(&xml).map_err(|e| anyhow!("{}: {e}", request.display()))?;
-    let actions = judge(&r);
+    let actions = match agency {
+        Some(agency) => judge_for(&r, agency, &crate::point::catalogue(data)?),
+        None => judge(&r),
+    };
     let mut refused = false;
     for (id, outcome) in &actions {
         match outcome {

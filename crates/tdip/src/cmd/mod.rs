@@ -73,7 +73,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Demo(args) => demo::run(&cli.data, &args, zone).await,
         Command::Keys(ref cmd) => keys::run(&cli, cmd, zone).await,
         Command::Catalogue(ref cmd) => catalogue::run(cmd),
-        Command::Hi1(ref cmd) => hi1::run(cmd),
+        Command::Hi1(ref cmd) => hi1::run(&cli.data, cmd),
         Command::Spool(SpoolCmd::List) => deliver::spool_list(&cli, zone).await,
         Command::Spool(SpoolCmd::Apply) => {
             let point = point::open(&cli.data, &cli.store, &cli.unsealing()).await?;
