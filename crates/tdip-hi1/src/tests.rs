@@ -210,3 +210,13 @@ fn a_task_asks_about_a_moment_or_a_period_that_runs_forward() {
         "task LD-0-1 gives neither ObservedTime nor both StartTime and EndTime"
     );
 }
+
+#[test]
+fn messages_built_to_exhaust_the_reader_are_refused() {
+    let deep = format!("{}{}", "<a>".repeat(100_000), "</a>".repeat(100_000));
+    let e = parse_request(&deep).unwrap_err().to_string();
+    assert!(e.contains("nest more than 64 deep"), "{e}");
+    let wide = format!("<a>{}</a>", "<b/>".repeat(100_001));
+    let e = parse_request(&wide).unwrap_err().to_string();
+    assert!(e.contains("too many elements"), "{e}");
+}

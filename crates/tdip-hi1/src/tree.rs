@@ -15,6 +15,10 @@ const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 /// Most elements one message may hold: a guard against messages built to exhaust memory.
 const MOST_ELEMENTS: usize = 100_000;
 
+/// Deepest nesting accepted (ETSI's messages nest about 15 deep): a guard against
+/// messages built to exhaust the stack.
+const MOST_DEPTH: usize = 64;
+
 /// One element.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Element {
@@ -104,6 +108,11 @@ pub fn parse(xml: &str) -> Result<Element, Hi1Error> {
                 }
                 if matches!(event, Event::Empty(_)) {
                     attach(&mut stack, el)?;
+                } else if stack.len() == MOST_DEPTH {
+                    return Err(bad(
+                        &reader,
+                        &format!("elements nest more than {MOST_DEPTH} deep"),
+                    ));
                 } else {
                     stack.push(el);
                 }
