@@ -16,7 +16,7 @@ pub use request::{
     AUTH, Action, Approval, Authorisation, COMMON, CORE, Endpoint, Entry, Header, LdTask, Object,
     Request, RequestValue, TASK, parse_request,
 };
-pub use response::{Body, ETSI_VERSION, Outcome, Response};
+pub use response::{Body, ETSI_VERSION, Listed, Outcome, Response, TaskStatus, TaskView};
 pub use tree::{Element, parse as parse_xml};
 
 /// Why a message cannot be read or answered. The messages name the element or format at

@@ -9,7 +9,83 @@ use jiff::Timestamp;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use crate::request::{CORE, Endpoint, Header};
+use crate::request::{COMMON, CORE, Endpoint, Header, TASK};
+
+/// XML Schema instance, for `xsi:type`.
+const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
+
+/// The status of a lawful-disclosure task (ETSI dictionary `LDTaskStatus`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskStatus {
+    /// Waiting for an approval.
+    AwaitingApproval,
+    /// Accepted; the disclosure is being made.
+    AwaitingDisclosure,
+    /// Disclosed: the answer is available.
+    Disclosed,
+    /// No disclosure can be made.
+    DisclosureNotAvailable,
+    /// Refused.
+    Rejected,
+    /// Withdrawn by the requester.
+    Cancelled,
+    /// Failed at the point.
+    Error,
+    /// Not valid.
+    Invalid,
+}
+
+impl TaskStatus {
+    /// The dictionary value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::AwaitingApproval => "AwaitingApproval",
+            TaskStatus::AwaitingDisclosure => "AwaitingDisclosure",
+            TaskStatus::Disclosed => "Disclosed",
+            TaskStatus::DisclosureNotAvailable => "DisclosureNotAvailable",
+            TaskStatus::Rejected => "Rejected",
+            TaskStatus::Cancelled => "Cancelled",
+            TaskStatus::Error => "Error",
+            TaskStatus::Invalid => "Invalid",
+        }
+    }
+}
+
+/// A task as a GET shows it: identity, status and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskView {
+    /// Its object identifier.
+    pub object: String,
+    /// The owner's country.
+    pub country: String,
+    /// The owner (who created it).
+    pub owner: String,
+    /// How many times it changed.
+    pub generation: u64,
+    /// Its authorisation.
+    pub associated: Vec<String>,
+    /// When it last changed.
+    pub last_changed: Timestamp,
+    /// The task's reference (an LDID, `XX-…-…`).
+    pub reference: String,
+    /// Its status.
+    pub status: TaskStatus,
+    /// Why it is in that status, for a refusal or failure: code and description.
+    pub reason: Option<(u32, String)>,
+}
+
+/// One object a LIST names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listed {
+    /// `LDTask` or `Authorisation` (ETSI dictionary `ObjectType`).
+    pub kind: &'static str,
+    /// Its object identifier.
+    pub object: String,
+    /// How many times it changed.
+    pub generation: u64,
+    /// When it last changed.
+    pub last_changed: Timestamp,
+}
 
 /// The ETSI version tdip speaks.
 pub const ETSI_VERSION: &str = "V1.12.1";
@@ -19,6 +95,10 @@ pub const ETSI_VERSION: &str = "V1.12.1";
 pub enum Outcome {
     /// The object was created under this identifier.
     Created(String),
+    /// A GET of a task: the task as it stands.
+    Got(TaskView),
+    /// A LIST: the objects the sender may see.
+    Listed(Vec<Listed>),
     /// The action failed: a code (see `docs/hi1.md`) and a description for the sender.
     Failed {
         /// Error code.
@@ -67,6 +147,9 @@ impl Response {
         w.write_event(Event::Decl(BytesDecl::new("1.0", Some("utf-8"), None)))?;
         w.create_element("HI1Message")
             .with_attribute(("xmlns", CORE))
+            .with_attribute(("xmlns:xsi", XSI))
+            .with_attribute(("xmlns:common", COMMON))
+            .with_attribute(("xmlns:task", TASK))
             .write_inner_content(|w| {
                 w.create_element("Header").write_inner_content(|w| {
                     // Back to the sender, from its receiver.
@@ -119,10 +202,83 @@ fn action(w: &mut Writer<Vec<u8>>, id: &str, outcome: &Outcome) -> io::Result<()
                         .write_inner_content(|w| text(w, "Identifier", identifier))?;
                     Ok(())
                 }
+                Outcome::Got(task) => {
+                    w.create_element("GETResponse")
+                        .write_inner_content(|w| task_object(w, task))?;
+                    Ok(())
+                }
+                Outcome::Listed(objects) => {
+                    w.create_element("LISTResponse").write_inner_content(|w| {
+                        for o in objects {
+                            w.create_element("ListResponseRecord")
+                                .write_inner_content(|w| {
+                                    entry(w, "ObjectType", "ETSI", "ObjectType", o.kind)?;
+                                    text(w, "Identifier", &o.object)?;
+                                    text(w, "Generation", &o.generation.to_string())?;
+                                    text(w, "LastChanged", &seconds(o.last_changed))
+                                })?;
+                        }
+                        Ok(())
+                    })?;
+                    Ok(())
+                }
                 Outcome::Failed { code, description } => error(w, *code, description),
             }
         })?;
     Ok(())
+}
+
+fn task_object(w: &mut Writer<Vec<u8>>, t: &TaskView) -> io::Result<()> {
+    w.create_element("HI1Object")
+        .with_attribute(("xsi:type", "task:LDTaskObject"))
+        .write_inner_content(|w| {
+            text(w, "ObjectIdentifier", &t.object)?;
+            text(w, "CountryCode", &t.country)?;
+            text(w, "OwnerIdentifier", &t.owner)?;
+            text(w, "Generation", &t.generation.to_string())?;
+            if !t.associated.is_empty() {
+                w.create_element("AssociatedObjects")
+                    .write_inner_content(|w| {
+                        for a in &t.associated {
+                            text(w, "AssociatedObject", a)?;
+                        }
+                        Ok(())
+                    })?;
+            }
+            text(w, "LastChanged", &seconds(t.last_changed))?;
+            text(w, "task:Reference", &t.reference)?;
+            entry(w, "task:Status", "ETSI", "LDTaskStatus", t.status.as_str())?;
+            if let Some((code, description)) = &t.reason {
+                w.create_element("task:StatusReason")
+                    .write_inner_content(|w| {
+                        text(w, "ErrorCode", &code.to_string())?;
+                        text(w, "ErrorDescription", description)
+                    })?;
+            }
+            Ok(())
+        })?;
+    Ok(())
+}
+
+/// A dictionary entry named `element`.
+fn entry(
+    w: &mut Writer<Vec<u8>>,
+    element: &str,
+    owner: &str,
+    name: &str,
+    value: &str,
+) -> io::Result<()> {
+    w.create_element(element).write_inner_content(|w| {
+        text(w, "common:Owner", owner)?;
+        text(w, "common:Name", name)?;
+        text(w, "common:Value", value)
+    })?;
+    Ok(())
+}
+
+/// An ETSI QualifiedDateTime to the second, UTC.
+fn seconds(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 fn error(w: &mut Writer<Vec<u8>>, code: u32, description: &str) -> io::Result<()> {

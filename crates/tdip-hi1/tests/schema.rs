@@ -5,7 +5,10 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use tdip_hi1::{Body, CORE, Outcome, Response, code, judge, judge_for, parse_request, parse_xml};
+use tdip_hi1::{
+    Body, CORE, Listed, Outcome, Response, TaskStatus, TaskView, code, judge, judge_for,
+    parse_request, parse_xml,
+};
 
 const LDTASK: &str = include_str!("etsi/ldtask.xml");
 const ETSI_RESPONSE: &str = include_str!("etsi/response1.xml");
@@ -213,5 +216,75 @@ fn tasks_judged_against_the_catalogue_for_the_senders_agency() {
     assert!(
         matches!(&out_of_place[1].1, Outcome::Failed { code: c, .. } if *c == code::PROFILE),
         "{out_of_place:?}"
+    );
+}
+
+#[test]
+fn task_status_by_get_and_list_is_valid_with_every_ldtaskstatus_value() {
+    let r = parse_request(EXAMPLE).unwrap();
+    let at: jiff::Timestamp = "2026-11-24T12:00:00Z".parse().unwrap();
+    let view = |status, reason| TaskView {
+        object: "2b36a78b-b628-416d-bd22-404e68a0cd36".into(),
+        country: "NL".into(),
+        owner: "ACTOR01".into(),
+        generation: 2,
+        associated: vec!["7dbbc880-8750-4d3c-abe7-ea4a17646045".into()],
+        last_changed: at,
+        reference: "LD-2026-0001".into(),
+        status,
+        reason,
+    };
+    let statuses = [
+        TaskStatus::AwaitingApproval,
+        TaskStatus::AwaitingDisclosure,
+        TaskStatus::Disclosed,
+        TaskStatus::DisclosureNotAvailable,
+        TaskStatus::Rejected,
+        TaskStatus::Cancelled,
+        TaskStatus::Error,
+        TaskStatus::Invalid,
+    ];
+    let mut actions: Vec<(String, Outcome)> = statuses
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let reason = (*s == TaskStatus::Rejected)
+                .then(|| (code::REFUSED, "nl/nobody is not authorised".to_owned()));
+            (i.to_string(), Outcome::Got(view(*s, reason)))
+        })
+        .collect();
+    actions.push((
+        "8".into(),
+        Outcome::Listed(vec![
+            Listed {
+                kind: "Authorisation",
+                object: "7dbbc880-8750-4d3c-abe7-ea4a17646045".into(),
+                generation: 1,
+                last_changed: at,
+            },
+            Listed {
+                kind: "LDTask",
+                object: "2b36a78b-b628-416d-bd22-404e68a0cd36".into(),
+                generation: 2,
+                last_changed: at,
+            },
+        ]),
+    ));
+    let xml = Response {
+        to: r.header,
+        at,
+        body: Body::Actions(actions),
+    }
+    .to_xml();
+    valid(&xml);
+    for s in statuses {
+        assert!(xml.contains(&format!("<common:Value>{}</common:Value>", s.as_str())));
+    }
+    assert!(xml.contains("<ErrorCode>4002</ErrorCode>"), "{xml}");
+    assert_eq!(xml.matches("<ListResponseRecord>").count(), 2);
+    // A status outside the dictionary's shape is caught by the schema check.
+    assert!(
+        xmllint(&xml.replace("<Generation>2</Generation>", "<Generation>two</Generation>"))
+            .is_err()
     );
 }
