@@ -87,7 +87,9 @@ fn outcome(r: &Request, a: &Action) -> Outcome {
         return fail(
             code::VERB,
             format!(
-                "action {}: tdip accepts CREATE of an AuthorisationObject or LDTaskObject, not {}",
+                "action {}: a request is judged by its CREATE actions (of an \
+                 AuthorisationObject or LDTaskObject); {} is answered by the service from the \
+                 tasks it keeps",
                 a.id, a.verb
             ),
         );

@@ -204,6 +204,10 @@ pub struct Action {
     pub verb: String,
     /// The object of a CREATE (or UPDATE); none for the others.
     pub object: Option<Object>,
+    /// The object a GET (or DELETE) names by its `Identifier`.
+    pub target: Option<String>,
+    /// The object type a LIST asks for (`ObjectType` value); none for all.
+    pub list_type: Option<String>,
 }
 
 /// An HI-1 request message.
@@ -287,6 +291,10 @@ fn action(a: &Element) -> Result<Action, Hi1Error> {
         id,
         verb: verb.name.clone(),
         object,
+        target: verb.text_at(&[(CORE, "Identifier")]).map(str::to_owned),
+        list_type: verb
+            .text_at(&[(CORE, "ObjectType"), (COMMON, "Value")])
+            .map(str::to_owned),
     })
 }
 

@@ -220,3 +220,31 @@ fn messages_built_to_exhaust_the_reader_are_refused() {
     let e = parse_request(&wide).unwrap_err().to_string();
     assert!(e.contains("too many elements"), "{e}");
 }
+
+#[test]
+fn get_and_list_name_what_they_ask_for() {
+    let header_end = LDTASK.find("<Payload>").unwrap();
+    let request = format!(
+        "{}<Payload><RequestPayload><ActionRequests>\
+         <ActionRequest><ActionIdentifier>0</ActionIdentifier>\
+         <GET><Identifier>2b36a78b-b628-416d-bd22-404e68a0cd36</Identifier></GET>\
+         </ActionRequest>\
+         <ActionRequest><ActionIdentifier>1</ActionIdentifier>\
+         <LIST><ObjectType><common:Owner>ETSI</common:Owner><common:Name>ObjectType</common:Name>\
+         <common:Value>LDTask</common:Value></ObjectType></LIST></ActionRequest>\
+         </ActionRequests></RequestPayload></Payload></HI1Message>",
+        &LDTASK[..header_end]
+    );
+    let r = parse_request(&request).unwrap();
+    assert_eq!(r.actions[0].verb, "GET");
+    assert_eq!(
+        r.actions[0].target.as_deref(),
+        Some("2b36a78b-b628-416d-bd22-404e68a0cd36")
+    );
+    assert_eq!(r.actions[1].verb, "LIST");
+    assert_eq!(r.actions[1].list_type.as_deref(), Some("LDTask"));
+    assert_eq!(
+        (r.actions[0].object.clone(), r.actions[1].target.clone()),
+        (None, None)
+    );
+}
