@@ -248,3 +248,14 @@ fn get_and_list_name_what_they_ask_for() {
         (None, None)
     );
 }
+
+#[test]
+fn the_element_tree_never_shows_its_text_in_debug() {
+    let tree = crate::parse_xml(LDTASK).unwrap();
+    let shown = format!("{tree:?}");
+    assert!(shown.contains("RequestValue"), "the structure is shown");
+    assert!(
+        !shown.contains("AAAAAAAAAAA") && !shown.contains("W000001"),
+        "{shown}"
+    );
+}

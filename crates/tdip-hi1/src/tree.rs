@@ -19,8 +19,9 @@ const MOST_ELEMENTS: usize = 100_000;
 /// messages built to exhaust the stack.
 const MOST_DEPTH: usize = 64;
 
-/// One element.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// One element. `Debug` shows names and structure, never text: a message's text holds
+/// the identifiers asked about.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Element {
     /// Namespace URI, empty if none.
     pub ns: String,
@@ -32,6 +33,17 @@ pub struct Element {
     pub text: String,
     /// Child elements in order.
     pub children: Vec<Element>,
+}
+
+impl std::fmt::Debug for Element {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Element")
+            .field("ns", &self.ns)
+            .field("name", &self.name)
+            .field("xsi_type", &self.xsi_type)
+            .field("children", &self.children)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Element {
