@@ -29,6 +29,7 @@ struct Shared {
     bench: Bench<SqliteStore>,
     queries: Vec<Query>,
     catalogue: Catalogue,
+    deadlines: DeadlinePolicy,
     auditor: Auditor<SqliteAudit>,
     next: AtomicU64,
 }
@@ -85,6 +86,7 @@ fn main() {
             bench,
             queries,
             catalogue: Catalogue::defaults().unwrap(),
+            deadlines: DeadlinePolicy::default(),
             auditor,
             next: AtomicU64::new(0),
         });
@@ -226,7 +228,7 @@ async fn run(shared: &Arc<Shared>, mode: Mode, tasks: u64, seconds: u64) -> Figu
                             keys: &shared.bench.keys,
                             catalogue: &shared.catalogue,
                             auditor: &shared.auditor,
-                            deadlines: &DeadlinePolicy::default(),
+                            deadlines: &shared.deadlines,
                             zone: LegalZone::Amsterdam,
                         };
                         consult::consult(&p, &demand(q.kind), q, Channel::Api, D0 + DAY)

@@ -6,7 +6,7 @@ use tdip_access::Catalogue;
 
 use crate::Hi1Error;
 use crate::profile::demands;
-use crate::request::{Action, LdTask, Object, Request};
+use crate::request::{Action, Authorisation, LdTask, Object, Request};
 use crate::response::Outcome;
 
 /// Error codes tdip gives (TS 103 120 leaves their values to the national profile; see
@@ -54,13 +54,7 @@ pub fn judge_for(r: &Request, agency: &str, catalogue: &Catalogue) -> Vec<(Strin
             let Some(Object::LdTask(task)) = &a.object else {
                 return (id, outcome);
             };
-            let auth = r.actions.iter().find_map(|a| match &a.object {
-                Some(Object::Authorisation(auth)) if task.associated.contains(&auth.object) => {
-                    Some(auth)
-                }
-                _ => None,
-            });
-            let Some(auth) = auth else {
+            let Some(auth) = authorisation_of(r, task) else {
                 return (id, outcome);
             };
             let fail = |code, why: String| Outcome::Failed {
@@ -114,13 +108,16 @@ fn outcome(r: &Request, a: &Action) -> Outcome {
     }
 }
 
+/// The authorisation created in `r` that `task` is associated with.
+fn authorisation_of<'a>(r: &'a Request, task: &LdTask) -> Option<&'a Authorisation> {
+    r.actions.iter().find_map(|a| match &a.object {
+        Some(Object::Authorisation(auth)) if task.associated.contains(&auth.object) => Some(auth),
+        _ => None,
+    })
+}
+
 fn task_problem(r: &Request, task: &LdTask) -> Option<(u32, String)> {
-    let authorised = task.associated.iter().any(|id| {
-        r.actions
-            .iter()
-            .any(|a| matches!(&a.object, Some(Object::Authorisation(auth)) if &auth.object == id))
-    });
-    if !authorised {
+    if authorisation_of(r, task).is_none() {
         return Some((
             code::NO_AUTHORISATION,
             format!(

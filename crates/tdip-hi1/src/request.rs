@@ -320,8 +320,11 @@ fn authorisation(o: &Element) -> Result<Authorisation, Hi1Error> {
                     kind: text(&[(COMMON, "ApprovalType")]),
                     reference: text(&[(COMMON, "ApprovalReference")]),
                     approver: text(&[(COMMON, "ApproverDetails"), (COMMON, "ApproverName")]),
-                    emergency: a.text_at(&[(COMMON, "ApprovalIsEmergency")]) == Some("true")
-                        || a.text_at(&[(COMMON, "ApprovalIsEmergency")]) == Some("1"),
+                    // xs:boolean: "true" or "1".
+                    emergency: matches!(
+                        a.text_at(&[(COMMON, "ApprovalIsEmergency")]),
+                        Some("true" | "1")
+                    ),
                 }
             })
             .collect(),

@@ -212,17 +212,20 @@ fn demands_are_judged_and_every_answer_and_refusal_is_logged() {
     assert!(!ok(&data, &["audit", "log"]).contains(digits));
 
     // The officer sees their own consultations, not another's.
-    let mine = ok(
-        &data,
-        &[
-            "audit",
-            "history",
-            "--agency",
-            "nl/politie",
-            "--officer",
-            "T-1",
-        ],
-    );
+    let history = |officer| {
+        ok(
+            &data,
+            &[
+                "audit",
+                "history",
+                "--agency",
+                "nl/politie",
+                "--officer",
+                officer,
+            ],
+        )
+    };
+    let mine = history("T-1");
     assert!(
         mine.contains(&consultation) && mine.contains("hit, 1 records"),
         "{mine}"
@@ -231,17 +234,7 @@ fn demands_are_judged_and_every_answer_and_refusal_is_logged() {
         mine.contains("refused: officer T-1 of nl/politie is suspended"),
         "{mine}"
     );
-    let other = ok(
-        &data,
-        &[
-            "audit",
-            "history",
-            "--agency",
-            "nl/politie",
-            "--officer",
-            "T-3",
-        ],
-    );
+    let other = history("T-3");
     assert!(
         !other.contains(&consultation) && other.contains("expired"),
         "{other}"

@@ -111,20 +111,7 @@ fn two_days(dir: &Path) -> Vec<PathBuf> {
 
 fn deliver_both_days(data: &Path, store: &str, files: &[PathBuf]) {
     tdip(data, store, &["init", "--dev-key"]);
-    tdip(
-        data,
-        store,
-        &[
-            "officers",
-            "add",
-            "--agency",
-            "nl/politie",
-            "--officer",
-            "T-1",
-            "--name",
-            "Test Officer",
-        ],
-    );
+    tdip(data, store, common::ADD_OFFICER);
     tdip(
         data,
         store,

@@ -27,21 +27,21 @@ pub fn tdip(data: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-/// Registers the test officer (nl/politie T-1); works on a sealed point.
+/// The command that registers the test officer (nl/politie T-1).
+pub const ADD_OFFICER: &[&str] = &[
+    "officers",
+    "add",
+    "--agency",
+    "nl/politie",
+    "--officer",
+    "T-1",
+    "--name",
+    "Test Officer",
+];
+
+/// Registers the test officer; works on a sealed point.
 pub fn add_officer(data: &Path) {
-    ok(
-        data,
-        &[
-            "officers",
-            "add",
-            "--agency",
-            "nl/politie",
-            "--officer",
-            "T-1",
-            "--name",
-            "Test Officer",
-        ],
-    );
+    ok(data, ADD_OFFICER);
 }
 
 /// What a run wrote to standard error.
