@@ -91,6 +91,59 @@ pub enum Command {
     /// The audit log: verify it, prove an entry, export a checkpoint, read it.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// Serve the point over HTTPS: the JSON API, health, readiness and metrics.
+    Serve(ServeArgs),
+    /// API tokens for agencies', providers' and the operator's systems: issue, revoke, list.
+    #[command(subcommand)]
+    Tokens(TokensCmd),
+}
+
+/// Arguments of `tdip serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    pub listen: std::net::SocketAddr,
+    /// The server's certificate chain (PEM file).
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: PathBuf,
+    /// The server's private key (PEM file).
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: PathBuf,
+    /// CA certificates (PEM file) whose client certificates may connect; the data
+    /// directory's clients.toml says whom each certificate speaks for.
+    #[arg(long, value_name = "FILE")]
+    pub client_ca: Option<PathBuf>,
+    /// Seconds between signed heads of the audit log.
+    #[arg(long, default_value_t = 60)]
+    pub sign_every: u64,
+}
+
+/// `tdip tokens …`
+#[derive(Debug, Subcommand)]
+pub enum TokensCmd {
+    /// Issue a token; it is shown once, and only its digest is kept.
+    Issue {
+        /// Who holds it (for the list and the log).
+        #[arg(long)]
+        name: String,
+        /// For an agency's system (e.g. nl/politie).
+        #[arg(long, group = "role")]
+        agency: Option<String>,
+        /// For a provider's system.
+        #[arg(long, group = "role")]
+        provider: Option<String>,
+        /// For the operator (unseals; never reads subscriber data).
+        #[arg(long, group = "role")]
+        operator: bool,
+    },
+    /// Revoke a token: the service refuses it from the next request.
+    Revoke {
+        /// The token's id (its part after `tdip_`).
+        id: String,
+    },
+    /// List the tokens issued, revoked ones included.
+    List,
 }
 
 /// `tdip officers …`

@@ -4,11 +4,13 @@
 //! for demos and tests, the dev key file) written by `tdip init`, and the store. Errors are printed with their
 //! whole chain and exit with status 1; a rejected delivery also exits with status 1.
 
+mod asked;
 mod audit_store;
 mod cli;
 mod cmd;
 mod point;
 mod render;
+mod serve;
 mod store;
 
 use clap::Parser;
@@ -20,10 +22,14 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let cli = cli::Cli::parse();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a single-threaded runtime starts");
+    // The service answers on every core; a command runs on one thread.
+    let runtime = match cli.command {
+        cli::Command::Serve(_) => tokio::runtime::Builder::new_multi_thread(),
+        _ => tokio::runtime::Builder::new_current_thread(),
+    }
+    .enable_all()
+    .build()
+    .expect("the runtime starts");
     match runtime.block_on(cmd::run(cli)) {
         Ok(code) => std::process::exit(code),
         Err(e) => {

@@ -182,6 +182,14 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// The root key of a point that runs on a dev key file, or none if custodians keep it.
+pub fn dev_root_key(data: &Path) -> Result<Option<RootKey>> {
+    if has_custodians(data) {
+        return Ok(None);
+    }
+    root_key(data, &Unsealing::default()).map(|(key, _)| Some(key))
+}
+
 /// The point's root key: from the custodians' `shares` (files) when the point is sealed
 /// by custodians, or from its dev key file (saying loudly that it is not sealed).
 fn root_key(data: &Path, given: &Unsealing<'_>) -> Result<(RootKey, Option<Event>)> {
@@ -277,6 +285,17 @@ pub async fn open_store(data: &Path, url: &str) -> Result<AnyStore> {
 /// custodians' `shares` (or the dev key file).
 pub async fn open(data: &Path, url: &str, given: &Unsealing<'_>) -> Result<Point> {
     let (root, unsealed) = root_key(data, given)?;
+    open_root(data, url, root, unsealed).await
+}
+
+/// Opens the point with its root key in hand (from a dev key file, or from shares offered
+/// to a running service); `unsealed` is the event that records how, if the custodians did.
+pub async fn open_root(
+    data: &Path,
+    url: &str,
+    root: RootKey,
+    unsealed: Option<Event>,
+) -> Result<Point> {
     let keys = PointKeys::new(&root, &key_dir(data))?;
     let audit_keys = AuditKeys::new(&keys);
     check_audit_public(data, &audit_keys)?;

@@ -158,7 +158,8 @@ async fn verify(cli: &Cli, files: &[std::path::PathBuf], zone: LegalZone) -> Res
     Ok(0)
 }
 
-async fn latest(
+/// The latest signed head, if any.
+pub async fn latest(
     auditor: &audit::Auditor<crate::audit_store::AnyAudit>,
 ) -> Result<Option<SignedHead>> {
     Ok(audit::signed_heads(auditor.store())

@@ -2,21 +2,19 @@
 
 use std::path::Path;
 
-use anyhow::{Result, anyhow};
-use tdip_access::{Category, Demand, Urgency};
+use anyhow::Result;
 use tdip_core::consult::{self, Channel, ConsultError};
-use tdip_core::lookup::{Query, When};
-use tdip_model::{Country, IdentKind, LegalZone, format_time, parse_time};
+use tdip_model::{LegalZone, format_time};
 
-use crate::cli::{DemandArgs, LookupArgs};
+use crate::asked::LookupRequest;
+use crate::cli::LookupArgs;
 use crate::point::Point;
 
 pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone) -> Result<i32> {
-    let query = query(args, zone)?;
+    let (demand, query) = request(args).resolve(zone, super::now(), "--")?;
     let catalogue = crate::point::catalogue(data)?;
     let deadlines = crate::point::deadlines(data)?;
     crate::point::note_catalogue(data, &point.auditor).await?;
-    let demand = demand(&args.demand, &args.at, &args.from, query.kind, zone)?;
     let spooled = point.spool.entries()?.len();
     if spooled > 0 {
         eprintln!(
@@ -28,13 +26,10 @@ pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone)
     match consult::consult(&p, &demand, &query, Channel::Cli, super::now()).await {
         Ok(done) => {
             if args.json {
-                let mut v = serde_json::to_value(&done.answer)?;
-                v["consultation"] = done.consultation.into();
-                v["agency"] = done.grant.agency_name.into();
-                v["legal_basis"] = done.grant.basis_title.into();
-                v["due"] = done.due.at.into();
-                v["due_rule"] = done.due.rule.as_str().into();
-                println!("{}", serde_json::to_string_pretty(&v)?);
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&crate::asked::answered(&done)?)?
+                );
             } else {
                 println!(
                     "consultation {} — {} under {}; due {} ({})",
@@ -60,85 +55,31 @@ pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone)
     }
 }
 
-/// The demand the flags make: identification data, current unless a moment or period is
-/// asked about.
-fn demand(
-    d: &DemandArgs,
-    at: &Option<String>,
-    from: &Option<String>,
-    query: IdentKind,
-    zone: LegalZone,
-) -> Result<Demand> {
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    let term = match &d.term {
-        Some(t) => Some(
-            parse_time(t, zone)
-                .map_err(|e| anyhow!("--term: {e}"))?
-                .as_second(),
-        ),
-        None => None,
-    };
-    Ok(Demand {
-        agency: text(&d.agency),
-        officer: text(&d.officer),
-        basis: text(&d.basis),
-        case_reference: text(&d.case_reference),
+/// The flags as the request they make (the same the API takes).
+pub fn request(args: &LookupArgs) -> LookupRequest {
+    let d = &args.demand;
+    LookupRequest {
+        msisdn: args.msisdn.clone(),
+        imsi: args.imsi.clone(),
+        imei: args.imei.clone(),
+        ip: args.ip.clone(),
+        email: args.email.clone(),
+        user_id: args.user_id.clone(),
+        mac: args.mac.clone(),
+        at: args.at.clone(),
+        from: args.from.clone(),
+        to: args.to.clone(),
+        country: Some(args.country.clone()),
+        agency: d.agency.clone(),
+        officer: d.officer.clone().unwrap_or_default(),
+        basis: d.basis.clone().unwrap_or_default(),
+        case: d.case_reference.clone().unwrap_or_default(),
         authorised_by: d.authorised_by.clone(),
-        urgency: if d.urgent {
-            Urgency::Urgent
-        } else {
-            Urgency::Normal
-        },
-        category: if at.is_some() || from.is_some() {
-            Category::HistoricalIdentification
-        } else {
-            Category::CurrentIdentification
-        },
-        query,
-        term,
-    })
+        urgent: d.urgent,
+        term: d.term.clone(),
+    }
 }
 
 fn ts(s: i64) -> jiff::Timestamp {
     jiff::Timestamp::from_second(s).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
-}
-
-fn query(args: &LookupArgs, zone: LegalZone) -> Result<Query> {
-    let (kind, value) = [
-        (IdentKind::Msisdn, &args.msisdn),
-        (IdentKind::Imsi, &args.imsi),
-        (IdentKind::Imei, &args.imei),
-        (IdentKind::Ip, &args.ip),
-        (IdentKind::Email, &args.email),
-        (IdentKind::UserId, &args.user_id),
-        (IdentKind::Mac, &args.mac),
-    ]
-    .into_iter()
-    .find_map(|(k, v)| v.clone().map(|v| (k, v)))
-    .ok_or_else(|| anyhow!("give one identifier, e.g. --msisdn 0612345678"))?;
-    let time = |flag: &str, s: &str| -> Result<i64> {
-        Ok(parse_time(s, zone)
-            .map_err(|e| anyhow!("--{flag}: {e}"))?
-            .as_second())
-    };
-    let when = match (&args.at, &args.from, &args.to) {
-        (Some(at), _, _) => When::At {
-            at: time("at", at)?,
-        },
-        (None, Some(from), Some(to)) => When::Between {
-            from: time("from", from)?,
-            to: time("to", to)?,
-        },
-        _ => When::At { at: super::now() },
-    };
-    let default_country: Country = args
-        .country
-        .parse()
-        .map_err(|e| anyhow!("--country: {e}"))?;
-    Ok(Query {
-        kind,
-        value,
-        when,
-        default_country,
-    })
 }

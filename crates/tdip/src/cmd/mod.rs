@@ -1,6 +1,6 @@
 //! The subcommands.
 
-mod audit;
+pub mod audit;
 pub mod catalogue;
 mod deliver;
 mod demo;
@@ -10,6 +10,7 @@ mod keys;
 mod lookup;
 mod officers;
 mod providers;
+mod tokens;
 
 use anyhow::{Result, anyhow, bail};
 use tdip_crypto::custodian::Unsealer;
@@ -84,6 +85,8 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Officers(ref cmd) => officers::officers(&cli, cmd, zone).await,
         Command::Agencies(ref cmd) => officers::agencies(&cli, cmd, zone).await,
         Command::Audit(ref cmd) => audit::run(&cli, cmd, zone).await,
+        Command::Serve(ref args) => crate::serve::run(&cli, args, zone).await,
+        Command::Tokens(ref cmd) => tokens::run(&cli, cmd, zone).await,
     }
 }
 

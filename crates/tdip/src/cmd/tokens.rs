@@ -1,0 +1,93 @@
+//! `tdip tokens`: API tokens for callers without a client certificate. A token is shown
+//! once; `tokens.toml` keeps its SHA-256 digest, and issuing and revoking are logged.
+
+use anyhow::Result;
+use tdip_core::audit::Event;
+use tdip_model::{LegalZone, format_time};
+
+use crate::cli::{Cli, TokensCmd};
+use crate::point;
+use crate::serve::callers::{Role, TokenFile};
+
+pub async fn run(cli: &Cli, cmd: &TokensCmd, zone: LegalZone) -> Result<i32> {
+    let mut file = TokenFile::load(&cli.data)?;
+    let now = super::now();
+    let event = match cmd {
+        TokensCmd::Issue {
+            name,
+            agency,
+            provider,
+            operator,
+        } => {
+            let role = match (agency, provider, operator) {
+                (Some(a), _, _) => Role::Agency(a.clone()),
+                (_, Some(p), _) => Role::Provider(p.clone()),
+                (_, _, true) => Role::Operator,
+                _ => anyhow::bail!("say whom the token is for: --agency, --provider or --operator"),
+            };
+            if let Role::Agency(a) = &role {
+                let catalogue = point::catalogue(&cli.data)?;
+                if !catalogue.agencies.contains_key(a) {
+                    anyhow::bail!(
+                        "agency {a} is not in the catalogue in force; `tdip catalogue show` lists them"
+                    );
+                }
+            }
+            let token = file.issue(name, role.clone(), now)?;
+            let id = file
+                .entries()
+                .last()
+                .map(|t| t.id.clone())
+                .unwrap_or_default();
+            file.save(&cli.data)?;
+            println!("{token}");
+            eprintln!(
+                "token {id} issued to {name} ({}); it is shown only now: hand it over safely. \
+                 Revoke it with `tdip tokens revoke {id}`",
+                role.describe()
+            );
+            Event::Config {
+                change: "token-issued".into(),
+                subject: format!("token {id}"),
+                detail: format!("{name} ({})", role.describe()),
+            }
+        }
+        TokensCmd::Revoke { id } => {
+            let entry = file.revoke(id, now)?;
+            let detail = entry.caller().map(|c| c.name).unwrap_or_default();
+            file.save(&cli.data)?;
+            eprintln!("token {id} revoked");
+            Event::Config {
+                change: "token-revoked".into(),
+                subject: format!("token {id}"),
+                detail,
+            }
+        }
+        TokensCmd::List => {
+            for t in file.entries() {
+                let when = |s: i64| {
+                    jiff::Timestamp::from_second(s)
+                        .map(|t| format_time(t, zone))
+                        .unwrap_or_default()
+                };
+                let caller = t.caller()?;
+                println!(
+                    "{}  {}  {}  issued {}{}",
+                    t.id,
+                    caller.role.describe(),
+                    caller.name,
+                    when(t.issued),
+                    t.revoked
+                        .map(|r| format!("  REVOKED {}", when(r)))
+                        .unwrap_or_default()
+                );
+            }
+            return Ok(0);
+        }
+    };
+    point::open_auditor(&cli.data, &cli.store)
+        .await?
+        .record(now, vec![event])
+        .await?;
+    Ok(0)
+}

@@ -1,0 +1,362 @@
+//! The JSON API's routes and handlers, and the OpenAPI document generated from them
+//! (served at `/openapi.json`).
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequest, FromRequestParts, Request, State as Shared};
+use axum::http::StatusCode;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::request::Parts;
+use axum::response::IntoResponse;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tdip_core::consult::{self, Channel, ConsultError};
+use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use zeroize::Zeroize;
+
+use super::State;
+use super::callers::{Caller, Role};
+use super::error::ApiError;
+use super::tls::Peer;
+use crate::asked::LookupRequest;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "tdip",
+        description = "Telecom Data Information Point: lawful consultation of subscriber data. \
+            Callers authenticate with a client certificate listed in the point's clients.toml, \
+            or with an API token (`Authorization: Bearer tdip_…`). Times are legal local time \
+            (`YYYY-MM-DD HH:MM:SS`) or RFC 3339 with an offset in requests, and UTC seconds \
+            in answers."
+    ),
+    components(schemas(ApiError))
+)]
+struct ApiDoc;
+
+/// The service's routes over `state`.
+pub fn router(state: Arc<State>) -> Router {
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health))
+        .routes(routes!(ready))
+        .routes(routes!(lookup))
+        .routes(routes!(unseal))
+        .routes(routes!(checkpoint))
+        .split_for_parts();
+    let doc = Arc::new(doc.to_pretty_json().unwrap_or_default());
+    router
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || async move {
+                (
+                    [(CONTENT_TYPE, "application/json")],
+                    doc.as_str().to_owned(),
+                )
+            }),
+        )
+        .route(
+            "/metrics",
+            axum::routing::get(|| async {
+                (
+                    [(CONTENT_TYPE, "text/plain; version=0.0.4")],
+                    super::metrics::render(),
+                )
+            }),
+        )
+        .layer(axum::middleware::from_fn(super::metrics::track))
+        .with_state(state)
+}
+
+impl FromRequestParts<Arc<State>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<State>) -> Result<Caller, ApiError> {
+        let certificate = parts.extensions.get::<Peer>().and_then(|p| p.0.as_deref());
+        if let Some(caller) = certificate.and_then(|fp| state.callers.by_certificate(fp)) {
+            return Ok(caller.clone());
+        }
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer "));
+        if let Some(caller) = token.and_then(|t| state.callers.by_token(t.trim())) {
+            return Ok(caller);
+        }
+        Err(match (certificate, token) {
+            (Some(fp), None) => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                format!(
+                    "the client certificate (sha256 {fp}) is not listed in the point's \
+                     clients.toml; ask the operator to add it"
+                ),
+            ),
+            (_, Some(_)) => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "the API token is unknown or revoked; ask the operator for a new one",
+            ),
+            (None, None) => ApiError::unauthenticated(),
+        })
+    }
+}
+
+/// A JSON body whose errors are answered in the API's error shape, without echoing any
+/// value the body held (a body may hold an identifier).
+pub struct Body<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Body<T>, ApiError> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::bad_request(e.body_text()))?;
+        serde_json::from_slice(&bytes)
+            .map(Body)
+            .map_err(|e| ApiError::bad_request(format!("the body is not valid: {}", redacted(&e))))
+    }
+}
+
+/// A JSON error's message with every quoted value replaced by `…`; field names, which
+/// serde quotes with backticks, stay.
+fn redacted(e: &serde_json::Error) -> String {
+    let mut out = String::new();
+    let mut quoted = false;
+    for c in e.to_string().chars() {
+        match (c, quoted) {
+            ('"', false) => {
+                quoted = true;
+                out.push_str("\"…");
+            }
+            ('"', true) => {
+                quoted = false;
+                out.push('"');
+            }
+            (_, true) => {}
+            (c, false) => out.push(c),
+        }
+    }
+    out
+}
+
+#[derive(Serialize, ToSchema)]
+struct Status {
+    /// `live`, `ready`.
+    status: &'static str,
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/health", responses((status = 200, body = Status)))]
+async fn health() -> Json<Status> {
+    Json(Status { status: "live" })
+}
+
+/// Readiness: the point is unsealed and answers consultations.
+#[utoipa::path(get, path = "/ready", responses(
+    (status = 200, body = Status),
+    (status = 503, description = "sealed", body = ApiError)))]
+async fn ready(Shared(state): Shared<Arc<State>>) -> Result<Json<Status>, ApiError> {
+    state
+        .point()
+        .map(|_| Json(Status { status: "ready" }))
+        .ok_or_else(ApiError::sealed)
+}
+
+/// An answered consultation: the hits, the consultation's reference, what was granted and
+/// when the answer was due.
+#[derive(Serialize, ToSchema)]
+struct Answered {
+    /// The consultation's reference, for the officer's file.
+    consultation: String,
+    /// The agency, as the catalogue names it.
+    agency: String,
+    /// The legal basis granted.
+    legal_basis: String,
+    /// When the answer was due (UTC seconds).
+    due: i64,
+    /// The rule that set it: `real-time`, `within-24h`, `set-by-demand`.
+    due_rule: String,
+    /// The identifier type asked about.
+    kind: String,
+    /// The moment or period asked about (UTC seconds).
+    #[schema(value_type = Object)]
+    when: Value,
+    /// Every subscription that held the identifier; none is an answer too.
+    #[schema(value_type = Vec<Object>)]
+    hits: Value,
+}
+
+/// Who held an identifier at a moment or during a period. The demand is judged against
+/// the catalogue and the officer registry, answered, and logged; the agency is the
+/// caller's.
+#[utoipa::path(post, path = "/v1/lookups", request_body = LookupRequest, responses(
+    (status = 200, body = Answered),
+    (status = 400, description = "the request cannot be read", body = ApiError),
+    (status = 403, description = "refused (logged), or the caller is not an agency", body = ApiError),
+    (status = 503, description = "sealed", body = ApiError)))]
+async fn lookup(
+    Shared(state): Shared<Arc<State>>,
+    caller: Caller,
+    Body(request): Body<LookupRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let Role::Agency(agency) = &caller.role else {
+        return Err(ApiError::forbidden(format!(
+            "only agencies consult the point; this caller is the {}",
+            caller.role.describe()
+        )));
+    };
+    if request.agency.as_ref().is_some_and(|a| a != agency) {
+        return Err(ApiError::forbidden(format!(
+            "this caller speaks for agency {agency}, not for the agency the request names"
+        )));
+    }
+    let point = state.point().ok_or_else(ApiError::sealed)?;
+    let now = crate::cmd::now();
+    let (mut demand, query) = request
+        .resolve(state.zone, now, "")
+        .map_err(|e| ApiError::bad_request(format!("{e:#}")))?;
+    demand.agency = agency.clone();
+    let p = point.consulting(&state.catalogue, &state.deadlines, state.zone);
+    match consult::consult(&p, &demand, &query, Channel::Api, now).await {
+        Ok(done) => {
+            super::metrics::consultation("api", "answered");
+            crate::asked::answered(&done)
+                .map(Json)
+                .map_err(|e| ApiError::internal(&e))
+        }
+        Err(ConsultError::Refused {
+            consultation,
+            code,
+            reason,
+        }) => {
+            super::metrics::consultation("api", code);
+            Err(ApiError::new(StatusCode::FORBIDDEN, code, reason).logged_as(consultation))
+        }
+        Err(ConsultError::Core(e)) => {
+            super::metrics::consultation("api", "failed");
+            Err(ApiError::internal(&e))
+        }
+    }
+}
+
+/// A custodian's share, as the text of the share file.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct UnsealRequest {
+    /// The share file's text (not encrypted: open an `.age` share file first).
+    share: String,
+}
+
+/// How far unsealing is.
+#[derive(Serialize, ToSchema)]
+struct Unsealing {
+    /// Whether the point is still sealed.
+    sealed: bool,
+    /// Valid shares given so far.
+    have: u8,
+    /// Shares needed.
+    need: u8,
+}
+
+/// Gives one custodian's share; once enough are given the point opens, and it stays open
+/// until the service stops. Nothing of the shares is kept. Operator only.
+#[utoipa::path(post, path = "/v1/unseal", request_body = UnsealRequest, responses(
+    (status = 200, body = Unsealing),
+    (status = 400, description = "the share is refused", body = ApiError),
+    (status = 403, description = "not the operator", body = ApiError)))]
+async fn unseal(
+    Shared(state): Shared<Arc<State>>,
+    caller: Caller,
+    Body(mut request): Body<UnsealRequest>,
+) -> Result<Json<Unsealing>, ApiError> {
+    if caller.role != Role::Operator {
+        request.share.zeroize();
+        return Err(ApiError::forbidden(
+            "only the operator relays custodians' shares",
+        ));
+    }
+    let mut guard = state.unsealer.lock().await;
+    let offered = guard.as_mut().map(|u| u.offer(&request.share));
+    request.share.zeroize();
+    let Some(offered) = offered else {
+        return Ok(Json(Unsealing {
+            sealed: false,
+            have: 0,
+            need: 0,
+        }));
+    };
+    let unsealer = guard
+        .as_ref()
+        .ok_or_else(|| ApiError::internal(&"no unsealer"))?;
+    let progress = offered.map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "share-refused",
+            format!("share refused: {e}"),
+        )
+    })?;
+    let root = unsealer
+        .root_key()
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "share-refused", e.to_string()))?;
+    if let Some(root) = root {
+        let event = tdip_core::audit::Event::Unseal {
+            accepted: u32::from(progress.have),
+            refused: progress.refused,
+            opened: true,
+        };
+        let opened = crate::point::open_root(&state.data, &state.store_url, root, Some(event))
+            .await
+            .map_err(|e| ApiError::internal(&format!("{e:#}")))?;
+        crate::point::note_catalogue(&state.data, &opened.auditor)
+            .await
+            .map_err(|e| ApiError::internal(&format!("{e:#}")))?;
+        state.set_point(opened);
+        *guard = None;
+        eprintln!("the point is unsealed ({progress})");
+    }
+    Ok(Json(Unsealing {
+        sealed: guard.is_some(),
+        have: progress.have,
+        need: progress.need,
+    }))
+}
+
+/// The audit log's latest signed head as a checkpoint (see docs/audit.md), signed now if
+/// the point is unsealed and entries were added since the last head.
+#[utoipa::path(get, path = "/v1/audit/checkpoint", responses(
+    (status = 200, description = "the checkpoint's text", content_type = "text/plain"),
+    (status = 404, description = "no head signed yet", body = ApiError)))]
+async fn checkpoint(
+    Shared(state): Shared<Arc<State>>,
+    _caller: Caller,
+) -> Result<impl IntoResponse, ApiError> {
+    let auditor = match state.point() {
+        Some(p) => {
+            p.finish().await;
+            crate::cmd::audit::latest(&p.auditor).await
+        }
+        None => match crate::point::open_auditor(&state.data, &state.store_url).await {
+            Ok(a) => crate::cmd::audit::latest(&a).await,
+            Err(e) => Err(e),
+        },
+    };
+    let head = auditor
+        .map_err(|e| ApiError::internal(&format!("{e:#}")))?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "no head has been signed yet; one is signed every minute while the point is unsealed",
+            )
+        })?;
+    let key = crate::point::audit_public(&state.data).map_err(|e| ApiError::internal(&e))?;
+    Ok((
+        [(CONTENT_TYPE, "text/plain; charset=utf-8")],
+        head.to_checkpoint(&key),
+    ))
+}

@@ -1,0 +1,88 @@
+//! The one error shape of the JSON API: a stable `code` a program can branch on, a
+//! `message` a person can act on, and the consultation's reference when one was logged.
+//! Messages never carry an identifier's value.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// An error answered by the API.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiError {
+    /// Stable code: `unauthenticated`, `forbidden`, `bad-request`, `sealed`, `refused:…`
+    /// (with the refusal's own code), `not-found`, `internal`.
+    pub code: String,
+    /// What went wrong and what to do about it.
+    pub message: String,
+    /// The consultation's reference, when the refusal was logged as one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consultation: Option<String>,
+    #[serde(skip)]
+    status: StatusCode,
+}
+
+impl ApiError {
+    /// An error with `status`, `code` and `message`.
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            code: code.to_owned(),
+            message: message.into(),
+            consultation: None,
+            status,
+        }
+    }
+
+    /// 400: the request cannot be read as sent.
+    pub fn bad_request(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, "bad-request", message)
+    }
+
+    /// 401: no valid client certificate or token.
+    pub fn unauthenticated() -> ApiError {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "present a client certificate listed in the point's clients.toml, or an API token \
+             as `Authorization: Bearer tdip_…` (issued with `tdip tokens issue`)",
+        )
+    }
+
+    /// 403: the caller may not do this.
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    /// 503: the point is sealed.
+    pub fn sealed() -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "sealed",
+            "the point is sealed: custodians must give their shares (POST /v1/unseal) before it \
+             answers",
+        )
+    }
+
+    /// 500: the point failed; the detail goes to the service's log, not to the caller.
+    pub fn internal(e: &dyn std::fmt::Display) -> ApiError {
+        eprintln!("error: {e}");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the point failed to answer; the operator sees why in the service's log. Ask again \
+             later",
+        )
+    }
+
+    /// The consultation this error was logged as.
+    pub fn logged_as(mut self, consultation: String) -> ApiError {
+        self.consultation = Some(consultation);
+        self
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(&self)).into_response()
+    }
+}

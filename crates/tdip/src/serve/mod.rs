@@ -1,0 +1,146 @@
+//! `tdip serve`: the point as a network service. HTTPS (rustls) with client certificates
+//! or API tokens; the JSON API with its OpenAPI document; health, readiness and metrics.
+//! The audit log's head is signed every minute and when the service stops.
+
+mod api;
+pub mod callers;
+mod error;
+mod metrics;
+mod tls;
+
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use tdip_crypto::custodian::Unsealer;
+use tdip_model::LegalZone;
+
+use crate::cli::{Cli, ServeArgs};
+use crate::point::{self, Point};
+
+pub use api::router;
+
+/// What every request handler shares.
+pub struct State {
+    /// The data directory.
+    pub data: PathBuf,
+    /// The store's URL.
+    pub store_url: String,
+    /// Legal time zone for times read and shown.
+    pub zone: LegalZone,
+    /// The catalogue in force (read at start).
+    pub catalogue: tdip_access::Catalogue,
+    /// The deadline policy in force (read at start).
+    pub deadlines: tdip_access::DeadlinePolicy,
+    /// Who may call.
+    pub callers: callers::Callers,
+    /// The open point, once unsealed.
+    point: RwLock<Option<Arc<Point>>>,
+    /// The shares given so far, while sealed by custodians.
+    unsealer: tokio::sync::Mutex<Option<Unsealer>>,
+}
+
+impl State {
+    /// The service's state for the point in `data`: unsealed at once when it runs on a dev
+    /// key file, else sealed until custodians give their shares.
+    pub async fn open(data: PathBuf, store_url: String, zone: LegalZone) -> Result<State> {
+        let catalogue = point::catalogue(&data)?;
+        let deadlines = point::deadlines(&data)?;
+        let callers = callers::Callers::load(&data)?;
+        let (opened, unsealer) = match point::dev_root_key(&data)? {
+            Some(root) => (
+                Some(Arc::new(
+                    point::open_root(&data, &store_url, root, None).await?,
+                )),
+                None,
+            ),
+            None => (None, Some(Unsealer::new(point::custody(&data)?))),
+        };
+        if let Some(p) = &opened {
+            point::note_catalogue(&data, &p.auditor).await?;
+        }
+        Ok(State {
+            data,
+            store_url,
+            zone,
+            catalogue,
+            deadlines,
+            callers,
+            point: RwLock::new(opened),
+            unsealer: tokio::sync::Mutex::new(unsealer),
+        })
+    }
+
+    /// The point, if unsealed.
+    pub fn point(&self) -> Option<Arc<Point>> {
+        self.point.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn set_point(&self, p: Point) {
+        *self.point.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(p));
+    }
+}
+
+/// Runs the service until it is told to stop (Ctrl-C or SIGTERM).
+pub async fn run(cli: &Cli, args: &ServeArgs, zone: LegalZone) -> Result<i32> {
+    let tls = tls::server_config(&args.tls_cert, &args.tls_key, args.client_ca.as_deref())?;
+    let state = Arc::new(State::open(cli.data.clone(), cli.store.clone(), zone).await?);
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    eprintln!(
+        "tdip serves https://{} ({}); the API is described at /openapi.json",
+        listener.local_addr()?,
+        if state.point().is_some() {
+            "unsealed"
+        } else {
+            "sealed: give custodians' shares with POST /v1/unseal"
+        }
+    );
+    let signer = tokio::spawn(sign_heads(
+        state.clone(),
+        Duration::from_secs(args.sign_every.max(1)),
+    ));
+    tls::serve(listener, tls, router(state.clone()), shutdown()).await;
+    signer.abort();
+    if let Some(p) = state.point() {
+        p.finish().await;
+    }
+    eprintln!("tdip stopped; the audit log's head is signed");
+    Ok(0)
+}
+
+/// Signs a head over the audit log every `every` while the point is unsealed.
+async fn sign_heads(state: Arc<State>, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Some(p) = state.point() {
+            p.finish().await;
+        }
+        metrics::upkeep();
+    }
+}
+
+/// Resolves when the process is asked to stop.
+async fn shutdown() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return ctrl_c.await.unwrap_or(()),
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await.unwrap_or(());
+}
+#[cfg(test)]
+mod tests;

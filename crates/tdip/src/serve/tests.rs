@@ -1,0 +1,471 @@
+//! The API's handlers without a socket (`Router` + `oneshot`): authentication by
+//! certificate and token, lookups answered and refused in the one error shape, unsealing
+//! by custodians' shares, readiness, metrics and the OpenAPI document.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use clap::Parser;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use super::State;
+use super::callers::{Role, TokenFile};
+use super::tls::Peer;
+use crate::cli::Cli;
+
+/// The fingerprint the tests' agency certificate is listed under.
+const POLITIE: &str = "11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa";
+
+/// Runs a `tdip` command in-process on `data`.
+async fn tdip(data: &Path, args: &[&str]) {
+    let mut argv = vec!["tdip", "--data", data.to_str().unwrap()];
+    argv.extend_from_slice(args);
+    let code = crate::cmd::run(Cli::try_parse_from(&argv).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(code, 0, "tdip {args:?}");
+}
+
+/// A dev-key point with kpn's delivery of 20 subscribers, officer nl/politie T-1, and a
+/// certificate listed for nl/politie; the first generated phone number.
+async fn point(dir: &Path) -> (std::path::PathBuf, String) {
+    let data = dir.join("data");
+    let file = dir.join("kpn.csv");
+    tdip(&data, &["init", "--dev-key"]).await;
+    populate(&data, &file).await;
+    (data, first_msisdn(&file))
+}
+
+async fn populate(data: &Path, file: &Path) {
+    tdip(
+        data,
+        &[
+            "officers",
+            "add",
+            "--agency",
+            "nl/politie",
+            "--officer",
+            "T-1",
+            "--name",
+            "T",
+        ],
+    )
+    .await;
+    tdip(
+        data,
+        &[
+            "providers",
+            "add",
+            "kpn",
+            "--name",
+            "KPN B.V.",
+            "--country",
+            "NL",
+        ],
+    )
+    .await;
+    let out = file.to_str().unwrap();
+    tdip(
+        data,
+        &[
+            "gen",
+            "subscribers",
+            "--provider",
+            "kpn",
+            "--rows",
+            "20",
+            "--out",
+            out,
+        ],
+    )
+    .await;
+    std::fs::write(
+        data.join("clients.toml"),
+        format!(
+            "[[client]]\nname = \"Politie gateway\"\nfingerprint = \"{POLITIE}\"\nagency = \"nl/politie\"\n"
+        ),
+    )
+    .unwrap();
+}
+
+fn first_msisdn(file: &Path) -> String {
+    let mut reader = csv::Reader::from_path(file).unwrap();
+    let col = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "msisdn")
+        .unwrap();
+    reader
+        .records()
+        .map(|r| r.unwrap()[col].split(';').next().unwrap().to_owned())
+        .find(|n| !n.is_empty())
+        .unwrap()
+}
+
+async fn deliver(data: &Path, file: &Path) {
+    let file = file.to_str().unwrap();
+    tdip(
+        data,
+        &[
+            "deliver",
+            "--provider",
+            "kpn",
+            "--snapshot-at",
+            "2026-11-02T00:00:00Z",
+            file,
+        ],
+    )
+    .await;
+}
+
+async fn state(data: &Path) -> Arc<State> {
+    let zone = "Europe/Amsterdam".parse().unwrap();
+    Arc::new(
+        State::open(data.to_owned(), "sqlite:".into(), zone)
+            .await
+            .unwrap(),
+    )
+}
+
+/// Who a test request comes from.
+enum From<'a> {
+    Certificate(&'a str),
+    Token(&'a str),
+    Nobody,
+}
+
+async fn call(
+    state: &Arc<State>,
+    method: &str,
+    path: &str,
+    from: From<'_>,
+    body: Option<String>,
+) -> (StatusCode, String) {
+    let mut req = Request::builder().method(method).uri(path);
+    match from {
+        From::Certificate(fp) => req = req.extension(Peer(Some(fp.to_owned()))),
+        From::Token(t) => req = req.header(header::AUTHORIZATION, format!("Bearer {t}")),
+        From::Nobody => {}
+    }
+    let req = req
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body.map(Body::from).unwrap_or_else(Body::empty))
+        .unwrap();
+    let res = super::router(state.clone()).oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+fn lookup_body(number: &str, officer: &str) -> String {
+    json!({"msisdn": number, "officer": officer, "basis": "nl/sv-126na", "case": "TEST-1"})
+        .to_string()
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lookups_are_answered_for_the_callers_agency_and_refused_in_one_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, number) = point(dir.path()).await;
+    deliver(&data, &dir.path().join("kpn.csv")).await;
+    let s = state(&data).await;
+
+    // Live and ready: a dev-key point is unsealed from the start.
+    assert_eq!(
+        call(&s, "GET", "/health", From::Nobody, None).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        call(&s, "GET", "/ready", From::Nobody, None).await.0,
+        StatusCode::OK
+    );
+
+    // Nobody: refused before anything is read.
+    let (status, text) = call(
+        &s,
+        "POST",
+        "/v1/lookups",
+        From::Nobody,
+        Some(lookup_body(&number, "T-1")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(json(&text)["code"], "unauthenticated");
+
+    // An unlisted certificate is told its fingerprint, for the operator.
+    let stranger = "22bb".repeat(16);
+    let (status, text) = call(
+        &s,
+        "POST",
+        "/v1/lookups",
+        From::Certificate(&stranger),
+        Some(lookup_body(&number, "T-1")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        json(&text)["message"].as_str().unwrap().contains(&stranger),
+        "{text}"
+    );
+
+    // The agency's certificate: answered, for nl/politie, with the hit and a consultation.
+    let (status, text) = call(
+        &s,
+        "POST",
+        "/v1/lookups",
+        From::Certificate(POLITIE),
+        Some(lookup_body(&number, "T-1")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let answer = json(&text);
+    assert_eq!(answer["hits"].as_array().unwrap().len(), 1, "{text}");
+    assert_eq!(answer["hits"][0]["provider"], "kpn");
+    assert_eq!(answer["due_rule"], "real-time");
+    assert!(answer["consultation"].as_str().unwrap().len() > 8);
+
+    // An unregistered officer: refused with the refusal's own code, and logged.
+    let (status, text) = call(
+        &s,
+        "POST",
+        "/v1/lookups",
+        From::Certificate(POLITIE),
+        Some(lookup_body(&number, "NOBODY")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let refusal = json(&text);
+    assert_eq!(refusal["code"], "unknown-officer", "{text}");
+    assert!(refusal["consultation"].is_string(), "{text}");
+
+    // Asking in another agency's name is refused before anything is judged.
+    let mut other: Value = json(&lookup_body(&number, "T-1"));
+    other["agency"] = "nl/fiod".into();
+    let (status, text) = call(
+        &s,
+        "POST",
+        "/v1/lookups",
+        From::Certificate(POLITIE),
+        Some(other.to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(json(&text)["code"], "forbidden");
+
+    // A body that cannot be read: the error names the field, never the value sent.
+    let bad = json!({"msisdn": number, "officer": "T-1", "urgent": number}).to_string();
+    let (status, text) = call(
+        &s,
+        "POST",
+        "/v1/lookups",
+        From::Certificate(POLITIE),
+        Some(bad),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(json(&text)["code"], "bad-request");
+    assert!(!text.contains(&number), "{text}");
+    let two = json!({"msisdn": number, "imsi": "204081234567890", "officer": "T-1"});
+    let (status, text) = call(
+        &s,
+        "POST",
+        "/v1/lookups",
+        From::Certificate(POLITIE),
+        Some(two.to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(text.contains("exactly one identifier"), "{text}");
+
+    // Metrics count requests by route and consultations by outcome, never the number.
+    let (status, metrics) = call(&s, "GET", "/metrics", From::Nobody, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(metrics.contains("tdip_http_requests_total"), "{metrics}");
+    assert!(metrics.contains("route=\"/v1/lookups\""), "{metrics}");
+    assert!(metrics.contains("outcome=\"unknown-officer\""), "{metrics}");
+    assert!(!metrics.contains(&number));
+
+    // The OpenAPI document describes the lookups and the error shape.
+    let (status, doc) = call(&s, "GET", "/openapi.json", From::Nobody, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let doc = json(&doc);
+    assert!(doc["paths"]["/v1/lookups"]["post"].is_object(), "{doc}");
+    assert!(
+        doc["components"]["schemas"]["ApiError"].is_object(),
+        "{doc}"
+    );
+    assert!(
+        doc["components"]["schemas"]["LookupRequest"].is_object(),
+        "{doc}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_speak_for_their_holder_until_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, number) = point(dir.path()).await;
+    let mut tokens = TokenFile::load(&data).unwrap();
+    let agency = tokens
+        .issue("Politie app", Role::Agency("nl/politie".into()), 0)
+        .unwrap();
+    let provider = tokens
+        .issue("KPN", Role::Provider("kpn".into()), 0)
+        .unwrap();
+    tokens.save(&data).unwrap();
+    let s = state(&data).await;
+    let ask = |token: String| {
+        let s = s.clone();
+        let body = lookup_body(&number, "T-1");
+        async move { call(&s, "POST", "/v1/lookups", From::Token(&token), Some(body)).await }
+    };
+
+    assert_eq!(ask(agency.clone()).await.0, StatusCode::OK);
+    let (status, text) = ask(provider).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{text}");
+    assert!(text.contains("only agencies consult"), "{text}");
+    let (status, _) = ask(format!("{agency}0")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Revoked in the file: refused from the next request, without a restart.
+    let id = agency.split('_').nth(1).unwrap().to_owned();
+    let mut tokens = TokenFile::load(&data).unwrap();
+    tokens.revoke(&id, 1).unwrap();
+    tokens.save(&data).unwrap();
+    let (status, text) = ask(agency.clone()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(text.contains("revoked"), "{text}");
+    // The file keeps a digest, never the token.
+    let kept = std::fs::read_to_string(data.join("tokens.toml")).unwrap();
+    assert!(kept.contains(&id) && !kept.contains(&agency), "{kept}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sealed_point_opens_with_the_custodians_shares_given_by_the_operator() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let shares = dir.path().join("shares");
+    let file = dir.path().join("kpn.csv");
+    let out = shares.to_str().unwrap();
+    tdip(
+        &data,
+        &[
+            "init",
+            "--custodians",
+            "3",
+            "--threshold",
+            "2",
+            "--shares-out",
+            out,
+        ],
+    )
+    .await;
+    populate(&data, &file).await;
+    let number = first_msisdn(&file);
+    let mut tokens = TokenFile::load(&data).unwrap();
+    let operator = tokens.issue("Operator", Role::Operator, 0).unwrap();
+    tokens.save(&data).unwrap();
+    let s = state(&data).await;
+
+    let (status, text) = call(&s, "GET", "/ready", From::Nobody, None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(json(&text)["code"], "sealed");
+    let (status, text) = call(
+        &s,
+        "POST",
+        "/v1/lookups",
+        From::Certificate(POLITIE),
+        Some(lookup_body(&number, "T-1")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(json(&text)["code"], "sealed");
+
+    let mut files: Vec<_> = std::fs::read_dir(&shares)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let share =
+        |i: usize| json!({"share": std::fs::read_to_string(&files[i]).unwrap()}).to_string();
+    // Only the operator relays shares.
+    let (status, _) = call(
+        &s,
+        "POST",
+        "/v1/unseal",
+        From::Certificate(POLITIE),
+        Some(share(0)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // A damaged share is refused and changes nothing.
+    let damaged = json!({"share": "tdip-share v1\nnot a share\n"}).to_string();
+    let (status, text) = call(
+        &s,
+        "POST",
+        "/v1/unseal",
+        From::Token(&operator),
+        Some(damaged),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(json(&text)["code"], "share-refused");
+
+    let (status, text) = call(
+        &s,
+        "POST",
+        "/v1/unseal",
+        From::Token(&operator),
+        Some(share(0)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(json(&text), json!({"sealed": true, "have": 1, "need": 2}));
+    let (status, text) = call(
+        &s,
+        "POST",
+        "/v1/unseal",
+        From::Token(&operator),
+        Some(share(2)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(json(&text)["sealed"], false);
+    assert_eq!(
+        call(&s, "GET", "/ready", From::Nobody, None).await.0,
+        StatusCode::OK
+    );
+
+    // Unsealed: the lookup is judged and answered (no delivery yet, so no hit).
+    let (status, text) = call(
+        &s,
+        "POST",
+        "/v1/lookups",
+        From::Certificate(POLITIE),
+        Some(lookup_body(&number, "T-1")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(json(&text)["hits"], json!([]));
+
+    // The checkpoint is signed over the log, unseal entry included.
+    let (status, text) = call(
+        &s,
+        "GET",
+        "/v1/audit/checkpoint",
+        From::Token(&operator),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let (head, _) = tdip_audit::SignedHead::from_checkpoint(&text).unwrap();
+    // The unseal, the catalogue in force, and the consultation's request and answer.
+    assert!(head.head.size >= 4, "{text}");
+}
