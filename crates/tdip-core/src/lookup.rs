@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use ipnet::IpNet;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tdip_model::ident::{display_ip, parse_ip};
 use tdip_model::subscription::Subscription;
 use tdip_model::{Country, IdentKind, normalize};
@@ -19,7 +19,7 @@ use crate::CoreError;
 use crate::keys::PointKeys;
 
 /// When the identifier was held.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum When {
     /// At one moment (UTC seconds).
@@ -59,7 +59,7 @@ impl std::fmt::Debug for Query {
 }
 
 /// What a hit rests on, judged at the moment asked (the start of the overlap for a period).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Basis {
     /// The moment lies between two deliveries that both showed this version.
@@ -102,7 +102,7 @@ pub enum Basis {
 }
 
 /// One subscriber version that held the identifier.
-#[derive(Clone, Serialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Hit {
     /// Provider id.
     pub provider: String,

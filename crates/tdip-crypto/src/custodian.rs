@@ -20,8 +20,7 @@ use zeroize::Zeroizing;
 use crate::RootKey;
 
 mod envelope;
-pub use envelope::encrypt_share;
-use envelope::{decrypt_share, is_encrypted};
+pub use envelope::{decrypt_share, encrypt_share, is_encrypted};
 
 const SHARE_MAGIC: &str = "tdip-share v1";
 const CUSTODY_MAGIC: &str = "tdip-custody v1";

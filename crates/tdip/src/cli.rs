@@ -30,6 +30,22 @@ pub struct Cli {
         default_value = "Europe/Amsterdam"
     )]
     pub zone: String,
+    /// Act through a running `tdip serve` at this URL (`https://HOST:PORT`) instead of on
+    /// the local data directory (lookup, unseal).
+    #[arg(long, global = true, env = "TDIP_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+    /// With --server: the CA certificate (PEM) that issued the server's certificate.
+    #[arg(long, global = true, env = "TDIP_CA", value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// With --server: your client certificate (PEM), listed in the point's clients.toml.
+    #[arg(long, global = true, env = "TDIP_CLIENT_CERT", value_name = "FILE")]
+    pub client_cert: Option<PathBuf>,
+    /// With --server: the client certificate's private key (PEM).
+    #[arg(long, global = true, env = "TDIP_CLIENT_KEY", value_name = "FILE")]
+    pub client_key: Option<PathBuf>,
+    /// With --server: an API token instead of a client certificate.
+    #[arg(long, global = true, env = "TDIP_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,

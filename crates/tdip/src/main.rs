@@ -7,6 +7,7 @@
 mod asked;
 mod audit_store;
 mod cli;
+mod client;
 mod cmd;
 mod point;
 mod render;

@@ -14,27 +14,30 @@ pub fn time(secs: i64, zone: LegalZone) -> String {
 
 /// Prints a lookup answer.
 pub fn answer(a: &Answer, zone: LegalZone) -> String {
+    answer_of(a.kind, &a.when, &a.hits, zone)
+}
+
+/// Prints a lookup answer from its parts (as read back from the API).
+pub fn answer_of(kind: &str, when: &When, hits: &[Hit], zone: LegalZone) -> String {
     let mut out = String::new();
-    let when = match a.when {
+    let when = match *when {
         When::At { at } => format!("at {}", time(at, zone)),
         When::Between { from, to } => {
             format!("between {} and {}", time(from, zone), time(to, zone))
         }
     };
-    if a.hits.is_empty() {
+    if hits.is_empty() {
         out.push_str(&format!(
-            "NO HIT: no provider's deliveries show this {} {when}.\n",
-            a.kind
+            "NO HIT: no provider's deliveries show this {kind} {when}.\n"
         ));
         return out;
     }
-    let n = a.hits.len();
+    let n = hits.len();
     out.push_str(&format!(
-        "{n} HIT{} for this {} {when}:\n",
+        "{n} HIT{} for this {kind} {when}:\n",
         if n == 1 { "" } else { "S" },
-        a.kind
     ));
-    for hit in &a.hits {
+    for hit in hits {
         out.push('\n');
         out.push_str(&self::hit(hit, zone));
     }

@@ -10,6 +10,7 @@ mod keys;
 mod lookup;
 mod officers;
 mod providers;
+mod remote;
 mod tokens;
 
 use anyhow::{Result, anyhow, bail};
@@ -22,6 +23,9 @@ use crate::point::{self, Keeping};
 /// Runs one command; returns the process exit status.
 pub async fn run(cli: Cli) -> Result<i32> {
     let zone: LegalZone = cli.zone.parse().map_err(|e| anyhow!("--zone: {e}"))?;
+    if let Some(server) = &cli.server {
+        return remote::run(&cli, server, zone).await;
+    }
     match cli.command {
         Command::Init(ref args) => init(&cli, args).await,
         Command::Unseal => {

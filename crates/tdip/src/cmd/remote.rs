@@ -1,0 +1,157 @@
+//! The commands' `--server` mode: the same command, acted out through a running
+//! `tdip serve` instead of on the local data directory.
+
+use anyhow::{Result, anyhow, bail};
+use hyper::{Method, StatusCode};
+use serde::Deserialize;
+use serde_json::Value;
+use tdip_core::lookup::{Hit, When};
+use tdip_model::LegalZone;
+use zeroize::Zeroizing;
+
+use crate::cli::{Cli, Command};
+use crate::client::{self, Client, Credential};
+
+/// Runs `cli`'s command against the service at `server`.
+pub async fn run(cli: &Cli, server: &str, zone: LegalZone) -> Result<i32> {
+    let client = client_of(cli, server)?;
+    match &cli.command {
+        Command::Lookup(args) => lookup(&client, args, zone).await,
+        Command::Unseal => unseal(cli, &client).await,
+        _ => bail!(
+            "--server: this command acts on the local data directory only; run it without \
+             --server on the point's host (through the service: lookup, unseal)"
+        ),
+    }
+}
+
+fn client_of(cli: &Cli, server: &str) -> Result<Client> {
+    let ca = cli.ca.as_deref().ok_or_else(|| {
+        anyhow!("--server needs --ca FILE: the CA certificate that issued the server's certificate")
+    })?;
+    let credential = match (&cli.client_cert, &cli.client_key, &cli.token) {
+        (Some(cert), Some(key), _) => Credential::Certificate { cert, key },
+        (None, None, Some(token)) => Credential::Token(token.clone()),
+        _ => bail!(
+            "--server needs who you are: --client-cert FILE with --client-key FILE, or --token"
+        ),
+    };
+    Client::new(server, ca, credential)
+}
+
+/// The API's error shape, as far as the CLI needs it.
+#[derive(Deserialize)]
+struct Problem {
+    code: String,
+    message: String,
+    consultation: Option<String>,
+}
+
+fn problem(status: StatusCode, body: &[u8]) -> Problem {
+    serde_json::from_slice(body).unwrap_or_else(|_| Problem {
+        code: status.as_str().to_owned(),
+        message: String::from_utf8_lossy(body).into_owned(),
+        consultation: None,
+    })
+}
+
+/// The answer as the API gives it.
+#[derive(Deserialize)]
+struct Answered {
+    kind: String,
+    when: When,
+    hits: Vec<Hit>,
+    consultation: String,
+    agency: String,
+    legal_basis: String,
+    due: i64,
+    due_rule: String,
+}
+
+async fn lookup(client: &Client, args: &crate::cli::LookupArgs, zone: LegalZone) -> Result<i32> {
+    let request = super::lookup::request(args);
+    let body = client::json(serde_json::to_vec(&request)?);
+    let (status, bytes) = client.call(Method::POST, "/v1/lookups", body).await?;
+    if status == StatusCode::OK {
+        if args.json {
+            let v: Value = serde_json::from_slice(&bytes)?;
+            println!("{}", serde_json::to_string_pretty(&v)?);
+            return Ok(0);
+        }
+        let a: Answered = serde_json::from_slice(&bytes)?;
+        println!(
+            "consultation {} — {} under {}; due {} ({})",
+            a.consultation,
+            a.agency,
+            a.legal_basis,
+            crate::render::time(a.due, zone),
+            a.due_rule
+        );
+        print!(
+            "{}",
+            crate::render::answer_of(&a.kind, &a.when, &a.hits, zone)
+        );
+        return Ok(0);
+    }
+    let p = problem(status, &bytes);
+    match p.consultation {
+        Some(consultation) => {
+            eprintln!(
+                "REFUSED: {}\n(consultation {consultation}; the refusal is logged)",
+                p.message
+            );
+            Ok(3)
+        }
+        None => bail!(
+            "the service answered {} ({}): {}",
+            status,
+            p.code,
+            p.message
+        ),
+    }
+}
+
+/// Relays each `--share` file to the service, which keeps nothing of them once unsealed.
+async fn unseal(cli: &Cli, client: &Client) -> Result<i32> {
+    if cli.shares.is_empty() {
+        bail!("give the custodians' shares to relay: --share FILE, one per custodian");
+    }
+    let mut identities = Vec::new();
+    for path in &cli.identities {
+        identities.push(Zeroizing::new(std::fs::read_to_string(path).map_err(
+            |e| anyhow!("cannot read the identity file {}: {e}", path.display()),
+        )?));
+    }
+    let mut sealed = true;
+    for path in &cli.shares {
+        let bytes = Zeroizing::new(
+            std::fs::read(path)
+                .map_err(|e| anyhow!("cannot read the share file {}: {e}", path.display()))?,
+        );
+        let text = if tdip_crypto::custodian::is_encrypted(&bytes) {
+            tdip_crypto::custodian::decrypt_share(&bytes, &identities)?
+        } else {
+            Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned())
+        };
+        let body = serde_json::to_vec(&serde_json::json!({ "share": text.as_str() }))?;
+        let (status, answer) = client
+            .call(Method::POST, "/v1/unseal", client::json(body))
+            .await?;
+        if status != StatusCode::OK {
+            let p = problem(status, &answer);
+            eprintln!("share {} refused: {}", path.display(), p.message);
+            continue;
+        }
+        let v: Value = serde_json::from_slice(&answer)?;
+        sealed = v["sealed"].as_bool().unwrap_or(true);
+        eprintln!(
+            "share accepted: {}",
+            if sealed {
+                format!("{} of {} shares", v["have"], v["need"])
+            } else {
+                "the point is unsealed".into()
+            }
+        );
+    }
+    Ok(if sealed { 1 } else { 0 })
+}
