@@ -76,18 +76,66 @@ impl Spool {
         format: Format,
         source: &Path,
     ) -> Result<SpoolEntry, CoreError> {
+        let input = fs::File::open(source).map_err(|e| io("open", source, e))?;
+        self.put_reader(to, provider, snapshot_at, format, input, source)
+    }
+
+    /// Stores a delivery read from `input` (named `source` in errors) encrypted to `to`,
+    /// a megabyte at a time, so that a file of any size passes through without being held
+    /// in memory; durable when it returns. If reading or writing fails, nothing of it stays
+    /// in the spool.
+    pub fn put_reader(
+        &self,
+        to: &SpoolRecipient,
+        provider: &str,
+        snapshot_at: i64,
+        format: Format,
+        input: impl Read,
+        source: &Path,
+    ) -> Result<SpoolEntry, CoreError> {
         fs::create_dir_all(&self.dir).map_err(|e| io("create", &self.dir, e))?;
         let now = Timestamp::now();
         let name = format!("{:020}-{provider}", now.as_nanosecond());
-        let mut input = BufReader::with_capacity(
-            1 << 20,
-            fs::File::open(source).map_err(|e| io("open", source, e))?,
-        );
         let payload = self.dir.join(format!("{name}.age"));
-        let file = create_private(&payload)?;
+        let written = self.write_payload(to, input, source, &payload);
+        let (checksum, bytes) = match written {
+            Ok(w) => w,
+            Err(e) => {
+                let _ = fs::remove_file(&payload);
+                return Err(e);
+            }
+        };
+        let entry = SpoolEntry {
+            name,
+            provider: provider.to_owned(),
+            snapshot_at,
+            received_at: now.as_second(),
+            format,
+            checksum,
+            bytes,
+        };
+        let meta = self.dir.join(format!("{}.meta", entry.name));
+        let mut f = create_private(&meta)?;
+        f.write_all(describe(&entry).as_bytes())
+            .and_then(|()| f.sync_all())
+            .map_err(|e| io("write", &meta, e))?;
+        sync_dir(&self.dir)?;
+        Ok(entry)
+    }
+
+    /// Encrypts `input` into `payload`; its checksum and size.
+    fn write_payload(
+        &self,
+        to: &SpoolRecipient,
+        input: impl Read,
+        source: &Path,
+        payload: &Path,
+    ) -> Result<([u8; 32], u64), CoreError> {
+        let mut input = BufReader::with_capacity(1 << 20, input);
+        let file = create_private(payload)?;
         let mut out = to
             .writer(io::BufWriter::with_capacity(1 << 20, file))
-            .map_err(|e| io("write", &payload, e))?;
+            .map_err(|e| io("write", payload, e))?;
         let mut checksum = FileChecksum::default();
         let mut bytes = 0u64;
         let mut buf = vec![0u8; 1 << 20];
@@ -99,29 +147,14 @@ impl Spool {
             checksum.update(&buf[..n]);
             bytes += n as u64;
             out.write_all(&buf[..n])
-                .map_err(|e| io("write", &payload, e))?;
+                .map_err(|e| io("write", payload, e))?;
         }
         let file = out
             .finish()
             .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
-            .map_err(|e| io("write", &payload, e))?;
-        file.sync_all().map_err(|e| io("write", &payload, e))?;
-        let entry = SpoolEntry {
-            name,
-            provider: provider.to_owned(),
-            snapshot_at,
-            received_at: now.as_second(),
-            format,
-            checksum: checksum.finish(),
-            bytes,
-        };
-        let meta = self.dir.join(format!("{}.meta", entry.name));
-        let mut f = create_private(&meta)?;
-        f.write_all(describe(&entry).as_bytes())
-            .and_then(|()| f.sync_all())
-            .map_err(|e| io("write", &meta, e))?;
-        sync_dir(&self.dir)?;
-        Ok(entry)
+            .map_err(|e| io("write", payload, e))?;
+        file.sync_all().map_err(|e| io("write", payload, e))?;
+        Ok((checksum.finish(), bytes))
     }
 
     /// The complete entries, in arrival order.

@@ -109,7 +109,7 @@ fn outcome(r: &Request, a: &Action) -> Outcome {
 }
 
 /// The authorisation created in `r` that `task` is associated with.
-fn authorisation_of<'a>(r: &'a Request, task: &LdTask) -> Option<&'a Authorisation> {
+pub fn authorisation_of<'a>(r: &'a Request, task: &LdTask) -> Option<&'a Authorisation> {
     r.actions.iter().find_map(|a| match &a.object {
         Some(Object::Authorisation(auth)) if task.associated.contains(&auth.object) => Some(auth),
         _ => None,

@@ -1,16 +1,20 @@
 //! ETSI TS 103 120 (HI-1), the interface for warrant information: reading the requests
 //! agencies' systems send (an `AuthorisationObject` with the `LDTaskObject`s that rest on
 //! it) into what tdip can judge and answer, judging each action, and writing the response
-//! (`CREATEResponse` or `ErrorInformation` per action). Messages are read namespace-aware (prefixes
-//! are the sender's choice); identifiers never appear in errors or `Debug` output.
+//! (`CREATEResponse` or `ErrorInformation` per action; a GET answered with a task, or with
+//! a `DeliveryObject` carrying the records that answer it). Messages are read
+//! namespace-aware (prefixes are the sender's choice); identifiers never appear in errors
+//! or `Debug` output.
 
+mod delivery;
 mod judge;
 mod profile;
 mod request;
 mod response;
 mod tree;
 
-pub use judge::{code, judge, judge_for};
+pub use delivery::{DELIVERY, DeliveryView, RECORD_FORMAT, RECORDS, Record};
+pub use judge::{authorisation_of, code, judge, judge_for};
 pub use profile::{REQUEST_TYPES, Sought, demands};
 pub use request::{
     AUTH, Action, Approval, Authorisation, COMMON, CORE, Endpoint, Entry, Header, LdTask, Object,
@@ -61,6 +65,8 @@ pub enum Hi1Error {
     Profile(String),
 }
 
+#[cfg(test)]
+mod delivery_tests;
 #[cfg(test)]
 mod profile_tests;
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! HI-1 responses: per action a `CREATEResponse` or an `ErrorInformation`, or one
+//! HI-1 responses: per action a `CREATEResponse`, a `GETResponse` (a task, or a delivery
+//! with its records), a `LISTResponse` or an `ErrorInformation`, or one
 //! `ErrorInformation` for a message that cannot be read at all. Written with quick-xml's
 //! writer (which escapes text) and valid against ETSI's schema (the tests check each kind
 //! with `xmllint`).
@@ -9,6 +10,7 @@ use jiff::Timestamp;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
+use crate::delivery::{DELIVERY, DeliveryView, delivery_object};
 use crate::request::{COMMON, CORE, Endpoint, Header, TASK};
 
 /// XML Schema instance, for `xsi:type`.
@@ -97,6 +99,8 @@ pub enum Outcome {
     Created(String),
     /// A GET of a task: the task as it stands.
     Got(TaskView),
+    /// A GET of a delivery: the `DeliveryObject` with the records answering its task.
+    Delivered(DeliveryView),
     /// A LIST: the objects the sender may see.
     Listed(Vec<Listed>),
     /// The action failed: a code (see `docs/hi1.md`) and a description for the sender.
@@ -150,6 +154,7 @@ impl Response {
             .with_attribute(("xmlns:xsi", XSI))
             .with_attribute(("xmlns:common", COMMON))
             .with_attribute(("xmlns:task", TASK))
+            .with_attribute(("xmlns:delivery", DELIVERY))
             .write_inner_content(|w| {
                 w.create_element("Header").write_inner_content(|w| {
                     // Back to the sender, from its receiver.
@@ -207,6 +212,11 @@ fn action(w: &mut Writer<Vec<u8>>, id: &str, outcome: &Outcome) -> io::Result<()
                         .write_inner_content(|w| task_object(w, task))?;
                     Ok(())
                 }
+                Outcome::Delivered(delivery) => {
+                    w.create_element("GETResponse")
+                        .write_inner_content(|w| delivery_object(w, delivery))?;
+                    Ok(())
+                }
                 Outcome::Listed(objects) => {
                     w.create_element("LISTResponse").write_inner_content(|w| {
                         for o in objects {
@@ -261,7 +271,7 @@ fn task_object(w: &mut Writer<Vec<u8>>, t: &TaskView) -> io::Result<()> {
 }
 
 /// A dictionary entry named `element`.
-fn entry(
+pub(crate) fn entry(
     w: &mut Writer<Vec<u8>>,
     element: &str,
     owner: &str,
@@ -277,7 +287,7 @@ fn entry(
 }
 
 /// An ETSI QualifiedDateTime to the second, UTC.
-fn seconds(t: Timestamp) -> String {
+pub(crate) fn seconds(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
@@ -298,7 +308,7 @@ fn endpoint(w: &mut Writer<Vec<u8>>, name: &str, e: &Endpoint) -> io::Result<()>
     Ok(())
 }
 
-fn text(w: &mut Writer<Vec<u8>>, name: &str, value: &str) -> io::Result<()> {
+pub(crate) fn text(w: &mut Writer<Vec<u8>>, name: &str, value: &str) -> io::Result<()> {
     w.create_element(name)
         .write_text_content(BytesText::new(value))?;
     Ok(())

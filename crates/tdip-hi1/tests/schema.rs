@@ -6,9 +6,10 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use tdip_hi1::{
-    Body, CORE, Listed, Outcome, Response, TaskStatus, TaskView, code, judge, judge_for,
-    parse_request, parse_xml,
+    Body, CORE, DELIVERY, DeliveryView, Listed, Outcome, RECORDS, Record, Response, TaskStatus,
+    TaskView, code, judge, judge_for, parse_request, parse_xml,
 };
+use tdip_model::subscription::{Column, ParseContext, RawRow, Subscription, parse_row};
 
 const LDTASK: &str = include_str!("etsi/ldtask.xml");
 const ETSI_RESPONSE: &str = include_str!("etsi/response1.xml");
@@ -17,7 +18,14 @@ const EXAMPLE: &str = include_str!("../../../docs/examples/hi1-lookup.xml");
 
 /// `xmllint`'s verdict on `xml` against the official schema: Ok, or its complaint.
 fn xmllint(xml: &str) -> Result<(), String> {
-    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/all.xsd");
+    xmllint_with("all.xsd", xml)
+}
+
+/// `xmllint`'s verdict on `xml` against `schema/{schema}`.
+fn xmllint_with(schema: &str, xml: &str) -> Result<(), String> {
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("schema")
+        .join(schema);
     let mut child = Command::new("xmllint")
         .args(["--noout", "--schema"])
         .arg(&schema)
@@ -287,4 +295,232 @@ fn task_status_by_get_and_list_is_valid_with_every_ldtaskstatus_value() {
         xmllint(&xml.replace("<Generation>2</Generation>", "<Generation>two</Generation>"))
             .is_err()
     );
+}
+
+/// A subscription as the model reads a provider's row.
+fn subscription(cells: &[(&str, &str)]) -> Subscription {
+    let mut row = RawRow::new();
+    for (name, value) in cells {
+        row.set(Column::from_name(name).unwrap(), value);
+    }
+    parse_row(&row, &ParseContext::default()).unwrap()
+}
+
+/// A delivery of two records: one with every field filled, one with the least a
+/// subscription holds.
+fn delivery() -> DeliveryView {
+    let full = subscription(&[
+        ("subscription_id", "K-77"),
+        ("service", "mobile"),
+        ("supplementary", "sms; roaming"),
+        ("msisdn", "06-12345678; 0470 12 34 56"),
+        ("imsi", "204081234567890"),
+        ("imei", "49-015420-323751-8"),
+        ("ip", "198.51.100.0/29;2001:db8::7"),
+        ("email", "Jan@Bücher.DE"),
+        ("user_id", "jan77"),
+        ("mac", "AABB.CCDD.EEFF"),
+        ("surname", "Jansen"),
+        ("given_names", "Jan Piet"),
+        ("organisation", "Jansen & Zonen <B.V.>"),
+        ("billing_street", "Damrak"),
+        ("billing_house_number", "007"),
+        ("billing_house_number_addition", "bis"),
+        ("billing_postcode", "1012 lg"),
+        ("billing_city", "Amsterdam"),
+        ("install_postcode", "1000"),
+        ("install_country", "be"),
+        ("subscription_start", "2026-03-29T01:30:00Z"),
+        ("subscription_end", "2026-11-22T23:00:00Z"),
+        ("registration_place", "Shop 12"),
+        ("activation_at", "2026-03-29T01:45:00Z"),
+        ("activation_cell", "204-08-1234-5678"),
+        ("registration_ip", "2001:DB8::1"),
+        ("registration_port", "443"),
+        ("registration_ntp", "NTP-9"),
+        ("ported_from", "Operator A"),
+        ("ported_to", "Operator B"),
+        ("ported_at", "2026-04-01T10:00:00Z"),
+        ("payment_method", "direct_debit"),
+        ("payment_means", "nl91 abna 0417 1643 00"),
+    ]);
+    let minimal = subscription(&[
+        ("subscription_id", "A-1"),
+        ("service", "fixed"),
+        ("msisdn", "020-7654321"),
+        ("surname", "de Vries"),
+        ("subscription_start", "2020-01-01T00:00:00Z"),
+    ]);
+    let at = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
+    DeliveryView {
+        object: "71ff52ca-bcea-4fa3-b34e-1b89dcfb0d9e".into(),
+        country: "NL".into(),
+        owner: "TDIP-POINT".into(),
+        generation: 1,
+        associated: vec!["2b36a78b-b628-416d-bd22-404e68a0cd36".into()],
+        last_changed: at("2026-11-24T12:00:00Z"),
+        reference: "NL-POLITIE-2026-0001".into(),
+        delivery_id: "d1079830-8e9a-4731-8fb7-36b9b961eb72".into(),
+        records: vec![
+            Record {
+                format: "InternationalE164".into(),
+                provider: "kpn".into(),
+                provider_name: "KPN B.V.".into(),
+                valid_from: at("2026-03-29T01:30:00Z"),
+                valid_to: Some(at("2026-11-22T23:00:00Z")),
+                basis: "observed".into(),
+                subscription: full,
+            },
+            Record {
+                format: "InternationalE164".into(),
+                provider: "odido".into(),
+                provider_name: String::new(),
+                valid_from: at("2020-01-01T00:00:00Z"),
+                valid_to: None,
+                basis: String::new(),
+                subscription: minimal,
+            },
+        ],
+    }
+}
+
+/// A response answering a GET of `delivery()`.
+fn delivered() -> String {
+    let r = parse_request(EXAMPLE).unwrap();
+    Response {
+        to: r.header,
+        at: "2026-11-24T12:00:00Z".parse().unwrap(),
+        body: Body::Actions(vec![("0".into(), Outcome::Delivered(delivery()))]),
+    }
+    .to_xml()
+}
+
+#[test]
+fn a_delivery_carries_its_records_valid_against_etsis_schema_and_the_payload_schema() {
+    let xml = delivered();
+    if let Err(e) = xmllint_with("all-tdip.xsd", &xml) {
+        panic!("not valid against TS 103 120 and tdip-records.xsd:\n{e}\n{xml}");
+    }
+    // ETSI's wildcard is strict: without the payload schema the delivery is not valid.
+    let without = xmllint(&xml).unwrap_err();
+    assert!(
+        without.contains("{urn:tdip:records:1}records")
+            && without.contains("demanded by the strict wildcard"),
+        "{without}"
+    );
+
+    assert!(xml.contains(r#"<HI1Object xsi:type="delivery:DeliveryObject">"#));
+    assert!(xml.contains(&format!(r#"xmlns:delivery="{DELIVERY}""#)));
+    assert!(
+        xml.contains(&format!(r#"<records xmlns="{RECORDS}">"#)),
+        "{xml}"
+    );
+    for expected in [
+        "<delivery:LDID>NL-POLITIE-2026-0001</delivery:LDID>",
+        "<delivery:DeliveryID>d1079830-8e9a-4731-8fb7-36b9b961eb72</delivery:DeliveryID>",
+        "<delivery:SequenceNumber>1</delivery:SequenceNumber>",
+        "<delivery:LastSequence>true</delivery:LastSequence>",
+        "<common:Owner>tdip</common:Owner>",
+        "<common:Name>RecordFormat</common:Name>",
+        "<common:Value>tdip-records-1</common:Value>",
+        "<AssociatedObject>2b36a78b-b628-416d-bd22-404e68a0cd36</AssociatedObject>",
+        // The full record, every field.
+        "<recordNumber>1</recordNumber>",
+        "<requestFormat>InternationalE164</requestFormat>",
+        "<provider>kpn</provider>",
+        "<providerName>KPN B.V.</providerName>",
+        "<validFrom>2026-03-29T01:30:00Z</validFrom>",
+        "<validTo>2026-11-22T23:00:00Z</validTo>",
+        "<basis>observed</basis>",
+        "<subscriptionID>K-77</subscriptionID>",
+        "<service>mobile</service>",
+        "<supplementaryService>sms</supplementaryService>",
+        "<supplementaryService>roaming</supplementaryService>",
+        "<partyNumber>+31612345678</partyNumber>",
+        "<partyNumber>+31470123456</partyNumber>",
+        "<iMSI>204081234567890</iMSI>",
+        "<iMEI>49015420323751</iMEI>",
+        "<ipAddress>198.51.100.0/29</ipAddress>",
+        "<ipAddress>2001:db8::7</ipAddress>",
+        "<emailAddress>Jan@xn--bcher-kva.de</emailAddress>",
+        "<userID>jan77</userID>",
+        "<macAddress>aa:bb:cc:dd:ee:ff</macAddress>",
+        "<surname>Jansen</surname>",
+        "<givenNames>Jan Piet</givenNames>",
+        "<organisation>Jansen &amp; Zonen &lt;B.V.&gt;</organisation>",
+        "<street>Damrak</street>",
+        "<houseNumber>7</houseNumber>",
+        "<houseNumberAddition>bis</houseNumberAddition>",
+        "<postcode>1012LG</postcode>",
+        "<city>Amsterdam</city>",
+        "<country>NL</country>",
+        "<postcode>1000</postcode>",
+        "<country>BE</country>",
+        "<subscriptionStart>2026-03-29T01:30:00Z</subscriptionStart>",
+        "<subscriptionEnd>2026-11-22T23:00:00Z</subscriptionEnd>",
+        "<registrationPlace>Shop 12</registrationPlace>",
+        "<activationTime>2026-03-29T01:45:00Z</activationTime>",
+        "<activationCell>204-08-1234-5678</activationCell>",
+        "<registrationIPAddress>2001:db8::1</registrationIPAddress>",
+        "<registrationPort>443</registrationPort>",
+        "<registrationNTP>NTP-9</registrationNTP>",
+        "<portedFrom>Operator A</portedFrom>",
+        "<portedTo>Operator B</portedTo>",
+        "<portedAt>2026-04-01T10:00:00Z</portedAt>",
+        "<paymentMethod>direct_debit</paymentMethod>",
+        "<paymentMeans>NL91ABNA0417164300</paymentMeans>",
+        // The minimal one.
+        "<recordNumber>2</recordNumber>",
+        "<provider>odido</provider>",
+        "<subscriptionID>A-1</subscriptionID>",
+        "<service>fixed</service>",
+        "<partyNumber>+31207654321</partyNumber>",
+        "<surname>de Vries</surname>",
+        "<subscriptionStart>2020-01-01T00:00:00Z</subscriptionStart>",
+    ] {
+        assert!(xml.contains(expected), "no {expected} in\n{xml}");
+    }
+    assert_eq!(xml.matches("<ResponseRecord>").count(), 2);
+    // Absent and empty fields are left out: the minimal record has none of them.
+    let second = &xml[xml.find("<recordNumber>2</recordNumber>").unwrap()..];
+    for absent in [
+        "<providerName>",
+        "<validTo>",
+        "<basis>",
+        "<givenNames>",
+        "<billingAddress>",
+        "<iMSI>",
+        "<subscriptionEnd>",
+        "<paymentMethod>",
+    ] {
+        assert!(!second.contains(absent), "{absent} in\n{second}");
+    }
+}
+
+#[test]
+fn a_payload_element_the_records_schema_does_not_declare_is_refused() {
+    let xml = delivered();
+    // Renamed: `imsi` is no element of urn:tdip:records:1.
+    let renamed = xml
+        .replace("<iMSI>", "<imsi>")
+        .replace("</iMSI>", "</imsi>");
+    assert_ne!(renamed, xml);
+    let e = xmllint_with("all-tdip.xsd", &renamed).unwrap_err();
+    assert!(
+        e.contains("{urn:tdip:records:1}imsi': This element is not expected"),
+        "{e}"
+    );
+    // A value of the wrong type.
+    let not_a_time = xml.replace(
+        "<validTo>2026-11-22T23:00:00Z</validTo>",
+        "<validTo>tomorrow</validTo>",
+    );
+    assert!(xmllint_with("all-tdip.xsd", &not_a_time).is_err());
+    // A payload element of a namespace without a schema.
+    let foreign = xml.replace(
+        r#"<records xmlns="urn:tdip:records:1">"#,
+        r#"<records xmlns="urn:example:other">"#,
+    );
+    let e = xmllint_with("all-tdip.xsd", &foreign).unwrap_err();
+    assert!(e.contains("demanded by the strict wildcard"), "{e}");
 }

@@ -219,7 +219,7 @@ pub async fn deliver_file(
 }
 
 /// Records a delivery's outcome in the audit log.
-async fn audit(point: &Point, r: &DeliveryReport) -> Result<()> {
+pub async fn audit(point: &Point, r: &DeliveryReport) -> Result<()> {
     let event = Event::Delivery {
         provider: r.provider.clone(),
         outcome: if r.accepted() { "accepted" } else { "rejected" }.into(),
@@ -256,38 +256,13 @@ fn print_report(r: &DeliveryReport) {
 }
 
 pub async fn log(store: &AnyStore, args: &DeliveriesArgs, zone: LegalZone) -> Result<i32> {
-    let log = store
-        .deliveries(args.provider.as_deref(), args.limit)
-        .await?;
-    let mut providers = store.providers().await?;
-    if let Some(p) = &args.provider {
-        providers.retain(|x| &x.id == p);
-        if providers.is_empty() {
-            bail!("provider {p} is not registered");
-        }
-    }
-    let spans = store.delivery_spans().await?;
-    let standing = standings(
-        &providers,
-        &spans,
-        super::now(),
-        i64::from(args.grace_hours) * 3600,
-    );
+    let grace = i64::from(args.grace_hours) * 3600;
+    let (log, standing) = status(store, args.provider.as_deref(), args.limit, grace).await?;
     if args.json {
-        let entries: Vec<_> = log
-            .iter()
-            .map(|d| {
-                let d2 = &d.delivery;
-                serde_json::json!({
-                    "id": d.id, "provider": d2.provider, "received_at": d2.received_at,
-                    "snapshot_at": d2.snapshot_at, "rows": d2.rows, "opened": d2.opened,
-                    "changed": d2.changed, "closed": d2.closed, "errors": d2.errors,
-                    "checksum": hex(&d2.checksum), "outcome": d2.outcome.as_str(),
-                })
-            })
-            .collect();
-        let out = serde_json::json!({"deliveries": entries, "providers": standing});
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&status_json(&log, &standing))?
+        );
         return Ok(0);
     }
     println!(
@@ -330,6 +305,49 @@ pub async fn log(store: &AnyStore, args: &DeliveriesArgs, zone: LegalZone) -> Re
         );
     }
     Ok(0)
+}
+
+/// The delivery log (of `provider`, or all) and every provider's standing.
+pub async fn status(
+    store: &AnyStore,
+    provider: Option<&str>,
+    limit: u32,
+    grace_seconds: i64,
+) -> Result<(
+    Vec<tdip_store::DeliveryRecord>,
+    Vec<tdip_core::lateness::Standing>,
+)> {
+    let log = store.deliveries(provider, limit).await?;
+    let mut providers = store.providers().await?;
+    if let Some(p) = provider {
+        providers.retain(|x| x.id == p);
+        if providers.is_empty() {
+            bail!("provider {p} is not registered");
+        }
+    }
+    let spans = store.delivery_spans().await?;
+    let standing = standings(&providers, &spans, super::now(), grace_seconds);
+    Ok((log, standing))
+}
+
+/// The delivery log and standings as `tdip deliveries --json` and the API give them.
+pub fn status_json(
+    log: &[tdip_store::DeliveryRecord],
+    standing: &[tdip_core::lateness::Standing],
+) -> serde_json::Value {
+    let entries: Vec<_> = log
+        .iter()
+        .map(|d| {
+            let d2 = &d.delivery;
+            serde_json::json!({
+                "id": d.id, "provider": d2.provider, "received_at": d2.received_at,
+                "snapshot_at": d2.snapshot_at, "rows": d2.rows, "opened": d2.opened,
+                "changed": d2.changed, "closed": d2.closed, "errors": d2.errors,
+                "checksum": hex(&d2.checksum), "outcome": d2.outcome.as_str(),
+            })
+        })
+        .collect();
+    serde_json::json!({"deliveries": entries, "providers": standing})
 }
 
 fn duration(secs: i64) -> String {

@@ -30,7 +30,9 @@ pub fn run(data: &Path, cmd: &Hi1Cmd) -> Result<i32> {
                 eprintln!("action {id}: REFUSED ({code}): {description}");
             }
             // A request file is judged, not looked up: no GET or LIST is answered here.
-            Outcome::Got(_) | Outcome::Listed(_) => eprintln!("action {id}: answered"),
+            Outcome::Got(_) | Outcome::Delivered(_) | Outcome::Listed(_) => {
+                eprintln!("action {id}: answered")
+            }
         }
     }
     let response = Response {

@@ -2,7 +2,7 @@
 
 pub mod audit;
 pub mod catalogue;
-mod deliver;
+pub mod deliver;
 mod demo;
 mod gen_data;
 mod hi1;

@@ -45,6 +45,8 @@ pub fn router(state: Arc<State>) -> Router {
         .routes(routes!(lookup))
         .routes(routes!(unseal))
         .routes(routes!(checkpoint))
+        .routes(routes!(hi1))
+        .routes(routes!(deliver, deliveries))
         .split_for_parts();
     let doc = Arc::new(doc.to_pretty_json().unwrap_or_default());
     router
@@ -318,6 +320,11 @@ async fn unseal(
         state.set_point(opened);
         *guard = None;
         eprintln!("the point is unsealed ({progress})");
+        // Deliveries received while sealed are applied now, in the order they came.
+        if let Some(p) = state.point() {
+            let applied = super::deliveries::apply(&state, &p).await?;
+            eprintln!("{} spooled deliveries applied", applied.len());
+        }
     }
     Ok(Json(Unsealing {
         sealed: guard.is_some(),
@@ -359,4 +366,86 @@ async fn checkpoint(
         [(CONTENT_TYPE, "text/plain; charset=utf-8")],
         head.to_checkpoint(&key),
     ))
+}
+
+/// An ETSI TS 103 120 (HI-1) `HI1Message`: CREATE of an authorisation and its
+/// lawful-disclosure tasks, GET of a task or its delivery, LIST. Answered with the
+/// `HI1Message` response (docs/hi1.md); a message that cannot be read at all gets the API's
+/// error shape. Agencies only.
+#[utoipa::path(post, path = "/hi1",
+    request_body(content = String, content_type = "application/xml"),
+    responses(
+        (status = 200, description = "the HI-1 response", content_type = "application/xml", body = String),
+        (status = 400, description = "not an HI-1 message", body = ApiError),
+        (status = 403, description = "not an agency", body = ApiError),
+        (status = 503, description = "sealed", body = ApiError)))]
+async fn hi1(
+    state: Shared<Arc<State>>,
+    caller: Caller,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    super::hi1::hi1(state, caller, body).await
+}
+
+/// A provider's full subscriber file (CSV or JSON Lines, optionally gzip-compressed),
+/// streamed as the request body: spooled encrypted as it arrives, then validated and
+/// applied at once if the point is unsealed. The answer is the delivery's report; a
+/// delivery with any bad row is rejected whole (422), with every bad row's line, field and
+/// reason, and changes nothing. While sealed: 202, applied on unsealing. Providers only.
+#[utoipa::path(post, path = "/v1/deliveries", params(super::deliveries::Upload),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 200, description = "accepted: the delivery's report", body = Object),
+        (status = 202, description = "sealed: spooled, applied on unsealing", body = Object),
+        (status = 422, description = "rejected: the report with every bad row", body = Object),
+        (status = 400, description = "bad parameters, or the body broke off", body = ApiError),
+        (status = 403, description = "not this provider", body = ApiError)))]
+async fn deliver(
+    Shared(state): Shared<Arc<State>>,
+    caller: Caller,
+    params: axum::extract::Query<super::deliveries::Upload>,
+    body: axum::body::Body,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    super::deliveries::upload(state, caller, params, body).await
+}
+
+/// Which deliveries to list.
+#[derive(Deserialize, utoipa::IntoParams)]
+struct Listing {
+    /// How many of the latest log entries (default 20).
+    limit: Option<u32>,
+}
+
+/// The delivery log and each provider's standing (late or on time): a provider sees its
+/// own, the operator every provider's.
+#[utoipa::path(get, path = "/v1/deliveries", params(Listing), responses(
+    (status = 200, description = "`deliveries` (newest first) and `providers` (standing)", body = Object),
+    (status = 403, description = "an agency", body = ApiError)))]
+async fn deliveries(
+    Shared(state): Shared<Arc<State>>,
+    caller: Caller,
+    axum::extract::Query(listing): axum::extract::Query<Listing>,
+) -> Result<Json<Value>, ApiError> {
+    let provider = match &caller.role {
+        Role::Provider(p) => Some(p.as_str()),
+        Role::Operator => None,
+        Role::Agency(_) => {
+            return Err(ApiError::forbidden(
+                "the delivery log is for providers and the operator",
+            ));
+        }
+    };
+    let limit = listing.limit.unwrap_or(20);
+    let status = |store| crate::cmd::deliver::status(store, provider, limit, 2 * 3600);
+    let found = match state.point() {
+        Some(p) => status(&p.store).await,
+        None => {
+            let store = crate::point::open_store(&state.data, &state.store_url)
+                .await
+                .map_err(|e| ApiError::internal(&e))?;
+            status(&store).await
+        }
+    };
+    let (log, standing) = found.map_err(|e| ApiError::bad_request(format!("{e:#}")))?;
+    Ok(Json(crate::cmd::deliver::status_json(&log, &standing)))
 }

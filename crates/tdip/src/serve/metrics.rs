@@ -66,3 +66,13 @@ pub fn consultation(channel: &'static str, outcome: &str) {
     ::metrics::counter!("tdip_consultations_total", "channel" => channel, "outcome" => outcome.to_owned())
         .increment(1);
 }
+
+/// Counts an HI-1 action by verb and outcome (`created`, `got`, `listed`, `failed`).
+pub fn hi1_action(verb: &str, outcome: &'static str) {
+    let verb = match verb {
+        "CREATE" | "GET" | "LIST" | "UPDATE" | "DELIVER" => verb.to_owned(),
+        _ => "other".to_owned(),
+    };
+    ::metrics::counter!("tdip_hi1_actions_total", "verb" => verb, "outcome" => outcome)
+        .increment(1);
+}

@@ -4,7 +4,9 @@
 
 mod api;
 pub mod callers;
+mod deliveries;
 mod error;
+mod hi1;
 mod metrics;
 mod tls;
 
@@ -39,6 +41,10 @@ pub struct State {
     point: RwLock<Option<Arc<Point>>>,
     /// The shares given so far, while sealed by custodians.
     unsealer: tokio::sync::Mutex<Option<Unsealer>>,
+    /// The HI-1 tasks and deliveries kept for their senders.
+    tasks: hi1::Tasks,
+    /// Held while the spool is applied, so deliveries apply one at a time, in order.
+    applying: tokio::sync::Mutex<()>,
 }
 
 impl State {
@@ -69,7 +75,17 @@ impl State {
             callers,
             point: RwLock::new(opened),
             unsealer: tokio::sync::Mutex::new(unsealer),
+            tasks: hi1::Tasks::default(),
+            applying: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// The point's country, as HI-1 names owners' countries.
+    pub fn country(&self) -> &'static str {
+        match self.zone {
+            LegalZone::Amsterdam => "NL",
+            LegalZone::Brussels => "BE",
+        }
     }
 
     /// The point, if unsealed.
@@ -142,5 +158,9 @@ async fn shutdown() {
     #[cfg(not(unix))]
     ctrl_c.await.unwrap_or(());
 }
+#[cfg(test)]
+mod deliveries_tests;
+#[cfg(test)]
+mod hi1_tests;
 #[cfg(test)]
 mod tests;

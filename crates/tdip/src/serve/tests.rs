@@ -18,10 +18,10 @@ use super::tls::Peer;
 use crate::cli::Cli;
 
 /// The fingerprint the tests' agency certificate is listed under.
-const POLITIE: &str = "11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa";
+pub(super) const POLITIE: &str = "11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa";
 
 /// Runs a `tdip` command in-process on `data`.
-async fn tdip(data: &Path, args: &[&str]) {
+pub(super) async fn tdip(data: &Path, args: &[&str]) {
     let mut argv = vec!["tdip", "--data", data.to_str().unwrap()];
     argv.extend_from_slice(args);
     let code = crate::cmd::run(Cli::try_parse_from(&argv).unwrap())
@@ -32,7 +32,7 @@ async fn tdip(data: &Path, args: &[&str]) {
 
 /// A dev-key point with kpn's delivery of 20 subscribers, officer nl/politie T-1, and a
 /// certificate listed for nl/politie; the first generated phone number.
-async fn point(dir: &Path) -> (std::path::PathBuf, String) {
+pub(super) async fn point(dir: &Path) -> (std::path::PathBuf, String) {
     let data = dir.join("data");
     let file = dir.join("kpn.csv");
     tdip(&data, &["init", "--dev-key"]).await;
@@ -40,7 +40,7 @@ async fn point(dir: &Path) -> (std::path::PathBuf, String) {
     (data, first_msisdn(&file))
 }
 
-async fn populate(data: &Path, file: &Path) {
+pub(super) async fn populate(data: &Path, file: &Path) {
     tdip(
         data,
         &[
@@ -92,7 +92,7 @@ async fn populate(data: &Path, file: &Path) {
     .unwrap();
 }
 
-fn first_msisdn(file: &Path) -> String {
+pub(super) fn first_msisdn(file: &Path) -> String {
     let mut reader = csv::Reader::from_path(file).unwrap();
     let col = reader
         .headers()
@@ -107,7 +107,7 @@ fn first_msisdn(file: &Path) -> String {
         .unwrap()
 }
 
-async fn deliver(data: &Path, file: &Path) {
+pub(super) async fn deliver(data: &Path, file: &Path) {
     let file = file.to_str().unwrap();
     tdip(
         data,
@@ -123,7 +123,7 @@ async fn deliver(data: &Path, file: &Path) {
     .await;
 }
 
-async fn state(data: &Path) -> Arc<State> {
+pub(super) async fn state(data: &Path) -> Arc<State> {
     let zone = "Europe/Amsterdam".parse().unwrap();
     Arc::new(
         State::open(data.to_owned(), "sqlite:".into(), zone)
@@ -133,13 +133,13 @@ async fn state(data: &Path) -> Arc<State> {
 }
 
 /// Who a test request comes from.
-enum From<'a> {
+pub(super) enum From<'a> {
     Certificate(&'a str),
     Token(&'a str),
     Nobody,
 }
 
-async fn call(
+pub(super) async fn call(
     state: &Arc<State>,
     method: &str,
     path: &str,
@@ -167,7 +167,7 @@ fn lookup_body(number: &str, officer: &str) -> String {
         .to_string()
 }
 
-fn json(text: &str) -> Value {
+pub(super) fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
 

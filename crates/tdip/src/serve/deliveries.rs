@@ -1,0 +1,207 @@
+//! Deliveries through the API: a provider's file streamed into the encrypted spool a
+//! megabyte at a time (a file of any size is never held in memory, and is never on disk
+//! in clear), then applied at once if the point is unsealed, answered with the delivery's
+//! report, row-level errors included. While sealed it stays spooled, and is applied when
+//! the point is unsealed.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::Query;
+use axum::http::StatusCode;
+use http_body_util::BodyExt;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tdip_core::audit::Event;
+use tdip_core::ingest::{DeliveryReport, Format};
+use tdip_core::spool::{Applied, SpoolEntry};
+use tdip_store::Store;
+use tokio::sync::mpsc;
+
+use super::State;
+use super::callers::{Caller, Role};
+use super::error::ApiError;
+
+/// Where the upload's parameters travel: the query string.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct Upload {
+    /// The moment the provider took the snapshot (RFC 3339, or legal local time).
+    snapshot_at: String,
+    /// `csv` or `jsonl` (either optionally gzip-compressed: that is seen from the bytes).
+    format: String,
+    /// The provider; the caller's own if left out, and refused if another.
+    provider: Option<String>,
+}
+
+/// A reader over the chunks of a request body, for the spool's blocking writer.
+struct Chunks {
+    rx: mpsc::Receiver<Result<Bytes, std::io::Error>>,
+    current: Bytes,
+}
+
+impl Read for Chunks {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.rx.blocking_recv() {
+                Some(Ok(chunk)) => self.current = chunk,
+                Some(Err(e)) => return Err(e),
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current.split_to(n));
+        Ok(n)
+    }
+}
+
+/// Receives a delivery; see the module's documentation.
+pub async fn upload(
+    state: Arc<State>,
+    caller: Caller,
+    Query(params): Query<Upload>,
+    body: Body,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let Role::Provider(provider) = &caller.role else {
+        return Err(ApiError::forbidden(format!(
+            "only providers deliver; this caller is the {}",
+            caller.role.describe()
+        )));
+    };
+    if params.provider.as_ref().is_some_and(|p| p != provider) {
+        return Err(ApiError::forbidden(format!(
+            "this caller delivers for provider {provider}, not for the provider the request names"
+        )));
+    }
+    let snapshot_at = tdip_model::parse_time(&params.snapshot_at, state.zone)
+        .map_err(|e| ApiError::bad_request(format!("snapshot_at: {e}")))?
+        .as_second();
+    let format = match params.format.as_str() {
+        "csv" => Format::Csv,
+        "jsonl" => Format::JsonLines,
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "format {other}: use csv or jsonl"
+            )));
+        }
+    };
+    let internal = |e: &dyn std::fmt::Display| ApiError::internal(e);
+    let registered = match state.point() {
+        Some(p) => p.store.provider(provider).await,
+        None => {
+            crate::point::open_store(&state.data, &state.store_url)
+                .await
+                .map_err(|e| internal(&e))?
+                .provider(provider)
+                .await
+        }
+    };
+    if registered.map_err(|e| internal(&e))?.is_none() {
+        return Err(ApiError::forbidden(format!(
+            "provider {provider} is not registered at this point; ask the operator"
+        )));
+    }
+    let recipient = crate::point::spool_recipient(&state.data)
+        .map_err(|e| internal(&e))?
+        .ok_or_else(|| internal(&"the point has no spool key; unseal it once to create it"))?;
+
+    // The body flows through a bounded channel into the spool's writer thread.
+    let (tx, rx) = mpsc::channel(8);
+    let spool = crate::point::spool(&state.data);
+    let who = provider.clone();
+    let writer = tokio::task::spawn_blocking(move || {
+        let chunks = Chunks {
+            rx,
+            current: Bytes::new(),
+        };
+        let source = std::path::Path::new("the uploaded delivery");
+        spool.put_reader(&recipient, &who, snapshot_at, format, chunks, source)
+    });
+    let mut body = body;
+    while let Some(frame) = body.frame().await {
+        let chunk = match frame {
+            Ok(frame) => match frame.into_data() {
+                Ok(data) => Ok(data),
+                Err(_) => continue,
+            },
+            Err(e) => Err(std::io::Error::other(e.to_string())),
+        };
+        let failed = chunk.is_err();
+        if tx.send(chunk).await.is_err() || failed {
+            break;
+        }
+    }
+    drop(tx);
+    let entry = writer
+        .await
+        .map_err(|e| internal(&e))?
+        .map_err(|e| ApiError::bad_request(format!("the delivery was not received whole: {e}")))?;
+    let spooled = Event::Delivery {
+        provider: entry.provider.clone(),
+        outcome: "spooled".into(),
+        rows: 0,
+        opened: 0,
+        closed: 0,
+    };
+    let Some(point) = state.point() else {
+        crate::point::open_auditor(&state.data, &state.store_url)
+            .await
+            .map_err(|e| internal(&e))?
+            .record(crate::cmd::now(), vec![spooled])
+            .await
+            .map_err(|e| internal(&e))?;
+        return Ok((
+            StatusCode::ACCEPTED,
+            Json(json!({
+                "delivery": "spooled", "provider": entry.provider, "bytes": entry.bytes,
+                "checksum": hex::encode(entry.checksum),
+                "message": "the point is sealed: the delivery is kept encrypted, and validated \
+                            and applied when the point is unsealed",
+            })),
+        ));
+    };
+    let ours = apply(&state, &point)
+        .await?
+        .into_iter()
+        .find_map(|(e, report)| (e.name == entry.name).then_some(report));
+    let report = ours.ok_or_else(|| internal(&"the delivery was applied by another request"))?;
+    let status = if report.accepted() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let report = serde_json::to_value(&report).map_err(|e| internal(&e))?;
+    Ok((status, Json(report)))
+}
+
+/// Applies every spooled delivery in arrival order, one application at a time, each
+/// recorded in the audit log; the reports of those applied now.
+pub async fn apply(
+    state: &State,
+    point: &crate::point::Point,
+) -> Result<Vec<(SpoolEntry, DeliveryReport)>, ApiError> {
+    let internal = |e: &dyn std::fmt::Display| ApiError::internal(e);
+    let _applying = state.applying.lock().await;
+    let applied = point
+        .spool
+        .apply_all(&point.store, &point.keys, &point.spool_key)
+        .await
+        .map_err(|e| internal(&e))?;
+    let mut reports = Vec::new();
+    for (entry, outcome) in applied {
+        if let Applied::Delivered(report) = outcome {
+            crate::cmd::deliver::audit(point, &report)
+                .await
+                .map_err(|e| internal(&e))?;
+            point
+                .store
+                .after_delivery(report.opened)
+                .await
+                .map_err(|e| internal(&e))?;
+            reports.push((entry, report));
+        }
+    }
+    Ok(reports)
+}
