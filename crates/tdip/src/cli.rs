@@ -31,7 +31,7 @@ pub struct Cli {
     )]
     pub zone: String,
     /// Act through a running `tdip serve` at this URL (`https://HOST:PORT`) instead of on
-    /// the local data directory (lookup, unseal).
+    /// the local data directory (lookup, deliver, deliveries, unseal).
     #[arg(long, global = true, env = "TDIP_SERVER", value_name = "URL")]
     pub server: Option<String>,
     /// With --server: the CA certificate (PEM) that issued the server's certificate.

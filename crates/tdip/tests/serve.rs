@@ -250,6 +250,32 @@ fn an_agency_consults_over_tls_with_its_certificate_or_a_token() {
         stderr(&out)
     );
 
+    // A provider delivers the next day's file through the service, streamed.
+    let kpn = ok(
+        &data,
+        &["tokens", "issue", "--name", "KPN", "--provider", "kpn"],
+    );
+    let next = dir.path().join("kpn-1.csv");
+    common::gen_kpn_day(&data, &next, 20, 1, "10");
+    let (next, kpn) = (next.to_str().unwrap(), ["--token", kpn.trim()]);
+    let at = "2026-11-03T00:00:00Z";
+    let args = ["deliver", "--provider", "kpn", "--snapshot-at", at, next];
+    let out = remote(&s, &pki, &kpn, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("ACCEPTED: 20 rows"), "{said}");
+    let out = remote(&s, &pki, &kpn, &["deliveries"]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(said.matches("accepted").count(), 2, "{said}");
+    // An agency's certificate cannot deliver.
+    let out = remote(&s, &pki, &cert(&pki.listed), &args);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("only providers deliver"),
+        "{}",
+        stderr(&out)
+    );
+
     // Stopped: exits cleanly, signs a head; the log verifies.
     let (clean, last) = stop(s);
     assert!(clean, "{last}");

@@ -232,26 +232,42 @@ pub async fn audit(point: &Point, r: &DeliveryReport) -> Result<()> {
 }
 
 fn print_report(r: &DeliveryReport) {
-    if r.accepted() {
+    print_report_json(&serde_json::to_value(r).unwrap_or_default());
+}
+
+/// Prints a delivery's report (as `--json` gives it, and the API): accepted with its
+/// counts, or rejected with every bad row's line, field and reason.
+pub fn print_report_json(r: &serde_json::Value) {
+    let n = |k: &str| r[k].as_u64().unwrap_or(0);
+    let (id, provider) = (&r["id"], r["provider"].as_str().unwrap_or_default());
+    if r["delivery"] == "accepted" {
         println!(
-            "delivery {} of {} ACCEPTED: {} rows; {} opened, {} changed, {} closed, {} unchanged",
-            r.id, r.provider, r.rows, r.opened, r.changed, r.closed, r.unchanged
+            "delivery {id} of {provider} ACCEPTED: {} rows; {} opened, {} changed, {} closed, {} unchanged",
+            n("rows"),
+            n("opened"),
+            n("changed"),
+            n("closed"),
+            n("unchanged")
         );
         return;
     }
+    let errors = r["errors"].as_array().cloned().unwrap_or_default();
     println!(
-        "delivery {} of {} REJECTED: {} problem(s) in {} rows; nothing was changed",
-        r.id,
-        r.provider,
-        r.errors.len() as u64 + r.errors_truncated,
-        r.rows
+        "delivery {id} of {provider} REJECTED: {} problem(s) in {} rows; nothing was changed",
+        errors.len() as u64 + n("errors_truncated"),
+        n("rows")
     );
     println!("{:>8}  {:<24} reason", "line", "field");
-    for e in &r.errors {
-        println!("{:>8}  {:<24} {}", e.line, e.field, e.reason);
+    for e in &errors {
+        println!(
+            "{:>8}  {:<24} {}",
+            e["line"],
+            e["field"].as_str().unwrap_or_default(),
+            e["reason"].as_str().unwrap_or_default()
+        );
     }
-    if r.errors_truncated > 0 {
-        println!("… and {} more (see --report)", r.errors_truncated);
+    if n("errors_truncated") > 0 {
+        println!("… and {} more (see --report)", n("errors_truncated"));
     }
 }
 

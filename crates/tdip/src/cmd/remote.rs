@@ -18,9 +18,12 @@ pub async fn run(cli: &Cli, server: &str, zone: LegalZone) -> Result<i32> {
     match &cli.command {
         Command::Lookup(args) => lookup(&client, args, zone).await,
         Command::Unseal => unseal(cli, &client).await,
+        Command::Deliver(args) => deliver(&client, args).await,
+        Command::Deliveries(args) => deliveries(&client, args, zone).await,
         _ => bail!(
             "--server: this command acts on the local data directory only; run it without \
-             --server on the point's host (through the service: lookup, unseal)"
+             --server on the point's host (through the service: lookup, deliver, deliveries, \
+             unseal)"
         ),
     }
 }
@@ -154,4 +157,105 @@ async fn unseal(cli: &Cli, client: &Client) -> Result<i32> {
         );
     }
     Ok(if sealed { 1 } else { 0 })
+}
+
+/// Streams a delivery file to the service; prints its report as `tdip deliver` does.
+async fn deliver(client: &Client, args: &crate::cli::DeliverArgs) -> Result<i32> {
+    let format = match args.format.as_deref() {
+        Some(f) => f.to_owned(),
+        None => match tdip_core::ingest::Format::from_path(&args.file) {
+            Some(tdip_core::ingest::Format::Csv) => "csv".into(),
+            Some(tdip_core::ingest::Format::JsonLines) => "jsonl".into(),
+            None => bail!(
+                "cannot tell the format from the file name; name it .csv, .jsonl (optionally \
+                 .gz) or pass --format"
+            ),
+        },
+    };
+    let query = serde_urlencoded::to_string([
+        ("snapshot_at", args.snapshot_at.as_str()),
+        ("format", format.as_str()),
+        ("provider", args.provider.as_str()),
+    ])?;
+    let file = std::fs::File::open(&args.file)
+        .map_err(|e| anyhow!("cannot read {}: {e}", args.file.display()))?;
+    let (status, bytes) = client
+        .call(
+            Method::POST,
+            &format!("/v1/deliveries?{query}"),
+            client::file(file),
+        )
+        .await?;
+    if !matches!(
+        status,
+        StatusCode::OK | StatusCode::ACCEPTED | StatusCode::UNPROCESSABLE_ENTITY
+    ) {
+        let p = problem(status, &bytes);
+        bail!(
+            "the service answered {} ({}): {}",
+            status,
+            p.code,
+            p.message
+        );
+    }
+    let report: Value = serde_json::from_slice(&bytes)?;
+    if let Some(path) = &args.report {
+        std::fs::write(path, serde_json::to_string_pretty(&report)?)
+            .map_err(|e| anyhow!("cannot write the report to {}: {e}", path.display()))?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else if status == StatusCode::ACCEPTED {
+        println!(
+            "delivery of {} SPOOLED ({} bytes, encrypted): the point is sealed; it is applied \
+             when the point is unsealed",
+            report["provider"].as_str().unwrap_or_default(),
+            report["bytes"]
+        );
+    } else {
+        super::deliver::print_report_json(&report);
+    }
+    Ok(if status == StatusCode::UNPROCESSABLE_ENTITY {
+        1
+    } else {
+        0
+    })
+}
+
+/// The delivery log through the service: the provider's own, or every one for the operator.
+async fn deliveries(
+    client: &Client,
+    args: &crate::cli::DeliveriesArgs,
+    zone: LegalZone,
+) -> Result<i32> {
+    let path = format!("/v1/deliveries?limit={}", args.limit);
+    let (status, bytes) = client
+        .call(Method::GET, &path, client::json(Vec::new()))
+        .await?;
+    if status != StatusCode::OK {
+        let p = problem(status, &bytes);
+        bail!(
+            "the service answered {} ({}): {}",
+            status,
+            p.code,
+            p.message
+        );
+    }
+    let v: Value = serde_json::from_slice(&bytes)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(0);
+    }
+    for d in v["deliveries"].as_array().into_iter().flatten() {
+        println!(
+            "{:>5}  {:<12} received {}  snapshot {}  {} rows  {}",
+            d["id"],
+            d["provider"].as_str().unwrap_or_default(),
+            crate::render::time(d["received_at"].as_i64().unwrap_or(0), zone),
+            crate::render::time(d["snapshot_at"].as_i64().unwrap_or(0), zone),
+            d["rows"],
+            d["outcome"].as_str().unwrap_or_default()
+        );
+    }
+    Ok(0)
 }
