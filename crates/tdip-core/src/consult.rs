@@ -97,6 +97,7 @@ where
         .auditor
         .keys()
         .ok_or(CoreError::Internal("a consultation needs the audit keys"))?;
+    let received = std::time::Instant::now();
     let consultation = reference();
     let (from, to) = match query.when {
         When::At { at } => (at, at),
@@ -180,7 +181,7 @@ where
     };
     let mut providers: Vec<String> = answer.hits.iter().map(|h| h.provider.clone()).collect();
     providers.dedup();
-    let answered = Event::Answer {
+    let answered = Event::Answered {
         consultation: consultation.clone(),
         outcome: if answer.hits.is_empty() {
             Outcome::NoHit
@@ -190,6 +191,9 @@ where
         providers,
         records: u32::try_from(answer.hits.len()).unwrap_or(u32::MAX),
         age_seconds: (now - from).max(0),
+        due: due.at,
+        due_rule: due.rule.as_str().to_owned(),
+        took_ms: u64::try_from(received.elapsed().as_millis()).unwrap_or(u64::MAX),
     };
     p.auditor
         .record(now, vec![request, reference, answered])

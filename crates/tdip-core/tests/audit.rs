@@ -209,3 +209,65 @@ kinds = ["request", "reference", "answer", "delivery", "destruction", "unseal"]
     assert!(err.starts_with("r.toml:2:"), "{err}");
     assert!(Retention::parse("r.toml", retention::DEFAULTS).is_ok());
 }
+
+fn answered(n: u32, due: i64, rule: &str, took_ms: u64) -> Event {
+    Event::Answered {
+        consultation: format!("c{n}"),
+        outcome: Outcome::Hit,
+        providers: vec!["kpn".into()],
+        records: 1,
+        age_seconds: 0,
+        due,
+        due_rule: rule.into(),
+        took_ms,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deadline_report_finds_late_and_unanswered_demands_and_reads_older_answers() {
+    let p = Point::new().await;
+    let a = auditor(&p).await;
+    let failed = Event::Refusal {
+        consultation: "c9".into(),
+        code: "failed".into(),
+        reason: "the store failed".into(),
+    };
+    let events = vec![
+        answer(0),                                     // logged before due times: untimed
+        answered(1, D0 + 60, "real-time", 40),         // in time
+        answered(2, D0 + 60, "real-time", 60_001),     // one millisecond late
+        answered(3, D0 + DAY, "set-by-demand", 1_000), // in time
+        failed,
+    ];
+    a.record(D0, events).await.unwrap();
+    // Outside the period asked: not counted.
+    a.record(D0 + 2 * DAY, vec![answered(4, D0, "real-time", 1)])
+        .await
+        .unwrap();
+
+    let r = tdip_core::audit::deadline_report(a.store(), D0, D0 + DAY)
+        .await
+        .unwrap();
+    assert_eq!(r.untimed, 1);
+    let rules: Vec<(&str, u64, u64, u64)> = r
+        .rules
+        .iter()
+        .map(|f| (f.rule.as_str(), f.answered, f.late, f.max_ms))
+        .collect();
+    assert_eq!(
+        rules,
+        [("real-time", 2, 1, 60_001), ("set-by-demand", 1, 0, 1_000)]
+    );
+    assert_eq!(r.late.len(), 1);
+    assert_eq!(
+        (r.late[0].consultation.as_str(), r.late[0].due),
+        ("c2", D0 + 60)
+    );
+    assert_eq!(r.unanswered.len(), 1);
+    assert_eq!(r.unanswered[0].consultation, "c9");
+    // The whole log: the later late answer too.
+    let all = tdip_core::audit::deadline_report(a.store(), 0, i64::MAX)
+        .await
+        .unwrap();
+    assert_eq!(all.late.len(), 2);
+}

@@ -296,6 +296,19 @@ pub enum AuditCmd {
     /// Show the retention classes in force (the data directory's `audit-retention.toml`,
     /// else the shipped ones).
     Retention,
+    /// Deadlines as the log shows them: per rule, answers and time to answer; every answer
+    /// given after its due time; every demand the point failed to answer.
+    Deadlines {
+        /// From this moment (legal local time or RFC 3339); default the log's start.
+        #[arg(long)]
+        from: Option<String>,
+        /// Up to this moment; default now.
+        #[arg(long)]
+        to: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `tdip hi1 …`

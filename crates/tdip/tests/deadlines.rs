@@ -115,4 +115,22 @@ fn demands_are_due_in_real_time_or_at_their_own_term() {
         err.contains("deadlines.toml") && err.contains("real_time_seconds must be at least 1"),
         "{err}"
     );
+
+    // The log keeps when each answer was due and how long it took: the statistics read it.
+    let report: serde_json::Value =
+        serde_json::from_str(&ok(&data, &["audit", "deadlines", "--json"])).unwrap();
+    let rule = |name: &str| {
+        report["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name} in {report}"))
+    };
+    assert_eq!(rule("real-time")["answered"], 2, "{report}");
+    assert_eq!(rule("set-by-demand")["answered"], 2, "{report}");
+    assert_eq!(report["late"], serde_json::json!([]), "{report}");
+    let text = ok(&data, &["audit", "deadlines"]);
+    assert!(text.contains("no demand was answered late"), "{text}");
 }

@@ -131,6 +131,28 @@ pub enum Event {
         /// Details (a suspension's reason, an expiry).
         detail: String,
     },
+    /// What was provided, when it was due, and how long the point took: the proof of
+    /// provision, with what the deadline statistics need. Answers logged before tdip
+    /// recorded deadlines are [`Event::Answer`]; both are entries of kind `answer`. (A new
+    /// variant rather than new fields: the stored bodies of older entries still read.)
+    Answered {
+        /// The consultation.
+        consultation: String,
+        /// Hit or no hit.
+        outcome: Outcome,
+        /// Providers whose records were given.
+        providers: Vec<String>,
+        /// Records given.
+        records: u32,
+        /// How old the data asked about was when answered, seconds.
+        age_seconds: i64,
+        /// When the answer was due (UTC seconds).
+        due: i64,
+        /// The rule that set it (`real-time`, `retrospective`, `set-by-demand`).
+        due_rule: String,
+        /// Milliseconds from the demand's receipt to its answer.
+        took_ms: u64,
+    },
 }
 
 /// Every kind of entry, as stored in the log's `kind` column.
@@ -151,7 +173,7 @@ impl Event {
         match self {
             Event::Request { .. } => "request",
             Event::Reference { .. } => "reference",
-            Event::Answer { .. } => "answer",
+            Event::Answer { .. } | Event::Answered { .. } => "answer",
             Event::Refusal { .. } => "refusal",
             Event::Delivery { .. } => "delivery",
             Event::Destruction { .. } => "destruction",
@@ -166,6 +188,7 @@ impl Event {
             Event::Request { consultation, .. }
             | Event::Reference { consultation, .. }
             | Event::Answer { consultation, .. }
+            | Event::Answered { consultation, .. }
             | Event::Refusal { consultation, .. } => Some(consultation),
             _ => None,
         }
@@ -175,8 +198,8 @@ impl Event {
     /// entry's kind).
     pub fn to_json(&self) -> serde_json::Value {
         match serde_json::to_value(self) {
-            Ok(serde_json::Value::Object(mut m)) if m.len() == 1 => {
-                m.remove(self.kind()).unwrap_or_default()
+            Ok(serde_json::Value::Object(m)) if m.len() == 1 => {
+                m.into_iter().next().map(|(_, v)| v).unwrap_or_default()
             }
             _ => serde_json::Value::Null,
         }

@@ -7,6 +7,7 @@
 //! has committed it. Signing needs the point unsealed; entries written while it is sealed
 //! are covered by the next head signed.
 
+mod deadlines;
 mod event;
 mod read;
 pub mod retention;
@@ -20,6 +21,7 @@ use tdip_crypto::Sealer;
 use tdip_store::{AuditHead, AuditStore, StoreError};
 use tokio::sync::Mutex;
 
+pub use deadlines::{DeadlineReport, Late, RuleFigures, Unanswered, deadline_report};
 pub use event::{Asked, Body, Event, FORMAT, KINDS, Outcome};
 pub use read::{Proof, Verified, entries, prove, signed_heads, verify};
 

@@ -75,6 +75,23 @@ pub async fn run(cli: &Cli, cmd: &AuditCmd, zone: LegalZone) -> Result<i32> {
             Ok(0)
         }
         AuditCmd::History { agency, officer } => history(cli, agency, officer, zone).await,
+        AuditCmd::Deadlines { from, to, json } => {
+            let time = |flag: &str, t: &Option<String>, default: i64| match t {
+                Some(t) => tdip_model::parse_time(t, zone)
+                    .map(|t| t.as_second())
+                    .map_err(|e| anyhow::anyhow!("--{flag}: {e}")),
+                None => Ok(default),
+            };
+            let (from, to) = (time("from", from, 0)?, time("to", to, super::now())?);
+            let auditor = point::open_auditor(&cli.data, &cli.store).await?;
+            let report = audit::deadline_report(auditor.store(), from, to).await?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", deadlines_text(&report, zone));
+            }
+            Ok(0)
+        }
         AuditCmd::Retention => {
             for c in retention_in_force(&cli.data)?.classes {
                 let keep = c
@@ -206,6 +223,12 @@ async fn history(cli: &Cli, agency: &str, officer: &str, zone: LegalZone) -> Res
                     outcome,
                     records,
                     ..
+                }
+                | Event::Answered {
+                    consultation,
+                    outcome,
+                    records,
+                    ..
                 } if rows.contains_key(&consultation) => {
                     if let Some(r) = rows.get_mut(&consultation) {
                         r.2 = match outcome {
@@ -248,4 +271,45 @@ fn retention_in_force(data: &Path) -> Result<retention::Retention> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(retention::Retention::defaults()),
         Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
+}
+
+/// The deadline report for people: per rule, then the late and the unanswered.
+pub fn deadlines_text(r: &audit::DeadlineReport, zone: LegalZone) -> String {
+    let mut out = format!(
+        "{:<16} {:>9} {:>6} {:>9} {:>9} {:>9}\n",
+        "rule", "answered", "late", "p50 ms", "p99 ms", "max ms"
+    );
+    for f in &r.rules {
+        out.push_str(&format!(
+            "{:<16} {:>9} {:>6} {:>9} {:>9} {:>9}\n",
+            f.rule, f.answered, f.late, f.p50_ms, f.p99_ms, f.max_ms
+        ));
+    }
+    if r.untimed > 0 {
+        out.push_str(&format!(
+            "{} answers were logged before due times were recorded\n",
+            r.untimed
+        ));
+    }
+    for l in &r.late {
+        out.push_str(&format!(
+            "LATE {}  received {}, due {} ({}), took {} ms\n",
+            l.consultation,
+            render::time(l.received, zone),
+            render::time(l.due, zone),
+            l.rule,
+            l.took_ms
+        ));
+    }
+    for u in &r.unanswered {
+        out.push_str(&format!(
+            "UNANSWERED {}  received {}: the point failed (see the service's log)\n",
+            u.consultation,
+            render::time(u.received, zone)
+        ));
+    }
+    if r.late.is_empty() && r.unanswered.is_empty() {
+        out.push_str("no demand was answered late or left unanswered\n");
+    }
+    out
 }

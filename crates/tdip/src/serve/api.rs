@@ -47,6 +47,7 @@ pub fn router(state: Arc<State>) -> Router {
         .routes(routes!(checkpoint))
         .routes(routes!(hi1))
         .routes(routes!(deliver, deliveries))
+        .routes(routes!(deadlines))
         .split_for_parts();
     let doc = Arc::new(doc.to_pretty_json().unwrap_or_default());
     router
@@ -317,6 +318,8 @@ async fn unseal(
         crate::point::note_catalogue(&state.data, &opened.auditor)
             .await
             .map_err(|e| ApiError::internal(&format!("{e:#}")))?;
+        // The first head reads the whole log into memory: now, not under load.
+        opened.finish().await;
         state.set_point(opened);
         *guard = None;
         eprintln!("the point is unsealed ({progress})");
@@ -448,4 +451,52 @@ async fn deliveries(
     };
     let (log, standing) = found.map_err(|e| ApiError::bad_request(format!("{e:#}")))?;
     Ok(Json(crate::cmd::deliver::status_json(&log, &standing)))
+}
+
+/// The period of a deadline report.
+#[derive(Deserialize, utoipa::IntoParams)]
+struct Period {
+    /// From (legal local time or RFC 3339); default the log's start.
+    from: Option<String>,
+    /// To; default now.
+    to: Option<String>,
+}
+
+/// Deadlines as the audit log shows them (docs/access.md#deadlines): per rule, answers
+/// and time to answer; every answer given after its due time; every demand the point failed
+/// to answer. Operator only: what oversight and the yearly statistics read.
+#[utoipa::path(get, path = "/v1/deadlines", params(Period), responses(
+    (status = 200, description = "`rules`, `late`, `unanswered`, `untimed`", body = Object),
+    (status = 403, description = "not the operator", body = ApiError)))]
+async fn deadlines(
+    Shared(state): Shared<Arc<State>>,
+    caller: Caller,
+    axum::extract::Query(period): axum::extract::Query<Period>,
+) -> Result<Json<Value>, ApiError> {
+    if caller.role != Role::Operator {
+        return Err(ApiError::forbidden("the deadline report is the operator's"));
+    }
+    let time = |field: &str, t: &Option<String>, default: i64| match t {
+        Some(t) => tdip_model::parse_time(t, state.zone)
+            .map(|t| t.as_second())
+            .map_err(|e| ApiError::bad_request(format!("{field}: {e}"))),
+        None => Ok(default),
+    };
+    let (from, to) = (
+        time("from", &period.from, 0)?,
+        time("to", &period.to, crate::cmd::now())?,
+    );
+    let report = match state.point() {
+        Some(p) => tdip_core::audit::deadline_report(p.auditor.store(), from, to).await,
+        None => {
+            let a = crate::point::open_auditor(&state.data, &state.store_url)
+                .await
+                .map_err(|e| ApiError::internal(&e))?;
+            tdip_core::audit::deadline_report(a.store(), from, to).await
+        }
+    };
+    let report = report.map_err(|e| ApiError::internal(&e))?;
+    Ok(Json(
+        serde_json::to_value(report).map_err(|e| ApiError::internal(&e))?,
+    ))
 }

@@ -102,6 +102,10 @@ impl State {
 pub async fn run(cli: &Cli, args: &ServeArgs, zone: LegalZone) -> Result<i32> {
     let tls = tls::server_config(&args.tls_cert, &args.tls_key, args.client_ca.as_deref())?;
     let state = Arc::new(State::open(cli.data.clone(), cli.store.clone(), zone).await?);
+    // The first head reads the whole log into memory: done before serving, not under load.
+    if let Some(p) = state.point() {
+        p.finish().await;
+    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
