@@ -9,7 +9,9 @@
 //! most the point sustains. The server's CPU time per request is read from `/proc`.
 //!
 //! `--data DIR` keeps the loaded point in DIR for the next run (loading 10 M subscribers
-//! takes minutes); without it a temporary directory is used.
+//! takes minutes); without it a temporary directory is used. `--hi1` sends the same
+//! lookups as ETSI TS 103 120 messages to `POST /hi1` instead: each creates an
+//! authorisation and a task whose answer the service keeps as a delivery.
 
 #[allow(dead_code, missing_docs)]
 #[path = "../src/client.rs"]
@@ -34,6 +36,7 @@ fn main() {
     let rate = arg("--rate", 2_000);
     let seconds = arg("--seconds", 30);
     let connections = arg("--connections", 64);
+    let hi1 = std::env::args().any(|a| a == "--hi1");
     let kept = text_arg("--data").map(PathBuf::from);
     let temp = tempfile::tempdir().unwrap();
     let root = kept.unwrap_or_else(|| temp.path().to_owned());
@@ -66,16 +69,21 @@ fn main() {
             .unwrap(),
         );
         let queries = Arc::new(queries);
-        let warm = run(&client, &queries, connections, Some(rate), 3).await;
+        let warm = run(&client, &queries, connections, Some(rate), 3, hi1).await;
         eprintln!("warm-up: {} requests", warm.latencies.len());
         let cpu0 = server.cpu();
-        let open = run(&client, &queries, connections, Some(rate), seconds).await;
+        let open = run(&client, &queries, connections, Some(rate), seconds, hi1).await;
         let open_cpu = server.cpu() - cpu0;
         let cpu1 = server.cpu();
-        let closed = run(&client, &queries, connections, None, seconds.min(15)).await;
+        let closed = run(&client, &queries, connections, None, seconds.min(15), hi1).await;
         let closed_cpu = server.cpu() - cpu1;
         println!(
-            "{rows} subscribers, {connections} connections, HTTPS JSON API on loopback, audit on"
+            "{rows} subscribers, {connections} connections, {} on loopback, audit on",
+            if hi1 {
+                "HI-1 (POST /hi1)"
+            } else {
+                "HTTPS JSON API"
+            }
         );
         open.print(&format!("open loop at {rate}/s"), open_cpu);
         closed.print("closed loop (most sustained)", closed_cpu);
@@ -213,6 +221,7 @@ async fn run(
     connections: u64,
     rate: Option<u64>,
     seconds: u64,
+    hi1: bool,
 ) -> Phase {
     let next = Arc::new(AtomicU64::new(0));
     let (hits, errors) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
@@ -235,19 +244,30 @@ async fn run(
                     break;
                 }
                 tokio::time::sleep_until(scheduled.into()).await;
-                let body = serde_json::json!({
-                    "msisdn": queries[i as usize % queries.len()],
-                    "officer": "T-1", "basis": "nl/sv-126na", "case": "LOAD-2026-1",
-                });
-                let sent = conn
-                    .send(
-                        Method::POST,
-                        "/v1/lookups",
-                        client::json(serde_json::to_vec(&body).unwrap()),
-                    )
-                    .await;
+                let number = &queries[i as usize % queries.len()];
+                let (path, body) = if hi1 {
+                    ("/hi1", hi1_request(number, i).into_bytes())
+                } else {
+                    let body = serde_json::json!({
+                        "msisdn": number,
+                        "officer": "T-1", "basis": "nl/sv-126na", "case": "LOAD-2026-1",
+                    });
+                    ("/v1/lookups", serde_json::to_vec(&body).unwrap())
+                };
+                let sent = conn.send(Method::POST, path, client::json(body)).await;
                 latencies.push(scheduled.elapsed().as_micros() as u64);
                 match sent {
+                    Ok((StatusCode::OK, bytes)) if hi1 => {
+                        // Created: the task was consulted; its status says whether it hit.
+                        if bytes
+                            .windows(16)
+                            .filter(|w| w == b"<CREATEResponse>")
+                            .count()
+                            != 2
+                        {
+                            errors.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
                     Ok((StatusCode::OK, bytes)) => {
                         let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
                         if !v["hits"].as_array().unwrap().is_empty() {
@@ -273,6 +293,23 @@ async fn run(
         hits: hits.load(Ordering::Relaxed),
         errors: errors.load(Ordering::Relaxed),
     }
+}
+
+/// tdip's example HI-1 request (docs/examples) asking about `number` at the moment the
+/// last delivery was taken, with fresh object identifiers for request `i`.
+fn hi1_request(number: &str, i: u64) -> String {
+    const EXAMPLE: &str = include_str!("../../../docs/examples/hi1-lookup.xml");
+    EXAMPLE
+        .replace("31612345678", number.trim_start_matches('+'))
+        .replace(
+            "7dbbc880-8750-4d3c-abe7-ea4a17646045",
+            &format!("7dbbc880-8750-4d3c-abe7-{i:012x}"),
+        )
+        .replace(
+            "2b36a78b-b628-416d-bd22-404e68a0cd36",
+            &format!("2b36a78b-b628-416d-bd22-{i:012x}"),
+        )
+        .replace("2026-11-02T11:00:00Z", "2026-11-04T12:00:00Z")
 }
 
 /// `tdip --data DATA ARGS…`, which must succeed.
