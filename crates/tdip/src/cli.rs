@@ -601,4 +601,10 @@ pub struct DemoArgs {
     /// Subscriptions per provider.
     #[arg(long, default_value_t = 20_000)]
     pub rows: u64,
+    /// Where the demo point is served when the flow is done (a free port if it is taken).
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    pub listen: std::net::SocketAddr,
+    /// End after the flow instead of serving the demo point.
+    #[arg(long)]
+    pub no_serve: bool,
 }

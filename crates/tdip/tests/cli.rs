@@ -322,6 +322,7 @@ fn the_demo_runs_and_shows_every_kind_of_answer() {
             "demo",
             "--rows",
             "600",
+            "--no-serve",
         ])
         .output()
         .unwrap();

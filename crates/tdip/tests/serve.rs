@@ -392,3 +392,47 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// The README's first command ends by serving the demo point: the lookup it prints works
+/// as printed, over TLS with the token it issued.
+#[test]
+fn the_demo_serves_its_point_and_the_printed_lookup_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut demo = Command::new(env!("CARGO_BIN_EXE_tdip"))
+        .arg("--data")
+        .arg(dir.path())
+        .args(["demo", "--rows", "300", "--listen", "127.0.0.1:0"])
+        .env_remove("TDIP_ZONE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(demo.stdout.take().unwrap()).lines();
+    let printed = loop {
+        let line = lines
+            .next()
+            .expect("the demo prints how to reach it")
+            .unwrap();
+        if line.trim_start().starts_with("tdip lookup --server") && line.contains("--token") {
+            break line;
+        }
+    };
+    let words: Vec<&str> = printed.split_whitespace().skip(1).collect();
+    let out = Command::new(env!("CARGO_BIN_EXE_tdip"))
+        .args(&words)
+        .env_remove("TDIP_ZONE")
+        .output()
+        .unwrap();
+    let pid = demo.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(demo.wait().unwrap().success());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{printed}\n{said}\n{}", stderr(&out));
+    assert!(said.contains("1 HIT for this msisdn"), "{said}");
+}

@@ -110,7 +110,36 @@ pub async fn run(data: &Path, args: &DemoArgs, zone: LegalZone) -> Result<i32> {
         dir.display(),
         dir.display()
     );
-    Ok(0)
+    let number = paths
+        .get(&("kpn", 1))
+        .map(|path| first_number(path))
+        .transpose()?
+        .flatten()
+        .unwrap_or_else(|| "+31699999999".into());
+    drop(point);
+    if args.no_serve {
+        return Ok(0);
+    }
+    let ask = format!(
+        "--officer {DEMO_OFFICER} --basis {DEMO_BASIS} --case {DEMO_CASE} --msisdn {number}"
+    );
+    println!();
+    super::demo_serve::serve(&dir, args.listen, DEMO_AGENCY, &ask, zone).await
+}
+
+/// The first phone number of a delivered (gzip-compressed CSV) file.
+fn first_number(path: &Path) -> Result<Option<String>> {
+    let file = std::fs::File::open(path)?;
+    let mut reader = csv::Reader::from_reader(flate2::read::GzDecoder::new(file));
+    let col = reader.headers()?.iter().position(|h| h == "msisdn");
+    let Some(col) = col else { return Ok(None) };
+    for record in reader.records() {
+        let record = record?;
+        if let Some(n) = record[col].split(';').next().filter(|n| !n.is_empty()) {
+            return Ok(Some(n.to_owned()));
+        }
+    }
+    Ok(None)
 }
 
 const DEMO_AGENCY: &str = "nl/politie";

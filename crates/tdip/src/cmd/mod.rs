@@ -4,6 +4,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod deliver;
 mod demo;
+mod demo_serve;
 mod gen_data;
 mod hi1;
 mod keys;

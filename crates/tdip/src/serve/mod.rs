@@ -100,24 +100,38 @@ impl State {
 
 /// Runs the service until it is told to stop (Ctrl-C or SIGTERM).
 pub async fn run(cli: &Cli, args: &ServeArgs, zone: LegalZone) -> Result<i32> {
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    serve(&cli.data, &cli.store, listener, args, zone, |_| {}).await
+}
+
+/// Serves the point in `data` on `listener` until told to stop; `ready` is called with
+/// the address once the point is open and the service answers.
+pub async fn serve(
+    data: &std::path::Path,
+    store: &str,
+    listener: tokio::net::TcpListener,
+    args: &ServeArgs,
+    zone: LegalZone,
+    ready: impl FnOnce(std::net::SocketAddr),
+) -> Result<i32> {
     let tls = tls::server_config(&args.tls_cert, &args.tls_key, args.client_ca.as_deref())?;
-    let state = Arc::new(State::open(cli.data.clone(), cli.store.clone(), zone).await?);
+    let state = Arc::new(State::open(data.to_owned(), store.to_owned(), zone).await?);
     // The first head reads the whole log into memory: done before serving, not under load.
     if let Some(p) = state.point() {
         p.finish().await;
     }
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let address = listener.local_addr()?;
     eprintln!(
-        "tdip serves https://{} ({}); the API is described at /openapi.json",
-        listener.local_addr()?,
+        "tdip serves https://{address} ({}); the API is described at /openapi.json",
         if state.point().is_some() {
             "unsealed"
         } else {
             "sealed: give custodians' shares with POST /v1/unseal"
         }
     );
+    ready(address);
     let signer = tokio::spawn(sign_heads(
         state.clone(),
         Duration::from_secs(args.sign_every.max(1)),
