@@ -87,6 +87,25 @@ fn main() {
         );
         open.print(&format!("open loop at {rate}/s"), open_cpu);
         closed.print("closed loop (most sustained)", closed_cpu);
+        if hi1 {
+            // The tasks were consulted, not refused: the status of the first hundred.
+            let mut conn = client.connect().await.unwrap();
+            let mut statuses = std::collections::BTreeMap::new();
+            for i in 0..100u64 {
+                let get = hi1_get(&format!("2b36a78b-b628-416d-bd22-{i:012x}"));
+                let (_, xml) = conn
+                    .send(Method::POST, "/hi1", client::json(get.into_bytes()))
+                    .await
+                    .unwrap();
+                let xml = String::from_utf8_lossy(&xml);
+                let status = ["Disclosed", "DisclosureNotAvailable", "Rejected", "Error"]
+                    .into_iter()
+                    .find(|s| xml.contains(&format!("<common:Value>{s}</common:Value>")))
+                    .unwrap_or("unknown");
+                *statuses.entry(status).or_insert(0) += 1;
+            }
+            println!("status of the first 100 tasks: {statuses:?}");
+        }
     });
     server.stop();
 }
@@ -310,6 +329,18 @@ fn hi1_request(number: &str, i: u64) -> String {
             &format!("2b36a78b-b628-416d-bd22-{i:012x}"),
         )
         .replace("2026-11-02T11:00:00Z", "2026-11-04T12:00:00Z")
+}
+
+/// A GET of task `id`, with the example's header.
+fn hi1_get(id: &str) -> String {
+    const EXAMPLE: &str = include_str!("../../../docs/examples/hi1-lookup.xml");
+    let header_end = EXAMPLE.find("<Payload>").unwrap();
+    format!(
+        "{}<Payload><RequestPayload><ActionRequests><ActionRequest><ActionIdentifier>0\
+         </ActionIdentifier><GET><Identifier>{id}</Identifier></GET></ActionRequest>\
+         </ActionRequests></RequestPayload></Payload></HI1Message>",
+        &EXAMPLE[..header_end]
+    )
 }
 
 /// `tdip --data DATA ARGS…`, which must succeed.

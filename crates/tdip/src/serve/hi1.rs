@@ -5,7 +5,7 @@
 //! memory only, for [`KEPT`], and never written to disk: the audit log holds every
 //! consultation, sealed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -36,10 +36,17 @@ pub const UNKNOWN_OBJECT: u32 = 2003;
 /// The point's own identifier as owner of the deliveries it makes.
 const OWNER: &str = "tdip";
 
-/// The tasks created through HI-1, by object identifier.
+/// The tasks created through HI-1, by object identifier, and the order they expire in.
 #[derive(Default)]
 pub struct Tasks {
-    kept: Mutex<HashMap<String, Kept>>,
+    kept: Mutex<Store>,
+}
+
+#[derive(Default)]
+struct Store {
+    by_id: HashMap<String, Kept>,
+    /// Identifiers oldest first: expired ones are dropped from the front as new ones come.
+    order: VecDeque<(Instant, String)>,
 }
 
 /// A task or delivery, with the agency that may see it.
@@ -57,12 +64,24 @@ enum Kind {
 impl Tasks {
     fn keep(&self, agency: &str, id: String, object: Kind) {
         let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        kept.retain(|_, k| k.at.elapsed() < KEPT);
-        kept.insert(
+        let now = Instant::now();
+        while let Some((at, _)) = kept.order.front() {
+            if now.duration_since(*at) < KEPT {
+                break;
+            }
+            if let Some((at, old)) = kept.order.pop_front() {
+                // Unless the identifier was kept again since.
+                if kept.by_id.get(&old).is_some_and(|k| k.at == at) {
+                    kept.by_id.remove(&old);
+                }
+            }
+        }
+        kept.order.push_back((now, id.clone()));
+        kept.by_id.insert(
             id,
             Kept {
                 agency: agency.to_owned(),
-                at: Instant::now(),
+                at: now,
                 object,
             },
         );
@@ -70,7 +89,7 @@ impl Tasks {
 
     fn get(&self, agency: &str, id: &str) -> Outcome {
         let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
-        match kept.get(id) {
+        match kept.by_id.get(id) {
             Some(k) if k.agency == agency && k.at.elapsed() < KEPT => match &k.object {
                 Kind::Task(t) => Outcome::Got(t.clone()),
                 Kind::Delivery(d) => Outcome::Delivered(DeliveryView::clone(d)),
@@ -90,6 +109,7 @@ impl Tasks {
     fn list(&self, agency: &str, of: Option<&str>) -> Outcome {
         let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         let mut listed: Vec<Listed> = kept
+            .by_id
             .iter()
             .filter(|(_, k)| k.agency == agency && k.at.elapsed() < KEPT)
             .map(|(id, k)| match &k.object {
