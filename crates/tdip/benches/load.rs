@@ -3,7 +3,8 @@
 //! point of `--rows` subscribers (default 10,000,000, four providers), every consultation
 //! judged and durably logged.
 //!
-//! Two phases after a warm-up: an open-loop phase at `--rate` requests/s for `--seconds`
+//! Two phases after a warm-up that asks every query once (so the pages they read are in
+//! memory, as on a point that has been answering for a while): an open-loop phase at `--rate` requests/s for `--seconds`
 //! (latency counted from each request's scheduled start, so a stalled server cannot hide
 //! its queue), then a closed-loop phase of `--connections` callers back to back, for the
 //! most the point sustains. The server's CPU time per request is read from `/proc`.
@@ -69,13 +70,34 @@ fn main() {
             .unwrap(),
         );
         let queries = Arc::new(queries);
-        let warm = run(&client, &queries, connections, Some(rate), 3, hi1).await;
+        // Warm-up: every query asked once, back to back, so that the pages they read are
+        // in memory as on a point that has been answering for a while.
+        let pass = queries.len() as u64;
+        let warm = run(&client, &queries, connections, None, 120, pass, hi1).await;
         eprintln!("warm-up: {} requests", warm.latencies.len());
         let cpu0 = server.cpu();
-        let open = run(&client, &queries, connections, Some(rate), seconds, hi1).await;
+        let open = run(
+            &client,
+            &queries,
+            connections,
+            Some(rate),
+            seconds,
+            u64::MAX,
+            hi1,
+        )
+        .await;
         let open_cpu = server.cpu() - cpu0;
         let cpu1 = server.cpu();
-        let closed = run(&client, &queries, connections, None, seconds.min(15), hi1).await;
+        let closed = run(
+            &client,
+            &queries,
+            connections,
+            None,
+            seconds.min(15),
+            u64::MAX,
+            hi1,
+        )
+        .await;
         let closed_cpu = server.cpu() - cpu1;
         println!(
             "{rows} subscribers, {connections} connections, {} on loopback, audit on",
@@ -232,14 +254,15 @@ impl Phase {
     }
 }
 
-/// `connections` callers, each on its own kept-alive connection, for `seconds`: at `rate`
-/// requests/s in all (open loop), or back to back.
+/// `connections` callers, each on its own kept-alive connection, for `seconds` or `limit`
+/// requests, whichever ends first: at `rate` requests/s in all (open loop), or back to back.
 async fn run(
     client: &Arc<client::Client>,
     queries: &Arc<Vec<String>>,
     connections: u64,
     rate: Option<u64>,
     seconds: u64,
+    limit: u64,
     hi1: bool,
 ) -> Phase {
     let next = Arc::new(AtomicU64::new(0));
@@ -255,6 +278,9 @@ async fn run(
             let mut latencies = Vec::new();
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= limit {
+                    break;
+                }
                 let scheduled = match rate {
                     Some(r) => started + Duration::from_nanos(i * 1_000_000_000 / r),
                     None => Instant::now(),
