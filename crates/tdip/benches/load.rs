@@ -3,8 +3,8 @@
 //! point of `--rows` subscribers (default 10,000,000, four providers), every consultation
 //! judged and durably logged.
 //!
-//! Two phases after a warm-up that asks every query once (so the pages they read are in
-//! memory, as on a point that has been answering for a while): an open-loop phase at `--rate` requests/s for `--seconds`
+//! Two phases after a warm-up that asks every query once at `--rate` (so the pages they
+//! read are in memory, as on a point that has been answering for a while): an open-loop phase at `--rate` requests/s for `--seconds`
 //! (latency counted from each request's scheduled start, so a stalled server cannot hide
 //! its queue), then a closed-loop phase of `--connections` callers back to back, for the
 //! most the point sustains. The server's CPU time per request is read from `/proc`.
@@ -70,10 +70,11 @@ fn main() {
             .unwrap(),
         );
         let queries = Arc::new(queries);
-        // Warm-up: every query asked once, back to back, so that the pages they read are
-        // in memory as on a point that has been answering for a while.
+        // Warm-up: every query asked once, at the rate measured next, so that the pages
+        // they read are in memory as on a point that has been answering for a while (and
+        // no burst leaves the audit log catching up when the measurement starts).
         let pass = queries.len() as u64;
-        let warm = run(&client, &queries, connections, None, 120, pass, hi1).await;
+        let warm = run(&client, &queries, connections, Some(rate), 120, pass, hi1).await;
         eprintln!("warm-up: {} requests", warm.latencies.len());
         let cpu0 = server.cpu();
         let open = run(
