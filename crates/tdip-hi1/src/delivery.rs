@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use quick_xml::Writer;
 use tdip_model::subscription::{Address, Subscription};
 
-use crate::response::{entry, seconds, text};
+use crate::response::{Base, base, entry, seconds, text};
 
 /// The HI-1 delivery namespace (`DeliveryObject`).
 pub const DELIVERY: &str = "http://uri.etsi.org/03120/common/2019/10/Delivery";
@@ -103,20 +103,15 @@ pub(crate) fn delivery_object(w: &mut Writer<Vec<u8>>, d: &DeliveryView) -> io::
     w.create_element("HI1Object")
         .with_attribute(("xsi:type", "delivery:DeliveryObject"))
         .write_inner_content(|w| {
-            text(w, "ObjectIdentifier", &d.object)?;
-            text(w, "CountryCode", &d.country)?;
-            text(w, "OwnerIdentifier", &d.owner)?;
-            text(w, "Generation", &d.generation.to_string())?;
-            if !d.associated.is_empty() {
-                w.create_element("AssociatedObjects")
-                    .write_inner_content(|w| {
-                        for a in &d.associated {
-                            text(w, "AssociatedObject", a)?;
-                        }
-                        Ok(())
-                    })?;
-            }
-            text(w, "LastChanged", &seconds(d.last_changed))?;
+            let b = Base {
+                object: &d.object,
+                country: &d.country,
+                owner: &d.owner,
+                generation: d.generation,
+                associated: &d.associated,
+                last_changed: d.last_changed,
+            };
+            base(w, &b)?;
             w.create_element("delivery:Reference")
                 .write_inner_content(|w| text(w, "delivery:LDID", &d.reference))?;
             text(w, "delivery:DeliveryID", &d.delivery_id)?;

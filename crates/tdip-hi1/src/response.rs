@@ -238,24 +238,47 @@ fn action(w: &mut Writer<Vec<u8>>, id: &str, outcome: &Outcome) -> io::Result<()
     Ok(())
 }
 
+/// The fields every `HI1Object` begins with.
+pub(crate) struct Base<'a> {
+    pub object: &'a str,
+    pub country: &'a str,
+    pub owner: &'a str,
+    pub generation: u64,
+    pub associated: &'a [String],
+    pub last_changed: Timestamp,
+}
+
+/// Writes the fields every `HI1Object` begins with.
+pub(crate) fn base(w: &mut Writer<Vec<u8>>, b: &Base<'_>) -> io::Result<()> {
+    text(w, "ObjectIdentifier", b.object)?;
+    text(w, "CountryCode", b.country)?;
+    text(w, "OwnerIdentifier", b.owner)?;
+    text(w, "Generation", &b.generation.to_string())?;
+    if !b.associated.is_empty() {
+        w.create_element("AssociatedObjects")
+            .write_inner_content(|w| {
+                for a in b.associated {
+                    text(w, "AssociatedObject", a)?;
+                }
+                Ok(())
+            })?;
+    }
+    text(w, "LastChanged", &seconds(b.last_changed))
+}
+
 fn task_object(w: &mut Writer<Vec<u8>>, t: &TaskView) -> io::Result<()> {
     w.create_element("HI1Object")
         .with_attribute(("xsi:type", "task:LDTaskObject"))
         .write_inner_content(|w| {
-            text(w, "ObjectIdentifier", &t.object)?;
-            text(w, "CountryCode", &t.country)?;
-            text(w, "OwnerIdentifier", &t.owner)?;
-            text(w, "Generation", &t.generation.to_string())?;
-            if !t.associated.is_empty() {
-                w.create_element("AssociatedObjects")
-                    .write_inner_content(|w| {
-                        for a in &t.associated {
-                            text(w, "AssociatedObject", a)?;
-                        }
-                        Ok(())
-                    })?;
-            }
-            text(w, "LastChanged", &seconds(t.last_changed))?;
+            let b = Base {
+                object: &t.object,
+                country: &t.country,
+                owner: &t.owner,
+                generation: t.generation,
+                associated: &t.associated,
+                last_changed: t.last_changed,
+            };
+            base(w, &b)?;
             text(w, "task:Reference", &t.reference)?;
             entry(w, "task:Status", "ETSI", "LDTaskStatus", t.status.as_str())?;
             if let Some((code, description)) = &t.reason {

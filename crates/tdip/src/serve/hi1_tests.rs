@@ -183,3 +183,26 @@ async fn a_refused_task_is_rejected_with_its_reason_and_a_no_hit_not_available()
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(json(&text)["code"], "bad-request");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn etsis_own_ldtask_example_is_answered_with_a_precise_refusal_of_its_task() {
+    const LDTASK: &str = include_str!("../../../tdip-hi1/tests/etsi/ldtask.xml");
+    let dir = tempfile::tempdir().unwrap();
+    let (data, _) = point(dir.path()).await;
+    let s = state(&data).await;
+    let (status, xml) = call(
+        &s,
+        "POST",
+        "/hi1",
+        From::Certificate(POLITIE),
+        Some(LDTASK.into()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{xml}");
+    valid(dir.path(), &xml);
+    // The authorisation is created; the task asks for a cell identity, which is location
+    // data, not the subscriber data tdip holds.
+    assert_eq!(xml.matches("<CREATEResponse>").count(), 1, "{xml}");
+    assert!(xml.contains("<ErrorCode>3001</ErrorCode>"), "{xml}");
+    assert!(xml.contains("NRCellIdentity"), "{xml}");
+}
