@@ -56,8 +56,9 @@ struct Kept {
     object: Kind,
 }
 
+/// Boxed, so that the map moves small entries when it grows.
 enum Kind {
-    Task(TaskView),
+    Task(Box<TaskView>),
     Delivery(Arc<DeliveryView>),
 }
 
@@ -91,7 +92,7 @@ impl Tasks {
         let kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
         match kept.by_id.get(id) {
             Some(k) if k.agency == agency && k.at.elapsed() < KEPT => match &k.object {
-                Kind::Task(t) => Outcome::Got(t.clone()),
+                Kind::Task(t) => Outcome::Got(TaskView::clone(t)),
                 Kind::Delivery(d) => Outcome::Delivered(DeliveryView::clone(d)),
             },
             _ => Outcome::Failed {
@@ -231,7 +232,7 @@ fn keep_task(
     };
     state
         .tasks
-        .keep(agency, task.object.clone(), Kind::Task(view));
+        .keep(agency, task.object.clone(), Kind::Task(Box::new(view)));
 }
 
 /// Consults every identifier the task asks about; the task's status, why, and the
