@@ -76,13 +76,7 @@ pub async fn run(cli: &Cli, cmd: &AuditCmd, zone: LegalZone) -> Result<i32> {
         }
         AuditCmd::History { agency, officer } => history(cli, agency, officer, zone).await,
         AuditCmd::Deadlines { from, to, json } => {
-            let time = |flag: &str, t: &Option<String>, default: i64| match t {
-                Some(t) => tdip_model::parse_time(t, zone)
-                    .map(|t| t.as_second())
-                    .map_err(|e| anyhow::anyhow!("--{flag}: {e}")),
-                None => Ok(default),
-            };
-            let (from, to) = (time("from", from, 0)?, time("to", to, super::now())?);
+            let (from, to) = period(from, to, zone, "--")?;
             let auditor = point::open_auditor(&cli.data, &cli.store).await?;
             let report = audit::deadline_report(auditor.store(), from, to).await?;
             if *json {
@@ -271,6 +265,23 @@ fn retention_in_force(data: &Path) -> Result<retention::Retention> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(retention::Retention::defaults()),
         Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
     }
+}
+
+/// The period `from`–`to` (legal local time or RFC 3339; default the log's start and
+/// now) as UTC seconds; an error names the field after `prefix` (`--` for the flags).
+pub fn period(
+    from: &Option<String>,
+    to: &Option<String>,
+    zone: LegalZone,
+    prefix: &str,
+) -> Result<(i64, i64)> {
+    let time = |field: &str, t: &Option<String>, default: i64| match t {
+        Some(t) => tdip_model::parse_time(t, zone)
+            .map(|t| t.as_second())
+            .map_err(|e| anyhow::anyhow!("{prefix}{field}: {e}")),
+        None => Ok(default),
+    };
+    Ok((time("from", from, 0)?, time("to", to, super::now())?))
 }
 
 /// The deadline report for people: per rule, then the late and the unanswered.

@@ -125,25 +125,29 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> 
     }
 }
 
-/// A JSON error's message with every quoted value replaced by `…`; field names, which
-/// serde quotes with backticks, stay.
+/// A JSON error's message with every value it quotes replaced by `…`. serde quotes
+/// strings with `"` and field names, numbers and other values with backticks; a backtick
+/// run is kept only if it reads as a field name (lower-case letters and `_`), so that a
+/// number sent where a string belongs (`"msisdn": 31612345678`) is not repeated either.
 fn redacted(e: &serde_json::Error) -> String {
-    let mut out = String::new();
-    let mut quoted = false;
-    for c in e.to_string().chars() {
-        match (c, quoted) {
-            ('"', false) => {
-                quoted = true;
-                out.push_str("\"…");
-            }
-            ('"', true) => {
-                quoted = false;
-                out.push('"');
-            }
-            (_, true) => {}
-            (c, false) => out.push(c),
-        }
+    let text = e.to_string();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(open) = rest.find(['"', '`']) {
+        let quote = &rest[open..=open];
+        out.push_str(&rest[..=open]);
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(quote) else {
+            out.push('…');
+            return out;
+        };
+        let inner = &after[..close];
+        let name = quote == "`" && inner.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        out.push_str(if name { inner } else { "…" });
+        out.push_str(quote);
+        rest = &after[close + 1..];
     }
+    out.push_str(rest);
     out
 }
 
@@ -476,16 +480,8 @@ async fn deadlines(
     if caller.role != Role::Operator {
         return Err(ApiError::forbidden("the deadline report is the operator's"));
     }
-    let time = |field: &str, t: &Option<String>, default: i64| match t {
-        Some(t) => tdip_model::parse_time(t, state.zone)
-            .map(|t| t.as_second())
-            .map_err(|e| ApiError::bad_request(format!("{field}: {e}"))),
-        None => Ok(default),
-    };
-    let (from, to) = (
-        time("from", &period.from, 0)?,
-        time("to", &period.to, crate::cmd::now())?,
-    );
+    let (from, to) = crate::cmd::audit::period(&period.from, &period.to, state.zone, "")
+        .map_err(|e| ApiError::bad_request(format!("{e:#}")))?;
     let report = match state.point() {
         Some(p) => tdip_core::audit::deadline_report(p.auditor.store(), from, to).await,
         None => {

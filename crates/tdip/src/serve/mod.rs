@@ -147,7 +147,8 @@ pub async fn serve(
 
 /// Signs a head over the audit log every `every` while the point is unsealed.
 async fn sign_heads(state: Arc<State>, every: Duration) {
-    let mut ticks = tokio::time::interval(every);
+    // The first head was signed before serving: the first tick is one period on.
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;

@@ -273,6 +273,32 @@ async fn lookups_are_answered_for_the_callers_agency_and_refused_in_one_shape() 
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(json(&text)["code"], "bad-request");
     assert!(!text.contains(&number), "{text}");
+    let digits = number.trim_start_matches('+');
+    let as_integer = format!(r#"{{"msisdn": {digits}, "officer": "T-1"}}"#);
+    let (status, text) = call(
+        &s,
+        "POST",
+        "/v1/lookups",
+        From::Certificate(POLITIE),
+        Some(as_integer),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(text.contains("invalid type: integer"), "{text}");
+    assert!(!text.contains(digits), "{text}");
+    let unknown = json!({"msisdn": number, "officer": "T-1", "colour": 1}).to_string();
+    let (_, text) = call(
+        &s,
+        "POST",
+        "/v1/lookups",
+        From::Certificate(POLITIE),
+        Some(unknown),
+    )
+    .await;
+    assert!(
+        text.contains("unknown field `colour`"),
+        "field names stay: {text}"
+    );
     let two = json!({"msisdn": number, "imsi": "204081234567890", "officer": "T-1"});
     let (status, text) = call(
         &s,
