@@ -7,6 +7,14 @@
 //! made durable first, so a crash while spooling leaves no entry (only a payload that
 //! [`Spool::entries`] ignores), and a spooled delivery is acknowledged only when both are
 //! durable.
+//!
+//! An entry that cannot be applied never blocks the others. Each application is counted
+//! (`.attempts`, durable before it starts), so an entry that kills the point while it is
+//! applied (memory, a crash) is set aside after [`MAX_ATTEMPTS`] tries; one whose
+//! application fails for a reason of its own (not the store's) is set aside at once. A set
+//! aside entry is recorded as a rejected delivery with the reason, keeps its files under an
+//! `.aside` note, is listed by [`Spool::set_aside`] and is removed only by
+//! [`Spool::discard`].
 
 use std::fs;
 use std::io::{self, BufReader, Read, Write};
@@ -16,14 +24,17 @@ use std::sync::atomic::AtomicU64;
 
 use jiff::Timestamp;
 use tdip_crypto::{FileChecksum, SpoolIdentity, SpoolRecipient};
-use tdip_store::{DeliveryOutcome, Store};
+use tdip_store::{DeliveryOutcome, NewDelivery, Store};
 
 use crate::CoreError;
 use crate::files::{create_private, io_error as io, sync_dir};
-use crate::ingest::{DeliveryReport, DeliveryRequest, Format, deliver};
+use crate::ingest::{DeliveryPolicy, DeliveryReport, DeliveryRequest, Format, RowError, deliver};
 use crate::keys::PointKeys;
 
 const MAGIC: &str = "tdip-spool v1";
+
+/// Applications of one entry that may start and never finish before it is set aside.
+pub const MAX_ATTEMPTS: u32 = 3;
 
 /// One spooled delivery.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,6 +53,9 @@ pub struct SpoolEntry {
     pub checksum: [u8; 32],
     /// Size of the file as received.
     pub bytes: u64,
+    /// The provider said the delivery may close more subscriptions than the policy lets
+    /// a delivery close unasked.
+    pub allow_mass_close: bool,
 }
 
 /// What applying one spooled entry gave.
@@ -51,6 +65,18 @@ pub enum Applied {
     Delivered(DeliveryReport),
     /// The delivery log already held it (applied before a crash removed the entry).
     AlreadyApplied,
+    /// It could not be applied: recorded as a rejected delivery (this report, whose one
+    /// error says why) and set aside, its files kept until an operator discards it.
+    SetAside(DeliveryReport),
+}
+
+/// An entry set aside, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetAside {
+    /// The entry.
+    pub entry: SpoolEntry,
+    /// Why it could not be applied.
+    pub reason: String,
 }
 
 /// The spool directory of a point.
@@ -74,22 +100,33 @@ impl Spool {
         provider: &str,
         snapshot_at: i64,
         format: Format,
+        allow_mass_close: bool,
         source: &Path,
     ) -> Result<SpoolEntry, CoreError> {
         let input = fs::File::open(source).map_err(|e| io("open", source, e))?;
-        self.put_reader(to, provider, snapshot_at, format, input, source)
+        self.put_reader(
+            to,
+            provider,
+            snapshot_at,
+            format,
+            allow_mass_close,
+            input,
+            source,
+        )
     }
 
     /// Stores a delivery read from `input` (named `source` in errors) encrypted to `to`,
     /// a megabyte at a time, so that a file of any size passes through without being held
     /// in memory; durable when it returns. If reading or writing fails, nothing of it stays
     /// in the spool.
+    #[allow(clippy::too_many_arguments)]
     pub fn put_reader(
         &self,
         to: &SpoolRecipient,
         provider: &str,
         snapshot_at: i64,
         format: Format,
+        allow_mass_close: bool,
         input: impl Read,
         source: &Path,
     ) -> Result<SpoolEntry, CoreError> {
@@ -113,6 +150,7 @@ impl Spool {
             format,
             checksum,
             bytes,
+            allow_mass_close,
         };
         let meta = self.dir.join(format!("{}.meta", entry.name));
         let mut f = create_private(&meta)?;
@@ -157,8 +195,55 @@ impl Spool {
         Ok((checksum.finish(), bytes))
     }
 
-    /// The complete entries, in arrival order.
+    /// The complete entries waiting to be applied, in arrival order.
     pub fn entries(&self) -> Result<Vec<SpoolEntry>, CoreError> {
+        let mut out = Vec::new();
+        for entry in self.all()? {
+            if !self.path(&entry, "aside").exists() {
+                out.push(entry);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The entries set aside, in arrival order, with why.
+    pub fn set_aside(&self) -> Result<Vec<SetAside>, CoreError> {
+        let mut out = Vec::new();
+        for entry in self.all()? {
+            let note = self.path(&entry, "aside");
+            match fs::read_to_string(&note) {
+                Ok(reason) => out.push(SetAside {
+                    entry,
+                    reason: reason.trim_end().to_owned(),
+                }),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io("read", &note, e)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Removes an entry that was set aside (its encrypted file too). Entries waiting to
+    /// be applied cannot be discarded: they are deliveries the point acknowledged.
+    pub fn discard(&self, name: &str) -> Result<SetAside, CoreError> {
+        let found = self.set_aside()?.into_iter().find(|a| a.entry.name == name);
+        let Some(aside) = found else {
+            let waiting = self.entries()?.iter().any(|e| e.name == name);
+            return Err(CoreError::Config(if waiting {
+                format!(
+                    "spool entry {name} is waiting to be applied, not set aside; only an entry \
+                     that could not be applied can be discarded (unseal the point to apply it)"
+                )
+            } else {
+                format!("there is no spool entry {name}; `tdip spool list` shows them")
+            }));
+        };
+        self.remove(&aside.entry)?;
+        Ok(aside)
+    }
+
+    /// Every complete entry, set aside or not, in arrival order.
+    fn all(&self) -> Result<Vec<SpoolEntry>, CoreError> {
         let list = match fs::read_dir(&self.dir) {
             Ok(list) => list,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -175,57 +260,206 @@ impl Spool {
         Ok(out)
     }
 
-    /// Applies every entry in arrival order with the unsealed point's keys, removing each
-    /// once the store holds its outcome. Stops at the first failure of the point itself
-    /// (the entries from there on stay spooled).
+    fn path(&self, entry: &SpoolEntry, ext: &str) -> PathBuf {
+        self.dir.join(format!("{}.{ext}", entry.name))
+    }
+
+    /// Applies every waiting entry in arrival order with the unsealed point's keys,
+    /// removing each once the store holds its outcome. An entry that cannot be applied is
+    /// set aside (see the module's documentation) and the others go on. Stops at the first
+    /// failure of the store (the entries from there on stay spooled).
     pub async fn apply_all<S: Store>(
         &self,
         store: &S,
         keys: &PointKeys,
         identity: &Arc<SpoolIdentity>,
+        policy: DeliveryPolicy,
     ) -> Result<Vec<(SpoolEntry, Applied)>, CoreError> {
         let mut done = Vec::new();
         for entry in self.entries()? {
-            let applied = if self.already_applied(store, &entry).await? {
-                Applied::AlreadyApplied
-            } else {
-                let req = DeliveryRequest {
-                    provider: entry.provider.clone(),
-                    path: self.dir.join(format!("{}.age", entry.name)),
-                    format: entry.format,
-                    snapshot_at: entry.snapshot_at,
-                    received_at: entry.received_at,
-                    progress: Arc::new(AtomicU64::new(0)),
-                    spooled: Some(identity.clone()),
-                };
-                Applied::Delivered(deliver(store, keys, req).await?)
+            if self
+                .logged(store, &entry, DeliveryOutcome::Accepted)
+                .await?
+            {
+                self.remove(&entry)?;
+                done.push((entry, Applied::AlreadyApplied));
+                continue;
+            }
+            let tried = self.count_attempt(&entry)?;
+            if tried > MAX_ATTEMPTS {
+                let reason = format!(
+                    "applying this delivery was started {MAX_ATTEMPTS} times and never finished \
+                     (the point stopped while applying it: a crash, a kill or a lack of memory); \
+                     it was set aside so that the other deliveries go on. Ask the provider to \
+                     deliver again, then discard it with `tdip spool discard {}`",
+                    entry.name
+                );
+                let report = self.put_aside(store, &entry, &reason).await?;
+                done.push((entry, Applied::SetAside(report)));
+                continue;
+            }
+            let req = DeliveryRequest {
+                provider: entry.provider.clone(),
+                path: self.path(&entry, "age"),
+                format: entry.format,
+                snapshot_at: entry.snapshot_at,
+                received_at: entry.received_at,
+                progress: Arc::new(AtomicU64::new(0)),
+                spooled: Some(identity.clone()),
+                policy,
+                allow_mass_close: entry.allow_mass_close,
             };
-            self.remove(&entry)?;
-            done.push((entry, applied));
+            match deliver(store, keys, req).await {
+                Ok(report) => {
+                    self.remove(&entry)?;
+                    done.push((entry, Applied::Delivered(report)));
+                }
+                // The store failed, not the entry: it stays, and is tried again later.
+                Err(e @ (CoreError::Store(_) | CoreError::AuditBroken(_))) => {
+                    self.forget_attempt(&entry)?;
+                    return Err(e);
+                }
+                Err(e) => {
+                    let reason = format!(
+                        "this delivery could not be applied ({e}); it was set aside so that the \
+                         other deliveries go on. Discard it with `tdip spool discard {}` once \
+                         the cause is dealt with",
+                        entry.name
+                    );
+                    let report = self.put_aside(store, &entry, &reason).await?;
+                    done.push((entry, Applied::SetAside(report)));
+                }
+            }
         }
         Ok(done)
     }
 
-    async fn already_applied<S: Store>(
+    /// Records `entry` as a rejected delivery (once, even if a crash came before its note
+    /// was written) and writes its `.aside` note.
+    async fn put_aside<S: Store>(
         &self,
         store: &S,
         entry: &SpoolEntry,
+        reason: &str,
+    ) -> Result<DeliveryReport, CoreError> {
+        let log = NewDelivery {
+            provider: entry.provider.clone(),
+            received_at: entry.received_at,
+            snapshot_at: entry.snapshot_at,
+            rows: 0,
+            opened: 0,
+            changed: 0,
+            closed: 0,
+            errors: 1,
+            checksum: entry.checksum,
+            outcome: DeliveryOutcome::Rejected,
+        };
+        // A provider the point does not know has no delivery log to be recorded in; the
+        // audit log still records the rejection (by the caller).
+        let id = if store.provider(&entry.provider).await?.is_none() {
+            0
+        } else {
+            match self
+                .logged_id(store, entry, DeliveryOutcome::Rejected)
+                .await?
+            {
+                Some(id) => id,
+                None => store.record_rejected(&log).await?,
+            }
+        };
+        let note = self.path(entry, "aside");
+        let tmp = self.path(entry, "aside.new");
+        let _ = fs::remove_file(&tmp);
+        let mut f = create_private(&tmp)?;
+        f.write_all(reason.as_bytes())
+            .and_then(|()| f.sync_all())
+            .map_err(|e| io("write", &tmp, e))?;
+        fs::rename(&tmp, &note).map_err(|e| io("rename", &tmp, e))?;
+        let _ = fs::remove_file(self.path(entry, "attempts"));
+        sync_dir(&self.dir)?;
+        Ok(DeliveryReport {
+            delivery: DeliveryOutcome::Rejected.as_str(),
+            id,
+            provider: entry.provider.clone(),
+            rows: 0,
+            opened: 0,
+            changed: 0,
+            closed: 0,
+            unchanged: 0,
+            checksum: hex::encode(entry.checksum),
+            errors: vec![RowError {
+                line: 0,
+                field: "file".into(),
+                reason: reason.to_owned(),
+            }],
+            errors_truncated: 0,
+            mass_close: false,
+        })
+    }
+
+    /// Counts one more application of `entry`, durably, before it starts; the count
+    /// including this one.
+    fn count_attempt(&self, entry: &SpoolEntry) -> Result<u32, CoreError> {
+        let path = self.path(entry, "attempts");
+        let before = match fs::read_to_string(&path) {
+            Ok(text) => text.trim().parse::<u32>().unwrap_or(MAX_ATTEMPTS),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => 0,
+            Err(e) => return Err(io("read", &path, e)),
+        };
+        let now = before.saturating_add(1);
+        let tmp = self.path(entry, "attempts.new");
+        let _ = fs::remove_file(&tmp);
+        let mut f = create_private(&tmp)?;
+        f.write_all(now.to_string().as_bytes())
+            .and_then(|()| f.sync_all())
+            .map_err(|e| io("write", &tmp, e))?;
+        fs::rename(&tmp, &path).map_err(|e| io("rename", &tmp, e))?;
+        sync_dir(&self.dir)?;
+        Ok(now)
+    }
+
+    /// Takes back the count of an application that ended because the store failed.
+    fn forget_attempt(&self, entry: &SpoolEntry) -> Result<(), CoreError> {
+        match fs::remove_file(self.path(entry, "attempts")) {
+            Ok(()) => sync_dir(&self.dir),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io("remove", &self.path(entry, "attempts"), e)),
+        }
+    }
+
+    async fn logged<S: Store>(
+        &self,
+        store: &S,
+        entry: &SpoolEntry,
+        outcome: DeliveryOutcome,
     ) -> Result<bool, CoreError> {
+        Ok(self.logged_id(store, entry, outcome).await?.is_some())
+    }
+
+    /// The delivery log's id of `entry` with `outcome`, if the log holds it.
+    async fn logged_id<S: Store>(
+        &self,
+        store: &S,
+        entry: &SpoolEntry,
+        outcome: DeliveryOutcome,
+    ) -> Result<Option<i64>, CoreError> {
         Ok(store
             .deliveries(Some(&entry.provider), 50)
             .await?
             .iter()
-            .any(|d| {
+            .find(|d| {
                 d.delivery.checksum == entry.checksum
                     && d.delivery.snapshot_at == entry.snapshot_at
                     && d.delivery.received_at == entry.received_at
-                    && d.delivery.outcome == DeliveryOutcome::Accepted
-            }))
+                    && d.delivery.outcome == outcome
+            })
+            .map(|d| d.id))
     }
 
     fn remove(&self, entry: &SpoolEntry) -> Result<(), CoreError> {
-        for ext in ["meta", "age"] {
-            let path = self.dir.join(format!("{}.{ext}", entry.name));
+        // The description goes first: without it the rest is no entry.
+        for ext in ["meta", "age", "attempts", "aside"] {
+            let path = self.path(entry, ext);
             match fs::remove_file(&path) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -237,8 +471,9 @@ impl Spool {
 }
 
 fn describe(e: &SpoolEntry) -> String {
+    // Lines after `bytes` are optional, so entries spooled before they existed still read.
     format!(
-        "{MAGIC}\nprovider {}\nsnapshot {}\nreceived {}\nformat {}\nchecksum {}\nbytes {}\n",
+        "{MAGIC}\nprovider {}\nsnapshot {}\nreceived {}\nformat {}\nchecksum {}\nbytes {}\n{}",
         e.provider,
         e.snapshot_at,
         e.received_at,
@@ -247,7 +482,12 @@ fn describe(e: &SpoolEntry) -> String {
             Format::JsonLines => "jsonl",
         },
         hex::encode(e.checksum),
-        e.bytes
+        e.bytes,
+        if e.allow_mass_close {
+            "allow-mass-close yes\n"
+        } else {
+            ""
+        }
     )
 }
 
@@ -283,6 +523,11 @@ fn read_meta(path: &Path) -> Result<SpoolEntry, CoreError> {
     let mut checksum = [0u8; 32];
     hex::decode_to_slice(get("checksum")?, &mut checksum).map_err(|_| bad())?;
     let bytes = get("bytes")?.parse().map_err(|_| bad())?;
+    let allow_mass_close = match lines.next() {
+        None => false,
+        Some("allow-mass-close yes") => true,
+        Some(_) => return Err(bad()),
+    };
     let name = path
         .file_stem()
         .and_then(|s| s.to_str())
@@ -296,5 +541,6 @@ fn read_meta(path: &Path) -> Result<SpoolEntry, CoreError> {
         format,
         checksum,
         bytes,
+        allow_mass_close,
     })
 }

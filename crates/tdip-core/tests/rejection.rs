@@ -198,3 +198,92 @@ async fn line_numbers_count_line_breaks_inside_quoted_fields() {
         r.errors
     );
 }
+
+/// `n` rows of distinct subscriptions, each with its own user id.
+fn population(n: usize) -> String {
+    let rows: Vec<String> = (0..n)
+        .map(|i| format!("P{i},internet,,,,,,u-p{i},Visser,Jan,Laan,{},1234 AB,Amsterdam,2024-01-01T00:00:00Z", i + 1))
+        .collect();
+    let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+    csv(&refs)
+}
+
+#[tokio::test]
+async fn a_snapshot_moment_after_receipt_is_refused_and_does_not_block_the_provider() {
+    let p = Point::new().await;
+    assert!(p.deliver("kpn", &csv(&[JANSEN]), D0).await.accepted());
+    // Declared forty years ahead of its receipt (a clock or a typo).
+    let path = p.write("future.csv", csv(&[JANSEN, BAKKER]).as_bytes());
+    let mut req = p.request("kpn", &path, D0 + 40 * 365 * DAY);
+    req.received_at = D0 + DAY;
+    let r = tdip_core::ingest::deliver(&p.store, &p.keys, req)
+        .await
+        .unwrap();
+    assert!(!r.accepted());
+    assert_eq!(located(&r.errors), [err(0, "snapshot_at")]);
+    // Within the clock skew it is accepted; the honest next day still is.
+    let mut req = p.request("kpn", &path, D0 + DAY + 299);
+    req.received_at = D0 + DAY;
+    assert!(
+        tdip_core::ingest::deliver(&p.store, &p.keys, req)
+            .await
+            .unwrap()
+            .accepted()
+    );
+    assert!(
+        p.deliver("kpn", &csv(&[JANSEN, BAKKER]), D0 + 2 * DAY)
+            .await
+            .accepted()
+    );
+}
+
+#[tokio::test]
+async fn a_delivery_closing_most_subscriptions_is_refused_unless_it_says_it_means_to() {
+    let p = Point::new().await;
+    assert!(p.deliver("kpn", &population(100), D0).await.accepted());
+    let before = p
+        .between(IdentKind::UserId, "u-p50", 0, D0 + 30 * DAY)
+        .await
+        .hits;
+
+    // 11 of 100 gone (more than 10%, at least 10): refused, nothing changed.
+    let path = p.write("day1.csv", population(89).as_bytes());
+    let r = p.deliver_file("kpn", &path, D0 + DAY).await;
+    assert!(!r.accepted());
+    assert_eq!(located(&r.errors), [err(0, "file")]);
+    assert!(
+        r.errors[0]
+            .reason
+            .contains("would close 11 of the provider's 100")
+    );
+    let log = p.store.deliveries(Some("kpn"), 10).await.unwrap();
+    assert_eq!(log[0].delivery.outcome, DeliveryOutcome::Rejected);
+    let after = p
+        .between(IdentKind::UserId, "u-p95", 0, D0 + 30 * DAY)
+        .await
+        .hits;
+    assert_eq!(after[0].valid_to, None, "still open");
+    assert_eq!(
+        p.between(IdentKind::UserId, "u-p50", 0, D0 + 30 * DAY)
+            .await
+            .hits
+            .len(),
+        before.len()
+    );
+
+    // Ten of a hundred is an ordinary day.
+    let path = p.write("day1b.csv", population(90).as_bytes());
+    let r = p.deliver_file("kpn", &path, D0 + DAY).await;
+    assert!(r.accepted() && !r.mass_close, "{:?}", r.errors);
+    assert_eq!(r.closed, 10);
+
+    // Everything else gone, said to be meant: accepted and marked.
+    let path = p.write("day2.csv", csv(&[]).as_bytes());
+    let mut req = p.request("kpn", &path, D0 + 2 * DAY);
+    req.allow_mass_close = true;
+    let r = tdip_core::ingest::deliver(&p.store, &p.keys, req)
+        .await
+        .unwrap();
+    assert!(r.accepted() && r.mass_close, "{:?}", r.errors);
+    assert_eq!(r.closed, 90);
+}

@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use tdip_core::ingest::Format;
+use tdip_core::ingest::{DeliveryPolicy, Format};
 use tdip_core::spool::{Applied, Spool};
 use tdip_crypto::SpoolIdentity;
 use tdip_model::IdentKind;
@@ -24,10 +24,10 @@ async fn spooled_deliveries_apply_in_order_once_and_only_once() {
         csv(&[JANSEN, "S3,mobile,not-a-number"]).as_bytes(),
     );
     let first = spool
-        .put(&key.recipient(), "kpn", D0, Format::Csv, &good)
+        .put(&key.recipient(), "kpn", D0, Format::Csv, false, &good)
         .unwrap();
     spool
-        .put(&key.recipient(), "kpn", D0 + DAY, Format::Csv, &bad)
+        .put(&key.recipient(), "kpn", D0 + DAY, Format::Csv, false, &bad)
         .unwrap();
     // A spooling that was interrupted before its description was written.
     std::fs::write(
@@ -60,12 +60,15 @@ async fn spooled_deliveries_apply_in_order_once_and_only_once() {
         })
         .collect();
 
-    let applied = spool.apply_all(&p.store, &p.keys, &key).await.unwrap();
+    let applied = spool
+        .apply_all(&p.store, &p.keys, &key, DeliveryPolicy::default())
+        .await
+        .unwrap();
     let reports: Vec<bool> = applied
         .iter()
         .map(|(_, a)| match a {
             Applied::Delivered(r) => r.accepted(),
-            Applied::AlreadyApplied => panic!("nothing was applied before"),
+            other => panic!("nothing was applied before: {other:?}"),
         })
         .collect();
     assert_eq!(
@@ -88,16 +91,29 @@ async fn spooled_deliveries_apply_in_order_once_and_only_once() {
     for (path, bytes) in &saved {
         std::fs::write(path, bytes).unwrap();
     }
-    let again = spool.apply_all(&p.store, &p.keys, &key).await.unwrap();
+    let again = spool
+        .apply_all(&p.store, &p.keys, &key, DeliveryPolicy::default())
+        .await
+        .unwrap();
     assert!(matches!(again[..], [(_, Applied::AlreadyApplied)]));
     assert_eq!(p.store.deliveries(Some("kpn"), 10).await.unwrap().len(), 2);
 
     // Another point's key cannot read a spooled file: the delivery is refused whole.
     spool
-        .put(&key.recipient(), "kpn", D0 + 2 * DAY, Format::Csv, &good)
+        .put(
+            &key.recipient(),
+            "kpn",
+            D0 + 2 * DAY,
+            Format::Csv,
+            false,
+            &good,
+        )
         .unwrap();
     let wrong = Arc::new(SpoolIdentity::generate());
-    let applied = spool.apply_all(&p.store, &p.keys, &wrong).await.unwrap();
+    let applied = spool
+        .apply_all(&p.store, &p.keys, &wrong, DeliveryPolicy::default())
+        .await
+        .unwrap();
     match &applied[0].1 {
         Applied::Delivered(r) => {
             assert!(!r.accepted());
@@ -109,6 +125,109 @@ async fn spooled_deliveries_apply_in_order_once_and_only_once() {
                 r.errors
             );
         }
-        Applied::AlreadyApplied => panic!("it was not applied"),
+        other => panic!("it was not applied: {other:?}"),
     }
+}
+
+/// Three applications of `entry` that began and never ended, as three crashes leave them.
+fn crashed_three_times(spool_dir: &std::path::Path, entry: &tdip_core::spool::SpoolEntry) {
+    std::fs::write(spool_dir.join(format!("{}.attempts", entry.name)), "3").unwrap();
+}
+
+#[tokio::test]
+async fn a_spool_entry_whose_application_never_finished_is_set_aside_and_the_next_applies() {
+    let p = Point::new().await;
+    let key = Arc::new(SpoolIdentity::generate());
+    let dir = p.dir.path().join("spool");
+    let spool = Spool::new(&dir);
+    let day0 = p.write("day0.csv", csv(&[JANSEN, BAKKER]).as_bytes());
+    let day1 = p.write("day1.csv", csv(&[JANSEN]).as_bytes());
+    let poisoned = spool
+        .put(&key.recipient(), "kpn", D0, Format::Csv, false, &day0)
+        .unwrap();
+    let next = spool
+        .put(&key.recipient(), "kpn", D0 + DAY, Format::Csv, false, &day1)
+        .unwrap();
+    crashed_three_times(&dir, &poisoned);
+
+    let applied = spool
+        .apply_all(&p.store, &p.keys, &key, DeliveryPolicy::default())
+        .await
+        .unwrap();
+    assert_eq!(applied.len(), 2);
+    match &applied[0] {
+        (e, Applied::SetAside(r)) if e.name == poisoned.name => {
+            assert!(!r.accepted());
+            assert_eq!((r.errors[0].line, r.errors[0].field.as_str()), (0, "file"));
+            assert!(
+                r.errors[0].reason.contains("started 3 times"),
+                "{:?}",
+                r.errors
+            );
+        }
+        other => panic!("the poisoned entry was not set aside: {other:?}"),
+    }
+    match &applied[1] {
+        (e, Applied::Delivered(r)) if e.name == next.name => assert!(r.accepted()),
+        other => panic!("the next entry was not applied: {other:?}"),
+    }
+    // Recorded in the delivery log as rejected, beside the accepted one.
+    let log = p.store.deliveries(Some("kpn"), 10).await.unwrap();
+    let outcomes: Vec<_> = log.iter().map(|d| d.delivery.outcome.as_str()).collect();
+    assert_eq!(outcomes.len(), 2);
+    assert!(outcomes.contains(&"rejected") && outcomes.contains(&"accepted"));
+
+    // Set aside: listed, not waiting, never tried again.
+    assert!(spool.entries().unwrap().is_empty());
+    let aside = spool.set_aside().unwrap();
+    assert_eq!(aside.len(), 1);
+    assert_eq!(aside[0].entry, poisoned);
+    let again = spool
+        .apply_all(&p.store, &p.keys, &key, DeliveryPolicy::default())
+        .await
+        .unwrap();
+    assert!(again.is_empty());
+    assert_eq!(p.store.deliveries(Some("kpn"), 10).await.unwrap().len(), 2);
+
+    spool.discard(&poisoned.name).unwrap();
+    assert!(spool.set_aside().unwrap().is_empty());
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "every file of it went"
+    );
+    assert!(spool.discard(&poisoned.name).is_err());
+}
+
+#[tokio::test]
+async fn a_spool_entry_that_fails_for_its_own_reason_is_set_aside_at_once() {
+    let p = Point::new().await;
+    let key = Arc::new(SpoolIdentity::generate());
+    let spool = Spool::new(&p.dir.path().join("spool"));
+    let day0 = p.write("day0.csv", csv(&[JANSEN, BAKKER]).as_bytes());
+    // Spooled for a provider the point does not know (the id was mistyped, or the
+    // provider was never registered here): applying it fails for a reason of its own.
+    let ghost = spool
+        .put(&key.recipient(), "ghost", D0, Format::Csv, false, &day0)
+        .unwrap();
+    spool
+        .put(&key.recipient(), "kpn", D0, Format::Csv, false, &day0)
+        .unwrap();
+    let applied = spool
+        .apply_all(&p.store, &p.keys, &key, DeliveryPolicy::default())
+        .await
+        .unwrap();
+    match &applied[..] {
+        [(e, Applied::SetAside(r)), (_, Applied::Delivered(ok))] => {
+            assert_eq!(e.name, ghost.name);
+            assert!(
+                r.errors[0].reason.contains("not registered"),
+                "{:?}",
+                r.errors
+            );
+            assert!(ok.accepted());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(spool.set_aside().unwrap()[0].entry, ghost);
 }

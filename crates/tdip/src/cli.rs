@@ -354,12 +354,19 @@ pub enum CatalogueCmd {
 /// `tdip spool …`
 #[derive(Debug, Subcommand)]
 pub enum SpoolCmd {
-    /// List the spooled deliveries (works sealed).
+    /// List the spooled deliveries, waiting or set aside (works sealed).
     List,
     /// Apply the spooled deliveries in the order they arrived, each validated and logged
     /// like any delivery. Needs the point unsealed (--share); `tdip deliver` with shares
-    /// does this first too.
+    /// does this first too. An entry that cannot be applied is set aside, recorded as a
+    /// rejected delivery, and the others go on.
     Apply,
+    /// Remove a spool entry that was set aside because it could not be applied (works
+    /// sealed; logged). Entries waiting to be applied cannot be discarded.
+    Discard {
+        /// The entry's name, as `tdip spool list` shows it.
+        name: String,
+    },
 }
 
 /// `tdip keys …`
@@ -500,6 +507,11 @@ pub struct DeliverArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// This complete snapshot means to close more of the provider's open subscriptions
+    /// than a delivery may close unasked (`delivery.toml`; default more than 10% and at
+    /// least 10): without it such a delivery is refused. The choice is logged.
+    #[arg(long)]
+    pub allow_mass_close: bool,
     /// The delivery file (CSV or JSON Lines, optionally gzip-compressed).
     pub file: PathBuf,
 }

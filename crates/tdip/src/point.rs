@@ -29,6 +29,8 @@ const AUDIT_PUBLIC: &str = "audit.pub";
 const CATALOGUE_DIR: &str = "catalogue";
 /// The deadline policy, if the point does not use the shipped one.
 const DEADLINES_FILE: &str = "deadlines.toml";
+/// The delivery policy (clock skew, mass closure), if the point does not use the defaults.
+const DELIVERY_POLICY_FILE: &str = "delivery.toml";
 const CATALOGUE_LOGGED: &str = "catalogue.logged";
 
 /// How a new point keeps its root key.
@@ -68,6 +70,8 @@ pub struct Point {
     pub spool_key: Arc<SpoolIdentity>,
     /// The audit log, with the keys to seal identifiers and sign heads.
     pub auditor: Auditor<AnyAudit>,
+    /// The rules deliveries' envelopes are held to.
+    pub policy: tdip_core::ingest::DeliveryPolicy,
 }
 
 impl Point {
@@ -326,6 +330,7 @@ pub async fn open_root(
         spool: spool(data),
         spool_key: Arc::new(spool_key),
         auditor,
+        policy: delivery_policy(data)?,
     })
 }
 
@@ -391,6 +396,21 @@ pub fn deadlines(data: &Path) -> Result<tdip_access::DeadlinePolicy> {
     let text =
         fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
     tdip_access::DeadlinePolicy::parse(&text).map_err(|e| anyhow!("{}: {e}", path.display()))
+}
+
+/// The delivery policy in force: `delivery.toml` in the data directory, else the defaults
+/// (docs/delivery-format.md, "Envelope").
+pub fn delivery_policy(data: &Path) -> Result<tdip_core::ingest::DeliveryPolicy> {
+    let path = data.join(DELIVERY_POLICY_FILE);
+    if !path.exists() {
+        return Ok(tdip_core::ingest::DeliveryPolicy::default());
+    }
+    let text =
+        fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(tdip_core::ingest::DeliveryPolicy::parse(
+        &path.display().to_string(),
+        &text,
+    )?)
 }
 
 /// The data directory's catalogue files, by name; none if it uses the shipped ones.

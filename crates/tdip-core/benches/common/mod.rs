@@ -133,6 +133,8 @@ impl<S: Store + Maintain> Bench<S> {
             received_at: snapshot_at,
             progress: Arc::new(AtomicU64::new(0)),
             spooled: None,
+            policy: tdip_core::ingest::DeliveryPolicy::default(),
+            allow_mass_close: false,
         };
         let started = Instant::now();
         let report = deliver(&self.store, &self.keys, req).await.unwrap();

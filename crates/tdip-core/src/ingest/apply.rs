@@ -130,7 +130,7 @@ pub async fn deliver<S: Store>(
             .map_err(|_| CoreError::Internal("a delivery worker thread panicked"))?;
     }
     let (rows, checksum) = end.unwrap_or((0, [0; 32]));
-    run.check_envelope(&previous, req.snapshot_at, latest);
+    let mass_close = run.check_envelope(&previous, &req, latest);
 
     let mut log = NewDelivery {
         provider: provider.id.clone(),
@@ -183,7 +183,9 @@ pub async fn deliver<S: Store>(
     log.closed = run.vanished(&previous);
     log.outcome = DeliveryOutcome::Accepted;
     let id = tx.commit(&log).await?;
-    Ok(run.report(id, &log))
+    let mut report = run.report(id, &log);
+    report.mass_close = mass_close;
+    Ok(report)
 }
 
 /// Closes versions at `valid_to`, sealing each again under the key of the month its

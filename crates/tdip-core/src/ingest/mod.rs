@@ -10,6 +10,7 @@
 //! only they touch the store.
 
 mod apply;
+mod policy;
 mod record;
 mod report;
 mod run;
@@ -23,6 +24,7 @@ use std::sync::atomic::AtomicU64;
 use tdip_crypto::SpoolIdentity;
 
 pub use apply::deliver;
+pub use policy::DeliveryPolicy;
 pub use report::{DeliveryReport, MAX_ERRORS, RowError};
 pub use source::Format;
 
@@ -47,4 +49,9 @@ pub struct DeliveryRequest {
     pub progress: Arc<AtomicU64>,
     /// For a delivery taken from the spool: the key that decrypts `path`.
     pub spooled: Option<Arc<SpoolIdentity>>,
+    /// The point's rules for the envelope (clock skew, mass closure).
+    pub policy: DeliveryPolicy,
+    /// The provider says this delivery means to close more of its subscriptions than the
+    /// policy lets a delivery close unasked.
+    pub allow_mass_close: bool,
 }

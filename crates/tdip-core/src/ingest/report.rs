@@ -41,6 +41,9 @@ pub struct DeliveryReport {
     pub errors: Vec<RowError>,
     /// Problems beyond [`MAX_ERRORS`].
     pub errors_truncated: u64,
+    /// Accepted, closing more of the provider's open subscriptions than a delivery may
+    /// close unasked, because the delivery said it meant to.
+    pub mass_close: bool,
 }
 
 impl DeliveryReport {

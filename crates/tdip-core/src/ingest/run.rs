@@ -4,6 +4,7 @@
 use hashbrown::HashMap;
 use tdip_store::{BlindIndex, DeliveryOutcome, DeliveryTx, NewDelivery, NewVersion};
 
+use super::DeliveryRequest;
 use super::report::{DeliveryReport, MAX_ERRORS, RowError};
 use super::worker::{Fresh, Outcome};
 use crate::CoreError;
@@ -155,26 +156,47 @@ impl Run {
         Ok(())
     }
 
-    /// Envelope rules: snapshots never go back in time, and a second delivery for the
-    /// same moment must describe the same state.
+    /// Envelope rules: a snapshot is not taken after it was received, snapshots never go
+    /// back in time, a second delivery for the same moment must describe the same state,
+    /// and a delivery closes a large share of the open subscriptions only when it says it
+    /// means to. Returns whether this delivery is such an allowed mass closure.
     pub(super) fn check_envelope(
         &mut self,
         previous: &Snapshot,
-        snapshot_at: i64,
+        req: &DeliveryRequest,
         latest: Option<i64>,
-    ) {
-        let Some(latest) = latest else { return };
-        if snapshot_at < latest {
+    ) -> bool {
+        if let Some(reason) = req.policy.future_snapshot(req.snapshot_at, req.received_at) {
+            self.error(0, "snapshot_at", reason);
+        }
+        let vanished = self.vanished(previous);
+        let open = previous.entries.len() as u64;
+        let mass_close = req.policy.is_mass_close(vanished, open);
+        // Only said of a file whose rows are all good: a file with bad rows is rejected
+        // for them, and what it would close is beside the point.
+        if mass_close && !req.allow_mass_close && self.error_count == 0 {
+            let reason = format!(
+                "would close {vanished} of the provider's {open} open subscriptions, more than \
+                 the {}% a delivery may close unasked; a full snapshot lists every current \
+                 subscription: if the file is complete and these subscriptions really ended, \
+                 deliver it again with --allow-mass-close (API: allow_mass_close=true)",
+                req.policy.mass_close_percent
+            );
+            self.error(0, "file", reason);
+        }
+        let Some(latest) = latest else {
+            return mass_close;
+        };
+        if req.snapshot_at < latest {
             let reason = "is before the provider's latest accepted delivery; snapshots must not \
                           go back in time (declare the moment the snapshot was taken)";
             self.error(0, "snapshot_at", reason.into());
-        } else if snapshot_at == latest
-            && (self.opened + self.changed + self.vanished(previous) > 0)
-        {
+        } else if req.snapshot_at == latest && (self.opened + self.changed + vanished > 0) {
             let reason = "equals the provider's latest accepted delivery but the content differs; \
                           a new state needs a new snapshot moment";
             self.error(0, "snapshot_at", reason.into());
         }
+        mass_close
     }
 
     /// Previous entries not present in this delivery.
@@ -235,6 +257,7 @@ impl Run {
             },
             checksum: log.checksum.iter().map(|b| format!("{b:02x}")).collect(),
             errors_truncated: self.error_count - self.errors.len() as u64,
+            mass_close: false,
             errors: self.errors,
         }
     }

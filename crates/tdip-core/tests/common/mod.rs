@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use tdip_core::PointKeys;
-use tdip_core::ingest::{DeliveryReport, DeliveryRequest, Format, deliver};
+use tdip_core::ingest::{DeliveryPolicy, DeliveryReport, DeliveryRequest, Format, deliver};
 use tdip_core::lookup::{Answer, Query, When, lookup};
 use tdip_crypto::RootKey;
 use tdip_model::{Country, IdentKind};
@@ -63,7 +63,19 @@ impl Point {
         path: &Path,
         snapshot_at: i64,
     ) -> DeliveryReport {
-        let req = DeliveryRequest {
+        deliver(
+            &self.store,
+            &self.keys,
+            self.request(provider, path, snapshot_at),
+        )
+        .await
+        .unwrap()
+    }
+
+    /// A delivery of `path` declared at `snapshot_at` and received ten minutes later,
+    /// under the default policy.
+    pub fn request(&self, provider: &str, path: &Path, snapshot_at: i64) -> DeliveryRequest {
+        DeliveryRequest {
             provider: provider.into(),
             path: path.to_owned(),
             format: Format::from_path(path).unwrap(),
@@ -71,8 +83,9 @@ impl Point {
             received_at: snapshot_at + 600,
             progress: Arc::new(AtomicU64::new(0)),
             spooled: None,
-        };
-        deliver(&self.store, &self.keys, req).await.unwrap()
+            policy: DeliveryPolicy::default(),
+            allow_mass_close: false,
+        }
     }
 
     pub async fn deliver(&self, provider: &str, csv: &str, snapshot_at: i64) -> DeliveryReport {

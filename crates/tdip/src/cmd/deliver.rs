@@ -35,6 +35,7 @@ pub async fn run(point: &Point, args: &DeliverArgs, zone: LegalZone) -> Result<i
         &args.file,
         args.format.as_deref(),
         snapshot_at,
+        args.allow_mass_close,
     )
     .await?;
     let json = serde_json::to_string_pretty(&report)?;
@@ -60,6 +61,12 @@ pub async fn spool(cli: &Cli, args: &DeliverArgs, zone: LegalZone) -> Result<i32
         .map_err(|e| anyhow!("--snapshot-at: {e}"))?
         .as_second();
     let format = format_of(&args.file, args.format.as_deref())?;
+    // Refused now rather than when unsealed: nothing else of a spooled file is judged
+    // before then, but this needs no key and tells the provider at once.
+    if let Some(why) = point::delivery_policy(&cli.data)?.future_snapshot(snapshot_at, super::now())
+    {
+        bail!("--snapshot-at {why}");
+    }
     let Some(recipient) = point::spool_recipient(&cli.data)? else {
         bail!(
             "sealed: this point has no spool key yet (it was initialised before the spool \
@@ -70,8 +77,14 @@ pub async fn spool(cli: &Cli, args: &DeliverArgs, zone: LegalZone) -> Result<i32
     if store.provider(&args.provider).await?.is_none() {
         return Err(CoreError::UnknownProvider(args.provider.clone()).into());
     }
-    let entry =
-        point::spool(&cli.data).put(&recipient, &args.provider, snapshot_at, format, &args.file)?;
+    let entry = point::spool(&cli.data).put(
+        &recipient,
+        &args.provider,
+        snapshot_at,
+        format,
+        args.allow_mass_close,
+        &args.file,
+    )?;
     point::open_auditor(&cli.data, &cli.store)
         .await?
         .record(
@@ -109,24 +122,61 @@ pub async fn spool(cli: &Cli, args: &DeliverArgs, zone: LegalZone) -> Result<i32
     Ok(0)
 }
 
-/// Lists the spool (works sealed).
+/// Lists the spool, waiting and set-aside entries (works sealed).
 pub async fn spool_list(cli: &Cli, zone: LegalZone) -> Result<i32> {
     point::open_store(&cli.data, &cli.store).await?;
-    let entries = point::spool(&cli.data).entries()?;
+    let spool = point::spool(&cli.data);
+    let (entries, aside) = (spool.entries()?, spool.set_aside()?);
     println!(
-        "{:<16} {:<26} {:<26} {:>12}",
-        "provider", "snapshot", "received", "bytes"
+        "{:<40} {:<16} {:<26} {:<26} {:>12}  state",
+        "entry", "provider", "snapshot", "received", "bytes"
     );
-    for e in &entries {
+    let waiting = entries.iter().map(|e| (e, None));
+    let set_aside = aside.iter().map(|a| (&a.entry, Some(a.reason.as_str())));
+    for (e, reason) in waiting.chain(set_aside) {
         println!(
-            "{:<16} {:<26} {:<26} {:>12}",
+            "{:<40} {:<16} {:<26} {:<26} {:>12}  {}",
+            e.name,
             e.provider,
             time(e.snapshot_at, zone),
             time(e.received_at, zone),
-            e.bytes
+            e.bytes,
+            match reason {
+                None => "waiting".to_owned(),
+                Some(why) => format!("SET ASIDE: {why}"),
+            }
         );
     }
-    eprintln!("{} spooled deliveries", entries.len());
+    eprintln!(
+        "{} spooled deliveries waiting, {} set aside",
+        entries.len(),
+        aside.len()
+    );
+    Ok(0)
+}
+
+/// Discards a set-aside spool entry, logged (works sealed).
+pub async fn spool_discard(cli: &Cli, name: &str) -> Result<i32> {
+    point::open_store(&cli.data, &cli.store).await?;
+    let gone = point::spool(&cli.data).discard(name)?;
+    point::open_auditor(&cli.data, &cli.store)
+        .await?
+        .record(
+            super::now(),
+            vec![Event::Config {
+                change: "spool-entry-discarded".into(),
+                subject: format!("spool entry {name}"),
+                detail: format!(
+                    "delivery of {} ({} bytes, checksum {}), set aside: {}",
+                    gone.entry.provider,
+                    gone.entry.bytes,
+                    hex::encode(gone.entry.checksum),
+                    gone.reason
+                ),
+            }],
+        )
+        .await?;
+    eprintln!("spool entry {name} of {} discarded", gone.entry.provider);
     Ok(0)
 }
 
@@ -134,11 +184,17 @@ pub async fn spool_list(cli: &Cli, zone: LegalZone) -> Result<i32> {
 pub async fn apply_spool(point: &Point) -> Result<i32> {
     let applied = point
         .spool
-        .apply_all(&point.store, &point.keys, &point.spool_key)
+        .apply_all(&point.store, &point.keys, &point.spool_key, point.policy)
         .await?;
     let mut status = 0;
     for (entry, outcome) in &applied {
         match outcome {
+            Applied::SetAside(report) => {
+                set_aside(point, entry, report).await?;
+                print!("from the spool, SET ASIDE: ");
+                print_report(report);
+                status = 1;
+            }
             Applied::Delivered(report) => {
                 audit(point, report).await?;
                 print!("from the spool: ");
@@ -169,6 +225,24 @@ fn format_of(file: &Path, format: Option<&str>) -> Result<Format> {
     })
 }
 
+/// Records in the audit log that a spool entry was set aside, as a rejected delivery
+/// and with why.
+pub async fn set_aside(
+    point: &Point,
+    entry: &tdip_core::spool::SpoolEntry,
+    report: &DeliveryReport,
+) -> Result<()> {
+    audit(point, report).await?;
+    let why = report.errors.first().map(|e| e.reason.clone());
+    let event = Event::Config {
+        change: "spool-entry-set-aside".into(),
+        subject: format!("spool entry {}", entry.name),
+        detail: why.unwrap_or_default(),
+    };
+    point.auditor.record(super::now(), vec![event]).await?;
+    Ok(())
+}
+
 /// Delivers one file, with a progress bar when standard error is a terminal.
 pub async fn deliver_file(
     point: &Point,
@@ -176,6 +250,7 @@ pub async fn deliver_file(
     file: &Path,
     format: Option<&str>,
     snapshot_at: i64,
+    allow_mass_close: bool,
 ) -> Result<DeliveryReport> {
     let format = format_of(file, format)?;
     let size = std::fs::metadata(file)
@@ -207,6 +282,8 @@ pub async fn deliver_file(
         received_at: super::now(),
         progress,
         spooled: None,
+        policy: point.policy,
+        allow_mass_close,
     };
     let result = deliver(&point.store, &point.keys, req).await;
     done.store(true, Ordering::Relaxed);
@@ -218,16 +295,26 @@ pub async fn deliver_file(
     Ok(report)
 }
 
-/// Records a delivery's outcome in the audit log.
+/// Records a delivery's outcome in the audit log, and a mass closure it was allowed.
 pub async fn audit(point: &Point, r: &DeliveryReport) -> Result<()> {
-    let event = Event::Delivery {
+    let mut events = vec![Event::Delivery {
         provider: r.provider.clone(),
         outcome: if r.accepted() { "accepted" } else { "rejected" }.into(),
         rows: r.rows,
         opened: r.opened,
         closed: r.closed,
-    };
-    point.auditor.record(super::now(), vec![event]).await?;
+    }];
+    if r.mass_close {
+        events.push(Event::Config {
+            change: "mass-close-allowed".into(),
+            subject: format!("provider {}", r.provider),
+            detail: format!(
+                "delivery {} was allowed to close {} subscriptions (allow_mass_close)",
+                r.id, r.closed
+            ),
+        });
+    }
+    point.auditor.record(super::now(), events).await?;
     Ok(())
 }
 
@@ -242,12 +329,17 @@ pub fn print_report_json(r: &serde_json::Value) {
     let (id, provider) = (&r["id"], r["provider"].as_str().unwrap_or_default());
     if r["delivery"] == "accepted" {
         println!(
-            "delivery {id} of {provider} ACCEPTED: {} rows; {} opened, {} changed, {} closed, {} unchanged",
+            "delivery {id} of {provider} ACCEPTED: {} rows; {} opened, {} changed, {} closed, {} unchanged{}",
             n("rows"),
             n("opened"),
             n("changed"),
             n("closed"),
-            n("unchanged")
+            n("unchanged"),
+            if r["mass_close"] == true {
+                " (a mass closure, allowed by the delivery; logged)"
+            } else {
+                ""
+            }
         );
         return;
     }

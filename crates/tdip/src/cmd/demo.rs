@@ -84,7 +84,7 @@ pub async fn run(data: &Path, args: &DemoArgs, zone: LegalZone) -> Result<i32> {
             let path = files.join(format!("{id}-day{day}.csv.gz"));
             write_file(&cfg, &path)?;
             let started = Instant::now();
-            let report = deliver_file(&point, id, &path, None, snapshot_secs(day)?).await?;
+            let report = deliver_file(&point, id, &path, None, snapshot_secs(day)?, false).await?;
             let secs = started.elapsed().as_secs_f64();
             if !report.accepted() {
                 bail!(

@@ -81,6 +81,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Catalogue(ref cmd) => catalogue::run(cmd),
         Command::Hi1(ref cmd) => hi1::run(&cli.data, cmd),
         Command::Spool(SpoolCmd::List) => deliver::spool_list(&cli, zone).await,
+        Command::Spool(SpoolCmd::Discard { ref name }) => deliver::spool_discard(&cli, name).await,
         Command::Spool(SpoolCmd::Apply) => {
             let point = point::open(&cli.data, &cli.store, &cli.unsealing()).await?;
             let done = deliver::apply_spool(&point).await;

@@ -176,6 +176,14 @@ async fn deliver(client: &Client, args: &crate::cli::DeliverArgs) -> Result<i32>
         ("snapshot_at", args.snapshot_at.as_str()),
         ("format", format.as_str()),
         ("provider", args.provider.as_str()),
+        (
+            "allow_mass_close",
+            if args.allow_mass_close {
+                "true"
+            } else {
+                "false"
+            },
+        ),
     ])?;
     let file = std::fs::File::open(&args.file)
         .map_err(|e| anyhow!("cannot read {}: {e}", args.file.display()))?;

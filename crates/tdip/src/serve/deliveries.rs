@@ -34,6 +34,10 @@ pub struct Upload {
     format: String,
     /// The provider; the caller's own if left out, and refused if another.
     provider: Option<String>,
+    /// The snapshot means to close more of the provider's open subscriptions than a
+    /// delivery may close unasked (default false); logged when used.
+    #[serde(default)]
+    allow_mass_close: bool,
 }
 
 /// A reader over the chunks of a request body, for the spool's blocking writer.
@@ -88,6 +92,10 @@ pub async fn upload(
         }
     };
     let internal = |e: &dyn std::fmt::Display| ApiError::internal(e);
+    let policy = crate::point::delivery_policy(&state.data).map_err(|e| internal(&e))?;
+    if let Some(why) = policy.future_snapshot(snapshot_at, crate::cmd::now()) {
+        return Err(ApiError::bad_request(format!("snapshot_at {why}")));
+    }
     let registered = match state.point() {
         Some(p) => p.store.provider(provider).await,
         None => {
@@ -111,13 +119,22 @@ pub async fn upload(
     let (tx, rx) = mpsc::channel(8);
     let spool = crate::point::spool(&state.data);
     let who = provider.clone();
+    let allow_mass_close = params.allow_mass_close;
     let writer = tokio::task::spawn_blocking(move || {
         let chunks = Chunks {
             rx,
             current: Bytes::new(),
         };
         let source = std::path::Path::new("the uploaded delivery");
-        spool.put_reader(&recipient, &who, snapshot_at, format, chunks, source)
+        spool.put_reader(
+            &recipient,
+            &who,
+            snapshot_at,
+            format,
+            allow_mass_close,
+            chunks,
+            source,
+        )
     });
     let mut body = body;
     while let Some(frame) = body.frame().await {
@@ -186,12 +203,17 @@ pub async fn apply(
     let _applying = state.applying.lock().await;
     let applied = point
         .spool
-        .apply_all(&point.store, &point.keys, &point.spool_key)
+        .apply_all(&point.store, &point.keys, &point.spool_key, point.policy)
         .await
         .map_err(|e| internal(&e))?;
     let mut reports = Vec::new();
     for (entry, outcome) in applied {
-        if let Applied::Delivered(report) = outcome {
+        if let Applied::SetAside(report) = outcome {
+            crate::cmd::deliver::set_aside(point, &entry, &report)
+                .await
+                .map_err(|e| internal(&e))?;
+            reports.push((entry, report));
+        } else if let Applied::Delivered(report) = outcome {
             crate::cmd::deliver::audit(point, &report)
                 .await
                 .map_err(|e| internal(&e))?;
