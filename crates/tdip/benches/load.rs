@@ -117,7 +117,7 @@ fn main() {
             for i in 0..100u64 {
                 let get = hi1_get(&format!("2b36a78b-b628-416d-bd22-{i:012x}"));
                 let (_, xml) = conn
-                    .send(Method::POST, "/hi1", client::json(get.into_bytes()))
+                    .send(Method::POST, "/hi1", client::xml(get.into_bytes()))
                     .await
                     .unwrap();
                 let xml = String::from_utf8_lossy(&xml);
@@ -300,7 +300,12 @@ async fn run(
                     });
                     ("/v1/lookups", serde_json::to_vec(&body).unwrap())
                 };
-                let sent = conn.send(Method::POST, path, client::json(body)).await;
+                let body = if hi1 {
+                    client::xml(body)
+                } else {
+                    client::json(body)
+                };
+                let sent = conn.send(Method::POST, path, body).await;
                 latencies.push(scheduled.elapsed().as_micros() as u64);
                 match sent {
                     Ok((StatusCode::OK, bytes)) if hi1 => {

@@ -133,6 +133,46 @@ pub struct ServeArgs {
     /// Seconds between signed heads of the audit log.
     #[arg(long, default_value_t = 60)]
     pub sign_every: u64,
+    /// Limits that keep slow or numerous clients from exhausting the service.
+    #[command(flatten)]
+    pub limits: ServeLimits,
+}
+
+/// What `tdip serve` allows each connection (docs/api.md#limits).
+#[derive(Clone, Debug, Args)]
+pub struct ServeLimits {
+    /// Seconds a client has to complete the TLS handshake.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub handshake_timeout: u64,
+    /// Seconds from when a connection is ready for a request (after the handshake, or
+    /// after the previous answer) until that request's whole header has arrived.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a connection may stay open without sending a byte of its next request
+    /// (at most --header-timeout, which bounds that wait too).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    pub idle_timeout: u64,
+    /// Seconds a request body (an upload) may send nothing while the service waits for
+    /// it; a slow upload that keeps sending is never cut.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub body_timeout: u64,
+    /// Connections served at once; keep it well below the open-file limit (`ulimit -n`).
+    /// When full, a new connection takes the place of the oldest one that has no request
+    /// in progress; if every one has, it waits until one is done.
+    #[arg(long, value_name = "N", default_value_t = 512)]
+    pub max_connections: usize,
+}
+
+impl Default for ServeLimits {
+    /// The flags' defaults (one source: the attributes above).
+    fn default() -> ServeLimits {
+        #[derive(Parser)]
+        struct Defaults {
+            #[command(flatten)]
+            limits: ServeLimits,
+        }
+        Defaults::parse_from(["tdip"]).limits
+    }
 }
 
 /// `tdip tokens …`

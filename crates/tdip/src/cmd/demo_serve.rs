@@ -50,9 +50,9 @@ pub async fn serve(
             fingerprint(client.der())
         ),
     )?;
-    let mut tokens = TokenFile::load(dir)?;
-    let token = tokens.issue("demo agency app", Role::Agency(agency.into()), super::now())?;
-    tokens.save(dir)?;
+    let token = TokenFile::change(dir, |tokens| {
+        tokens.issue("demo agency app", Role::Agency(agency.into()), super::now())
+    })?;
 
     let listener = match tokio::net::TcpListener::bind(listen).await {
         Ok(l) => l,
@@ -66,9 +66,11 @@ pub async fn serve(
         tls_key: pki.join("server.key"),
         client_ca: Some(pki.join("ca.pem")),
         sign_every: 60,
+        limits: Default::default(),
     };
     let p = pki.display();
-    crate::serve::serve(dir, "sqlite:", listener, &args, zone, |at| {
+    let given = crate::point::Unsealing::default();
+    crate::serve::serve(dir, "sqlite:", listener, &args, &given, zone, |at| {
         println!(
             "── the demo point now serves https://{at} (unsealed with the demo's dev key; \
              Ctrl-C stops it)\n\

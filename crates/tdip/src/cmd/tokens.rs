@@ -1,5 +1,7 @@
 //! `tdip tokens`: API tokens for callers without a client certificate. A token is shown
 //! once; `tokens.toml` keeps its SHA-256 digest, and issuing and revoking are logged.
+//! Every change is made under the file's lock (`TokenFile::change`), so commands run at
+//! the same time never undo each other's change.
 
 use anyhow::Result;
 use tdip_core::audit::Event;
@@ -10,7 +12,6 @@ use crate::point;
 use crate::serve::callers::{Role, TokenFile};
 
 pub async fn run(cli: &Cli, cmd: &TokensCmd, zone: LegalZone) -> Result<i32> {
-    let mut file = TokenFile::load(&cli.data)?;
     let now = super::now();
     let event = match cmd {
         TokensCmd::Issue {
@@ -33,13 +34,15 @@ pub async fn run(cli: &Cli, cmd: &TokensCmd, zone: LegalZone) -> Result<i32> {
                     );
                 }
             }
-            let token = file.issue(name, role.clone(), now)?;
-            let id = file
-                .entries()
-                .last()
-                .map(|t| t.id.clone())
-                .unwrap_or_default();
-            file.save(&cli.data)?;
+            let (token, id) = TokenFile::change(&cli.data, |file| {
+                let token = file.issue(name, role.clone(), now)?;
+                let id = file
+                    .entries()
+                    .last()
+                    .map(|t| t.id.clone())
+                    .unwrap_or_default();
+                Ok((token, id))
+            })?;
             println!("{token}");
             eprintln!(
                 "token {id} issued to {name} ({}); it is shown only now: hand it over safely. \
@@ -53,9 +56,10 @@ pub async fn run(cli: &Cli, cmd: &TokensCmd, zone: LegalZone) -> Result<i32> {
             }
         }
         TokensCmd::Revoke { id } => {
-            let entry = file.revoke(id, now)?;
-            let detail = entry.caller().map(|c| c.name).unwrap_or_default();
-            file.save(&cli.data)?;
+            let detail = TokenFile::change(&cli.data, |file| {
+                let entry = file.revoke(id, now)?;
+                Ok(entry.caller().map(|c| c.name).unwrap_or_default())
+            })?;
             eprintln!("token {id} revoked");
             Event::Config {
                 change: "token-revoked".into(),
@@ -64,7 +68,7 @@ pub async fn run(cli: &Cli, cmd: &TokensCmd, zone: LegalZone) -> Result<i32> {
             }
         }
         TokensCmd::List => {
-            for t in file.entries() {
+            for t in TokenFile::load(&cli.data)?.entries() {
                 let when = |s: i64| {
                     jiff::Timestamp::from_second(s)
                         .map(|t| format_time(t, zone))

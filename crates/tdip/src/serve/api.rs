@@ -7,7 +7,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request, State as Shared};
 use axum::http::StatusCode;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -49,7 +49,7 @@ pub fn router(state: Arc<State>) -> Router {
         .routes(routes!(deliver, deliveries))
         .routes(routes!(deadlines))
         .split_for_parts();
-    let doc = Arc::new(doc.to_pretty_json().unwrap_or_default());
+    let doc = Arc::new(exact(doc));
     router
         .route(
             "/openapi.json",
@@ -69,8 +69,85 @@ pub fn router(state: Arc<State>) -> Router {
                 )
             }),
         )
+        .layer(axum::middleware::from_fn(one_shape))
         .layer(axum::middleware::from_fn(super::metrics::track))
         .with_state(state)
+}
+
+/// The OpenAPI document, with what the handlers require that the derived schemas cannot
+/// say: a lookup names exactly one identifier, and either `at` or both `from` and `to`;
+/// times have the layout `parse_time` reads; `country` and an upload's `format` take
+/// only the values the handlers know. A value the document calls valid is never refused
+/// for its shape (`.ci/schemathesis.sh` checks that against the running service).
+fn exact(doc: utoipa::openapi::OpenApi) -> String {
+    let mut doc = serde_json::to_value(doc).unwrap_or_default();
+    let lookup = &mut doc["components"]["schemas"]["LookupRequest"];
+    // A field given is one present and not null (null reads as absent).
+    let given =
+        |f: &str| serde_json::json!({"required": [f], "properties": {f: {"type": "string"}}});
+    let identifiers = ["msisdn", "imsi", "imei", "ip", "email", "user_id", "mac"];
+    lookup["oneOf"] = identifiers.iter().map(|f| given(f)).collect();
+    lookup["anyOf"] = serde_json::json!([
+        {"not": {"anyOf": [given("at"), given("from"), given("to")]}},
+        {"allOf": [given("at"), {"not": {"anyOf": [given("from"), given("to")]}}]},
+        {"allOf": [given("from"), given("to"), {"not": given("at")}]},
+    ]);
+    for field in ["at", "from", "to", "term"] {
+        if let Some(schema) = lookup["properties"].get_mut(field) {
+            schema["pattern"] = TIME_PATTERN.into();
+        }
+    }
+    if let Some(schema) = lookup["properties"].get_mut("country") {
+        schema["enum"] = serde_json::json!(["NL", "BE", "nl", "be", "Nl", "nL", "Be", "bE", null]);
+    }
+    for (path, method) in [("/v1/deliveries", "post"), ("/v1/deadlines", "get")] {
+        let Some(params) = doc["paths"][path][method]["parameters"].as_array_mut() else {
+            continue;
+        };
+        for param in params {
+            match param["name"].as_str() {
+                Some("snapshot_at" | "from" | "to") => {
+                    param["schema"]["pattern"] = TIME_PATTERN.into();
+                }
+                Some("format") => param["schema"]["enum"] = serde_json::json!(["csv", "jsonl"]),
+                _ => {}
+            }
+        }
+    }
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+/// What `tdip_model::parse_time` reads: a date (`YYYY-MM-DD`, midnight local time), or a
+/// date and time (`T`, `t` or a space between; seconds required; up to nine decimals) in
+/// legal local time or with an offset (`Z` or `±HH:MM`), on real calendar dates (months'
+/// lengths and leap years included) of the years 0000–9998. A local time in a DST gap or
+/// overlap has the right layout and is still refused: no pattern can say that.
+const TIME_PATTERN: &str = concat!(
+    "^(?:(?:(?:[0-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-",
+    "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)",
+    "|02-(?:0[1-9]|1[0-9]|2[0-8])))",
+    "|(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29)",
+    "(?:[Tt ](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,9})?",
+    "(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?)?$"
+);
+
+/// Every error the service answers is in the API's one error shape: the router's own (an
+/// unknown route, 404; a method the route does not take, 405, with its `Allow` header
+/// kept) and any other that is not JSON already get it here, by their status alone.
+async fn one_shape(req: Request, next: axum::middleware::Next) -> Response {
+    let res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) || is_media(res.headers(), JSON) {
+        return res;
+    }
+    let allow = res.headers().get(axum::http::header::ALLOW).cloned();
+    let mut shaped = ApiError::status(status, None).into_response();
+    if let Some(allow) = allow {
+        shaped
+            .headers_mut()
+            .insert(axum::http::header::ALLOW, allow);
+    }
+    shaped
 }
 
 impl FromRequestParts<Arc<State>> for Caller {
@@ -108,31 +185,107 @@ impl FromRequestParts<Arc<State>> for Caller {
     }
 }
 
-/// A JSON body whose errors are answered in the API's error shape, without echoing any
-/// value the body held (a body may hold an identifier).
+/// A JSON body (`Content-Type: application/json`, else 415: a form or `text/plain` post
+/// from a browser is never read) whose errors are answered in the API's error shape,
+/// without echoing any value the body held (a body may hold an identifier).
 pub struct Body<T>(pub T);
 
 impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Body<T>, ApiError> {
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::bad_request(e.body_text()))?;
-        serde_json::from_slice(&bytes)
-            .map(Body)
-            .map_err(|e| ApiError::bad_request(format!("the body is not valid: {}", redacted(&e))))
+        let bytes = body_of(req, state, JSON).await?;
+        serde_json::from_slice(&bytes).map(Body).map_err(|e| {
+            ApiError::bad_request(format!(
+                "the body is not valid: {}",
+                redacted(&e.to_string())
+            ))
+        })
     }
 }
 
-/// A JSON error's message with every value it quotes replaced by `…`. serde quotes
+const JSON: &str = "application/json";
+const XML: &str = "application/xml";
+const OCTETS: &str = "application/octet-stream";
+
+/// Whether the request's `Content-Type` is `media` (parameters such as `charset` aside).
+fn is_media(headers: &axum::http::HeaderMap, media: &str) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case(media))
+}
+
+/// The whole body of a request of media type `media` (415 otherwise), read within the
+/// body limit (413); every failure in the API's error shape.
+async fn body_of<S: Send + Sync>(
+    req: Request,
+    state: &S,
+    media: &str,
+) -> Result<axum::body::Bytes, ApiError> {
+    if !is_media(req.headers(), media) {
+        return Err(ApiError::media_type(media));
+    }
+    axum::body::Bytes::from_request(req, state)
+        .await
+        .map_err(|e| ApiError::status(e.status(), Some(&redacted(&e.body_text()))))
+}
+
+/// An XML body (`Content-Type: application/xml`): an HI-1 message.
+pub struct Xml(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Xml {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Xml, ApiError> {
+        body_of(req, state, XML).await.map(Xml)
+    }
+}
+
+/// A body streamed as it comes (`Content-Type: application/octet-stream`): an upload.
+pub struct Octets(pub axum::body::Body);
+
+impl<S: Send + Sync> FromRequest<S> for Octets {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _: &S) -> Result<Octets, ApiError> {
+        if !is_media(req.headers(), OCTETS) {
+            return Err(ApiError::media_type(OCTETS));
+        }
+        Ok(Octets(req.into_body()))
+    }
+}
+
+/// Query parameters, refused in the API's error shape (naming the parameter, never its
+/// value).
+pub struct Params<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Params<T>, ApiError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Params(q.0))
+            .map_err(|e| {
+                let text = e.body_text();
+                let text = text.strip_prefix("Failed to deserialize query string: ");
+                ApiError::bad_request(format!(
+                    "the query string is not valid: {}",
+                    redacted(text.unwrap_or("it cannot be read"))
+                ))
+            })
+    }
+}
+
+/// An error's message with every value it quotes replaced by `…`. serde quotes
 /// strings with `"` and field names, numbers and other values with backticks; a backtick
 /// run is kept only if it reads as a field name (lower-case letters and `_`), so that a
 /// number sent where a string belongs (`"msisdn": 31612345678`) is not repeated either.
-fn redacted(e: &serde_json::Error) -> String {
-    let text = e.to_string();
+fn redacted(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
+    let mut rest = text;
     while let Some(open) = rest.find(['"', '`']) {
         let quote = &rest[open..=open];
         out.push_str(&rest[..=open]);
@@ -386,11 +539,7 @@ async fn checkpoint(
         (status = 400, description = "not an HI-1 message", body = ApiError),
         (status = 403, description = "not an agency", body = ApiError),
         (status = 503, description = "sealed", body = ApiError)))]
-async fn hi1(
-    state: Shared<Arc<State>>,
-    caller: Caller,
-    body: axum::body::Bytes,
-) -> axum::response::Response {
+async fn hi1(state: Shared<Arc<State>>, caller: Caller, Xml(body): Xml) -> Response {
     super::hi1::hi1(state, caller, body).await
 }
 
@@ -410,10 +559,10 @@ async fn hi1(
 async fn deliver(
     Shared(state): Shared<Arc<State>>,
     caller: Caller,
-    params: axum::extract::Query<super::deliveries::Upload>,
-    body: axum::body::Body,
+    Params(params): Params<super::deliveries::Upload>,
+    Octets(body): Octets,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    super::deliveries::upload(state, caller, params, body).await
+    super::deliveries::upload(state, caller, axum::extract::Query(params), body).await
 }
 
 /// Which deliveries to list.
@@ -431,7 +580,7 @@ struct Listing {
 async fn deliveries(
     Shared(state): Shared<Arc<State>>,
     caller: Caller,
-    axum::extract::Query(listing): axum::extract::Query<Listing>,
+    Params(listing): Params<Listing>,
 ) -> Result<Json<Value>, ApiError> {
     let provider = match &caller.role {
         Role::Provider(p) => Some(p.as_str()),
@@ -475,7 +624,7 @@ struct Period {
 async fn deadlines(
     Shared(state): Shared<Arc<State>>,
     caller: Caller,
-    axum::extract::Query(period): axum::extract::Query<Period>,
+    Params(period): Params<Period>,
 ) -> Result<Json<Value>, ApiError> {
     if caller.role != Role::Operator {
         return Err(ApiError::forbidden("the deadline report is the operator's"));

@@ -1,12 +1,13 @@
 //! Who is calling: a client certificate named in the data directory's `clients.toml`, or an
 //! API token issued with `tdip tokens issue` (kept as a SHA-256 digest in `tokens.toml`,
-//! revocable at any time; the service rereads the file when it changes, so a revocation
-//! holds from the next request).
+//! revocable at any time). Changes to `tokens.toml` are serialised by a lock file and
+//! replace the file atomically; the service reads the file on every token presented, so a
+//! revocation holds from the next request.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::SystemTime;
 
 use anyhow::{Context, Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
@@ -16,6 +17,8 @@ use sha2::{Digest, Sha256};
 pub const CLIENTS_FILE: &str = "clients.toml";
 /// The file of API tokens.
 pub const TOKENS_FILE: &str = "tokens.toml";
+/// Held (locked exclusively) by whoever changes `tokens.toml`; never removed.
+const TOKENS_LOCK: &str = "tokens.toml.lock";
 
 /// What a caller may do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -183,21 +186,61 @@ impl TokenFile {
     pub fn load(data: &Path) -> Result<TokenFile> {
         let path = data.join(TOKENS_FILE);
         match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                toml::from_str(&text).map_err(|e| anyhow!("{} is not valid: {e}", path.display()))
-            }
+            Ok(text) => TokenFile::parse(&path, &text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(TokenFile::default()),
             Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
         }
     }
 
-    /// Writes the file whole (to a temporary file, then renamed over it).
-    pub fn save(&self, data: &Path) -> Result<()> {
+    fn parse(path: &Path, text: &str) -> Result<TokenFile> {
+        toml::from_str(text).map_err(|e| anyhow!("{} is not valid: {e}", path.display()))
+    }
+
+    /// Changes `tokens.toml` in `data` with `change`, one writer at a time: an exclusive
+    /// lock (`tokens.toml.lock`) is held from reading the file to replacing it, so two
+    /// changes at once (a revocation and an issue) both hold. Nothing is written if
+    /// `change` fails.
+    pub fn change<T>(data: &Path, change: impl FnOnce(&mut TokenFile) -> Result<T>) -> Result<T> {
+        let lock_path = data.join(TOKENS_LOCK);
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .with_context(|| format!("cannot open {}", lock_path.display()))?;
+        lock.lock()
+            .with_context(|| format!("cannot lock {}", lock_path.display()))?;
+        let mut file = TokenFile::load(data)?;
+        let out = change(&mut file)?;
+        file.save(data)?;
+        // Closing the lock file releases the lock, after the rename is durable.
+        drop(lock);
+        Ok(out)
+    }
+
+    /// Writes the file whole and durably: to a temporary file of this writer's own, synced,
+    /// renamed over `tokens.toml`, and the directory synced so the rename survives a crash.
+    /// Only [`TokenFile::change`] calls it, under the lock.
+    fn save(&self, data: &Path) -> Result<()> {
         let path = data.join(TOKENS_FILE);
-        let tmp = data.join(format!("{TOKENS_FILE}.new"));
-        std::fs::write(&tmp, toml::to_string(self)?)
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))
+        let mut unique = [0u8; 8];
+        getrandom::fill(&mut unique).map_err(|e| anyhow!("no randomness: {e}"))?;
+        let tmp = data.join(format!(
+            "{TOKENS_FILE}.{}.{}.new",
+            std::process::id(),
+            hex::encode(unique)
+        ));
+        let written = (|| -> Result<()> {
+            let mut f = new_private(&tmp)?;
+            f.write_all(toml::to_string(self)?.as_bytes())?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, &path)?;
+            sync_dir(data)
+        })();
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written.with_context(|| format!("cannot write {}", path.display()))
     }
 
     /// The tokens, oldest first.
@@ -258,32 +301,39 @@ impl TokenFile {
     }
 }
 
-/// The callers the service knows: certificates read at start, tokens reread whenever
-/// `tokens.toml` changed (its modification time is checked on every token presented).
+/// The callers the service knows: certificates read at start, tokens read from
+/// `tokens.toml` on every token presented. The file is small (a few hundred bytes per
+/// token) and read whole each time; it is parsed again only when its bytes differ from
+/// the last ones read. Comparing contents, not the modification time, matters: two
+/// changes within one tick of the file system's clock (milliseconds, or a second on some
+/// file systems) leave the same time, and a revocation must never be missed.
 pub struct Callers {
     clients: HashMap<String, Caller>,
     tokens_path: PathBuf,
-    data: PathBuf,
     tokens: Mutex<Cached>,
 }
 
 struct Cached {
+    /// The file's bytes as last read (digests and names only); `None` if it was absent.
+    bytes: Option<Vec<u8>>,
+    /// What they say; empty if the file is damaged (no token is accepted until mended).
     file: TokenFile,
-    modified: Option<SystemTime>,
 }
 
 impl Callers {
     /// Reads `clients.toml` and `tokens.toml` in `data`; either may be absent.
     pub fn load(data: &Path) -> Result<Callers> {
         let tokens_path = data.join(TOKENS_FILE);
+        let bytes = read_tokens(&tokens_path)
+            .with_context(|| format!("cannot read {}", tokens_path.display()))?;
+        let file = match &bytes {
+            Some(b) => TokenFile::parse(&tokens_path, &String::from_utf8_lossy(b))?,
+            None => TokenFile::default(),
+        };
         Ok(Callers {
             clients: load_clients(data)?,
-            tokens: Mutex::new(Cached {
-                file: TokenFile::load(data)?,
-                modified: modified(&tokens_path),
-            }),
+            tokens: Mutex::new(Cached { bytes, file }),
             tokens_path,
-            data: data.to_owned(),
         })
     }
 
@@ -292,19 +342,47 @@ impl Callers {
         self.clients.get(fingerprint)
     }
 
-    /// The caller a bearer token speaks for.
+    /// The caller a bearer token speaks for, by `tokens.toml` as it is now.
     pub fn by_token(&self, presented: &str) -> Option<Caller> {
+        // A file that cannot be read accepts no token: a revocation is never bypassed.
+        let now = read_tokens(&self.tokens_path).ok()?;
         let mut cached = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        let now = modified(&self.tokens_path);
-        if now != cached.modified {
-            cached.modified = now;
+        if now != cached.bytes {
             // A damaged file accepts no token until it is mended.
-            cached.file = TokenFile::load(&self.data).unwrap_or_default();
+            cached.file = match &now {
+                Some(b) => std::str::from_utf8(b)
+                    .ok()
+                    .and_then(|t| TokenFile::parse(&self.tokens_path, t).ok())
+                    .unwrap_or_default(),
+                None => TokenFile::default(),
+            };
+            cached.bytes = now;
         }
         cached.file.find(presented)
     }
 }
 
-fn modified(path: &Path) -> Option<SystemTime> {
-    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+/// The bytes of `tokens.toml`, or none if there is no such file.
+fn read_tokens(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    match std::fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A new file only its owner can read (digests are not secrets, but nobody else needs them).
+fn new_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+/// Makes a rename in `dir` durable.
+fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(())
 }

@@ -40,19 +40,39 @@ pub struct Upload {
     allow_mass_close: bool,
 }
 
-/// A reader over the chunks of a request body, for the spool's blocking writer.
+/// What the handler hands the spool's writer: a piece of the body, or word that the body
+/// ended whole.
+enum Piece {
+    Data(Bytes),
+    End,
+}
+
+/// A reader over the chunks of a request body, for the spool's blocking writer. The file
+/// ends only when the handler says the body ended: if the handler stops first (the
+/// service stopping, the connection dropped), the reader fails, so a delivery cut short is
+/// never spooled as if it were whole.
 struct Chunks {
-    rx: mpsc::Receiver<Result<Bytes, std::io::Error>>,
+    rx: mpsc::Receiver<Result<Piece, std::io::Error>>,
     current: Bytes,
+    ended: bool,
 }
 
 impl Read for Chunks {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         while self.current.is_empty() {
+            if self.ended {
+                return Ok(0);
+            }
             match self.rx.blocking_recv() {
-                Some(Ok(chunk)) => self.current = chunk,
+                Some(Ok(Piece::Data(chunk))) => self.current = chunk,
+                Some(Ok(Piece::End)) => self.ended = true,
                 Some(Err(e)) => return Err(e),
-                None => return Ok(0),
+                None => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "the upload stopped before its end",
+                    ));
+                }
             }
         }
         let n = buf.len().min(self.current.len());
@@ -124,6 +144,7 @@ pub async fn upload(
         let chunks = Chunks {
             rx,
             current: Bytes::new(),
+            ended: false,
         };
         let source = std::path::Path::new("the uploaded delivery");
         spool.put_reader(
@@ -137,16 +158,17 @@ pub async fn upload(
         )
     });
     let mut body = body;
-    while let Some(frame) = body.frame().await {
-        let chunk = match frame {
-            Ok(frame) => match frame.into_data() {
-                Ok(data) => Ok(data),
+    loop {
+        let piece = match body.frame().await {
+            Some(Ok(frame)) => match frame.into_data() {
+                Ok(data) => Ok(Piece::Data(data)),
                 Err(_) => continue,
             },
-            Err(e) => Err(std::io::Error::other(e.to_string())),
+            Some(Err(e)) => Err(std::io::Error::other(e.to_string())),
+            None => Ok(Piece::End),
         };
-        let failed = chunk.is_err();
-        if tx.send(chunk).await.is_err() || failed {
+        let last = !matches!(piece, Ok(Piece::Data(_)));
+        if tx.send(piece).await.is_err() || last {
             break;
         }
     }

@@ -12,10 +12,7 @@ use super::callers::{Role, TokenFile};
 use super::tests::{From, POLITIE, call, json, point, state};
 
 fn token(data: &Path, name: &str, role: Role) -> String {
-    let mut tokens = TokenFile::load(data).unwrap();
-    let t = tokens.issue(name, role, 0).unwrap();
-    tokens.save(data).unwrap();
-    t
+    TokenFile::change(data, |tokens| tokens.issue(name, role, 0)).unwrap()
 }
 
 const UPLOAD: &str = "/v1/deliveries?snapshot_at=2026-11-02T00:00:00Z&format=csv";

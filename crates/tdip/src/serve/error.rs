@@ -10,8 +10,9 @@ use serde::Serialize;
 /// An error answered by the API.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiError {
-    /// Stable code: `unauthenticated`, `forbidden`, `bad-request`, `sealed`, `refused:…`
-    /// (with the refusal's own code), `not-found`, `internal`.
+    /// Stable code: `unauthenticated`, `forbidden`, `bad-request`, `sealed`,
+    /// `share-refused`, `not-found`, `method-not-allowed`, `too-large`,
+    /// `unsupported-media-type`, `busy`, `internal`, or a refusal's own code.
     pub code: String,
     /// What went wrong and what to do about it.
     pub message: String,
@@ -72,6 +73,59 @@ impl ApiError {
             "the point failed to answer; the operator sees why in the service's log. Ask again \
              later",
         )
+    }
+
+    /// 503: the connection is closing to make room for others; ask again.
+    pub fn busy() -> ApiError {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "the service is closing this connection to serve others; ask again on a new one",
+        )
+    }
+
+    /// 415: the body is not of the media type the endpoint reads.
+    pub fn media_type(wanted: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            format!("send the body with `Content-Type: {wanted}`"),
+        )
+    }
+
+    /// The error for a status axum or the router chose (a rejection of the request as
+    /// sent: too large, unknown route, method not allowed…), in the one shape; `detail`
+    /// is said after the status's own message, if it holds nothing the request sent.
+    pub fn status(status: StatusCode, detail: Option<&str>) -> ApiError {
+        let (code, said) = match status {
+            StatusCode::NOT_FOUND => (
+                "not-found",
+                "no such endpoint; /openapi.json lists the API's endpoints",
+            ),
+            StatusCode::METHOD_NOT_ALLOWED => (
+                "method-not-allowed",
+                "this endpoint does not take this method; /openapi.json lists the methods \
+                 of each endpoint",
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE => (
+                "too-large",
+                "the request body is larger than this endpoint takes",
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+                "unsupported-media-type",
+                "the body's media type is not the one this endpoint reads; see /openapi.json",
+            ),
+            s if s.is_server_error() => (
+                "internal",
+                "the point failed to answer; the operator sees why in the service's log",
+            ),
+            _ => ("bad-request", "the request cannot be read as sent"),
+        };
+        let message = match detail {
+            Some(d) if !d.is_empty() => format!("{said}: {d}"),
+            _ => said.to_owned(),
+        };
+        ApiError::new(status, code, message)
     }
 
     /// The consultation this error was logged as.

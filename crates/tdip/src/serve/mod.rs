@@ -4,6 +4,7 @@
 
 mod api;
 pub mod callers;
+mod conns;
 mod deliveries;
 mod error;
 mod hi1;
@@ -49,18 +50,32 @@ pub struct State {
 
 impl State {
     /// The service's state for the point in `data`: unsealed at once when it runs on a dev
-    /// key file, else sealed until custodians give their shares.
-    pub async fn open(data: PathBuf, store_url: String, zone: LegalZone) -> Result<State> {
+    /// key file or custodians' share files are `given` (as `--share` unseals every other
+    /// command: read, used, not kept; refused if they do not reach the threshold), else
+    /// sealed until custodians give their shares through the API.
+    pub async fn open(
+        data: PathBuf,
+        store_url: String,
+        zone: LegalZone,
+        given: &point::Unsealing<'_>,
+    ) -> Result<State> {
         let catalogue = point::catalogue(&data)?;
         let deadlines = point::deadlines(&data)?;
         let callers = callers::Callers::load(&data)?;
         let (opened, unsealer) = match point::dev_root_key(&data)? {
-            Some(root) => (
-                Some(Arc::new(
-                    point::open_root(&data, &store_url, root, None).await?,
-                )),
-                None,
-            ),
+            Some(root) => {
+                if !given.shares.is_empty() {
+                    eprintln!("note: --share is not used: this point runs on a dev key file");
+                }
+                let p = point::open_root(&data, &store_url, root, None).await?;
+                (Some(Arc::new(p)), None)
+            }
+            None if !given.shares.is_empty() => {
+                let p = point::open(&data, &store_url, given)
+                    .await
+                    .context("the service does not start sealed when given --share")?;
+                (Some(Arc::new(p)), None)
+            }
             None => (None, Some(Unsealer::new(point::custody(&data)?))),
         };
         if let Some(p) = &opened {
@@ -103,21 +118,25 @@ pub async fn run(cli: &Cli, args: &ServeArgs, zone: LegalZone) -> Result<i32> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
-    serve(&cli.data, &cli.store, listener, args, zone, |_| {}).await
+    let given = cli.unsealing();
+    serve(&cli.data, &cli.store, listener, args, &given, zone, |_| {}).await
 }
 
-/// Serves the point in `data` on `listener` until told to stop; `ready` is called with
-/// the address once the point is open and the service answers.
+/// Serves the point in `data` on `listener` until told to stop, unsealed with the share
+/// files `given` if any; `ready` is called with the address once the point is open and
+/// the service answers.
 pub async fn serve(
     data: &std::path::Path,
     store: &str,
     listener: tokio::net::TcpListener,
     args: &ServeArgs,
+    given: &point::Unsealing<'_>,
     zone: LegalZone,
     ready: impl FnOnce(std::net::SocketAddr),
 ) -> Result<i32> {
+    let limits = conns::Limits::from_flags(&args.limits)?;
     let tls = tls::server_config(&args.tls_cert, &args.tls_key, args.client_ca.as_deref())?;
-    let state = Arc::new(State::open(data.to_owned(), store.to_owned(), zone).await?);
+    let state = Arc::new(State::open(data.to_owned(), store.to_owned(), zone, given).await?);
     // The first head reads the whole log into memory: done before serving, not under load.
     if let Some(p) = state.point() {
         p.finish().await;
@@ -136,7 +155,7 @@ pub async fn serve(
         state.clone(),
         Duration::from_secs(args.sign_every.max(1)),
     ));
-    tls::serve(listener, tls, router(state.clone()), shutdown()).await;
+    tls::serve(listener, tls, router(state.clone()), limits, shutdown()).await;
     signer.abort();
     if let Some(p) = state.point() {
         p.finish().await;

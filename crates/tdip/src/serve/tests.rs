@@ -126,7 +126,7 @@ pub(super) async fn deliver(data: &Path, file: &Path) {
 pub(super) async fn state(data: &Path) -> Arc<State> {
     let zone = "Europe/Amsterdam".parse().unwrap();
     Arc::new(
-        State::open(data.to_owned(), "sqlite:".into(), zone)
+        State::open(data.to_owned(), "sqlite:".into(), zone, &Default::default())
             .await
             .unwrap(),
     )
@@ -139,11 +139,30 @@ pub(super) enum From<'a> {
     Nobody,
 }
 
+/// A request to the router as the endpoint's client sends it: with the media type the
+/// endpoint reads.
 pub(super) async fn call(
     state: &Arc<State>,
     method: &str,
     path: &str,
     from: From<'_>,
+    body: Option<String>,
+) -> (StatusCode, String) {
+    let media = match (method, path) {
+        ("POST", "/hi1") => "application/xml",
+        ("POST", p) if p.starts_with("/v1/deliveries") => "application/octet-stream",
+        _ => "application/json",
+    };
+    call_as(state, method, path, from, Some(media), body).await
+}
+
+/// A request with the `Content-Type` `media`, or none.
+pub(super) async fn call_as(
+    state: &Arc<State>,
+    method: &str,
+    path: &str,
+    from: From<'_>,
+    media: Option<&str>,
     body: Option<String>,
 ) -> (StatusCode, String) {
     let mut req = Request::builder().method(method).uri(path);
@@ -152,8 +171,10 @@ pub(super) async fn call(
         From::Token(t) => req = req.header(header::AUTHORIZATION, format!("Bearer {t}")),
         From::Nobody => {}
     }
+    if let Some(media) = media {
+        req = req.header(header::CONTENT_TYPE, media);
+    }
     let req = req
-        .header(header::CONTENT_TYPE, "application/json")
         .body(body.map(Body::from).unwrap_or_else(Body::empty))
         .unwrap();
     let res = super::router(state.clone()).oneshot(req).await.unwrap();
@@ -338,14 +359,14 @@ async fn lookups_are_answered_for_the_callers_agency_and_refused_in_one_shape() 
 async fn tokens_speak_for_their_holder_until_revoked() {
     let dir = tempfile::tempdir().unwrap();
     let (data, number) = point(dir.path()).await;
-    let mut tokens = TokenFile::load(&data).unwrap();
-    let agency = tokens
-        .issue("Politie app", Role::Agency("nl/politie".into()), 0)
-        .unwrap();
-    let provider = tokens
-        .issue("KPN", Role::Provider("kpn".into()), 0)
-        .unwrap();
-    tokens.save(&data).unwrap();
+    let (agency, provider) = TokenFile::change(&data, |tokens| {
+        let agency = tokens.issue("Politie app", Role::Agency("nl/politie".into()), 0)?;
+        Ok((
+            agency,
+            tokens.issue("KPN", Role::Provider("kpn".into()), 0)?,
+        ))
+    })
+    .unwrap();
     let s = state(&data).await;
     let ask = |token: String| {
         let s = s.clone();
@@ -362,9 +383,7 @@ async fn tokens_speak_for_their_holder_until_revoked() {
 
     // Revoked in the file: refused from the next request, without a restart.
     let id = agency.split('_').nth(1).unwrap().to_owned();
-    let mut tokens = TokenFile::load(&data).unwrap();
-    tokens.revoke(&id, 1).unwrap();
-    tokens.save(&data).unwrap();
+    TokenFile::change(&data, |tokens| tokens.revoke(&id, 1).map(|_| ())).unwrap();
     let (status, text) = ask(agency.clone()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(text.contains("revoked"), "{text}");
@@ -395,9 +414,7 @@ async fn a_sealed_point_opens_with_the_custodians_shares_given_by_the_operator()
     .await;
     populate(&data, &file).await;
     let number = first_msisdn(&file);
-    let mut tokens = TokenFile::load(&data).unwrap();
-    let operator = tokens.issue("Operator", Role::Operator, 0).unwrap();
-    tokens.save(&data).unwrap();
+    let operator = TokenFile::change(&data, |t| t.issue("Operator", Role::Operator, 0)).unwrap();
     let s = state(&data).await;
 
     let (status, text) = call(&s, "GET", "/ready", From::Nobody, None).await;
@@ -494,4 +511,142 @@ async fn a_sealed_point_opens_with_the_custodians_shares_given_by_the_operator()
     let (head, _) = tdip_audit::SignedHead::from_checkpoint(&text).unwrap();
     // The unseal, the catalogue in force, and the consultation's request and answer.
     assert!(head.head.size >= 4, "{text}");
+}
+
+/// Issue 14: a revocation within one tick of the file system's clock (the service compared
+/// `tokens.toml`'s modification time) left the old tokens cached: a revoked token was
+/// answered on the next request. Issue, use, revoke, use: at once, many times over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_token_is_refused_from_the_very_next_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    tdip(&data, &["init", "--dev-key"]).await;
+    let s = state(&data).await;
+    for round in 0..25 {
+        let token = TokenFile::change(&data, |t| {
+            t.issue("Politie app", Role::Agency("nl/politie".into()), 0)
+        })
+        .unwrap();
+        // The delivery log is not an agency's: 403 shows the token was accepted.
+        let (status, text) = call(&s, "GET", "/v1/deliveries", From::Token(&token), None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "round {round}: {text}");
+        let id = token.split('_').nth(1).unwrap().to_owned();
+        TokenFile::change(&data, |t| t.revoke(&id, 1).map(|_| ())).unwrap();
+        let (status, text) = call(&s, "GET", "/v1/deliveries", From::Token(&token), None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "round {round}: {text}");
+        assert!(text.contains("unknown or revoked"), "{text}");
+    }
+}
+
+/// Issue 14: `/v1/lookups` read a `text/plain` body (a request a web page can make
+/// without asking, CSRF-shaped); every JSON endpoint reads `application/json` only, and
+/// the HI-1 endpoint and the upload their own media types.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_of_another_media_type_is_refused_with_415_in_the_one_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, number) = point(dir.path()).await;
+    let s = state(&data).await;
+    let body = Some(lookup_body(&number, "T-1"));
+    for media in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        None,
+    ] {
+        for path in ["/v1/lookups", "/v1/unseal"] {
+            let cert = From::Certificate(POLITIE);
+            let (status, text) = call_as(&s, "POST", path, cert, media, body.clone()).await;
+            assert_eq!(
+                status,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "{path} {media:?}"
+            );
+            assert_eq!(json(&text)["code"], "unsupported-media-type", "{text}");
+            assert!(text.contains("application/json"), "{text}");
+            assert!(!text.contains(&number), "{text}");
+        }
+        let cert = From::Certificate(POLITIE);
+        let (status, text) = call_as(&s, "POST", "/hi1", cert, media, Some("<x/>".into())).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{text}");
+        assert!(text.contains("application/xml"), "{text}");
+        let upload = "/v1/deliveries?snapshot_at=2026-11-02T00:00:00Z&format=csv";
+        let cert = From::Certificate(POLITIE);
+        let (status, text) = call_as(&s, "POST", upload, cert, media, Some("a".into())).await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{text}");
+        assert!(text.contains("application/octet-stream"), "{text}");
+    }
+    // With a parameter, the media type is still read.
+    let cert = From::Certificate(POLITIE);
+    let media = Some("application/json; charset=utf-8");
+    let (status, text) = call_as(&s, "POST", "/v1/lookups", cert, media, body).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+}
+
+/// Issue 14: `/hi1`'s 413 and the deliveries endpoint's query errors answered in plain
+/// text; so did unknown routes and methods. Every error is the one JSON shape.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_error_the_router_gives_is_in_the_one_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, number) = point(dir.path()).await;
+    let kpn =
+        TokenFile::change(&data, |t| t.issue("KPN", Role::Provider("kpn".into()), 0)).unwrap();
+    let s = state(&data).await;
+    let shaped = |status: StatusCode, text: &str, code: &str| {
+        let v = json(text);
+        assert_eq!(v["code"], code, "{status}: {text}");
+        assert!(
+            v["message"].as_str().is_some_and(|m| m.len() > 10),
+            "{text}"
+        );
+    };
+    // A body over the limit.
+    let big = format!("<a>{}</a>", "x".repeat(3 << 20));
+    let (status, text) = call(&s, "POST", "/hi1", From::Certificate(POLITIE), Some(big)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    shaped(status, &text, "too-large");
+    let big = json!({"msisdn": number, "officer": "x".repeat(3 << 20)}).to_string();
+    let cert = From::Certificate(POLITIE);
+    let (status, text) = call(&s, "POST", "/v1/lookups", cert, Some(big)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    shaped(status, &text, "too-large");
+    // The upload's query string: missing, unknown or mistyped parameters, never echoed.
+    for query in [
+        "",
+        "?format=csv",
+        "?snapshot_at=2026-11-02T00:00:00Z&format=csv&colour=0612345678",
+    ] {
+        let path = format!("/v1/deliveries{query}");
+        let (status, text) = call(&s, "POST", &path, From::Token(&kpn), Some("a".into())).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        shaped(status, &text, "bad-request");
+        assert!(text.contains("query string"), "{text}");
+        assert!(!text.contains("0612345678"), "{text}");
+    }
+    let (status, text) = call(
+        &s,
+        "GET",
+        "/v1/deliveries?limit=x1",
+        From::Token(&kpn),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    shaped(status, &text, "bad-request");
+    // An unknown route, and a method a route does not take (its Allow header kept).
+    let (status, text) = call(&s, "GET", "/v2/nothing", From::Nobody, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    shaped(status, &text, "not-found");
+    let req = Request::builder()
+        .method("DELETE")
+        .uri("/v1/lookups")
+        .body(Body::empty())
+        .unwrap();
+    let res = super::router(s.clone()).oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(res.headers().contains_key(header::ALLOW));
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    shaped(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &String::from_utf8_lossy(&bytes),
+        "method-not-allowed",
+    );
 }

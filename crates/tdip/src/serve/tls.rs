@@ -1,6 +1,7 @@
 //! TLS: the server's rustls configuration (client certificates verified against the
 //! configured CAs, optional so that token callers can connect too) and the accept loop
-//! that hands each request the fingerprint of the certificate its connection presented.
+//! that serves each connection within the service's limits (`conns`) and hands each
+//! request the fingerprint of the certificate its connection presented.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -8,7 +9,9 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
 use axum::Router;
-use hyper_util::rt::TokioIo;
+use axum::response::IntoResponse;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use rustls::ServerConfig;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -18,14 +21,12 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use super::callers::fingerprint;
+use super::conns::{Conns, IdleTimeout, Limits, Patient, Slot};
 
 /// The fingerprint of the client certificate a connection presented, if any; in every
 /// request's extensions.
 #[derive(Clone, Debug)]
 pub struct Peer(pub Option<String>);
-
-/// How long a client has to finish the TLS handshake.
-const HANDSHAKE: Duration = Duration::from_secs(10);
 
 /// The server's TLS configuration: its certificate chain and key (PEM files), and the CAs
 /// whose client certificates are accepted (PEM), if any.
@@ -69,49 +70,129 @@ pub fn server_config(
     Ok(Arc::new(config))
 }
 
-/// Accepts connections on `listener` until `stop` resolves, serving each with `app`.
+/// Accepts connections on `listener` until `stop` resolves, serving each with `app`
+/// within `limits`.
+///
+/// When `limits.max` connections are open, a new one takes the place of the oldest that
+/// has no request in progress (closed at once): a connection that holds a half-sent header
+/// or sits idle gives the service nothing to do, so a crowd of them cannot lock out a
+/// client that asks. If every connection is answering a request, the loop stops accepting
+/// until one is done: the newcomer waits in the kernel's queue instead of being refused, as
+/// that is real load. An accept that fails (out of file descriptors: EMFILE) closes an idle
+/// connection to get one back and tries again after a short pause, never in a busy loop.
 pub async fn serve(
     listener: TcpListener,
     tls: Arc<ServerConfig>,
     app: Router,
+    limits: Limits,
     stop: impl std::future::Future<Output = ()>,
 ) {
     let acceptor = TlsAcceptor::from(tls);
+    let conns = Conns::new(limits.max);
+    let mut warned: Option<std::time::Instant> = None;
     tokio::pin!(stop);
     loop {
-        let (tcp, _) = tokio::select! {
+        let tcp = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok(a) => a,
+                Ok((tcp, _)) => tcp,
                 Err(e) => {
-                    eprintln!("warning: accepting a connection failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
+                    use std::io::ErrorKind::{ConnectionAborted, ConnectionReset, Interrupted};
+                    if matches!(e.kind(), ConnectionAborted | ConnectionReset | Interrupted) {
+                        // That client gave up before it was accepted; the next one is fine.
+                        continue;
+                    }
+                    // Said once a minute at most: a flood must not flood the log too.
+                    if warned.is_none_or(|at| at.elapsed() > Duration::from_secs(60)) {
+                        eprintln!(
+                            "warning: accepting a connection failed ({e}); {} connections \
+                             open. If it says too many open files, lower --max-connections \
+                             or raise the limit (ulimit -n)",
+                            conns.len()
+                        );
+                        warned = Some(std::time::Instant::now());
+                    }
+                    // An idle connection closed gives a descriptor back at once; with none
+                    // to close, only time helps.
+                    let pause = if conns.evict_idle() { ACCEPT_RETRY } else { ACCEPT_BACKOFF };
+                    tokio::select! {
+                        () = tokio::time::sleep(pause) => continue,
+                        () = &mut stop => return,
+                    }
                 }
             },
             () = &mut stop => return,
         };
+        let slot = match conns.admit() {
+            Some(slot) => slot,
+            None => tokio::select! {
+                slot = conns.admit_when_free() => slot,
+                () = &mut stop => return,
+            },
+        };
         let _ = tcp.set_nodelay(true);
-        let (acceptor, app) = (acceptor.clone(), app.clone());
-        tokio::spawn(async move {
-            let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE, acceptor.accept(tcp)).await else {
-                return;
-            };
-            let peer = Peer(
-                stream
-                    .get_ref()
-                    .1
-                    .peer_certificates()
-                    .and_then(|chain| chain.first())
-                    .map(|leaf| fingerprint(leaf)),
-            );
-            let service = hyper::service::service_fn(move |mut req: hyper::Request<_>| {
-                req.extensions_mut().insert(peer.clone());
-                app.clone().oneshot(req)
-            });
-            // A connection that ends badly concerns that client alone.
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
+        tokio::spawn(connection(tcp, slot, acceptor.clone(), app.clone(), limits));
     }
+}
+
+/// How long the accept loop pauses after a failed accept when no connection could be
+/// closed to free a descriptor.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+/// The pause after a failed accept for which an idle connection was closed: long enough
+/// for its task to drop the socket.
+const ACCEPT_RETRY: Duration = Duration::from_millis(2);
+
+/// Serves one connection: the handshake, then HTTP/1 requests until the client closes, a
+/// timeout ends it, or it gives its place to a newer connection.
+async fn connection(
+    tcp: tokio::net::TcpStream,
+    slot: Slot,
+    acceptor: TlsAcceptor,
+    app: Router,
+    limits: Limits,
+) {
+    let conn = slot.conn.clone();
+    let handshake = tokio::time::timeout(limits.handshake, acceptor.accept(tcp));
+    let stream = tokio::select! {
+        done = handshake => match done {
+            Ok(Ok(stream)) => stream,
+            _ => return,
+        },
+        () = conn.evicted() => return,
+    };
+    let peer = Peer(
+        stream
+            .get_ref()
+            .1
+            .peer_certificates()
+            .and_then(|chain| chain.first())
+            .map(|leaf| fingerprint(leaf)),
+    );
+    let io = IdleTimeout::new(stream, conn.clone(), limits.idle);
+    let requests = conn.clone();
+    let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+        let busy = requests.begin();
+        let mut req = req.map(|body| axum::body::Body::new(Patient::new(body, limits.body)));
+        req.extensions_mut().insert(peer.clone());
+        let app = app.clone();
+        async move {
+            let Some(busy) = busy else {
+                // The connection is closing to make room; this request did not start.
+                return Ok(super::error::ApiError::busy().into_response());
+            };
+            let res = app.oneshot(req).await;
+            drop(busy);
+            res
+        }
+    });
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header);
+    let served = http.serve_connection(TokioIo::new(io), service);
+    // A connection that ends badly concerns that client alone; one chosen to make room
+    // has no request in progress and is simply closed.
+    tokio::select! {
+        _ = served => {}
+        () = conn.evicted() => {}
+    }
+    drop(slot);
 }
