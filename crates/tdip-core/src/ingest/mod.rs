@@ -13,6 +13,7 @@ mod apply;
 mod record;
 mod report;
 mod run;
+mod scan;
 pub mod source;
 mod worker;
 

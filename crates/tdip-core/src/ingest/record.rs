@@ -4,7 +4,17 @@
 
 use tdip_model::subscription::{Column, FieldError};
 
-/// Splits single CSV records into fields, reusing its buffers.
+/// Why [`CsvFields::split`] refused a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SplitError {
+    /// More fields than allowed.
+    TooMany,
+    /// Not one complete record (the reader's scan keeps such records from here).
+    Incomplete,
+}
+
+/// Splits single CSV records into fields, reusing its buffers. The buffers are at most
+/// the record's size and one offset per allowed field.
 pub struct CsvFields {
     reader: csv_core::Reader,
     input: Vec<u8>,
@@ -27,7 +37,7 @@ impl Default for CsvFields {
 impl CsvFields {
     /// Splits `record` (without its line terminator); at most `max` fields are allowed.
     /// Returns the number of fields; [`CsvFields::field`] reads them until the next call.
-    pub fn split(&mut self, record: &[u8], max: usize) -> Result<usize, String> {
+    pub fn split(&mut self, record: &[u8], max: usize) -> Result<usize, SplitError> {
         if record.is_empty() {
             // csv-core skips blank lines; a blank record is one empty field.
             self.ends.clear();
@@ -38,19 +48,27 @@ impl CsvFields {
         self.input.extend_from_slice(record);
         self.input.push(b'\n');
         self.out.resize(record.len() + 1, 0);
-        self.ends.resize(record.len() + 2, 0);
+        // A record of n bytes has at most n + 1 fields; one slot more than allowed tells
+        // a record with too many.
+        self.ends.resize(max.min(record.len() + 1) + 1, 0);
         self.reader.reset();
         let (res, _, _, nend) = self
             .reader
             .read_record(&self.input, &mut self.out, &mut self.ends);
-        if !matches!(res, csv_core::ReadRecordResult::Record) {
-            return Err("is not a complete CSV record (is a double quote left open?)".into());
+        match res {
+            csv_core::ReadRecordResult::Record if nend <= max => {
+                self.ends.truncate(nend);
+                Ok(nend)
+            }
+            csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::OutputEndsFull => {
+                self.ends.clear();
+                Err(SplitError::TooMany)
+            }
+            _ => {
+                self.ends.clear();
+                Err(SplitError::Incomplete)
+            }
         }
-        if nend > max {
-            return Err(format!("has {nend} fields, the header has fewer"));
-        }
-        self.ends.truncate(nend);
-        Ok(nend)
     }
 
     /// Field `i` of the last record split.
@@ -80,20 +98,14 @@ pub fn json_fields(text: &[u8], fields: &mut [String], problems: &mut Vec<FieldE
                 serde_json::error::Category::Data => "is JSON but not an object",
                 serde_json::error::Category::Io => "cannot be read",
             };
-            problems.push(FieldError {
-                field: "row",
-                reason: reason.into(),
-            });
+            problems.push(FieldError::new("row", reason));
             return;
         }
     };
     for (key, value) in obj {
         let Some(col) = Column::from_name(&key) else {
-            let reason = "has a field that is not a column of the delivery format".into();
-            problems.push(FieldError {
-                field: "row",
-                reason,
-            });
+            let reason = "has a field that is not a column of the delivery format";
+            problems.push(FieldError::new("row", reason));
             continue;
         };
         let field = &mut fields[col.index()];
@@ -106,18 +118,17 @@ pub fn json_fields(text: &[u8], fields: &mut [String], problems: &mut Vec<FieldE
                 for item in items {
                     match item {
                         serde_json::Value::String(s) => parts.push(s),
-                        _ => problems.push(FieldError {
-                            field: col.name(),
-                            reason: "list items must be strings".into(),
-                        }),
+                        _ => {
+                            problems.push(FieldError::new(col.name(), "list items must be strings"))
+                        }
                     }
                 }
                 *field = parts.join(";");
             }
-            _ => problems.push(FieldError {
-                field: col.name(),
-                reason: "must be a string, a number or a list of strings".into(),
-            }),
+            _ => problems.push(FieldError::new(
+                col.name(),
+                "must be a string, a number or a list of strings",
+            )),
         }
     }
 }
@@ -134,7 +145,8 @@ mod tests {
             f.fields().collect::<Vec<_>>(),
             [&b"a"[..], b"b,c", b"d\"e", b"x\ny", b""]
         );
-        assert!(f.split(b"a,b,c", 2).unwrap_err().contains("3 fields"));
+        assert_eq!(f.split(b"a,b,c", 2), Err(SplitError::TooMany));
+        assert_eq!(f.split(b"a,b,c", 3), Ok(3));
         assert!(f.split(b"a,\"open", 5).is_err());
         assert_eq!(f.split(b"", 5).unwrap(), 1);
         assert_eq!(f.fields().collect::<Vec<_>>(), [&b""[..]]);
