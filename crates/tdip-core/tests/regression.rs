@@ -110,3 +110,67 @@ async fn a_stray_quote_in_an_unquoted_field_no_longer_truncates_the_delivery_int
     );
     assert_rejected_and_unchanged(&p, &r, &before).await;
 }
+
+/// A JSON Lines row of a subscriber with the given `subscription_id` JSON value.
+fn json_row(id: &str) -> String {
+    format!(
+        r#"{{"subscription_id":{id},"service":"mobile","msisdn":"06-12345678","surname":"Jansen","subscription_start":"2024-05-01T10:00:00Z"}}"#
+    )
+}
+
+#[tokio::test]
+async fn a_json_line_that_gives_a_column_twice_is_refused_not_read_as_its_last_value() {
+    let p = Point::new().await;
+    let path = p.write(
+        "day0.jsonl",
+        format!("{}\n", json_row(r#""S1""#)).as_bytes(),
+    );
+    assert!(p.deliver_file("kpn", &path, D0).await.accepted());
+    let before = open_versions(&p, "kpn").await;
+
+    let twice = json_row(r#""S1","subscription_id":"S2""#);
+    let path = p.write("day1.jsonl", format!("\n{twice}\n").as_bytes());
+    let r = p.deliver_file("kpn", &path, D0 + DAY).await;
+    assert_eq!(
+        located(&r.errors),
+        [(2, "subscription_id")],
+        "{:?}",
+        r.errors
+    );
+    assert!(
+        r.errors[0].reason.contains("appears twice"),
+        "{}",
+        r.errors[0].reason
+    );
+    assert!(
+        !format!("{r:?}").contains("S2"),
+        "the report names no value"
+    );
+    assert_rejected_and_unchanged(&p, &r, &before).await;
+}
+
+#[tokio::test]
+async fn a_json_number_beyond_64_bits_is_refused_not_rounded_into_another_subscription_id() {
+    let p = Point::new().await;
+    let path = p.write("day0.jsonl", format!("{}\n", json_row("7")).as_bytes());
+    assert!(p.deliver_file("kpn", &path, D0).await.accepted());
+    let before = open_versions(&p, "kpn").await;
+
+    // serde_json reads these as floats: written back they would be other ids
+    // (`1.2345678901234568e22`, `7.5`), and two distinct ids could become one.
+    let rows = [json_row("12345678901234567890123"), json_row("7.50")];
+    let path = p.write("day1.jsonl", (rows.join("\n") + "\n").as_bytes());
+    let r = p.deliver_file("kpn", &path, D0 + DAY).await;
+    assert_eq!(
+        located(&r.errors),
+        [(1, "subscription_id"), (2, "subscription_id")],
+        "{:?}",
+        r.errors
+    );
+    assert!(
+        r.errors[0].reason.contains("give it as a string"),
+        "{}",
+        r.errors[0].reason
+    );
+    assert_rejected_and_unchanged(&p, &r, &before).await;
+}

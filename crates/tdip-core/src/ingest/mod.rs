@@ -24,6 +24,8 @@ use std::sync::atomic::AtomicU64;
 use tdip_crypto::SpoolIdentity;
 
 pub use apply::deliver;
+#[doc(hidden)]
+pub use record::decode_json;
 pub use report::{DeliveryReport, MAX_ERRORS, RowError};
 pub use source::Format;
 

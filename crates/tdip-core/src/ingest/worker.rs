@@ -193,6 +193,8 @@ fn full_path(
         Ok(sub) if errors.is_empty() => sub,
         Ok(_) => return Outcome::Invalid { line, errors },
         Err(mut more) => {
+            // A column whose value could not be decoded is not also "missing".
+            more.retain(|e| !errors.iter().any(|d| d.field == e.field));
             errors.append(&mut more);
             return Outcome::Invalid { line, errors };
         }
