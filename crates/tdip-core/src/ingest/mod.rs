@@ -14,6 +14,7 @@ mod policy;
 mod record;
 mod report;
 mod run;
+mod scan;
 pub mod source;
 mod worker;
 
@@ -25,6 +26,8 @@ use tdip_crypto::SpoolIdentity;
 
 pub use apply::deliver;
 pub use policy::DeliveryPolicy;
+#[doc(hidden)]
+pub use record::decode_json;
 pub use report::{DeliveryReport, MAX_ERRORS, RowError};
 pub use source::Format;
 

@@ -11,7 +11,7 @@ use tdip_model::ident::parse_ip;
 use tdip_model::subscription::{Column, FieldError, ParseContext, RawRow, parse_row};
 use tdip_store::BlindIndex;
 
-use super::record::{CsvFields, json_fields};
+use super::record::{CsvFields, SplitError, json_fields};
 use super::source::{Chunk, Format, Header};
 use crate::keys::{PointKeys, VersionAad};
 use crate::snapshot::Snapshot;
@@ -96,10 +96,19 @@ pub fn process(
         .keys
         .fingerprint()
         .with_prefix(&header.fingerprint_prefix);
+    let mut problems = chunk.problems.iter().peekable();
     chunk
         .records
         .iter()
-        .map(|span| {
+        .enumerate()
+        .map(|(i, span)| {
+            if let Some(p) = problems.next_if(|p| p.record == i) {
+                // The reader found the record malformed; its bytes are not decoded.
+                return Outcome::Invalid {
+                    line: p.line,
+                    errors: vec![FieldError::new(p.field, p.reason)],
+                };
+            }
             let bytes = &chunk.data[span.start..span.end];
             let raw_fp = key.index(bytes);
             match ctx.raw_index.get(&raw_fp) {
@@ -123,14 +132,21 @@ fn decode<'a>(
     let mut raw = RawRow::new();
     match header.format {
         Format::Csv => match dec.csv.split(bytes, header.fields) {
-            Err(reason) => errors.push(FieldError {
-                field: "row",
-                reason,
-            }),
-            Ok(n) if n != header.fields => errors.push(FieldError {
-                field: "row",
-                reason: format!("has {n} fields, the header has {}", header.fields),
-            }),
+            Err(SplitError::TooMany) => errors.push(FieldError::new(
+                "row",
+                format!(
+                    "has more fields than the header's {}; quote a field that holds a comma",
+                    header.fields
+                ),
+            )),
+            Err(SplitError::Incomplete) => errors.push(FieldError::new(
+                "row",
+                "is not a complete CSV record (is a double quote left open?)",
+            )),
+            Ok(n) if n != header.fields => errors.push(FieldError::new(
+                "row",
+                format!("has {n} fields, the header has {}", header.fields),
+            )),
             Ok(_) => {
                 let csv = &dec.csv;
                 for col in Column::ALL {
@@ -142,10 +158,7 @@ fn decode<'a>(
                     }
                     match std::str::from_utf8(value) {
                         Ok(text) => raw.set(*col, text),
-                        Err(_) => errors.push(FieldError {
-                            field: col.name(),
-                            reason: "is not valid UTF-8".into(),
-                        }),
+                        Err(_) => errors.push(FieldError::new(col.name(), "is not valid UTF-8")),
                     }
                 }
             }
@@ -180,6 +193,8 @@ fn full_path(
         Ok(sub) if errors.is_empty() => sub,
         Ok(_) => return Outcome::Invalid { line, errors },
         Err(mut more) => {
+            // A column whose value could not be decoded is not also "missing".
+            more.retain(|e| !errors.iter().any(|d| d.field == e.field));
             errors.append(&mut more);
             return Outcome::Invalid { line, errors };
         }
