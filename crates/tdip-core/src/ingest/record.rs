@@ -2,6 +2,7 @@
 //!
 //! Only records whose fingerprint is new reach this module.
 
+use tdip_model::Reason;
 use tdip_model::subscription::{Column, FieldError};
 
 /// Splits single CSV records into fields, reusing its buffers.
@@ -27,7 +28,7 @@ impl Default for CsvFields {
 impl CsvFields {
     /// Splits `record` (without its line terminator); at most `max` fields are allowed.
     /// Returns the number of fields; [`CsvFields::field`] reads them until the next call.
-    pub fn split(&mut self, record: &[u8], max: usize) -> Result<usize, String> {
+    pub fn split(&mut self, record: &[u8], max: usize) -> Result<usize, Reason> {
         if record.is_empty() {
             // csv-core skips blank lines; a blank record is one empty field.
             self.ends.clear();
@@ -47,7 +48,10 @@ impl CsvFields {
             return Err("is not a complete CSV record (is a double quote left open?)".into());
         }
         if nend > max {
-            return Err(format!("has {nend} fields, the header has fewer"));
+            return Err(Reason::counted(
+                "has {} fields, the header has fewer",
+                &[nend as u64],
+            ));
         }
         self.ends.truncate(nend);
         Ok(nend)
@@ -80,20 +84,14 @@ pub fn json_fields(text: &[u8], fields: &mut [String], problems: &mut Vec<FieldE
                 serde_json::error::Category::Data => "is JSON but not an object",
                 serde_json::error::Category::Io => "cannot be read",
             };
-            problems.push(FieldError {
-                field: "row",
-                reason: reason.into(),
-            });
+            problems.push(FieldError::new("row", reason));
             return;
         }
     };
     for (key, value) in obj {
         let Some(col) = Column::from_name(&key) else {
-            let reason = "has a field that is not a column of the delivery format".into();
-            problems.push(FieldError {
-                field: "row",
-                reason,
-            });
+            let reason = "has a field that is not a column of the delivery format";
+            problems.push(FieldError::new("row", reason));
             continue;
         };
         let field = &mut fields[col.index()];
@@ -106,18 +104,17 @@ pub fn json_fields(text: &[u8], fields: &mut [String], problems: &mut Vec<FieldE
                 for item in items {
                     match item {
                         serde_json::Value::String(s) => parts.push(s),
-                        _ => problems.push(FieldError {
-                            field: col.name(),
-                            reason: "list items must be strings".into(),
-                        }),
+                        _ => {
+                            problems.push(FieldError::new(col.name(), "list items must be strings"))
+                        }
                     }
                 }
                 *field = parts.join(";");
             }
-            _ => problems.push(FieldError {
-                field: col.name(),
-                reason: "must be a string, a number or a list of strings".into(),
-            }),
+            _ => problems.push(FieldError::new(
+                col.name(),
+                "must be a string, a number or a list of strings",
+            )),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! errors, versions waiting to be written, and what the delivery changes.
 
 use hashbrown::HashMap;
+use tdip_model::Reason;
 use tdip_store::{BlindIndex, DeliveryOutcome, DeliveryTx, NewDelivery, NewVersion};
 
 use super::report::{DeliveryReport, MAX_ERRORS, RowError};
@@ -47,7 +48,7 @@ impl Run {
         }
     }
 
-    pub(super) fn error(&mut self, line: u64, field: &str, reason: String) {
+    pub(super) fn error(&mut self, line: u64, field: &str, reason: Reason) {
         self.error_count += 1;
         if self.errors.len() < MAX_ERRORS {
             self.errors.push(RowError {
@@ -59,7 +60,10 @@ impl Run {
     }
 
     pub(super) fn duplicate(&mut self, line: u64, first: u64) {
-        let reason = format!("appears more than once in this delivery (first on line {first})");
+        let reason = Reason::counted(
+            "appears more than once in this delivery (first on line {})",
+            &[first],
+        );
         self.error(line, "subscription_id", reason);
     }
 

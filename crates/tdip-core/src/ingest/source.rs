@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crossbeam_channel::Sender;
 use flate2::read::MultiGzDecoder;
 use tdip_crypto::{FileChecksum, SpoolIdentity};
+use tdip_model::Reason;
 use tdip_model::subscription::{Column, FieldError, check_header};
 
 use super::record::CsvFields;
@@ -113,22 +114,32 @@ impl<R: Read> Read for Tap<R> {
     }
 }
 
-fn fatal(line: u64, field: &'static str, reason: impl Into<String>) -> Msg {
-    Msg::Fatal(vec![(
-        line,
-        FieldError {
-            field,
-            reason: reason.into(),
-        },
-    )])
+fn fatal(line: u64, field: &'static str, reason: impl Into<Reason>) -> Msg {
+    Msg::Fatal(vec![(line, FieldError::new(field, reason))])
 }
 
-fn io_fatal(line: u64, e: impl std::fmt::Display) -> Msg {
+fn io_fatal(line: u64, e: &io::Error) -> Msg {
     fatal(
         line,
         "file",
-        format!("the file is unreadable from here on (truncated or corrupt?): {e}"),
+        Reason::new("the file is unreadable from here on (truncated or corrupt?): ")
+            .then(io_reason(e)),
     )
+}
+
+/// What an I/O error says, in words of its kind: an error's own message is text of
+/// unknown origin, and a report holds only text written here.
+fn io_reason(e: &io::Error) -> &'static str {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file",
+        io::ErrorKind::PermissionDenied => "permission denied",
+        io::ErrorKind::UnexpectedEof => "the data ends early",
+        io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput => {
+            "the data is not valid (a corrupt compressed stream?)"
+        }
+        io::ErrorKind::IsADirectory => "it is a directory",
+        _ => "an I/O error",
+    }
 }
 
 /// Reads `path` to the end, sending chunks to `out`. Never panics on bad input.
@@ -143,9 +154,17 @@ pub fn read_file(
         (Ok(file), None) => read_stream(file, format, progress, &out),
         (Ok(file), Some(identity)) => match identity.reader(BufReader::new(file)) {
             Ok(plain) => read_stream(plain, format, progress, &out),
-            Err(e) => fatal(0, "file", format!("cannot open the spooled delivery: {e}")),
+            Err(_) => fatal(
+                0,
+                "file",
+                "cannot open the spooled delivery: it does not decrypt with this point's spool key",
+            ),
         },
-        (Err(e), _) => fatal(0, "file", format!("cannot open the delivery file: {e}")),
+        (Err(e), _) => fatal(
+            0,
+            "file",
+            Reason::new("cannot open the delivery file: ").then(io_reason(&e)),
+        ),
     };
     let _ = out.send(msg);
 }
@@ -164,7 +183,13 @@ fn read_stream<R: Read>(
     let mut buffered = BufReader::with_capacity(1 << 20, tap);
     let gzip = match buffered.fill_buf() {
         Ok(head) => head.starts_with(&[0x1f, 0x8b]),
-        Err(e) => return fatal(0, "file", format!("cannot read the delivery file: {e}")),
+        Err(e) => {
+            return fatal(
+                0,
+                "file",
+                Reason::new("cannot read the delivery file: ").then(io_reason(&e)),
+            );
+        }
     };
     let mut split = Splitter::new(format, out);
     if gzip {
@@ -183,7 +208,11 @@ fn finish<R: Read>(r: Result<(), Msg>, mut rest: BufReader<Tap<R>>, rows: u64) -
     }
     // Drain to the end so the checksum covers every byte received.
     if let Err(e) = io::copy(&mut rest, &mut io::sink()) {
-        return fatal(0, "file", format!("cannot read the delivery file: {e}"));
+        return fatal(
+            0,
+            "file",
+            Reason::new("cannot read the delivery file: ").then(io_reason(&e)),
+        );
     }
     Msg::Done {
         rows,
@@ -242,7 +271,7 @@ impl<'a> Splitter<'a> {
                 match input.read(&mut data[len..]) {
                     Ok(n) => break n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(io_fatal(self.line, e)),
+                    Err(e) => return Err(io_fatal(self.line, &e)),
                 }
             };
             data.truncate(len + n);

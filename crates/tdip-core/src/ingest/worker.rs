@@ -7,6 +7,7 @@ use std::sync::Arc;
 use hashbrown::HashMap;
 use tdip_crypto::Sealer;
 use tdip_model::IdentKind;
+use tdip_model::Reason;
 use tdip_model::ident::parse_ip;
 use tdip_model::subscription::{Column, FieldError, ParseContext, RawRow, parse_row};
 use tdip_store::BlindIndex;
@@ -123,14 +124,14 @@ fn decode<'a>(
     let mut raw = RawRow::new();
     match header.format {
         Format::Csv => match dec.csv.split(bytes, header.fields) {
-            Err(reason) => errors.push(FieldError {
-                field: "row",
-                reason,
-            }),
-            Ok(n) if n != header.fields => errors.push(FieldError {
-                field: "row",
-                reason: format!("has {n} fields, the header has {}", header.fields),
-            }),
+            Err(reason) => errors.push(FieldError::new("row", reason)),
+            Ok(n) if n != header.fields => errors.push(FieldError::new(
+                "row",
+                Reason::counted(
+                    "has {} fields, the header has {}",
+                    &[n as u64, header.fields as u64],
+                ),
+            )),
             Ok(_) => {
                 let csv = &dec.csv;
                 for col in Column::ALL {
@@ -142,10 +143,7 @@ fn decode<'a>(
                     }
                     match std::str::from_utf8(value) {
                         Ok(text) => raw.set(*col, text),
-                        Err(_) => errors.push(FieldError {
-                            field: col.name(),
-                            reason: "is not valid UTF-8".into(),
-                        }),
+                        Err(_) => errors.push(FieldError::new(col.name(), "is not valid UTF-8")),
                     }
                 }
             }

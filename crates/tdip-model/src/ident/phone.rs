@@ -4,6 +4,7 @@
 //! numbers of other countries only against the E.164 limits.
 
 use super::{Country, IdentError, digits_only};
+use crate::Reason;
 
 const SEPARATORS: &[char] = &[' ', '-', '.', '(', ')'];
 const WHAT: &str = "a phone number has digits, an optional leading + and separators only";
@@ -61,8 +62,9 @@ fn international_number(digits: &str) -> Result<String, IdentError> {
         let cc = country.calling_code().to_string();
         if let Some(nsn) = digits.strip_prefix(cc.as_str()) {
             if nsn.starts_with('0') {
-                return Err(IdentError::new(format!(
-                    "has a 0 after the country code {cc}; drop the trunk 0 in international form"
+                return Err(IdentError::new(Reason::counted(
+                    "has a 0 after the country code {}; drop the trunk 0 in international form",
+                    &[u64::from(country.calling_code())],
                 )));
             }
             return national_number(country, nsn, "after the country code");
@@ -70,8 +72,9 @@ fn international_number(digits: &str) -> Result<String, IdentError> {
     }
     let n = digits.len();
     if !(8..=15).contains(&n) {
-        return Err(IdentError::new(format!(
-            "an international number has 8 to 15 digits, this has {n}"
+        return Err(IdentError::new(Reason::counted(
+            "an international number has 8 to 15 digits, this has {}",
+            &[n as u64],
         )));
     }
     Ok(format!("+{digits}"))
@@ -79,15 +82,18 @@ fn international_number(digits: &str) -> Result<String, IdentError> {
 
 /// Checks the national significant number `nsn` of `country`; `after` names what the
 /// digits were counted after, for the error message.
-fn national_number(country: Country, nsn: &str, after: &str) -> Result<String, IdentError> {
+fn national_number(country: Country, nsn: &str, after: &'static str) -> Result<String, IdentError> {
     let n = nsn.len();
+    let wrong = |expected: &'static str| {
+        Err(IdentError::new(
+            Reason::new(expected)
+                .then(after)
+                .then(Reason::counted(", this has {}", &[n as u64])),
+        ))
+    };
     match country {
-        Country::Nl if n != 9 => Err(IdentError::new(format!(
-            "a Dutch number has 9 digits {after}, this has {n}"
-        ))),
-        Country::Be if n != 8 && n != 9 => Err(IdentError::new(format!(
-            "a Belgian number has 8 or 9 digits {after}, this has {n}"
-        ))),
+        Country::Nl if n != 9 => wrong("a Dutch number has 9 digits "),
+        Country::Be if n != 8 && n != 9 => wrong("a Belgian number has 8 or 9 digits "),
         _ => Ok(format!("+{}{nsn}", country.calling_code())),
     }
 }
