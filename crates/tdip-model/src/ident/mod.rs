@@ -26,7 +26,7 @@ pub use imei::{imei_check_digit, normalize_imei};
 pub use imsi::{imsi_mcc_mnc, normalize_imsi};
 pub use ip::{display_ip, parse_ip, parse_ip_addr};
 pub use mac::{normalize_mac, normalize_user_id};
-pub use phone::normalize_msisdn;
+pub use phone::{normalize_international_msisdn, normalize_msisdn};
 
 /// The kinds of identifier a subscription can carry; each is a column of the delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
