@@ -26,6 +26,8 @@ use jiff::Timestamp;
 use tdip_crypto::{FileChecksum, SpoolIdentity, SpoolRecipient};
 use tdip_store::{DeliveryOutcome, NewDelivery, Store};
 
+use tdip_model::Reason;
+
 use crate::CoreError;
 use crate::files::{create_private, io_error as io, sync_dir};
 use crate::ingest::{DeliveryPolicy, DeliveryReport, DeliveryRequest, Format, RowError, deliver};
@@ -287,14 +289,14 @@ impl Spool {
             }
             let tried = self.count_attempt(&entry)?;
             if tried > MAX_ATTEMPTS {
-                let reason = format!(
-                    "applying this delivery was started {MAX_ATTEMPTS} times and never finished \
-                     (the point stopped while applying it: a crash, a kill or a lack of memory); \
-                     it was set aside so that the other deliveries go on. Ask the provider to \
-                     deliver again, then discard it with `tdip spool discard {}`",
-                    entry.name
+                let reason = Reason::counted(
+                    "applying this delivery was started {} times and never finished (the point \
+                     stopped while applying it: a crash, a kill or a lack of memory); it was set \
+                     aside so that the other deliveries go on. Ask the provider to deliver again, \
+                     then discard it with `tdip spool discard ENTRY` (`tdip spool list` names it)",
+                    &[u64::from(MAX_ATTEMPTS)],
                 );
-                let report = self.put_aside(store, &entry, &reason).await?;
+                let report = self.put_aside(store, &entry, reason, None).await?;
                 done.push((entry, Applied::SetAside(report)));
                 continue;
             }
@@ -320,13 +322,20 @@ impl Spool {
                     return Err(e);
                 }
                 Err(e) => {
-                    let reason = format!(
-                        "this delivery could not be applied ({e}); it was set aside so that the \
-                         other deliveries go on. Discard it with `tdip spool discard {}` once \
-                         the cause is dealt with",
-                        entry.name
-                    );
-                    let report = self.put_aside(store, &entry, &reason).await?;
+                    let reason = Reason::new(match e {
+                        CoreError::UnknownProvider(_) => {
+                            "the provider it was delivered for is not registered at this point; \
+                             it was set aside so that the other deliveries go on. Register the \
+                             provider and ask it to deliver again, then discard this entry with \
+                             `tdip spool discard ENTRY` (`tdip spool list` names it)"
+                        }
+                        _ => {
+                            "it could not be applied (`tdip spool list` shows the error); it was \
+                             set aside so that the other deliveries go on. Discard it with `tdip \
+                             spool discard ENTRY` once the cause is dealt with"
+                        }
+                    });
+                    let report = self.put_aside(store, &entry, reason, Some(&e)).await?;
                     done.push((entry, Applied::SetAside(report)));
                 }
             }
@@ -335,12 +344,14 @@ impl Spool {
     }
 
     /// Records `entry` as a rejected delivery (once, even if a crash came before its note
-    /// was written) and writes its `.aside` note.
+    /// was written) and writes its `.aside` note: the reason, and the point's error if one
+    /// caused it (errors of the point name files and ids, never subscriber data).
     async fn put_aside<S: Store>(
         &self,
         store: &S,
         entry: &SpoolEntry,
-        reason: &str,
+        reason: Reason,
+        error: Option<&CoreError>,
     ) -> Result<DeliveryReport, CoreError> {
         let log = NewDelivery {
             provider: entry.provider.clone(),
@@ -371,7 +382,11 @@ impl Spool {
         let tmp = self.path(entry, "aside.new");
         let _ = fs::remove_file(&tmp);
         let mut f = create_private(&tmp)?;
-        f.write_all(reason.as_bytes())
+        let note_text = match error {
+            Some(e) => format!("{reason} [error: {e}]"),
+            None => reason.to_string(),
+        };
+        f.write_all(note_text.as_bytes())
             .and_then(|()| f.sync_all())
             .map_err(|e| io("write", &tmp, e))?;
         fs::rename(&tmp, &note).map_err(|e| io("rename", &tmp, e))?;
@@ -390,7 +405,7 @@ impl Spool {
             errors: vec![RowError {
                 line: 0,
                 field: "file".into(),
-                reason: reason.to_owned(),
+                reason,
             }],
             errors_truncated: 0,
             mass_close: false,

@@ -9,10 +9,12 @@
 //! identifier or other personal data. Errors say what is wrong, never with which value.
 
 pub mod ident;
+pub mod reason;
 pub mod subscription;
 pub mod time;
 
 pub use ident::{Country, IdentError, IdentKind, normalize};
+pub use reason::Reason;
 pub use subscription::{
     Address, Column, FieldError, ParseContext, PaymentMethod, RawRow, Service, Subscription,
     check_header, parse_row,

@@ -3,6 +3,7 @@
 //! it must say that it means to (mass closure). Configuration in `delivery.toml`.
 
 use serde::Deserialize;
+use tdip_model::Reason;
 
 use crate::CoreError;
 
@@ -57,17 +58,18 @@ impl DeliveryPolicy {
 
     /// Why a delivery declared at `snapshot_at` and received at `received_at` (UTC
     /// seconds) cannot be accepted: a snapshot cannot have been taken after it arrived.
-    pub fn future_snapshot(&self, snapshot_at: i64, received_at: i64) -> Option<String> {
+    pub fn future_snapshot(&self, snapshot_at: i64, received_at: i64) -> Option<Reason> {
         let ahead = snapshot_at.saturating_sub(received_at);
-        (ahead > self.max_clock_skew_seconds).then(|| {
-            format!(
-                "lies {} after the moment the point received the delivery (at most {} s of clock \
-                 skew are allowed); a snapshot cannot be taken after it is delivered: declare \
-                 the moment the snapshot was taken, and check the clock of the system that sent it",
-                span(ahead),
-                self.max_clock_skew_seconds
-            )
-        })
+        if ahead <= self.max_clock_skew_seconds {
+            return None;
+        }
+        let skew = self.max_clock_skew_seconds.unsigned_abs();
+        let (template, amount) = if ahead >= 86_400 {
+            (FUTURE_DAYS, ahead.unsigned_abs() / 86_400)
+        } else {
+            (FUTURE_SECONDS, ahead.unsigned_abs())
+        };
+        Some(Reason::counted(template, &[amount, skew]))
     }
 
     /// Whether closing `closing` of `open` subscriptions is a mass closure.
@@ -77,14 +79,13 @@ impl DeliveryPolicy {
     }
 }
 
-/// A duration in words, to the largest whole unit and the seconds beyond it.
-fn span(seconds: i64) -> String {
-    match seconds {
-        s if s >= 86_400 => format!("{} days and {} s", s / 86_400, s % 86_400),
-        s if s >= 3_600 => format!("{} h and {} s", s / 3_600, s % 3_600),
-        s => format!("{s} s"),
-    }
-}
+const FUTURE_SECONDS: &str = "lies {} s after the moment the point received the delivery (at \
+    most {} s of clock skew are allowed); a snapshot cannot be taken after it is delivered: \
+    declare the moment the snapshot was taken, and check the clock of the system that sent it";
+const FUTURE_DAYS: &str = "lies more than {} days after the moment the point received the \
+    delivery (at most {} s of clock skew are allowed); a snapshot cannot be taken after it is \
+    delivered: declare the moment the snapshot was taken, and check the clock of the system \
+    that sent it";
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,7 @@
 //! The delivery report: what was applied, or every reason the file was rejected.
 
 use serde::Serialize;
+use tdip_model::Reason;
 
 /// At most this many row errors are listed; the rest are counted.
 pub const MAX_ERRORS: usize = 10_000;
@@ -12,8 +13,8 @@ pub struct RowError {
     pub line: u64,
     /// The column, or `row`, `header`, `file`, `snapshot_at`.
     pub field: String,
-    /// What is wrong and what is expected.
-    pub reason: String,
+    /// What is wrong and what is expected: a [`Reason`], which cannot hold a value.
+    pub reason: Reason,
 }
 
 /// The outcome of one delivery.

@@ -2,6 +2,7 @@
 //! errors, versions waiting to be written, and what the delivery changes.
 
 use hashbrown::HashMap;
+use tdip_model::Reason;
 use tdip_store::{BlindIndex, DeliveryOutcome, DeliveryTx, NewDelivery, NewVersion};
 
 use super::DeliveryRequest;
@@ -48,7 +49,7 @@ impl Run {
         }
     }
 
-    pub(super) fn error(&mut self, line: u64, field: &str, reason: String) {
+    pub(super) fn error(&mut self, line: u64, field: &str, reason: Reason) {
         self.error_count += 1;
         if self.errors.len() < MAX_ERRORS {
             self.errors.push(RowError {
@@ -60,7 +61,10 @@ impl Run {
     }
 
     pub(super) fn duplicate(&mut self, line: u64, first: u64) {
-        let reason = format!("appears more than once in this delivery (first on line {first})");
+        let reason = Reason::counted(
+            "appears more than once in this delivery (first on line {})",
+            &[first],
+        );
         self.error(line, "subscription_id", reason);
     }
 
@@ -175,12 +179,12 @@ impl Run {
         // Only said of a file whose rows are all good: a file with bad rows is rejected
         // for them, and what it would close is beside the point.
         if mass_close && !req.allow_mass_close && self.error_count == 0 {
-            let reason = format!(
-                "would close {vanished} of the provider's {open} open subscriptions, more than \
-                 the {}% a delivery may close unasked; a full snapshot lists every current \
-                 subscription: if the file is complete and these subscriptions really ended, \
-                 deliver it again with --allow-mass-close (API: allow_mass_close=true)",
-                req.policy.mass_close_percent
+            let reason = Reason::counted(
+                "would close {} of the provider's {} open subscriptions, more than the {}% a \
+                 delivery may close unasked; a full snapshot lists every current subscription: \
+                 if the file is complete and these subscriptions really ended, deliver it again \
+                 with --allow-mass-close (API: allow_mass_close=true)",
+                &[vanished, open, u64::from(req.policy.mass_close_percent)],
             );
             self.error(0, "file", reason);
         }

@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crossbeam_channel::Sender;
 use flate2::read::MultiGzDecoder;
 use tdip_crypto::{FileChecksum, SpoolIdentity};
+use tdip_model::Reason;
 use tdip_model::subscription::{Column, FieldError, check_header};
 
 use super::record::{CsvFields, SplitError};
@@ -428,11 +429,7 @@ impl<'a> Splitter<'a> {
 
     /// The refusal of a record longer than the limit that starts at `start`.
     fn too_long(&self, data: &[u8], start: usize, line: u64) -> Msg {
-        let limit = if self.limits.row.is_multiple_of(1 << 20) {
-            format!("{} MiB", self.limits.row >> 20)
-        } else {
-            format!("{} bytes", self.limits.row)
-        };
+        let limit = self.limits.row as u64;
         let open = (self.format == Format::Csv)
             .then(|| self.scan.open_quote(data, start))
             .flatten();
@@ -441,9 +438,10 @@ impl<'a> Splitter<'a> {
                 quote_line,
                 FieldError::new(
                     "header",
-                    format!(
-                        "opens a quoted field that is not closed within {limit} (the most a \
-                         row may hold); close the quote, or write a quote inside it as two"
+                    Reason::counted(
+                        "opens a quoted field that is not closed within {} bytes (the most a \
+                         row may hold); close the quote, or write a quote inside it as two",
+                        &[limit],
                     ),
                 ),
             ),
@@ -451,10 +449,11 @@ impl<'a> Splitter<'a> {
                 quote_line,
                 FieldError::new(
                     header.names.get(field).copied().unwrap_or("row"),
-                    format!(
-                        "opens a quoted field that is not closed within {limit} (the most a \
+                    Reason::counted(
+                        "opens a quoted field that is not closed within {} bytes (the most a \
                          row may hold), so the rest of the file would be one field; close \
-                         the quote, or write a quote inside the field as two (\"\")"
+                         the quote, or write a quote inside the field as two (\"\")",
+                        &[limit],
                     ),
                 ),
             ),
@@ -462,9 +461,10 @@ impl<'a> Splitter<'a> {
                 line,
                 FieldError::new(
                     if header.is_some() { "row" } else { "header" },
-                    format!(
-                        "the row is longer than {limit}, the most a row may hold; is a line \
-                         break missing?"
+                    Reason::counted(
+                        "the row is longer than {} bytes, the most a row may hold; is a line \
+                         break missing?",
+                        &[limit],
                     ),
                 ),
             ),
@@ -557,10 +557,9 @@ fn csv_header(bytes: &[u8], line: u64) -> Result<Header, Msg> {
                 line,
                 FieldError::new(
                     "header",
-                    format!(
-                        "has more than {MAX_HEADER_FIELDS} columns; the delivery format has \
-                         {}",
-                        Column::COUNT
+                    Reason::counted(
+                        "has more than {} columns; the delivery format has {}",
+                        &[MAX_HEADER_FIELDS as u64, Column::COUNT as u64],
                     ),
                 ),
             ));

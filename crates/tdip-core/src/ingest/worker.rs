@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use hashbrown::HashMap;
 use tdip_crypto::Sealer;
-use tdip_model::IdentKind;
 use tdip_model::ident::parse_ip;
 use tdip_model::subscription::{Column, FieldError, ParseContext, RawRow, parse_row};
+use tdip_model::{IdentKind, Reason};
 use tdip_store::BlindIndex;
 
 use super::record::{CsvFields, SplitError, json_fields};
@@ -134,9 +134,9 @@ fn decode<'a>(
         Format::Csv => match dec.csv.split(bytes, header.fields) {
             Err(SplitError::TooMany) => errors.push(FieldError::new(
                 "row",
-                format!(
+                Reason::counted(
                     "has more fields than the header's {}; quote a field that holds a comma",
-                    header.fields
+                    &[header.fields as u64],
                 ),
             )),
             Err(SplitError::Incomplete) => errors.push(FieldError::new(
@@ -145,7 +145,10 @@ fn decode<'a>(
             )),
             Ok(n) if n != header.fields => errors.push(FieldError::new(
                 "row",
-                format!("has {n} fields, the header has {}", header.fields),
+                Reason::counted(
+                    "has {} fields, the header has {}",
+                    &[n as u64, header.fields as u64],
+                ),
             )),
             Ok(_) => {
                 let csv = &dec.csv;

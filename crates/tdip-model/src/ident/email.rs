@@ -1,6 +1,7 @@
 //! E-mail addresses: local part kept as given, domain lower-cased and IDN-encoded.
 
 use super::IdentError;
+use crate::Reason;
 
 /// Normalises an e-mail address.
 ///
@@ -32,8 +33,9 @@ pub fn normalize_email(raw: &str) -> Result<String, IdentError> {
         return Err(IdentError::new("the part before the @ is empty"));
     }
     if local_len > 64 {
-        return Err(IdentError::new(format!(
-            "the part before the @ has {local_len} characters, at most 64 are allowed"
+        return Err(IdentError::new(Reason::counted(
+            "the part before the @ has {} characters, at most 64 are allowed",
+            &[local_len as u64],
         )));
     }
     if local.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -44,8 +46,9 @@ pub fn normalize_email(raw: &str) -> Result<String, IdentError> {
     let domain = normalize_domain(domain)?;
     let total = local_len + 1 + domain.len();
     if total > 254 {
-        return Err(IdentError::new(format!(
-            "has {total} characters, an e-mail address has at most 254"
+        return Err(IdentError::new(Reason::counted(
+            "has {} characters, an e-mail address has at most 254",
+            &[total as u64],
         )));
     }
     Ok(format!("{local}@{domain}"))

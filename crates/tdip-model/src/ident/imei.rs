@@ -1,6 +1,7 @@
 //! IMEI: the identity of a mobile device, stored as its 14-digit TAC+SNR.
 
 use super::{IdentError, digits_only};
+use crate::Reason;
 
 const SEPARATORS: &[char] = &['-', ' ', '/'];
 const WHAT: &str = "an IMEI has 14 to 16 digits and the separators - / or space";
@@ -15,19 +16,20 @@ pub fn normalize_imei(raw: &str) -> Result<String, IdentError> {
     match digits.len() {
         14 => {}
         15 => {
-            let expected = imei_check_digit(&digits[..14]);
-            let given = digits.as_bytes()[14] - b'0';
-            if given != expected {
-                return Err(IdentError::new(format!(
-                    "check digit is {given}, expected {expected} (Luhn)"
-                )));
+            // The digits themselves are never named: they are the IMEI's.
+            if !luhn_valid(&digits) {
+                return Err(IdentError::new(
+                    "the check digit (the 15th) does not match the other 14 (Luhn); look for a \
+                     mistyped digit, or give the 14 digits without the check digit",
+                ));
             }
             digits.truncate(14);
         }
         16 => digits.truncate(14),
         n => {
-            return Err(IdentError::new(format!(
-                "has {n} digits, an IMEI has 14, 15 (with check digit) or 16 (IMEISV)"
+            return Err(IdentError::new(Reason::counted(
+                "has {} digits, an IMEI has 14, 15 (with check digit) or 16 (IMEISV)",
+                &[n as u64],
             )));
         }
     }
@@ -106,7 +108,11 @@ mod tests {
     fn bad_imeis() {
         let cases = [
             ("", "is empty"),
-            ("490154203237513", "check digit is 3, expected 8 (Luhn)"),
+            (
+                "490154203237513",
+                "the check digit (the 15th) does not match the other 14 (Luhn); look for a \
+                 mistyped digit, or give the 14 digits without the check digit",
+            ),
             (
                 "4901542032375",
                 "has 13 digits, an IMEI has 14, 15 (with check digit) or 16 (IMEISV)",

@@ -1,6 +1,7 @@
 //! IMSI: the 15-digit identity of a SIM (MCC + MNC + MSIN).
 
 use super::{IdentError, digits_only};
+use crate::Reason;
 
 const WHAT: &str = "an IMSI has 15 digits only";
 
@@ -10,7 +11,10 @@ pub fn normalize_imsi(raw: &str) -> Result<String, IdentError> {
     let digits = digits_only(raw, &[], WHAT)?;
     let n = digits.len();
     if n != 15 {
-        return Err(IdentError::new(format!("has {n} digits, an IMSI has 15")));
+        return Err(IdentError::new(Reason::counted(
+            "has {} digits, an IMSI has 15",
+            &[n as u64],
+        )));
     }
     let (mcc, _) = imsi_mcc_mnc(&digits);
     if !(200..=799).contains(&mcc) {

@@ -1,9 +1,12 @@
 //! MAC addresses and provider-local user ids.
 
 use super::IdentError;
+use crate::Reason;
 
 const MAC_FORMS: &str =
     "expected aa:bb:cc:dd:ee:ff, aa-bb-cc-dd-ee-ff, aabb.ccdd.eeff or aabbccddeeff";
+const BAD_CHARACTER: &str = "contains a character that is not a hex digit or separator; ";
+const BAD_LAYOUT: &str = "is not laid out as a MAC address; ";
 
 /// Normalises a MAC address written as `aa:bb:cc:dd:ee:ff`, `AA-BB-CC-DD-EE-FF`,
 /// `aabb.ccdd.eeff` or `aabbccddeeff` to lower-case, colon-separated form.
@@ -16,9 +19,7 @@ pub fn normalize_mac(raw: &str) -> Result<String, IdentError> {
         .chars()
         .all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '-' | '.'))
     {
-        return Err(IdentError::new(format!(
-            "contains a character that is not a hex digit or separator; {MAC_FORMS}"
-        )));
+        return Err(IdentError::new(Reason::new(BAD_CHARACTER).then(MAC_FORMS)));
     }
     let groups: Vec<&str> = s.split([':', '-', '.']).collect();
     let seps: Vec<char> = s.chars().filter(|c| !c.is_ascii_hexdigit()).collect();
@@ -30,9 +31,7 @@ pub fn normalize_mac(raw: &str) -> Result<String, IdentError> {
         _ => false,
     };
     if !shape_ok {
-        return Err(IdentError::new(format!(
-            "is not laid out as a MAC address; {MAC_FORMS}"
-        )));
+        return Err(IdentError::new(Reason::new(BAD_LAYOUT).then(MAC_FORMS)));
     }
     let hex: String = groups.concat().to_ascii_lowercase();
     let mut out = String::with_capacity(17);
@@ -55,8 +54,9 @@ pub fn normalize_user_id(raw: &str) -> Result<String, IdentError> {
     }
     let n = s.chars().count();
     if n > 128 {
-        return Err(IdentError::new(format!(
-            "has {n} characters, a user id has at most 128"
+        return Err(IdentError::new(Reason::counted(
+            "has {} characters, a user id has at most 128",
+            &[n as u64],
         )));
     }
     if s.chars().any(char::is_control) {

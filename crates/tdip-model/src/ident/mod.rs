@@ -18,13 +18,15 @@ mod proptests;
 use std::fmt;
 use std::str::FromStr;
 
+use crate::Reason;
+
 pub use email::normalize_email;
 pub(crate) use imei::luhn_valid;
 pub use imei::{imei_check_digit, normalize_imei};
 pub use imsi::{imsi_mcc_mnc, normalize_imsi};
 pub use ip::{display_ip, parse_ip, parse_ip_addr};
 pub use mac::{normalize_mac, normalize_user_id};
-pub use phone::normalize_msisdn;
+pub use phone::{normalize_international_msisdn, normalize_msisdn};
 
 /// The kinds of identifier a subscription can carry; each is a column of the delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -146,24 +148,30 @@ impl FromStr for Country {
     }
 }
 
-/// Why an identifier was refused. Holds the reason only, never the value.
+/// Why an identifier was refused. Holds a [`Reason`] only, which cannot hold the value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{reason}")]
 pub struct IdentError {
-    reason: String,
+    reason: Reason,
 }
 
 impl IdentError {
-    /// Creates an error with the given reason. The reason must not contain the value.
-    pub fn new(reason: impl Into<String>) -> Self {
+    /// Creates an error with the given reason.
+    pub fn new(reason: impl Into<Reason>) -> Self {
         IdentError {
             reason: reason.into(),
         }
     }
 
-    /// The reason, e.g. `check digit is 3, expected 4 (Luhn)`.
+    /// The reason, e.g. `has 13 digits, an IMEI has 14, 15 (with check digit) or 16 (IMEISV)`.
     pub fn reason(&self) -> &str {
         &self.reason
+    }
+}
+
+impl From<IdentError> for Reason {
+    fn from(e: IdentError) -> Reason {
+        e.reason
     }
 }
 
@@ -187,7 +195,7 @@ pub fn normalize(
 
 /// The ASCII digits of `s` after dropping the allowed `separators`, or the reason why `s`
 /// is not such a digit string. Shared by the numeric identifiers.
-fn digits_only(s: &str, separators: &[char], what: &str) -> Result<String, IdentError> {
+fn digits_only(s: &str, separators: &[char], what: &'static str) -> Result<String, IdentError> {
     let s = s.trim();
     if s.is_empty() {
         return Err(IdentError::new("is empty"));
@@ -199,11 +207,13 @@ fn digits_only(s: &str, separators: &[char], what: &str) -> Result<String, Ident
         } else if separators.contains(&c) {
             continue;
         } else if c.is_alphabetic() {
-            return Err(IdentError::new(format!("contains a letter; {what}")));
+            return Err(IdentError::new(
+                Reason::new("contains a letter; ").then(what),
+            ));
         } else {
-            return Err(IdentError::new(format!(
-                "contains a character that is not a digit or separator; {what}"
-            )));
+            return Err(IdentError::new(
+                Reason::new("contains a character that is not a digit or separator; ").then(what),
+            ));
         }
     }
     if out.is_empty() {

@@ -57,13 +57,15 @@ proptest! {
     }
 
     #[test]
-    fn dutch_numbers_in_every_form_agree(nsn in nsn_nl(), seps in separators(), form in 0usize..4) {
+    fn dutch_numbers_in_every_form_agree(nsn in nsn_nl(), seps in separators(), form in 0usize..6) {
         let e164 = format!("+31{nsn}");
         let written = match form {
             0 => format!("0{}", with_separators(&nsn, &seps)),
             1 => format!("+31 {}", with_separators(&nsn, &seps)),
             2 => format!("0031{}", with_separators(&nsn, &seps)),
-            _ => format!("(0{}) {}", &nsn[..2], with_separators(&nsn[2..], &seps)),
+            3 => format!("(0{}) {}", &nsn[..2], with_separators(&nsn[2..], &seps)),
+            4 => format!("+31 (0){}", with_separators(&nsn, &seps)),
+            _ => format!("0031(0) {}", with_separators(&nsn, &seps)),
         };
         prop_assert_eq!(normalize_msisdn(&written, Country::Nl), Ok(e164.clone()));
         if form != 0 && form != 3 {

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fields::text;
 use super::{Column, FieldError, RawRow};
+use crate::Reason;
 use crate::ident::Country;
 
 /// A postal address, normalised. `Debug` redacts everything but the country.
@@ -47,7 +48,7 @@ pub fn is_country_code(code: &str) -> bool {
 }
 
 /// Normalises a country code: trimmed, upper-cased, must be ISO 3166-1 alpha-2.
-fn country(raw: &str) -> Result<String, String> {
+fn country(raw: &str) -> Result<String, Reason> {
     let code = raw.trim().to_ascii_uppercase();
     if is_country_code(&code) {
         Ok(code)
@@ -57,7 +58,7 @@ fn country(raw: &str) -> Result<String, String> {
 }
 
 /// A postcode in the rules of `country` (NL and BE are checked; others are free text).
-fn postcode(raw: &str, country: &str) -> Result<String, String> {
+fn postcode(raw: &str, country: &str) -> Result<String, Reason> {
     let s = raw.trim();
     match country {
         "NL" => {
@@ -109,7 +110,7 @@ pub(crate) fn parse_address(
         city_c,
         country_c,
     ] = cols;
-    let mut field = |col: Column, check: &dyn Fn(&str) -> Result<String, String>| {
+    let mut field = |col: Column, check: &dyn Fn(&str) -> Result<String, Reason>| {
         raw.get(col).and_then(|v| match check(v) {
             Ok(v) => Some(v),
             Err(reason) => {
@@ -193,7 +194,7 @@ mod tests {
             ("+100", "BE", be),
         ];
         for (raw, c, want) in bad {
-            assert_eq!(postcode(raw, c), Err(want.to_string()), "{raw:?}");
+            assert_eq!(postcode(raw, c), Err(Reason::new(want)), "{raw:?}");
         }
     }
 

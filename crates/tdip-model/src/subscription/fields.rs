@@ -1,14 +1,19 @@
 //! Checks of single cells shared by the row parser: free text, lists, numbers.
 
+use crate::Reason;
+
 /// Trims `raw` and checks it is 1..=`max` characters without control characters.
-pub(crate) fn text(raw: &str, max: usize) -> Result<String, String> {
+pub(crate) fn text(raw: &str, max: usize) -> Result<String, Reason> {
     let s = raw.trim();
     if s.is_empty() {
         return Err("is empty".into());
     }
     let n = s.chars().count();
     if n > max {
-        return Err(format!("has {n} characters, at most {max} are allowed"));
+        return Err(Reason::counted(
+            "has {} characters, at most {} are allowed",
+            &[n as u64, max as u64],
+        ));
     }
     if s.chars().any(char::is_control) {
         return Err("contains a control character".into());
@@ -27,10 +32,10 @@ pub(crate) fn list_items(raw: &str) -> Vec<&str> {
 /// Checks every item of a list with `check`; returns the distinct normalised items in
 /// order of first appearance and the error reasons, prefixed with `item N: ` when the
 /// list has more than one item.
-pub(crate) fn list<E: ToString>(
+pub(crate) fn list<E: Into<Reason>>(
     raw: &str,
     mut check: impl FnMut(&str) -> Result<String, E>,
-) -> (Vec<String>, Vec<String>) {
+) -> (Vec<String>, Vec<Reason>) {
     let items = list_items(raw);
     let many = items.len() > 1;
     let mut out: Vec<String> = Vec::with_capacity(items.len());
@@ -42,15 +47,17 @@ pub(crate) fn list<E: ToString>(
                     out.push(v);
                 }
             }
-            Err(e) if many => errors.push(format!("item {}: {}", i + 1, e.to_string())),
-            Err(e) => errors.push(e.to_string()),
+            Err(e) if many => {
+                errors.push(Reason::counted("item {}: ", &[i as u64 + 1]).then(e.into()));
+            }
+            Err(e) => errors.push(e.into()),
         }
     }
     (out, errors)
 }
 
 /// A house number: 1 to 5 digits, leading zeros dropped, not zero.
-pub(crate) fn house_number(raw: &str) -> Result<String, String> {
+pub(crate) fn house_number(raw: &str) -> Result<String, Reason> {
     let s = raw.trim();
     if s.is_empty() || s.len() > 5 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(
@@ -66,9 +73,9 @@ pub(crate) fn house_number(raw: &str) -> Result<String, String> {
 }
 
 /// A port number 1..=65535.
-pub(crate) fn port(raw: &str) -> Result<u16, String> {
+pub(crate) fn port(raw: &str) -> Result<u16, Reason> {
     let s = raw.trim();
-    let bad = || String::from("a port is a number from 1 to 65535");
+    let bad = || Reason::new("a port is a number from 1 to 65535");
     if s.is_empty() || s.len() > 5 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
@@ -84,7 +91,7 @@ mod tests {
 
     #[test]
     fn lists_dedupe_and_report_items() {
-        let up = |s: &str| -> Result<String, String> {
+        let up = |s: &str| -> Result<String, Reason> {
             if s == "bad" {
                 Err("is bad".into())
             } else {
@@ -95,10 +102,13 @@ mod tests {
             list(" a ; ;b;A;;", up),
             (vec!["A".to_string(), "B".to_string()], vec![])
         );
-        assert_eq!(list("bad", up), (vec![], vec!["is bad".to_string()]));
+        assert_eq!(list("bad", up), (vec![], vec![Reason::new("is bad")]));
         assert_eq!(
             list("a;bad", up),
-            (vec!["A".to_string()], vec!["item 2: is bad".to_string()])
+            (
+                vec!["A".to_string()],
+                vec![Reason::counted("item {}: is bad", &[2])]
+            )
         );
     }
 

@@ -24,6 +24,7 @@ use std::str::FromStr;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::Reason;
 use crate::ident::{Country, IdentKind};
 use crate::time::LegalZone;
 
@@ -75,6 +76,12 @@ impl Service {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("is not a service; expected fixed, mobile, internet, email or voip")]
 pub struct ParseServiceError;
+
+impl From<ParseServiceError> for Reason {
+    fn from(_: ParseServiceError) -> Reason {
+        Reason::new("is not a service; expected fixed, mobile, internet, email or voip")
+    }
+}
 
 impl FromStr for Service {
     type Err = ParseServiceError;
@@ -131,6 +138,14 @@ impl PaymentMethod {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("is not a payment method; expected transfer, direct_debit, card, cash or top_up")]
 pub struct ParsePaymentMethodError;
+
+impl From<ParsePaymentMethodError> for Reason {
+    fn from(_: ParsePaymentMethodError) -> Reason {
+        Reason::new(
+            "is not a payment method; expected transfer, direct_debit, card, cash or top_up",
+        )
+    }
+}
 
 impl FromStr for PaymentMethod {
     type Err = ParsePaymentMethodError;
@@ -274,19 +289,20 @@ impl Default for ParseContext {
 /// A problem with one field of a row (or of the header).
 ///
 /// `field` is a column name, or `identifier` when a row has no identifier at all, or
-/// `header` for an unknown header column. `reason` never contains the value.
+/// `header` for an unknown header column. `reason` is a [`Reason`]: it cannot hold the
+/// value, only text written in the source and counts.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {reason}")]
 pub struct FieldError {
     /// The column name the error is about.
     pub field: &'static str,
     /// What is wrong and what is expected.
-    pub reason: String,
+    pub reason: Reason,
 }
 
 impl FieldError {
     /// An error about `field`.
-    pub fn new(field: &'static str, reason: impl Into<String>) -> Self {
+    pub fn new(field: &'static str, reason: impl Into<Reason>) -> Self {
         FieldError {
             field,
             reason: reason.into(),

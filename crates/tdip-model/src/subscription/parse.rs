@@ -8,6 +8,7 @@ use super::payment::normalize_payment_means;
 use super::{
     Column, FieldError, ParseContext, PaymentMethod, RawRow, SUPPLEMENTARY, Service, Subscription,
 };
+use crate::Reason;
 use crate::ident::{IdentKind, normalize, parse_ip_addr};
 use crate::time::parse_time;
 
@@ -23,7 +24,7 @@ struct Fields<'r, 'a> {
 
 impl Fields<'_, '_> {
     /// The checked value of an optional cell; a failed check is recorded.
-    fn optional<T, E: ToString>(
+    fn optional<T, E: Into<Reason>>(
         &mut self,
         col: Column,
         check: impl FnOnce(&str) -> Result<T, E>,
@@ -32,14 +33,14 @@ impl Fields<'_, '_> {
         match check(v) {
             Ok(v) => Some(v),
             Err(e) => {
-                self.errors.push(FieldError::new(col.name(), e.to_string()));
+                self.errors.push(FieldError::new(col.name(), e));
                 None
             }
         }
     }
 
     /// Like [`Fields::optional`], but an absent cell is an error too.
-    fn required<T, E: ToString>(
+    fn required<T, E: Into<Reason>>(
         &mut self,
         col: Column,
         check: impl FnOnce(&str) -> Result<T, E>,
@@ -64,7 +65,7 @@ impl Fields<'_, '_> {
     }
 
     /// A `;`-separated list checked item by item; an absent cell is an empty list.
-    fn list<E: ToString>(
+    fn list<E: Into<Reason>>(
         &mut self,
         col: Column,
         check: impl FnMut(&str) -> Result<String, E>,
@@ -82,17 +83,15 @@ impl Fields<'_, '_> {
     }
 }
 
-fn supplementary(item: &str) -> Result<String, String> {
+fn supplementary(item: &str) -> Result<String, Reason> {
     SUPPLEMENTARY
         .iter()
         .find(|s| s.eq_ignore_ascii_case(item))
         .map(|s| s.to_string())
-        .ok_or_else(|| {
-            format!(
-                "is not a supplementary service; expected one of {}",
-                SUPPLEMENTARY.join(", ")
-            )
-        })
+        .ok_or(Reason::new(
+            "is not a supplementary service; expected one of call_forwarding, voicemail, sms, \
+             fax, group_call, extra_bandwidth, conference, roaming, data, static_ip",
+        ))
 }
 
 /// Validates every field of `raw` and returns the normalised subscription, or every
@@ -201,19 +200,31 @@ pub fn parse_row(raw: &RawRow<'_>, ctx: &ParseContext) -> Result<Subscription, V
 /// Maps the header names to columns, in the order given.
 ///
 /// Reports unknown names (field `header`), columns named twice and missing required
-/// columns (field = the column). An unknown name is only echoed when it is a near miss
-/// of a column name, so that a file without a header row does not leak its first row.
+/// columns (field = the column). No error quotes a name of the header: a file without a
+/// header row has a data row there. When no name is a column of the delivery format, the
+/// one error says that the header row looks missing; an unknown name is located by its
+/// position, and a near miss of a column name is told which column it resembles.
 pub fn check_header(names: &[&str]) -> Result<Vec<Column>, Vec<FieldError>> {
+    let names: Vec<&str> = names.iter().map(|n| n.trim()).collect();
+    if !names.iter().any(|n| Column::from_name(n).is_some()) {
+        return Err(vec![FieldError::new(
+            "header",
+            "the first line looks like a data row, not a header: a CSV delivery starts with a \
+             header naming its columns (subscription_id, service, …; see the delivery format)",
+        )]);
+    }
     let mut columns = Vec::with_capacity(names.len());
     let mut errors = Vec::new();
     let mut seen = [false; Column::COUNT];
     for (i, name) in names.iter().enumerate() {
-        let pos = i + 1;
-        let name = name.trim();
+        let pos = i as u64 + 1;
         match Column::from_name(name) {
             Some(c) if seen[c.index()] => errors.push(FieldError::new(
                 c.name(),
-                format!("column appears more than once in the header (again at position {pos})"),
+                Reason::counted(
+                    "column appears more than once in the header (again at position {})",
+                    &[pos],
+                ),
             )),
             Some(c) => {
                 seen[c.index()] = true;
@@ -221,18 +232,20 @@ pub fn check_header(names: &[&str]) -> Result<Vec<Column>, Vec<FieldError>> {
             }
             None if name.is_empty() => errors.push(FieldError::new(
                 "header",
-                format!("the column at position {pos} has no name"),
+                Reason::counted("the column at position {} has no name", &[pos]),
             )),
             None => errors.push(FieldError::new(
                 "header",
                 match near_miss(name) {
-                    Some(c) => format!(
-                        "unknown column \"{name}\" at position {pos}; did you mean {}?",
-                        c.name()
-                    ),
-                    None => format!(
-                        "unknown column at position {pos}; expected a column name of the \
-                         delivery format (is the header row missing?)"
+                    Some(c) => {
+                        Reason::counted("unknown column at position {}; did you mean ", &[pos])
+                            .then(c.name())
+                            .then("?")
+                    }
+                    None => Reason::counted(
+                        "unknown column at position {}; expected a column name of the delivery \
+                         format",
+                        &[pos],
                     ),
                 },
             )),

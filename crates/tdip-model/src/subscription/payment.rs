@@ -1,17 +1,21 @@
 //! Payment means: an IBAN (mod-97 checked) or a card number masked to its last four digits.
 
+use crate::Reason;
 use crate::ident::luhn_valid;
 
-const MASK_EXAMPLE: &str = "**** **** **** 1234";
+const UNMASKED: &str = "is an unmasked card number; deliver only its last four digits, masked as \
+                        **** **** **** 1234";
+const NEITHER: &str = "is neither an IBAN nor a card number masked to its last four digits \
+                       (e.g. **** **** **** 1234)";
 
 /// IBAN lengths of the countries most often seen here; others are only held to 15..=34.
 const IBAN_LENGTHS: [(&str, &str, usize); 6] = [
-    ("NL", "a Dutch", 18),
-    ("BE", "a Belgian", 16),
-    ("DE", "a German", 22),
-    ("LU", "a Luxembourg", 20),
-    ("FR", "a French", 27),
-    ("GB", "a British", 22),
+    ("NL", "a Dutch IBAN has {} characters, this has {}", 18),
+    ("BE", "a Belgian IBAN has {} characters, this has {}", 16),
+    ("DE", "a German IBAN has {} characters, this has {}", 22),
+    ("LU", "a Luxembourg IBAN has {} characters, this has {}", 20),
+    ("FR", "a French IBAN has {} characters, this has {}", 27),
+    ("GB", "a British IBAN has {} characters, this has {}", 22),
 ];
 
 /// Normalises payment means.
@@ -20,7 +24,7 @@ const IBAN_LENGTHS: [(&str, &str, usize); 6] = [
 /// mod-97 check. A masked card number (`**** **** **** 1234`: mask characters `*`, `x`,
 /// `X`, spaces or `-`, then exactly four digits) is kept as given, trimmed. A full card
 /// number is refused: the provider must mask it. The error reason never holds the value.
-pub fn normalize_payment_means(raw: &str) -> Result<String, String> {
+pub fn normalize_payment_means(raw: &str) -> Result<String, Reason> {
     let s = raw.trim();
     let compact: String = s.chars().filter(|c| *c != ' ').collect();
     let b = compact.as_bytes();
@@ -35,13 +39,9 @@ pub fn normalize_payment_means(raw: &str) -> Result<String, String> {
         && digits.bytes().all(|b| b.is_ascii_digit())
         && luhn_valid(&digits)
     {
-        return Err(format!(
-            "is an unmasked card number; deliver only its last four digits, masked as {MASK_EXAMPLE}"
-        ));
+        return Err(UNMASKED.into());
     }
-    Err(format!(
-        "is neither an IBAN nor a card number masked to its last four digits (e.g. {MASK_EXAMPLE})"
-    ))
+    Err(NEITHER.into())
 }
 
 fn is_masked_card(s: &str) -> bool {
@@ -58,7 +58,7 @@ fn is_masked_card(s: &str) -> bool {
 }
 
 /// Checks an upper-case IBAN without spaces.
-fn iban(iban: &str) -> Result<String, String> {
+fn iban(iban: &str) -> Result<String, Reason> {
     let b = iban.as_bytes();
     if !b.iter().all(u8::is_ascii_alphanumeric) {
         return Err("an IBAN has letters and digits only".into());
@@ -67,12 +67,15 @@ fn iban(iban: &str) -> Result<String, String> {
         return Err("an IBAN starts with a two-letter country code and two check digits".into());
     }
     let n = b.len();
-    if let Some((_, name, len)) = IBAN_LENGTHS.iter().find(|(cc, _, _)| iban.starts_with(cc)) {
+    if let Some((_, wrong, len)) = IBAN_LENGTHS.iter().find(|(cc, _, _)| iban.starts_with(cc)) {
         if n != *len {
-            return Err(format!("{name} IBAN has {len} characters, this has {n}"));
+            return Err(Reason::counted(wrong, &[*len as u64, n as u64]));
         }
     } else if !(15..=34).contains(&n) {
-        return Err(format!("an IBAN has 15 to 34 characters, this has {n}"));
+        return Err(Reason::counted(
+            "an IBAN has 15 to 34 characters, this has {}",
+            &[n as u64],
+        ));
     }
     // Move the first four characters to the end, letters become 10..=35, then mod 97.
     let rearranged = b[4..].iter().chain(&b[..4]);
@@ -119,12 +122,8 @@ mod tests {
 
     #[test]
     fn bad_means() {
-        let neither = format!(
-            "is neither an IBAN nor a card number masked to its last four digits (e.g. {MASK_EXAMPLE})"
-        );
-        let unmasked = format!(
-            "is an unmasked card number; deliver only its last four digits, masked as {MASK_EXAMPLE}"
-        );
+        let neither = NEITHER.to_string();
+        let unmasked = UNMASKED.to_string();
         let cases = [
             (
                 "NL92 ABNA 0417 1643 00",
@@ -164,7 +163,11 @@ mod tests {
             ("42", neither),
         ];
         for (raw, want) in cases {
-            assert_eq!(normalize_payment_means(raw), Err(want), "{raw:?}");
+            assert_eq!(
+                normalize_payment_means(raw).map_err(String::from),
+                Err(want),
+                "{raw:?}"
+            );
         }
     }
 }

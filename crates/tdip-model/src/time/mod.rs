@@ -13,8 +13,10 @@ use std::fmt;
 use std::str::FromStr;
 
 use jiff::Timestamp;
-use jiff::civil::{DateTime, Time};
+use jiff::civil::{Date, DateTime};
 use jiff::tz::{AmbiguousOffset, Offset, TimeZone};
+
+use crate::Reason;
 
 /// The legal time zones of the countries tdip serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -75,7 +77,11 @@ impl FromStr for LegalZone {
     }
 }
 
-/// Why a time was refused. Times are not personal data, so the messages may show them.
+/// Why a time was refused.
+///
+/// No variant holds the time given, and the messages never show it: a time in a
+/// delivery row (a subscription's start) is the subscriber's data, and the same words
+/// serve officers' times. They name the zone and the kind of problem, and say what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TimeError {
     /// The text is not in one of the accepted layouts.
@@ -83,26 +89,19 @@ pub enum TimeError {
     /// The layout is right but a field is out of range (month 13, 31 April, hour 24, …).
     Invalid {
         /// What is out of range.
-        reason: String,
+        reason: Reason,
     },
     /// A local time skipped when the clocks jumped forward.
     Gap {
-        /// The local time given.
-        local: DateTime,
         /// The zone name.
         zone: &'static str,
-        /// Wall-clock times at which the gap starts and ends (02:00 and 03:00), if the
-        /// transition could be found.
-        jump: Option<(Time, Time)>,
-        /// Abbreviation before the jump (e.g. `CET`).
-        from_abbr: String,
-        /// Abbreviation after the jump (e.g. `CEST`).
-        to_abbr: String,
+        /// The offset before the jump, e.g. +01:00.
+        before: Offset,
+        /// The offset after the jump, e.g. +02:00.
+        after: Offset,
     },
     /// A local time that occurs twice because the clocks were set back.
     Fold {
-        /// The local time given.
-        local: DateTime,
         /// The zone name.
         zone: &'static str,
         /// The offset of the first occurrence, e.g. +02:00.
@@ -117,67 +116,71 @@ pub enum TimeError {
     },
 }
 
-impl fmt::Display for TimeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl TimeError {
+    /// What is wrong and what to do, without the time given.
+    pub fn reason(&self) -> Reason {
         match self {
-            TimeError::Format => f.write_str(
+            TimeError::Format => Reason::new(
                 "is not a time; expected RFC 3339 with offset (2026-11-22T23:00:00+01:00 or \
                  2026-11-22T22:00:00Z), local time YYYY-MM-DD HH:MM:SS or a date YYYY-MM-DD",
             ),
             TimeError::Invalid { reason } => {
-                write!(f, "is not a valid date and time: {reason}")
+                Reason::new("is not a valid date and time: ").then(reason.clone())
             }
             TimeError::Gap {
-                local,
                 zone,
-                jump,
-                from_abbr,
-                to_abbr,
-            } => {
-                write!(
-                    f,
-                    "{} does not exist in {zone}: clocks jumped ",
-                    local_str(*local)
-                )?;
-                if let Some((from, to)) = jump {
-                    write!(
-                        f,
-                        "from {} to {} ",
-                        from.strftime("%H:%M"),
-                        to.strftime("%H:%M")
-                    )?;
-                }
-                write!(
-                    f,
-                    "({from_abbr} to {to_abbr}); give a time outside the gap or an explicit offset"
-                )
-            }
+                before,
+                after,
+            } => Reason::new("lies in the daylight-saving gap of ")
+                .then(*zone)
+                .then(": that hour is skipped when the clocks jump forward (")
+                .then(offset_reason(*before))
+                .then(" to ")
+                .then(offset_reason(*after))
+                .then("); give a time outside the gap, or the time with its UTC offset"),
             TimeError::Fold {
-                local,
                 zone,
                 earlier,
                 later,
-            } => write!(
-                f,
-                "{} occurs twice in {zone} ({} and {}); add the offset, e.g. {}{}",
-                local_str(*local),
-                offset_str(*earlier),
-                offset_str(*later),
-                local.strftime("%Y-%m-%dT%H:%M:%S"),
-                offset_str(*earlier),
-            ),
-            TimeError::ZoneUnavailable { zone } => write!(
-                f,
-                "time zone {zone} is not in the system time zone database; install tzdata"
-            ),
+            } => Reason::new("occurs twice in ")
+                .then(*zone)
+                .then(": the clocks are set back at that hour (")
+                .then(offset_reason(*earlier))
+                .then(", then ")
+                .then(offset_reason(*later))
+                .then("); give the time with its UTC offset, e.g. ")
+                .then(offset_reason(*earlier))
+                .then(" for the first occurrence"),
+            TimeError::ZoneUnavailable { zone } => Reason::new("time zone ")
+                .then(*zone)
+                .then(" is not in the system time zone database; install tzdata"),
         }
+    }
+}
+
+impl fmt::Display for TimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.reason())
     }
 }
 
 impl std::error::Error for TimeError {}
 
-fn local_str(dt: DateTime) -> String {
-    dt.strftime("%Y-%m-%d %H:%M:%S").to_string()
+impl From<TimeError> for Reason {
+    fn from(e: TimeError) -> Reason {
+        e.reason()
+    }
+}
+
+/// `+02:00` style, always with minutes.
+fn offset_reason(offset: Offset) -> Reason {
+    let secs = offset.seconds();
+    let sign = if secs < 0 { "-" } else { "+" };
+    let secs = u64::from(secs.unsigned_abs());
+    Reason::new(sign).then(Reason::counted(
+        "{:02}:{:02}",
+        &[secs / 3600, secs / 60 % 60],
+    ))
 }
 
 /// What follows the date and time of day.
@@ -230,47 +233,17 @@ fn local_to_timestamp(dt: DateTime, zone: LegalZone) -> Result<Timestamp, TimeEr
     };
     match tz.to_ambiguous_zoned(dt).offset() {
         AmbiguousOffset::Unambiguous { offset } => offset.to_timestamp(dt).map_err(out_of_range),
-        AmbiguousOffset::Gap { before, after } => {
-            // Read with the old offset, the given time lies at or after the transition.
-            let probe = before.to_timestamp(dt).map_err(out_of_range)?;
-            let nanosecond = jiff::SignedDuration::from_nanos(1);
-            let probe = probe.checked_add(nanosecond).unwrap_or(probe);
-            let transition = tz.preceding(probe).next();
-            let (jump, from_abbr, to_abbr) = match transition {
-                Some(t) => {
-                    let at = t.timestamp();
-                    let just_before = at.checked_sub(nanosecond).unwrap_or(at);
-                    (
-                        Some((before.to_datetime(at).time(), after.to_datetime(at).time())),
-                        tz.to_offset_info(just_before).abbreviation().to_string(),
-                        t.abbreviation().to_string(),
-                    )
-                }
-                None => (None, offset_str(before), offset_str(after)),
-            };
-            Err(TimeError::Gap {
-                local: dt,
-                zone: zone.name(),
-                jump,
-                from_abbr,
-                to_abbr,
-            })
-        }
+        AmbiguousOffset::Gap { before, after } => Err(TimeError::Gap {
+            zone: zone.name(),
+            before,
+            after,
+        }),
         AmbiguousOffset::Fold { before, after } => Err(TimeError::Fold {
-            local: dt,
             zone: zone.name(),
             earlier: before,
             later: after,
         }),
     }
-}
-
-/// `+02:00` style, always with minutes.
-fn offset_str(offset: Offset) -> String {
-    let secs = offset.seconds();
-    let sign = if secs < 0 { '-' } else { '+' };
-    let secs = secs.unsigned_abs();
-    format!("{sign}{:02}:{:02}", secs / 3600, secs / 60 % 60)
 }
 
 /// The fields of a date-time as written: year, month, day, hour, minute, second, nanos.
@@ -330,7 +303,8 @@ fn split(s: &str) -> Option<(Fields, Suffix)> {
     Some(([year, month, day, hour, minute, second, nanos], suffix))
 }
 
-/// Builds the civil date-time, refusing out-of-range fields.
+/// Builds the civil date-time, refusing out-of-range fields. The reason names the field,
+/// never its value (jiff's own message quotes it).
 fn build(f: Fields) -> Result<DateTime, TimeError> {
     let small = |v: i32| i8::try_from(v).unwrap_or(i8::MAX);
     let year = i16::try_from(f[0]).unwrap_or(i16::MAX);
@@ -343,7 +317,24 @@ fn build(f: Fields) -> Result<DateTime, TimeError> {
         small(f[5]),
         f[6],
     )
-    .map_err(|e| TimeError::Invalid {
-        reason: e.to_string(),
+    .map_err(|_| {
+        let reason = if !(1..=12).contains(&f[1]) {
+            "the month must be from 01 to 12"
+        } else if f[2] < 1
+            || Date::new(year, small(f[1]), 1).is_ok_and(|d| f[2] > i32::from(d.days_in_month()))
+        {
+            "that month has no such day"
+        } else if !(0..=23).contains(&f[3]) {
+            "the hour must be from 00 to 23"
+        } else if !(0..=59).contains(&f[4]) {
+            "the minute must be from 00 to 59"
+        } else if !(0..=59).contains(&f[5]) {
+            "the second must be from 00 to 59"
+        } else {
+            "the date is out of the supported range"
+        };
+        TimeError::Invalid {
+            reason: reason.into(),
+        }
     })
 }

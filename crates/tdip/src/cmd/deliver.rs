@@ -233,7 +233,7 @@ pub async fn set_aside(
     report: &DeliveryReport,
 ) -> Result<()> {
     audit(point, report).await?;
-    let why = report.errors.first().map(|e| e.reason.clone());
+    let why = report.errors.first().map(|e| e.reason.to_string());
     let event = Event::Config {
         change: "spool-entry-set-aside".into(),
         subject: format!("spool entry {}", entry.name),
