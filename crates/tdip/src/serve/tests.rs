@@ -574,6 +574,12 @@ async fn a_body_of_another_media_type_is_refused_with_415_in_the_one_shape() {
         assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{text}");
         assert!(text.contains("application/octet-stream"), "{text}");
     }
+    // A JSON array is not the object the document describes (serde would read one).
+    let cert = From::Certificate(POLITIE);
+    let array = json!([number, "T-1"]).to_string();
+    let (status, text) = call(&s, "POST", "/v1/lookups", cert, Some(array)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+    assert!(text.contains("must be a JSON object"), "{text}");
     // With a parameter, the media type is still read.
     let cert = From::Certificate(POLITIE);
     let media = Some("application/json; charset=utf-8");
@@ -648,5 +654,77 @@ async fn every_error_the_router_gives_is_in_the_one_shape() {
         StatusCode::METHOD_NOT_ALLOWED,
         &String::from_utf8_lossy(&bytes),
         "method-not-allowed",
+    );
+}
+
+/// Issue 14: schemathesis found schema-valid requests the service refused, because the
+/// document did not say what the handlers require: query parameters were documented as
+/// required path parameters, a lookup could name any number of identifiers, and the errors
+/// every operation gives (401, 413, 415) were missing. (`.ci/schemathesis.sh` checks the
+/// whole document against the service.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_says_what_the_handlers_require() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    tdip(&data, &["init", "--dev-key"]).await;
+    let s = state(&data).await;
+    let (_, doc) = call(&s, "GET", "/openapi.json", From::Nobody, None).await;
+    let doc = json(&doc);
+    let upload = &doc["paths"]["/v1/deliveries"]["post"];
+    let params: Vec<(&str, &str, bool)> = upload["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let required = p["required"].as_bool().unwrap_or(false);
+            (
+                p["name"].as_str().unwrap(),
+                p["in"].as_str().unwrap(),
+                required,
+            )
+        })
+        .collect();
+    for (name, required) in [("snapshot_at", true), ("format", true), ("provider", false)] {
+        assert!(
+            params.contains(&(name, "query", required)),
+            "{name}: {params:?}"
+        );
+    }
+    let format = upload["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "format")
+        .unwrap();
+    assert_eq!(format["schema"]["enum"], json!(["csv", "jsonl"]));
+    for op in [
+        &doc["paths"]["/v1/deliveries"]["get"],
+        &doc["paths"]["/v1/deadlines"]["get"],
+    ] {
+        for p in op["parameters"].as_array().unwrap() {
+            assert_eq!(p["in"], "query", "{p}");
+            assert_ne!(p["required"], true, "{p}");
+        }
+    }
+    // Exactly one identifier; at, or from and to.
+    let lookup = &doc["components"]["schemas"]["LookupRequest"];
+    assert_eq!(lookup["oneOf"].as_array().unwrap().len(), 7, "{lookup}");
+    assert_eq!(lookup["anyOf"].as_array().unwrap().len(), 3, "{lookup}");
+    assert!(
+        lookup["properties"]["at"]["pattern"].is_string(),
+        "{lookup}"
+    );
+    // The media types, and the errors of every operation that reads a body.
+    let hi1 = &doc["paths"]["/hi1"]["post"];
+    assert!(hi1["requestBody"]["content"]["application/xml"].is_object());
+    for op in [hi1, &doc["paths"]["/v1/lookups"]["post"], upload] {
+        for status in ["401", "415"] {
+            assert!(op["responses"][status].is_object(), "{status}: {op}");
+        }
+    }
+    assert!(hi1["responses"]["413"].is_object());
+    assert!(
+        upload["responses"]["413"].is_null(),
+        "an upload has no size limit"
     );
 }
