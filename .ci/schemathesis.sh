@@ -9,8 +9,8 @@
 # It builds nothing: give it the `tdip` binary. It makes a dev-key point in a temporary
 # directory with a provider and its delivery, an officer, a CA and server certificate
 # (openssl), and tokens for an agency and the operator; serves it on a free loopback port;
-# and runs schemathesis once as the agency (every operation; the operator's and providers'
-# are refused 403) and once as the operator (the operator's operations; an upload is the
+# and runs schemathesis as the agency (every operation; the operator's and providers'
+# are refused 403; POST /hi1 on its own, see below) and as the operator (the operator's operations; an upload is the
 # provider's and refused 403: fuzzed uploads would only be rejected deliveries, 422). The run is
 # bounded by MAX_EXAMPLES per operation (default 40) and a fixed seed, so it is the same
 # run every time and takes about a minute.
@@ -18,6 +18,7 @@ set -euo pipefail
 
 bin=$(realpath "${1:?usage: .ci/schemathesis.sh TDIP_BINARY [MAX_EXAMPLES]}")
 examples=${2:-40}
+seed=${SCHEMATHESIS_SEED:-14}
 version=4.32.5
 
 if ! schemathesis --version 2>/dev/null | grep -q "$version"; then
@@ -67,20 +68,25 @@ run() {
   local who=$1 token=$2
   shift 2
   echo "== schemathesis as the $who: $url/openapi.json"
-  schemathesis run "$url/openapi.json" \
+  schemathesis --no-color run "$url/openapi.json" \
     --checks all \
     --max-examples "$examples" \
-    --seed 14 \
+    --seed "$seed" \
     --workers 2 \
     --request-timeout 30 \
     --tls-verify "$work/ca.pem" \
     --header "Authorization: Bearer $token" \
     --suppress-health-check all \
-    --no-color \
     "$@"
 }
 status=0
-run agency "$agency" || status=1
+run agency "$agency" --exclude-path /hi1 || status=1
+# One exclusion, said here and in docs/api.md: an HI-1 body is an ETSI TS 103 120
+# HI1Message, whose schema is ETSI's XSD (crates/tdip-hi1/schema), which OpenAPI cannot
+# state; generated XML is never such a message, and is refused 400 as the document says.
+# Every other check runs on /hi1 (media types, errors, statuses, response shapes), and the
+# HI-1 tests validate every message tdip reads and writes against the XSD with xmllint.
+run agency "$agency" --include-path /hi1 --exclude-checks positive_data_acceptance || status=1
 run operator "$operator" \
   --include-path-regex '^/v1/(unseal|deadlines|deliveries|audit/checkpoint)$' || status=1
 if [ "$status" -ne 0 ]; then

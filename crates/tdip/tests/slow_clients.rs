@@ -129,17 +129,20 @@ fn with_256_file_descriptors_health_answers_while_300_slow_connections_are_open(
     // neither spin nor stop, and must get file descriptors back from idle connections.
     let limit = ["sh", "-c", "ulimit -n 256 && exec \"$0\" \"$@\""];
     let s = serve(&data, &pki, &[], &limit);
+    // Half headers while descriptors last, then more bare connections than there are
+    // descriptors left.
+    let mut half: Vec<_> = (0..20)
+        .map(|_| {
+            let mut tls = connect(s.addr, &pki, Duration::from_secs(5)).unwrap();
+            tls.write_all(HALF).unwrap();
+            tls.flush().unwrap();
+            tls
+        })
+        .collect();
     let mut bare: Vec<_> = (0..300)
         .map(|_| TcpStream::connect(s.addr).unwrap())
         .collect();
-    let mut half: Vec<_> = (0..20)
-        .filter_map(|_| {
-            let mut tls = connect(s.addr, &pki, Duration::from_secs(5)).ok()?;
-            tls.write_all(HALF).ok()?;
-            tls.flush().ok()?;
-            Some(tls)
-        })
-        .collect();
+    std::thread::sleep(Duration::from_millis(300));
     for _ in 0..3 {
         let asked = Instant::now();
         let (status, body) = https(s.addr, &pki, HEALTH).unwrap();

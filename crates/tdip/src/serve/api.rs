@@ -100,17 +100,82 @@ fn exact(doc: utoipa::openapi::OpenApi) -> String {
     if let Some(schema) = lookup["properties"].get_mut("country") {
         schema["enum"] = serde_json::json!(["NL", "BE", "nl", "be", "Nl", "nL", "Be", "bE", null]);
     }
-    for (path, method) in [("/v1/deliveries", "post"), ("/v1/deadlines", "get")] {
+    let queries = [
+        ("/v1/deliveries", "post"),
+        ("/v1/deliveries", "get"),
+        ("/v1/deadlines", "get"),
+    ];
+    for (path, method) in queries {
         let Some(params) = doc["paths"][path][method]["parameters"].as_array_mut() else {
             continue;
         };
         for param in params {
-            match param["name"].as_str() {
-                Some("snapshot_at" | "from" | "to") => {
-                    param["schema"]["pattern"] = TIME_PATTERN.into();
+            let name = param["name"].as_str().map(str::to_owned);
+            let schema = &mut param["schema"];
+            match name.as_deref() {
+                Some("snapshot_at" | "from" | "to") => schema["pattern"] = TIME_PATTERN.into(),
+                Some("format") => schema["enum"] = serde_json::json!(["csv", "jsonl"]),
+                // A u32, which the derived schema calls int32 (at most 2^31 - 1).
+                Some("limit") => {
+                    if let Some(s) = schema.as_object_mut() {
+                        s.remove("format");
+                    }
+                    schema["maximum"] = u32::MAX.into();
                 }
-                Some("format") => param["schema"]["enum"] = serde_json::json!(["csv", "jsonl"]),
                 _ => {}
+            }
+        }
+    }
+    // The errors every operation can give besides its own: a caller unknown (401), a body
+    // of another media type (415) or over the limit (413), a query string that cannot be
+    // read (400).
+    let error = serde_json::json!({
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}}
+    });
+    let with = |what: &str| {
+        let mut e = error.clone();
+        e["description"] = what.into();
+        e
+    };
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for (path, ops) in paths.iter_mut() {
+            for op in ops.as_object_mut().into_iter().flat_map(|o| o.values_mut()) {
+                let media: Vec<String> = op["requestBody"]["content"]
+                    .as_object()
+                    .map(|c| c.keys().cloned().collect())
+                    .unwrap_or_default();
+                // A query parameter is left out or given; it is never null.
+                let params = op.get_mut("parameters").and_then(Value::as_array_mut);
+                for param in params.into_iter().flatten() {
+                    if let Some(types) = param["schema"]["type"].as_array_mut() {
+                        types.retain(|t| t != "null");
+                        if let [one] = &types[..] {
+                            param["schema"]["type"] = one.clone();
+                        }
+                    }
+                }
+                let takes_query = op.get("parameters").is_some();
+                let responses = &mut op["responses"];
+                let mut add = |status: &str, what: &str| {
+                    if responses.get(status).is_none() {
+                        responses[status] = with(what);
+                    }
+                };
+                if path.starts_with("/v1/") || path == "/hi1" {
+                    add("401", "no valid client certificate or token");
+                }
+                if takes_query {
+                    add("400", "the query string cannot be read");
+                }
+                if !media.is_empty() {
+                    add(
+                        "415",
+                        "the body is not of the media type this operation reads",
+                    );
+                }
+                if media.iter().any(|m| m != OCTETS) {
+                    add("413", "the body is larger than 2 MiB");
+                }
             }
         }
     }
@@ -195,6 +260,13 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> 
 
     async fn from_request(req: Request, state: &S) -> Result<Body<T>, ApiError> {
         let bytes = body_of(req, state, JSON).await?;
+        // serde reads a struct from an array too (`["…"]`, fields by position); the
+        // document says an object, and only an object is read.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(ApiError::bad_request(
+                "the body is not valid: it must be a JSON object",
+            ));
+        }
         serde_json::from_slice(&bytes).map(Body).map_err(|e| {
             ApiError::bad_request(format!(
                 "the body is not valid: {}",
@@ -533,7 +605,10 @@ async fn checkpoint(
 /// `HI1Message` response (docs/hi1.md); a message that cannot be read at all gets the API's
 /// error shape. Agencies only.
 #[utoipa::path(post, path = "/hi1",
-    request_body(content = String, content_type = "application/xml"),
+    request_body(content = String, content_type = "application/xml",
+        description = "An ETSI TS 103 120 `HI1Message`, valid against ETSI's XML schema (which \
+            this document cannot state; crates/tdip-hi1/schema holds it). Anything else is \
+            answered 400."),
     responses(
         (status = 200, description = "the HI-1 response", content_type = "application/xml", body = String),
         (status = 400, description = "not an HI-1 message", body = ApiError),
@@ -567,6 +642,7 @@ async fn deliver(
 
 /// Which deliveries to list.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Listing {
     /// How many of the latest log entries (default 20).
     limit: Option<u32>,
@@ -608,6 +684,7 @@ async fn deliveries(
 
 /// The period of a deadline report.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Period {
     /// From (legal local time or RFC 3339); default the log's start.
     from: Option<String>,

@@ -26,6 +26,7 @@ use super::error::ApiError;
 
 /// Where the upload's parameters travel: the query string.
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Upload {
     /// The moment the provider took the snapshot (RFC 3339, or legal local time).
