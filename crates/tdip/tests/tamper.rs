@@ -22,8 +22,11 @@ fn lookup(data: &Path, msisdn: &str) -> Result<String, String> {
     );
     if out.status.success() {
         let mut answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        // Each consultation has its own reference; the rest must be as before.
-        answer.as_object_mut().unwrap().remove("consultation");
+        // Each consultation has its own reference and its own due time (now plus the
+        // deadline: two lookups a second apart differ); the rest must be as before.
+        let answer_fields = answer.as_object_mut().unwrap();
+        answer_fields.remove("consultation");
+        answer_fields.remove("due");
         Ok(answer.to_string())
     } else {
         Err(stderr(&out))
