@@ -22,12 +22,18 @@ pub(crate) fn text(raw: &str, max: usize) -> Result<String, Reason> {
 }
 
 /// The non-empty, trimmed items of a `;`-separated list.
-pub(crate) fn list_items(raw: &str) -> Vec<&str> {
-    raw.split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect()
+pub(crate) fn list_items(raw: &str) -> impl Iterator<Item = &str> {
+    raw.split(';').map(str::trim).filter(|s| !s.is_empty())
 }
+
+/// Item errors reported per list; the rest are counted in one more error, so that a
+/// row of two million bad items (it fits in the 4 MiB a row may hold) costs no more
+/// memory than a row of ten.
+const MAX_ITEM_ERRORS: usize = 10;
+
+/// Lists up to this long are deduplicated by comparing with each item kept; longer ones
+/// through a set, so a row of many items costs time in proportion to them.
+const SHORT_LIST: usize = 16;
 
 /// Checks every item of a list with `check`; returns the distinct normalised items in
 /// order of first appearance and the error reasons, prefixed with `item N: ` when the
@@ -36,22 +42,35 @@ pub(crate) fn list<E: Into<Reason>>(
     raw: &str,
     mut check: impl FnMut(&str) -> Result<String, E>,
 ) -> (Vec<String>, Vec<Reason>) {
-    let items = list_items(raw);
-    let many = items.len() > 1;
-    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    let many = list_items(raw).nth(1).is_some();
+    let mut out: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut errors = Vec::new();
-    for (i, item) in items.into_iter().enumerate() {
+    let mut more = 0u64;
+    for (i, item) in list_items(raw).enumerate() {
         match check(item) {
             Ok(v) => {
-                if !out.contains(&v) {
+                let new = if out.len() < SHORT_LIST {
+                    !out.contains(&v)
+                } else {
+                    if seen.is_empty() {
+                        seen.extend(out.iter().cloned());
+                    }
+                    seen.insert(v.clone())
+                };
+                if new {
                     out.push(v);
                 }
             }
+            Err(_) if errors.len() == MAX_ITEM_ERRORS => more += 1,
             Err(e) if many => {
                 errors.push(Reason::counted("item {}: ", &[i as u64 + 1]).then(e.into()));
             }
             Err(e) => errors.push(e.into()),
         }
+    }
+    if more > 0 {
+        errors.push(Reason::counted("and {} more items are wrong", &[more]));
     }
     (out, errors)
 }
@@ -109,6 +128,30 @@ mod tests {
                 vec!["A".to_string()],
                 vec![Reason::counted("item {}: is bad", &[2])]
             )
+        );
+    }
+
+    #[test]
+    fn long_lists_report_ten_bad_items_and_count_the_rest() {
+        let up = |s: &str| -> Result<String, String> {
+            if s == "bad" {
+                Err("is bad".into())
+            } else {
+                Ok(s.to_uppercase())
+            }
+        };
+        let raw = format!("{}x;{}", "bad;".repeat(1000), "a;b;".repeat(50));
+        let items: Vec<String> = (0..40).map(|i| format!("i{}", i % 30)).collect();
+        let (values, errors) = list(&format!("{raw};{}", items.join(";")), up);
+        assert_eq!(errors.len(), 11);
+        assert_eq!(errors[9], "item 10: is bad");
+        assert_eq!(errors[10], "and 990 more items are wrong");
+        let mut expected = vec!["X", "A", "B"];
+        let distinct: Vec<String> = (0..30).map(|i| format!("I{i}")).collect();
+        expected.extend(distinct.iter().map(String::as_str));
+        assert_eq!(
+            values, expected,
+            "distinct items in order of first appearance"
         );
     }
 
