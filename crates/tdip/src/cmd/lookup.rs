@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::Result;
-use tdip_core::consult::{self, Channel, ConsultError};
+use tdip_core::consult::{Channel, ConsultError};
 use tdip_model::{LegalZone, format_time};
 
 use crate::asked::LookupRequest;
@@ -11,7 +11,7 @@ use crate::cli::LookupArgs;
 use crate::point::Point;
 
 pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone) -> Result<i32> {
-    let (demand, query) = request(args).resolve(zone, super::now(), "--")?;
+    let (demand, query) = request(args).resolve(zone, super::now(), "--");
     let catalogue = crate::point::catalogue(data)?;
     let deadlines = crate::point::deadlines(data)?;
     crate::point::note_catalogue(data, &point.auditor).await?;
@@ -23,7 +23,7 @@ pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone)
         );
     }
     let p = point.consulting(&catalogue, &deadlines, zone);
-    match consult::consult(&p, &demand, &query, Channel::Cli, super::now()).await {
+    match crate::asked::consult(&p, &demand, &query, Channel::Cli, super::now()).await {
         Ok(done) => {
             if args.json {
                 println!(
@@ -69,7 +69,7 @@ pub fn request(args: &LookupArgs) -> LookupRequest {
         at: args.at.clone(),
         from: args.from.clone(),
         to: args.to.clone(),
-        country: Some(args.country.clone()),
+        country: args.country.clone(),
         agency: d.agency.clone(),
         officer: d.officer.clone().unwrap_or_default(),
         basis: d.basis.clone().unwrap_or_default(),

@@ -5,7 +5,7 @@ use anyhow::{Result, anyhow, bail};
 use hyper::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::Value;
-use tdip_core::lookup::{Hit, When};
+use tdip_core::lookup::{Hit, Searched, When};
 use tdip_model::LegalZone;
 use zeroize::Zeroizing;
 
@@ -61,6 +61,7 @@ fn problem(status: StatusCode, body: &[u8]) -> Problem {
 /// The answer as the API gives it.
 #[derive(Deserialize)]
 struct Answered {
+    searched: Option<Searched>,
     kind: String,
     when: When,
     hits: Vec<Hit>,
@@ -92,7 +93,7 @@ async fn lookup(client: &Client, args: &crate::cli::LookupArgs, zone: LegalZone)
         );
         print!(
             "{}",
-            crate::render::answer_of(&a.kind, &a.when, &a.hits, zone)
+            crate::render::answer_of(a.searched.as_ref(), &a.kind, &a.when, &a.hits, zone)
         );
         return Ok(0);
     }
