@@ -1,6 +1,7 @@
 //! Lookups on the command line as officers make them: a national number read in the
 //! asking agency's country and the identifier searched stated; every demand refused,
-//! whatever was wrong with it, logged with a consultation reference.
+//! whatever was wrong with it, logged with a consultation reference; `--json` refusals
+//! in the API's error shape.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -242,4 +243,36 @@ fn a_lookup_at_a_time_in_the_dst_gap_is_refused_with_a_reference_and_logged() {
     }
     let out = ok(&data, &["audit", "verify"]);
     assert!(out.contains("the audit log verifies"), "{out}");
+}
+
+#[test]
+fn a_json_refusal_prints_the_apis_error_shape_on_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = point(dir.path());
+    for (officer, args, code) in [
+        (
+            "T-1",
+            &["--msisdn", "0470 12 34 56", "--at", "2026-03-29 02:30:00"][..],
+            "bad-time",
+        ),
+        (
+            "NOBODY",
+            &["--msisdn", "0470 12 34 56"][..],
+            "unknown-officer",
+        ),
+    ] {
+        let out = belgian_lookup_as(&data, officer, &[args, &["--json"]].concat());
+        assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+        let refused: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+        let mut fields: Vec<&String> = refused.as_object().unwrap().keys().collect();
+        fields.sort();
+        assert_eq!(fields, ["code", "consultation", "message"], "{refused}");
+        assert_eq!(refused["code"], code, "{refused}");
+        let consultation = refused["consultation"].as_str().unwrap();
+        assert_eq!(consultation, reference(&stderr(&out)));
+        let entry = refusal(&data, consultation);
+        assert_eq!(entry["body"]["reason"], refused["message"], "{entry}");
+        assert!(!out.stdout.windows(9).any(|w| w == b"470123456"));
+    }
 }

@@ -3,12 +3,14 @@
 use std::path::Path;
 
 use anyhow::Result;
+use axum::http::StatusCode;
 use tdip_core::consult::{Channel, ConsultError};
 use tdip_model::{LegalZone, format_time};
 
 use crate::asked::LookupRequest;
 use crate::cli::LookupArgs;
 use crate::point::Point;
+use crate::serve::error::ApiError;
 
 pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone) -> Result<i32> {
     let (demand, query) = request(args).resolve(zone, super::now(), "--");
@@ -45,9 +47,15 @@ pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone)
         }
         Err(ConsultError::Refused {
             consultation,
+            code,
             reason,
-            ..
         }) => {
+            if args.json {
+                // The API's error shape, as `POST /v1/lookups` answers a refusal.
+                let e = ApiError::new(StatusCode::FORBIDDEN, code, reason.as_str())
+                    .logged_as(consultation.clone());
+                println!("{}", serde_json::to_string_pretty(&e)?);
+            }
             eprintln!("REFUSED: {reason}\n(consultation {consultation}; the refusal is logged)");
             Ok(3)
         }

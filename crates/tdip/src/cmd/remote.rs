@@ -100,6 +100,11 @@ async fn lookup(client: &Client, args: &crate::cli::LookupArgs, zone: LegalZone)
     let p = problem(status, &bytes);
     match p.consultation {
         Some(consultation) => {
+            if args.json {
+                // The service's body is the API's error shape: printed as it came.
+                let v: Value = serde_json::from_slice(&bytes)?;
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            }
             eprintln!(
                 "REFUSED: {}\n(consultation {consultation}; the refusal is logged)",
                 p.message

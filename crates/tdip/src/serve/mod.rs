@@ -5,7 +5,7 @@
 mod api;
 pub mod callers;
 mod deliveries;
-mod error;
+pub(crate) mod error;
 mod hi1;
 mod metrics;
 mod tls;
