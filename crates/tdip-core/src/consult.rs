@@ -4,7 +4,7 @@
 
 use jiff::Timestamp;
 use tdip_access::{Catalogue, DeadlinePolicy, Demand, Due, Grant, Refusal, Timing};
-use tdip_model::{IdentKind, LegalZone, format_time};
+use tdip_model::{IdentKind, LegalZone, Reason, format_time};
 use tdip_store::{AccessStore, AuditStore, Store, Suspension};
 
 use crate::CoreError;
@@ -89,8 +89,9 @@ pub struct Point<'a, S, A> {
 pub struct Unreadable {
     /// Stable code: `bad-identifier`, `bad-time`, `bad-country` or `bad-term`.
     pub code: &'static str,
-    /// What the officer is told: what is wrong and what to do, never a value.
-    pub reason: String,
+    /// What the officer is told: what is wrong and what to do. A [`Reason`], so it
+    /// cannot hold the value given; it goes into the audit log in clear.
+    pub reason: Reason,
     /// The identifiers the request gave, with their kinds, as typed: sealed in the log
     /// like the identifier of any consultation.
     pub identifiers: Vec<(IdentKind, String)>,
@@ -340,7 +341,7 @@ where
     if let Some((code, reason)) = registry(p, demand, now).await? {
         return entries.refuse(code, reason).await;
     }
-    entries.refuse(unread.code, unread.reason.clone()).await
+    entries.refuse(unread.code, unread.reason.to_string()).await
 }
 
 /// The officer registry's judgement: agency or officer suspended, officer unknown or

@@ -190,7 +190,7 @@ async fn a_demand_whose_query_cannot_be_read_is_refused_and_logged_with_its_reas
     );
     assert!(
         matches!(&logged[2], Event::Refusal { code, reason, .. }
-            if code == "bad-time" && *reason == unread.reason),
+            if code == "bad-time" && reason == unread.reason.as_str()),
         "{logged:?}"
     );
     assert_eq!(c.sealed(&consultation).await, "0470 12 34 56");

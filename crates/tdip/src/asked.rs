@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use tdip_access::{Category, Demand, Urgency};
 use tdip_core::consult::{self, Channel, ConsultError, Unreadable};
 use tdip_core::lookup::{Query, When};
-use tdip_model::{Country, IdentKind, LegalZone, parse_time};
+use tdip_model::{Country, IdentKind, LegalZone, Reason, parse_time};
 use tdip_store::{AccessStore, AuditStore, Store};
 
 /// A lookup as asked: exactly one identifier field, the moment or period, and the demand.
@@ -93,7 +93,7 @@ impl LookupRequest {
         &self,
         zone: LegalZone,
         now: i64,
-        prefix: &str,
+        prefix: &'static str,
     ) -> (Demand, Result<Query, Unreadable>) {
         let given: Vec<(IdentKind, String)> = [
             (IdentKind::Msisdn, &self.msisdn),
@@ -107,16 +107,18 @@ impl LookupRequest {
         .into_iter()
         .filter_map(|(k, v)| v.as_ref().map(|v| (k, v.clone())))
         .collect();
-        let unread = |code: &'static str, reason: String, when: Option<When>| Unreadable {
+        let unread = |code: &'static str, reason: Reason, when: Option<When>| Unreadable {
             code,
             reason,
             identifiers: given.clone(),
             when,
         };
-        let time = |field: &str, s: &str| {
+        // A flag or field name: `--at` on the command line, `at` in the API.
+        let named = |field: &'static str| Reason::new(prefix).then(field);
+        let time = |field: &'static str, s: &str| {
             parse_time(s, zone)
                 .map(|t| t.as_second())
-                .map_err(|e| format!("{prefix}{field}: {e}"))
+                .map_err(|e| named(field).then(": ").then(e))
         };
         let term = self.term.as_deref().map(|t| time("term", t));
         let demand = Demand {
@@ -143,28 +145,44 @@ impl LookupRequest {
         let query = (|| {
             let when = match (&self.at, &self.from, &self.to) {
                 (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
-                    let why =
-                        format!("give either {prefix}at, or {prefix}from and {prefix}to, not both");
+                    let why = Reason::new("give either ")
+                        .then(named("at"))
+                        .then(", or ")
+                        .then(named("from"))
+                        .then(" and ")
+                        .then(named("to"))
+                        .then(", not both");
                     return Err(unread("bad-time", why, None));
                 }
                 (Some(at), None, None) => When::At {
                     at: time("at", at).map_err(|why| unread("bad-time", why, None))?,
                 },
-                (None, Some(from), Some(to)) => When::Between {
-                    from: time("from", from).map_err(|why| unread("bad-time", why, None))?,
-                    to: time("to", to).map_err(|why| unread("bad-time", why, None))?,
-                },
+                (None, Some(from), Some(to)) => {
+                    let from = time("from", from).map_err(|why| unread("bad-time", why, None))?;
+                    let to = time("to", to).map_err(|why| unread("bad-time", why, None))?;
+                    if from > to {
+                        let why = Reason::new("the period ends before it starts; swap ")
+                            .then(named("from"))
+                            .then(" and ")
+                            .then(named("to"));
+                        return Err(unread("bad-time", why, None));
+                    }
+                    When::Between { from, to }
+                }
                 (None, None, None) => When::At { at: now },
                 _ => {
-                    let why = format!("a period needs both {prefix}from and {prefix}to");
+                    let why = Reason::new("a period needs both ")
+                        .then(named("from"))
+                        .then(" and ")
+                        .then(named("to"));
                     return Err(unread("bad-time", why, None));
                 }
             };
             let [(kind, value)] = &given[..] else {
-                let why = format!(
+                let why = Reason::counted(
                     "give exactly one identifier (msisdn, imsi, imei, ip, email, user_id or \
                      mac); this request gives {}",
-                    given.len()
+                    &[given.len() as u64],
                 );
                 return Err(unread("bad-identifier", why, Some(when)));
             };
@@ -172,8 +190,9 @@ impl LookupRequest {
             // agency's jurisdiction's country (the catalogue's).
             let default_country = match self.country.as_deref() {
                 None => None,
-                Some(c) => Some(c.parse::<Country>().map_err(|e| {
-                    unread("bad-country", format!("{prefix}country: {e}"), Some(when))
+                Some(c) => Some(c.parse::<Country>().map_err(|_| {
+                    let why = named("country").then(": unknown country; expected NL or BE");
+                    unread("bad-country", why, Some(when))
                 })?),
             };
             if let Some(Err(why)) = &term {

@@ -235,6 +235,17 @@ fn a_lookup_at_a_time_in_the_dst_gap_is_refused_with_a_reference_and_logged() {
             &["--msisdn", "0470 12 34 56", "--term", "soon"][..],
             "bad-term",
         ),
+        (
+            &[
+                "--msisdn",
+                "0470 12 34 56",
+                "--from",
+                "2026-11-02",
+                "--to",
+                "2026-11-01",
+            ][..],
+            "bad-time",
+        ),
     ] {
         let out = belgian_lookup(&data, args);
         assert_eq!(out.status.code(), Some(3), "{args:?}: {}", stderr(&out));
