@@ -180,8 +180,8 @@ async fn shutdown() {
 #[cfg(test)]
 mod deliveries_tests;
 #[cfg(test)]
-mod hi1_searched_tests;
-#[cfg(test)]
 mod hi1_tests;
+#[cfg(test)]
+mod searched_tests;
 #[cfg(test)]
 mod tests;
