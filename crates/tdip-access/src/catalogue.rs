@@ -9,7 +9,7 @@ use std::fmt;
 use std::ops::Range;
 
 use serde::Deserialize;
-use tdip_model::{IdentKind, LegalZone};
+use tdip_model::{Country, IdentKind, LegalZone};
 use toml::Spanned;
 
 /// The kinds of data a legal basis may permit.
@@ -56,6 +56,9 @@ pub struct Jurisdiction {
     pub name: String,
     /// Legal time zone of its officers.
     pub zone: LegalZone,
+    /// The country whose national phone numbers its officers mean (`0470 12 34 56` asked
+    /// by a Belgian agency is a Belgian number).
+    pub country: Country,
 }
 
 /// A legal basis, by qualified id (`nl/sv-126n`).
@@ -171,6 +174,7 @@ struct RawJurisdiction {
     id: Spanned<String>,
     name: String,
     zone: Spanned<String>,
+    country: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -195,6 +199,14 @@ impl Catalogue {
     /// The shipped Dutch and Belgian catalogues.
     pub fn defaults() -> Result<Catalogue, CatalogueError> {
         Catalogue::from_files(&DEFAULTS)
+    }
+
+    /// The country whose national phone numbers the officers of `agency` mean: its
+    /// jurisdiction's. None for an agency the catalogue does not hold.
+    pub fn country_of(&self, agency: &str) -> Option<Country> {
+        let agency = self.agencies.get(agency)?;
+        let (jurisdiction, _) = agency.id.split_once('/')?;
+        self.jurisdictions.get(jurisdiction).map(|j| j.country)
     }
 
     /// Reads and validates catalogue files, given as (file name, text).
@@ -242,6 +254,30 @@ impl Catalogue {
                 None
             }
         };
+        // A file written before jurisdictions named their country: the id is the country's
+        // code (`nl`, `be`), if it is one tdip knows.
+        let country = match &j.country {
+            Some(c) => match c.get_ref().parse::<Country>() {
+                Ok(country) => Some(country),
+                Err(e) => {
+                    at(Some(c.span()), format!("country: {e}"));
+                    None
+                }
+            },
+            None => match jid.parse::<Country>() {
+                Ok(country) => Some(country),
+                Err(_) => {
+                    at(
+                        Some(j.id.span()),
+                        format!(
+                            "jurisdiction {jid} names no country: give country = \"NL\" or \
+                             \"BE\", whose national phone numbers its officers mean"
+                        ),
+                    );
+                    None
+                }
+            },
+        };
         if self.jurisdictions.contains_key(&jid) {
             at(
                 Some(j.id.span()),
@@ -249,13 +285,14 @@ impl Catalogue {
             );
             return;
         }
-        if let Some(zone) = zone {
+        if let (Some(zone), Some(country)) = (zone, country) {
             self.jurisdictions.insert(
                 jid.clone(),
                 Jurisdiction {
                     id: jid.clone(),
                     name: j.name.clone(),
                     zone,
+                    country,
                 },
             );
         }

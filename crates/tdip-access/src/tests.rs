@@ -1,7 +1,7 @@
 //! Tests of the catalogue and of judging demands.
 
 use super::*;
-use tdip_model::IdentKind;
+use tdip_model::{Country, IdentKind};
 
 fn demand(agency: &str, basis: &str) -> Demand {
     Demand {
@@ -241,4 +241,42 @@ fn oversight_bodies_read_the_log_but_never_query() {
     assert_eq!(err.0.len(), 1, "{err}");
     assert_eq!(err.0[0].line, Some(10), "{err}");
     assert!(err.0[0].message.contains("nl/x is defined twice"), "{err}");
+}
+
+#[test]
+fn an_agencys_national_numbers_are_those_of_its_jurisdictions_country() {
+    let c = Catalogue::defaults().unwrap();
+    assert_eq!(c.country_of("be/federale-politie"), Some(Country::Be));
+    assert_eq!(c.country_of("nl/politie"), Some(Country::Nl));
+    assert_eq!(c.country_of("be/nobody"), None);
+    assert_eq!(c.country_of("nl/ctivd"), None, "oversight does not query");
+
+    // Without a `country`, a jurisdiction whose id is a country code tdip knows is that
+    // country (catalogues exported before the field existed); any other needs one.
+    let file = |id: &str, country: &str| {
+        format!(
+            "[jurisdiction]\nid = \"{id}\"\nname = \"n\"\nzone = \"Europe/Brussels\"\n{country}\
+             [[basis]]\nid = \"b\"\ntitle = \"t\"\ncategories = []\nqueries = []\n\
+             [[agency]]\nid = \"a\"\nname = \"A\"\nbases = [\"b\"]\n"
+        )
+    };
+    let old = Catalogue::from_files(&[("be.toml", &file("be", ""))]).unwrap();
+    assert_eq!(old.country_of("be/a"), Some(Country::Be));
+    let named = Catalogue::from_files(&[("xx.toml", &file("xx", "country = \"be\"\n"))]).unwrap();
+    assert_eq!(named.country_of("xx/a"), Some(Country::Be));
+    let said = |text: &str| {
+        Catalogue::from_files(&[("xx.toml", text)])
+            .unwrap_err()
+            .to_string()
+    };
+    let none = said(&file("xx", ""));
+    assert!(
+        none.contains("xx.toml:2: jurisdiction xx names no country"),
+        "{none}"
+    );
+    let unknown = said(&file("xx", "country = \"DE\"\n"));
+    assert!(
+        unknown.contains("xx.toml:5: country: unknown country; expected NL or BE"),
+        "{unknown}"
+    );
 }

@@ -65,7 +65,7 @@ fn main() {
                 kind: IdentKind::Msisdn,
                 value,
                 when: When::At { at: D0 + DAY },
-                default_country: Country::Nl,
+                default_country: Some(Country::Nl),
             })
             .collect();
         bench

@@ -53,7 +53,7 @@ async fn run<S: Store + Maintain>(b: Bench<S>) {
                 kind: IdentKind::Msisdn,
                 value: value.clone(),
                 when: When::At { at: D0 + DAY },
-                default_country: Country::Nl,
+                default_country: Some(Country::Nl),
             };
             let started = Instant::now();
             let answer = lookup(&b.store, &b.keys, &q).await.unwrap();

@@ -3,8 +3,8 @@
 //! handed out, so no answer exists that the log does not hold. Refusals are logged too.
 
 use jiff::Timestamp;
-use tdip_access::{Catalogue, DeadlinePolicy, Demand, Due, Grant, Timing};
-use tdip_model::{LegalZone, format_time};
+use tdip_access::{Catalogue, DeadlinePolicy, Demand, Due, Grant, Refusal, Timing};
+use tdip_model::{IdentKind, LegalZone, Reason, format_time};
 use tdip_store::{AccessStore, AuditStore, Store, Suspension};
 
 use crate::CoreError;
@@ -81,7 +81,105 @@ pub struct Point<'a, S, A> {
     pub zone: LegalZone,
 }
 
+/// A request whose query could not be read: a time, the identifier fields, the country
+/// or the term. It is refused like any demand, and logged as a refusal.
+///
+/// `Debug` shows the code and the identifiers' kinds, never their values.
+#[derive(Clone)]
+pub struct Unreadable {
+    /// Stable code: `bad-identifier`, `bad-time`, `bad-country` or `bad-term`.
+    pub code: &'static str,
+    /// What the officer is told: what is wrong and what to do. A [`Reason`], so it
+    /// cannot hold the value given; it goes into the audit log in clear.
+    pub reason: Reason,
+    /// The identifiers the request gave, with their kinds, as typed: sealed in the log
+    /// like the identifier of any consultation.
+    pub identifiers: Vec<(IdentKind, String)>,
+    /// The moment or period asked, if it could be read.
+    pub when: Option<When>,
+}
+
+impl std::fmt::Debug for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kinds: Vec<IdentKind> = self.identifiers.iter().map(|(k, _)| *k).collect();
+        f.debug_struct("Unreadable")
+            .field("code", &self.code)
+            .field("kinds", &kinds)
+            .field("when", &self.when)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The entries every consultation writes first (request, reference), and the refusal
+/// that may follow them.
+struct Entries<'p, S, A> {
+    p: &'p Point<'p, S, A>,
+    now: i64,
+    consultation: String,
+    request: Event,
+    reference: Event,
+}
+
+impl<S, A: AuditStore + 'static> Entries<'_, S, A> {
+    /// Logs the demand as refused with `code` and `reason`.
+    async fn log_refusal(&self, code: &'static str, reason: String) -> Result<u64, CoreError> {
+        let events = vec![
+            self.request.clone(),
+            self.reference.clone(),
+            Event::Refusal {
+                consultation: self.consultation.clone(),
+                code: code.to_owned(),
+                reason,
+            },
+        ];
+        self.p.auditor.record(self.now, events).await
+    }
+
+    /// Logs the refusal durably, then gives it.
+    async fn refuse<T>(&self, code: &'static str, reason: String) -> Result<T, ConsultError> {
+        self.log_refusal(code, reason.clone()).await?;
+        Err(ConsultError::Refused {
+            consultation: self.consultation.clone(),
+            code,
+            reason,
+        })
+    }
+}
+
+fn request_event(
+    consultation: &str,
+    demand: &Demand,
+    query: String,
+    (from, to): (i64, i64),
+    channel: Channel,
+) -> Event {
+    Event::Request {
+        consultation: consultation.to_owned(),
+        agency: demand.agency.clone(),
+        officer: demand.officer.clone(),
+        basis: demand.basis.clone(),
+        case_reference: demand.case_reference.clone(),
+        authorised_by: demand.authorised_by.clone(),
+        urgency: demand.urgency.to_string(),
+        category: demand.category.as_str().to_owned(),
+        query,
+        asked: Asked { from, to },
+        channel: channel.as_str().to_owned(),
+    }
+}
+
+fn span(when: When) -> (i64, i64) {
+    match when {
+        When::At { at } => (at, at),
+        When::Between { from, to } => (from, to),
+    }
+}
+
 /// Judges, answers and logs a demand about `query`, at `now`.
+///
+/// A national phone number is read in the country the query names, else in the country
+/// of the asking agency's jurisdiction (the catalogue's): a Belgian officer's
+/// `0470 12 34 56` is `+32470123456`. The answer states the identifier searched.
 pub async fn consult<S, A>(
     p: &Point<'_, S, A>,
     demand: &Demand,
@@ -99,66 +197,44 @@ where
         .ok_or(CoreError::Internal("a consultation needs the audit keys"))?;
     let received = std::time::Instant::now();
     let consultation = reference();
-    let (from, to) = match query.when {
-        When::At { at } => (at, at),
-        When::Between { from, to } => (from, to),
+    let query = &Query {
+        default_country: query
+            .default_country
+            .or_else(|| p.catalogue.country_of(&demand.agency)),
+        ..query.clone()
     };
+    let (from, to) = span(query.when);
     let prepared = Prepared::new(p.keys, query);
-    let request = Event::Request {
-        consultation: consultation.clone(),
-        agency: demand.agency.clone(),
-        officer: demand.officer.clone(),
-        basis: demand.basis.clone(),
-        case_reference: demand.case_reference.clone(),
-        authorised_by: demand.authorised_by.clone(),
-        urgency: demand.urgency.to_string(),
-        category: demand.category.as_str().to_owned(),
-        query: query.kind.as_str().to_owned(),
-        asked: Asked { from, to },
-        channel: channel.as_str().to_owned(),
-    };
-    let reference = Event::Reference {
-        consultation: consultation.clone(),
-        blind: prepared.as_ref().ok().map(|a| a.blind().0.to_vec()),
-        sealed: match &prepared {
-            Ok(a) => audit_keys.seal_identifier(&consultation, &a.normalised()),
-            Err(_) => audit_keys.seal_identifier(&consultation, &query.value),
-        },
-    };
-    let log_refusal = |code: &'static str, reason: String| {
-        let events = vec![
-            request.clone(),
-            reference.clone(),
-            Event::Refusal {
-                consultation: consultation.clone(),
-                code: code.to_owned(),
-                reason,
+    let entries = Entries {
+        p,
+        now,
+        request: request_event(
+            &consultation,
+            demand,
+            query.kind.as_str().to_owned(),
+            (from, to),
+            channel,
+        ),
+        reference: Event::Reference {
+            consultation: consultation.clone(),
+            blind: prepared.as_ref().ok().map(|a| a.blind().0.to_vec()),
+            sealed: match &prepared {
+                Ok(a) => audit_keys.seal_identifier(&consultation, &a.normalised()),
+                Err(_) => audit_keys.seal_identifier(&consultation, &query.value),
             },
-        ];
-        p.auditor.record(now, events)
-    };
-    let refuse = |code: &'static str, reason: String| {
-        let logged = log_refusal(code, reason.clone());
-        let consultation = consultation.clone();
-        async move {
-            logged.await?;
-            Err(ConsultError::Refused {
-                consultation,
-                code,
-                reason,
-            })
-        }
+        },
+        consultation: consultation.clone(),
     };
     let grant = match p.catalogue.authorise(demand) {
         Ok(grant) => grant,
-        Err(r) => return refuse(r.code(), r.to_string()).await,
+        Err(r) => return entries.refuse(r.code(), r.to_string()).await,
     };
     if let Some((code, reason)) = registry(p, demand, now).await? {
-        return refuse(code, reason).await;
+        return entries.refuse(code, reason).await;
     }
     let prepared = match prepared {
         Ok(prepared) => prepared,
-        Err(e) => return refuse("bad-identifier", e.to_string()).await,
+        Err(e) => return entries.refuse("bad-identifier", e.to_string()).await,
     };
     let timing = Timing {
         category: demand.category,
@@ -168,14 +244,14 @@ where
     };
     let due = match p.deadlines.due(&timing, p.zone) {
         Ok(due) => due,
-        Err(e) => return refuse("bad-term", e.to_string()).await,
+        Err(e) => return entries.refuse("bad-term", e.to_string()).await,
     };
     let answer = match lookup_prepared(p.store, p.keys, query, &prepared).await {
         Ok(answer) => answer,
         Err(e) => {
             // Not a refusal: the point failed. Logged as one with code `failed`, so the
             // log shows the demand was made and not answered; the caller gets the error.
-            log_refusal("failed", e.to_string()).await?;
+            entries.log_refusal("failed", e.to_string()).await?;
             return Err(e.into());
         }
     };
@@ -195,6 +271,9 @@ where
         due_rule: due.rule.as_str().to_owned(),
         took_ms: u64::try_from(received.elapsed().as_millis()).unwrap_or(u64::MAX),
     };
+    let Entries {
+        request, reference, ..
+    } = entries;
     p.auditor
         .record(now, vec![request, reference, answered])
         .await?;
@@ -204,6 +283,65 @@ where
         answer,
         due,
     })
+}
+
+/// Refuses and logs a demand whose query could not be read (`unread` says why), at
+/// `now`: a refusal like any other, with a consultation reference. The catalogue and
+/// the officer registry judge the demand first, as for every demand, so a refusal for
+/// who asks comes before one for what was asked; the query-kind check is skipped when
+/// the request did not give exactly one identifier. The request entry names the kinds
+/// given (`msisdn+imei`, or `none`) and the moment of receipt when the moment asked
+/// could not be read; the reference entry seals the identifiers as typed.
+pub async fn refuse<S, A>(
+    p: &Point<'_, S, A>,
+    demand: &Demand,
+    unread: &Unreadable,
+    channel: Channel,
+    now: i64,
+) -> Result<Consulted, ConsultError>
+where
+    S: Store + AccessStore,
+    A: AuditStore + 'static,
+{
+    let audit_keys = p
+        .auditor
+        .keys()
+        .ok_or(CoreError::Internal("a consultation needs the audit keys"))?;
+    let consultation = reference();
+    let kinds: Vec<&str> = unread.identifiers.iter().map(|(k, _)| k.as_str()).collect();
+    let kinds = if kinds.is_empty() {
+        "none".to_owned()
+    } else {
+        kinds.join("+")
+    };
+    let values: Vec<&str> = unread.identifiers.iter().map(|(_, v)| v.as_str()).collect();
+    let entries = Entries {
+        p,
+        now,
+        request: request_event(
+            &consultation,
+            demand,
+            kinds,
+            unread.when.map_or((now, now), span),
+            channel,
+        ),
+        reference: Event::Reference {
+            consultation: consultation.clone(),
+            blind: None,
+            sealed: audit_keys.seal_identifier(&consultation, &values.join("\n")),
+        },
+        consultation,
+    };
+    let one_kind = unread.identifiers.len() == 1;
+    match p.catalogue.authorise(demand) {
+        Err(Refusal::QueryNotPermitted { .. }) if !one_kind => {}
+        Err(r) => return entries.refuse(r.code(), r.to_string()).await,
+        Ok(_) => {}
+    }
+    if let Some((code, reason)) = registry(p, demand, now).await? {
+        return entries.refuse(code, reason).await;
+    }
+    entries.refuse(unread.code, unread.reason.to_string()).await
 }
 
 /// The officer registry's judgement: agency or officer suspended, officer unknown or

@@ -45,8 +45,10 @@ pub struct Query {
     pub value: String,
     /// The moment or period.
     pub when: When,
-    /// Country for national phone numbers.
-    pub default_country: Country,
+    /// Country of a national phone number, when the request names one; a consultation
+    /// otherwise takes the asking agency's jurisdiction's (`consult`). With none, a
+    /// national number is refused.
+    pub default_country: Option<Country>,
 }
 
 impl std::fmt::Debug for Query {
@@ -130,9 +132,31 @@ impl std::fmt::Debug for Hit {
     }
 }
 
+/// The identifier a lookup searched, normalised: what the officer's input was read as
+/// (`0470 12 34 56` asked by a Belgian agency is `+32470123456`), shown with every answer.
+///
+/// `Debug` shows the kind only.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Searched {
+    /// Its kind (`msisdn`, …).
+    pub kind: String,
+    /// The identifier as indexed: E.164, an IP prefix in canonical form, ….
+    pub value: String,
+}
+
+impl std::fmt::Debug for Searched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Searched")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The answer: every hit, or none (a no-hit is an answer too).
 #[derive(Clone, Debug, Serialize)]
 pub struct Answer {
+    /// The identifier searched, normalised.
+    pub searched: Searched,
     /// Identifier type asked.
     pub kind: &'static str,
     /// The moment or period asked.
@@ -238,6 +262,10 @@ pub async fn lookup_prepared<S: Store>(
         (&a.provider, a.valid_from, a.version).cmp(&(&b.provider, b.valid_from, b.version))
     });
     Ok(Answer {
+        searched: Searched {
+            kind: q.kind.as_str().to_owned(),
+            value: prepared.normalised(),
+        },
         kind: q.kind.as_str(),
         when: q.when,
         hits,

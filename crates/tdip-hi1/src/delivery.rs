@@ -53,6 +53,9 @@ pub struct DeliveryView {
 pub struct Record {
     /// The `RequestValue` `FormatType` it answers, e.g. `InternationalE164`.
     pub format: String,
+    /// The identifier searched, as tdip read the `RequestValue` (normalised: E.164 with
+    /// `+`, an IP prefix in canonical form, …), so the requester sees what was asked.
+    pub searched: String,
     /// The provider's id.
     pub provider: String,
     /// The provider's name.
@@ -154,6 +157,7 @@ fn record(w: &mut Writer<Vec<u8>>, number: usize, r: &Record) -> io::Result<()> 
         .write_inner_content(|w| {
             text(w, "recordNumber", &number.to_string())?;
             text(w, "requestFormat", &r.format)?;
+            text(w, "requestValue", &r.searched)?;
             text(w, "provider", &r.provider)?;
             nonempty(w, "providerName", &r.provider_name)?;
             text(w, "validFrom", &seconds(r.valid_from))?;

@@ -36,6 +36,7 @@ fn debug_of_a_delivery_shows_no_identifier_or_personal_data() {
         delivery_id: "d1079830-8e9a-4731-8fb7-36b9b961eb72".into(),
         records: vec![Record {
             format: "InternationalE164".into(),
+            searched: "+31612345678".into(),
             provider: "kpn".into(),
             provider_name: "KPN B.V.".into(),
             valid_from: at,

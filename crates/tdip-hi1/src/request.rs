@@ -3,7 +3,7 @@
 //! task needs, mapped onto tdip's identifiers and moments.
 
 use jiff::Timestamp;
-use tdip_model::{Country, IdentKind, normalize};
+use tdip_model::{IdentKind, normalize};
 
 use crate::Hi1Error;
 use crate::tree::{self, Element};
@@ -130,8 +130,9 @@ impl RequestValue {
         } else {
             self.value.clone()
         };
-        // An international number needs no default country; the others take none.
-        normalize(kind, &raw, Country::Nl)
+        // Read without a default country: an HI-1 number is international, so none is
+        // needed and a national one is refused rather than guessed.
+        normalize(kind, &raw, None)
             .map(|v| (kind, v))
             .map_err(|e| Hi1Error::InvalidValue {
                 format: self.format.clone(),

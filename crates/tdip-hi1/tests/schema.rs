@@ -364,6 +364,7 @@ fn delivery() -> DeliveryView {
         records: vec![
             Record {
                 format: "InternationalE164".into(),
+                searched: "+31612345678".into(),
                 provider: "kpn".into(),
                 provider_name: "KPN B.V.".into(),
                 valid_from: at("2026-03-29T01:30:00Z"),
@@ -373,6 +374,7 @@ fn delivery() -> DeliveryView {
             },
             Record {
                 format: "InternationalE164".into(),
+                searched: "+31612345678".into(),
                 provider: "odido".into(),
                 provider_name: String::new(),
                 valid_from: at("2020-01-01T00:00:00Z"),
@@ -427,6 +429,7 @@ fn a_delivery_carries_its_records_valid_against_etsis_schema_and_the_payload_sch
         // The full record, every field.
         "<recordNumber>1</recordNumber>",
         "<requestFormat>InternationalE164</requestFormat>",
+        "<requestValue>+31612345678</requestValue>",
         "<provider>kpn</provider>",
         "<providerName>KPN B.V.</providerName>",
         "<validFrom>2026-03-29T01:30:00Z</validFrom>",

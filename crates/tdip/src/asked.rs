@@ -2,11 +2,13 @@
 //! carries it. The same shape is typed as `tdip lookup` flags and sent as the JSON API's
 //! `POST /v1/lookups` body, and is turned into a judged demand and a query in one place.
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use tdip_access::{Category, Demand, Urgency};
+use tdip_core::consult::{self, Channel, ConsultError, Unreadable};
 use tdip_core::lookup::{Query, When};
-use tdip_model::{Country, IdentKind, LegalZone, parse_time};
+use tdip_model::{Country, IdentKind, LegalZone, Reason, parse_time};
+use tdip_store::{AccessStore, AuditStore, Store};
 
 /// A lookup as asked: exactly one identifier field, the moment or period, and the demand.
 /// Times are legal local time (`YYYY-MM-DD HH:MM:SS`) or RFC 3339 with an offset.
@@ -43,7 +45,8 @@ pub struct LookupRequest {
     /// End of the period asked about (with `from`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
-    /// Country for national phone numbers; default NL.
+    /// Country of a national phone number (NL or BE); default: the asking agency's
+    /// jurisdiction's, as the catalogue says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// The agency, as the catalogue names it. Over the API it may be left out: the
@@ -81,11 +84,18 @@ impl std::fmt::Debug for LookupRequest {
 }
 
 impl LookupRequest {
-    /// The demand and the query this request makes, times read in `zone`, "now" being
-    /// `now` (UTC seconds). Fails with a message naming the field at fault, after `prefix`
-    /// (`--` to name the command line's flags).
-    pub fn resolve(&self, zone: LegalZone, now: i64, prefix: &str) -> Result<(Demand, Query)> {
-        let given: Vec<(IdentKind, &String)> = [
+    /// The demand this request makes and its query, times read in `zone`, "now" being
+    /// `now` (UTC seconds). The demand (who asks, under what) is read whatever else is
+    /// wrong; the query is read or refused with why, naming the field at fault after
+    /// `prefix` (`--` to name the command line's flags). A refused query is refused as a
+    /// consultation ([`consult`]), so it is logged like every refusal.
+    pub fn resolve(
+        &self,
+        zone: LegalZone,
+        now: i64,
+        prefix: &'static str,
+    ) -> (Demand, Result<Query, Unreadable>) {
+        let given: Vec<(IdentKind, String)> = [
             (IdentKind::Msisdn, &self.msisdn),
             (IdentKind::Imsi, &self.imsi),
             (IdentKind::Imei, &self.imei),
@@ -95,44 +105,22 @@ impl LookupRequest {
             (IdentKind::Mac, &self.mac),
         ]
         .into_iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k, v.clone())))
         .collect();
-        let [(kind, value)] = given[..] else {
-            return Err(anyhow!(
-                "give exactly one identifier (msisdn, imsi, imei, ip, email, user_id or mac); \
-                 this request gives {}",
-                given.len()
-            ));
+        let unread = |code: &'static str, reason: Reason, when: Option<When>| Unreadable {
+            code,
+            reason,
+            identifiers: given.clone(),
+            when,
         };
-        let time = |field: &str, s: &str| -> Result<i64> {
-            Ok(parse_time(s, zone)
-                .map_err(|e| anyhow!("{prefix}{field}: {e}"))?
-                .as_second())
+        // A flag or field name: `--at` on the command line, `at` in the API.
+        let named = |field: &'static str| Reason::new(prefix).then(field);
+        let time = |field: &'static str, s: &str| {
+            parse_time(s, zone)
+                .map(|t| t.as_second())
+                .map_err(|e| named(field).then(": ").then(e))
         };
-        let when = match (&self.at, &self.from, &self.to) {
-            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
-                return Err(anyhow!("give either at, or from and to, not both"));
-            }
-            (Some(at), None, None) => When::At {
-                at: time("at", at)?,
-            },
-            (None, Some(from), Some(to)) => When::Between {
-                from: time("from", from)?,
-                to: time("to", to)?,
-            },
-            (None, None, None) => When::At { at: now },
-            _ => return Err(anyhow!("a period needs both from and to")),
-        };
-        let default_country: Country = self
-            .country
-            .as_deref()
-            .unwrap_or("NL")
-            .parse()
-            .map_err(|e| anyhow!("{prefix}country: {e}"))?;
-        let term = match &self.term {
-            Some(t) => Some(time("term", t)?),
-            None => None,
-        };
+        let term = self.term.as_deref().map(|t| time("term", t));
         let demand = Demand {
             agency: self.agency.clone().unwrap_or_default(),
             officer: self.officer.clone(),
@@ -149,22 +137,101 @@ impl LookupRequest {
             } else {
                 Category::CurrentIdentification
             },
-            query: kind,
-            term,
+            // With no single identifier the kind is only a placeholder: the refusal's
+            // judgement does not check it (`tdip_core::consult::refuse`).
+            query: given.first().map_or(IdentKind::Msisdn, |(k, _)| *k),
+            term: term.as_ref().and_then(|t| t.as_ref().ok().copied()),
         };
-        let query = Query {
-            kind,
-            value: value.clone(),
-            when,
-            default_country,
-        };
-        Ok((demand, query))
+        let query = (|| {
+            let when = match (&self.at, &self.from, &self.to) {
+                (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                    let why = Reason::new("give either ")
+                        .then(named("at"))
+                        .then(", or ")
+                        .then(named("from"))
+                        .then(" and ")
+                        .then(named("to"))
+                        .then(", not both");
+                    return Err(unread("bad-time", why, None));
+                }
+                (Some(at), None, None) => When::At {
+                    at: time("at", at).map_err(|why| unread("bad-time", why, None))?,
+                },
+                (None, Some(from), Some(to)) => {
+                    let from = time("from", from).map_err(|why| unread("bad-time", why, None))?;
+                    let to = time("to", to).map_err(|why| unread("bad-time", why, None))?;
+                    if from > to {
+                        let why = Reason::new("the period ends before it starts; swap ")
+                            .then(named("from"))
+                            .then(" and ")
+                            .then(named("to"));
+                        return Err(unread("bad-time", why, None));
+                    }
+                    When::Between { from, to }
+                }
+                (None, None, None) => When::At { at: now },
+                _ => {
+                    let why = Reason::new("a period needs both ")
+                        .then(named("from"))
+                        .then(" and ")
+                        .then(named("to"));
+                    return Err(unread("bad-time", why, None));
+                }
+            };
+            let [(kind, value)] = &given[..] else {
+                let why = Reason::counted(
+                    "give exactly one identifier (msisdn, imsi, imei, ip, email, user_id or \
+                     mac); this request gives {}",
+                    &[given.len() as u64],
+                );
+                return Err(unread("bad-identifier", why, Some(when)));
+            };
+            // No country given: the consultation reads a national number in the asking
+            // agency's jurisdiction's country (the catalogue's).
+            let default_country = match self.country.as_deref() {
+                None => None,
+                Some(c) => Some(c.parse::<Country>().map_err(|_| {
+                    let why = named("country").then(": unknown country; expected NL or BE");
+                    unread("bad-country", why, Some(when))
+                })?),
+            };
+            if let Some(Err(why)) = &term {
+                return Err(unread("bad-term", why.clone(), Some(when)));
+            }
+            Ok(Query {
+                kind: *kind,
+                value: value.clone(),
+                when,
+                default_country,
+            })
+        })();
+        (demand, query)
     }
 }
 
-/// The answer to a consultation as the CLI's `--json` and the API give it: the answer's
-/// hits (times in UTC seconds), the consultation's reference, the agency and legal basis
-/// granted, and when it was due.
+/// Judges, answers and logs a request as resolved ([`LookupRequest::resolve`]): the
+/// query consulted, or the refusal of a query that could not be read, logged as a
+/// refusal with its consultation reference like every other.
+pub async fn consult<S, A>(
+    p: &consult::Point<'_, S, A>,
+    demand: &Demand,
+    query: &Result<Query, Unreadable>,
+    channel: Channel,
+    now: i64,
+) -> Result<consult::Consulted, ConsultError>
+where
+    S: Store + AccessStore,
+    A: AuditStore + 'static,
+{
+    match query {
+        Ok(query) => consult::consult(p, demand, query, channel, now).await,
+        Err(unread) => consult::refuse(p, demand, unread, channel, now).await,
+    }
+}
+
+/// The answer to a consultation as the CLI's `--json` and the API give it: the
+/// identifier searched (normalised), the answer's hits (times in UTC seconds), the
+/// consultation's reference, the agency and legal basis granted, and when it was due.
 pub fn answered(done: &tdip_core::consult::Consulted) -> Result<serde_json::Value> {
     let mut v = serde_json::to_value(&done.answer)?;
     v["consultation"] = done.consultation.clone().into();

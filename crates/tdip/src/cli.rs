@@ -575,41 +575,43 @@ pub struct DeliveriesArgs {
 
 /// Arguments of `tdip lookup`.
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("identifier").required(true).multiple(false))]
+// Exactly one identifier, and `--at` or `--from` with `--to`: judged by the demand, not
+// by clap, so that a lookup asking wrongly is refused and logged like every demand.
 pub struct LookupArgs {
     /// Phone number (E.164 or national).
-    #[arg(long, group = "identifier")]
+    #[arg(long)]
     pub msisdn: Option<String>,
     /// IMSI.
-    #[arg(long, group = "identifier")]
+    #[arg(long)]
     pub imsi: Option<String>,
     /// IMEI (14, 15 or 16 digits).
-    #[arg(long, group = "identifier")]
+    #[arg(long)]
     pub imei: Option<String>,
     /// IP address or prefix.
-    #[arg(long, group = "identifier")]
+    #[arg(long)]
     pub ip: Option<String>,
     /// E-mail address.
-    #[arg(long, group = "identifier")]
+    #[arg(long)]
     pub email: Option<String>,
     /// Provider-local end-user id.
-    #[arg(long, group = "identifier")]
+    #[arg(long)]
     pub user_id: Option<String>,
     /// MAC address.
-    #[arg(long, group = "identifier")]
+    #[arg(long)]
     pub mac: Option<String>,
     /// The moment (legal local time `YYYY-MM-DD HH:MM:SS` or RFC 3339); default now.
-    #[arg(long, conflicts_with_all = ["from", "to"])]
+    #[arg(long)]
     pub at: Option<String>,
     /// Start of a period.
-    #[arg(long, requires = "to")]
+    #[arg(long)]
     pub from: Option<String>,
     /// End of a period.
-    #[arg(long, requires = "from")]
+    #[arg(long)]
     pub to: Option<String>,
-    /// Country for national phone numbers.
-    #[arg(long, default_value = "NL")]
-    pub country: String,
+    /// Country of a national phone number (NL or BE); default: the asking agency's
+    /// jurisdiction's.
+    #[arg(long)]
+    pub country: Option<String>,
     /// JSON output.
     #[arg(long)]
     pub json: bool,

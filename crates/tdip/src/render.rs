@@ -1,6 +1,6 @@
 //! Human-readable output: times in legal local time, tables, lookup answers.
 
-use tdip_core::lookup::{Answer, Basis, Hit, When};
+use tdip_core::lookup::{Answer, Basis, Hit, Searched, When};
 use tdip_model::subscription::{Address, Subscription};
 use tdip_model::{LegalZone, format_time};
 
@@ -14,12 +14,22 @@ pub fn time(secs: i64, zone: LegalZone) -> String {
 
 /// Prints a lookup answer.
 pub fn answer(a: &Answer, zone: LegalZone) -> String {
-    answer_of(a.kind, &a.when, &a.hits, zone)
+    answer_of(Some(&a.searched), a.kind, &a.when, &a.hits, zone)
 }
 
-/// Prints a lookup answer from its parts (as read back from the API).
-pub fn answer_of(kind: &str, when: &When, hits: &[Hit], zone: LegalZone) -> String {
+/// Prints a lookup answer from its parts (as read back from the API), beginning with the
+/// identifier searched, so the officer sees what their input was read as.
+pub fn answer_of(
+    searched: Option<&Searched>,
+    kind: &str,
+    when: &When,
+    hits: &[Hit],
+    zone: LegalZone,
+) -> String {
     let mut out = String::new();
+    if let Some(s) = searched {
+        out.push_str(&format!("searched: {} {}\n", s.kind, s.value));
+    }
     let when = match *when {
         When::At { at } => format!("at {}", time(at, zone)),
         When::Between { from, to } => {

@@ -98,7 +98,7 @@ impl Point {
             kind,
             value: value.into(),
             when: When::At { at },
-            default_country: Country::Nl,
+            default_country: Some(Country::Nl),
         };
         lookup(&self.store, &self.keys, &q).await.unwrap()
     }
@@ -108,7 +108,7 @@ impl Point {
             kind,
             value: value.into(),
             when: When::Between { from, to },
-            default_country: Country::Nl,
+            default_country: Some(Country::Nl),
         };
         lookup(&self.store, &self.keys, &q).await.unwrap()
     }

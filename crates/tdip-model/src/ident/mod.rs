@@ -176,14 +176,18 @@ impl From<IdentError> for Reason {
 }
 
 /// Normalises `raw` as an identifier of `kind`; IP addresses and prefixes come back in
-/// [`display_ip`] form. `default_country` is used for national phone numbers.
+/// [`display_ip`] form. `default_country` is the country of national phone numbers; with
+/// none, a national number is refused.
 pub fn normalize(
     kind: IdentKind,
     raw: &str,
-    default_country: Country,
+    default_country: impl Into<Option<Country>>,
 ) -> Result<String, IdentError> {
     match kind {
-        IdentKind::Msisdn => normalize_msisdn(raw, default_country),
+        IdentKind::Msisdn => match default_country.into() {
+            Some(country) => normalize_msisdn(raw, country),
+            None => normalize_international_msisdn(raw),
+        },
         IdentKind::Imsi => normalize_imsi(raw),
         IdentKind::Imei => normalize_imei(raw),
         IdentKind::Ip => parse_ip(raw).map(|net| display_ip(&net)),

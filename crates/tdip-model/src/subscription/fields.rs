@@ -133,7 +133,7 @@ mod tests {
 
     #[test]
     fn long_lists_report_ten_bad_items_and_count_the_rest() {
-        let up = |s: &str| -> Result<String, String> {
+        let up = |s: &str| -> Result<String, Reason> {
             if s == "bad" {
                 Err("is bad".into())
             } else {

@@ -201,12 +201,15 @@ pub fn parse_row(raw: &RawRow<'_>, ctx: &ParseContext) -> Result<Subscription, V
 ///
 /// Reports unknown names (field `header`), columns named twice and missing required
 /// columns (field = the column). No error quotes a name of the header: a file without a
-/// header row has a data row there. When no name is a column of the delivery format, the
-/// one error says that the header row looks missing; an unknown name is located by its
-/// position, and a near miss of a column name is told which column it resembles.
+/// header row has a data row there. When the line looks like data — no required column
+/// named, and at most a few names that are columns (a service `email` is one) — the one
+/// error says that the header row looks missing; otherwise an unknown name is located by
+/// its position, and a near miss of a column name is told which column it resembles.
 pub fn check_header(names: &[&str]) -> Result<Vec<Column>, Vec<FieldError>> {
     let names: Vec<&str> = names.iter().map(|n| n.trim()).collect();
-    if !names.iter().any(|n| Column::from_name(n).is_some()) {
+    let known: Vec<Column> = names.iter().filter_map(|n| Column::from_name(n)).collect();
+    let required = known.iter().any(|c| Column::REQUIRED.contains(c));
+    if known.is_empty() || (!required && known.len() * 2 < names.len()) {
         return Err(vec![FieldError::new(
             "header",
             "the first line looks like a data row, not a header: a CSV delivery starts with a \

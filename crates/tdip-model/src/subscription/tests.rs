@@ -418,3 +418,28 @@ fn header_checks() {
         ]
     );
 }
+
+#[test]
+fn a_first_line_of_data_is_one_error_that_quotes_none_of_it() {
+    let data_row = "A-1,email,,,,,,jan@example.nl,u-jan,,Maas,,Jan,,,,,,,,,,,,,2024-01-01";
+    let names: Vec<&str> = data_row.split(',').collect();
+    let errs = check_header(&names).unwrap_err();
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].field, "header");
+    assert!(
+        errs[0]
+            .reason
+            .starts_with("the first line looks like a data row, not a header"),
+        "{errs:?}"
+    );
+    // A header with most of its names right is checked name by name.
+    let errs = check_header(&["subscription_id", "servise", "subscription_start"]).unwrap_err();
+    let reasons: Vec<&str> = errs.iter().map(|e| e.reason.as_str()).collect();
+    assert_eq!(
+        reasons,
+        [
+            "unknown column at position 2; did you mean service?",
+            "required column is missing from the header"
+        ]
+    );
+}

@@ -13,7 +13,7 @@ use tdip_access::{Category, Demand, Urgency};
 use tdip_core::consult::{self, Channel, ConsultError};
 use tdip_core::lookup::{Query, When};
 use tdip_gen::{GenConfig, snapshot_at};
-use tdip_model::{Country, IdentKind, LegalZone, parse_time};
+use tdip_model::{IdentKind, LegalZone, parse_time};
 use tdip_store::{AccessStore, Officer};
 
 use super::deliver::deliver_file;
@@ -296,7 +296,7 @@ async fn examples(
             kind,
             value,
             when,
-            default_country: Country::Nl,
+            default_country: None,
         };
         print!("{}", consult(point, &q, DEMO_BASIS, zone).await?);
         println!();
@@ -306,7 +306,7 @@ async fn examples(
         kind: IdentKind::Msisdn,
         value: "+31699999999".into(),
         when: When::At { at: super::now() },
-        default_country: Country::Nl,
+        default_country: None,
     };
     print!("{}", consult(point, &q, "nl/wiv-56", zone).await?);
     println!();

@@ -3,15 +3,17 @@
 use std::path::Path;
 
 use anyhow::Result;
-use tdip_core::consult::{self, Channel, ConsultError};
+use axum::http::StatusCode;
+use tdip_core::consult::{Channel, ConsultError};
 use tdip_model::{LegalZone, format_time};
 
 use crate::asked::LookupRequest;
 use crate::cli::LookupArgs;
 use crate::point::Point;
+use crate::serve::error::ApiError;
 
 pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone) -> Result<i32> {
-    let (demand, query) = request(args).resolve(zone, super::now(), "--")?;
+    let (demand, query) = request(args).resolve(zone, super::now(), "--");
     let catalogue = crate::point::catalogue(data)?;
     let deadlines = crate::point::deadlines(data)?;
     crate::point::note_catalogue(data, &point.auditor).await?;
@@ -23,7 +25,7 @@ pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone)
         );
     }
     let p = point.consulting(&catalogue, &deadlines, zone);
-    match consult::consult(&p, &demand, &query, Channel::Cli, super::now()).await {
+    match crate::asked::consult(&p, &demand, &query, Channel::Cli, super::now()).await {
         Ok(done) => {
             if args.json {
                 println!(
@@ -45,9 +47,15 @@ pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone)
         }
         Err(ConsultError::Refused {
             consultation,
+            code,
             reason,
-            ..
         }) => {
+            if args.json {
+                // The API's error shape, as `POST /v1/lookups` answers a refusal.
+                let e = ApiError::new(StatusCode::FORBIDDEN, code, reason.as_str())
+                    .logged_as(consultation.clone());
+                println!("{}", serde_json::to_string_pretty(&e)?);
+            }
             eprintln!("REFUSED: {reason}\n(consultation {consultation}; the refusal is logged)");
             Ok(3)
         }
@@ -69,7 +77,7 @@ pub fn request(args: &LookupArgs) -> LookupRequest {
         at: args.at.clone(),
         from: args.from.clone(),
         to: args.to.clone(),
-        country: Some(args.country.clone()),
+        country: args.country.clone(),
         agency: d.agency.clone(),
         officer: d.officer.clone().unwrap_or_default(),
         basis: d.basis.clone().unwrap_or_default(),

@@ -5,7 +5,7 @@ use anyhow::{Result, anyhow, bail};
 use hyper::{Method, StatusCode};
 use serde::Deserialize;
 use serde_json::Value;
-use tdip_core::lookup::{Hit, When};
+use tdip_core::lookup::{Hit, Searched, When};
 use tdip_model::LegalZone;
 use zeroize::Zeroizing;
 
@@ -61,6 +61,7 @@ fn problem(status: StatusCode, body: &[u8]) -> Problem {
 /// The answer as the API gives it.
 #[derive(Deserialize)]
 struct Answered {
+    searched: Option<Searched>,
     kind: String,
     when: When,
     hits: Vec<Hit>,
@@ -92,13 +93,18 @@ async fn lookup(client: &Client, args: &crate::cli::LookupArgs, zone: LegalZone)
         );
         print!(
             "{}",
-            crate::render::answer_of(&a.kind, &a.when, &a.hits, zone)
+            crate::render::answer_of(a.searched.as_ref(), &a.kind, &a.when, &a.hits, zone)
         );
         return Ok(0);
     }
     let p = problem(status, &bytes);
     match p.consultation {
         Some(consultation) => {
+            if args.json {
+                // The service's body is the API's error shape: printed as it came.
+                let v: Value = serde_json::from_slice(&bytes)?;
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            }
             eprintln!(
                 "REFUSED: {}\n(consultation {consultation}; the refusal is logged)",
                 p.message

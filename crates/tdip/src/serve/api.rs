@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tdip_core::consult::{self, Channel, ConsultError};
+use tdip_core::consult::{Channel, ConsultError};
 use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -413,6 +413,10 @@ struct Answered {
     due: i64,
     /// The rule that set it: `real-time`, `within-24h`, `set-by-demand`.
     due_rule: String,
+    /// The identifier searched, normalised: `{"kind": "msisdn", "value": "+32470123456"}`
+    /// (a national number read in the asking agency's country, unless `country` is given).
+    #[schema(value_type = Object)]
+    searched: Value,
     /// The identifier type asked about.
     kind: String,
     /// The moment or period asked about (UTC seconds).
@@ -449,12 +453,10 @@ async fn lookup(
     }
     let point = state.point().ok_or_else(ApiError::sealed)?;
     let now = crate::cmd::now();
-    let (mut demand, query) = request
-        .resolve(state.zone, now, "")
-        .map_err(|e| ApiError::bad_request(format!("{e:#}")))?;
+    let (mut demand, query) = request.resolve(state.zone, now, "");
     demand.agency = agency.clone();
     let p = point.consulting(&state.catalogue, &state.deadlines, state.zone);
-    match consult::consult(&p, &demand, &query, Channel::Api, now).await {
+    match crate::asked::consult(&p, &demand, &query, Channel::Api, now).await {
         Ok(done) => {
             super::metrics::consultation("api", "answered");
             crate::asked::answered(&done)

@@ -20,7 +20,6 @@ use tdip_hi1::{
     Body, DeliveryView, LdTask, Listed, Object, Outcome, Record, Request, TaskStatus, TaskView,
     code,
 };
-use tdip_model::Country;
 
 use super::State;
 use super::callers::{Caller, Role};
@@ -266,7 +265,8 @@ async fn disclose(
                     to: sought.to,
                 }
             },
-            default_country: Country::Nl,
+            // HI-1 numbers are international; the agency's jurisdiction reads any other.
+            default_country: None,
         };
         match consult::consult(&p, demand, &query, Channel::Hi1, now).await {
             Ok(done) => {
@@ -274,6 +274,7 @@ async fn disclose(
                 for hit in done.answer.hits {
                     records.push(Record {
                         format: value.format.clone(),
+                        searched: done.answer.searched.value.clone(),
                         provider: hit.provider,
                         provider_name: hit.provider_name,
                         valid_from: ts(hit.valid_from),

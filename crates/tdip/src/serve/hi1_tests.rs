@@ -9,15 +9,15 @@ use axum::http::StatusCode;
 
 use super::tests::{From, POLITIE, call, deliver, json, point, state};
 
-const EXAMPLE: &str = include_str!("../../../../docs/examples/hi1-lookup.xml");
+pub(super) const EXAMPLE: &str = include_str!("../../../../docs/examples/hi1-lookup.xml");
 const SCHEMA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../tdip-hi1/schema/all-tdip.xsd"
 );
-const TASK: &str = "2b36a78b-b628-416d-bd22-404e68a0cd36";
+pub(super) const TASK: &str = "2b36a78b-b628-416d-bd22-404e68a0cd36";
 
 /// Runs `xmllint` on a response; panics with its complaint if the schema refuses it.
-fn valid(dir: &Path, xml: &str) {
+pub(super) fn valid(dir: &Path, xml: &str) {
     let file = dir.join("response.xml");
     std::fs::write(&file, xml).unwrap();
     let out = std::process::Command::new("xmllint")
@@ -42,14 +42,14 @@ fn message(actions: &str) -> String {
     )
 }
 
-fn get(id: &str) -> String {
+pub(super) fn get(id: &str) -> String {
     message(&format!(
         "<ActionRequest><ActionIdentifier>0</ActionIdentifier><GET><Identifier>{id}</Identifier>\
          </GET></ActionRequest>"
     ))
 }
 
-fn list(kind: &str) -> String {
+pub(super) fn list(kind: &str) -> String {
     message(&format!(
         "<ActionRequest><ActionIdentifier>0</ActionIdentifier><LIST><ObjectType>\
          <common:Owner>ETSI</common:Owner><common:Name>ObjectType</common:Name>\
@@ -58,7 +58,7 @@ fn list(kind: &str) -> String {
 }
 
 /// The text of the first `<name>` after `after` in `xml`.
-fn text_after<'a>(xml: &'a str, after: &str, name: &str) -> &'a str {
+pub(super) fn text_after<'a>(xml: &'a str, after: &str, name: &str) -> &'a str {
     let rest = &xml[xml
         .find(after)
         .unwrap_or_else(|| panic!("{after} in {xml}"))..];

@@ -6,7 +6,7 @@ mod api;
 pub mod callers;
 mod conns;
 mod deliveries;
-mod error;
+pub(crate) mod error;
 mod hi1;
 mod metrics;
 mod tls;
@@ -200,5 +200,7 @@ async fn shutdown() {
 mod deliveries_tests;
 #[cfg(test)]
 mod hi1_tests;
+#[cfg(test)]
+mod searched_tests;
 #[cfg(test)]
 mod tests;

@@ -320,7 +320,8 @@ async fn lookups_are_answered_for_the_callers_agency_and_refused_in_one_shape() 
         text.contains("unknown field `colour`"),
         "field names stay: {text}"
     );
-    let two = json!({"msisdn": number, "imsi": "204081234567890", "officer": "T-1"});
+    let mut two = json(&lookup_body(&number, "T-1"));
+    two["imsi"] = "204081234567890".into();
     let (status, text) = call(
         &s,
         "POST",
@@ -329,8 +330,11 @@ async fn lookups_are_answered_for_the_callers_agency_and_refused_in_one_shape() 
         Some(two.to_string()),
     )
     .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Asking wrongly is a demand refused, logged like any other.
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(json(&text)["code"], "bad-identifier", "{text}");
     assert!(text.contains("exactly one identifier"), "{text}");
+    assert!(json(&text)["consultation"].is_string(), "{text}");
 
     // Metrics count requests by route and consultations by outcome, never the number.
     let (status, metrics) = call(&s, "GET", "/metrics", From::Nobody, None).await;
