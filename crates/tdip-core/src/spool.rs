@@ -227,7 +227,8 @@ impl Spool {
 
     /// Removes an entry that was set aside (its encrypted file too). Entries waiting to
     /// be applied cannot be discarded: they are deliveries the point acknowledged.
-    pub fn discard(&self, name: &str) -> Result<SetAside, CoreError> {
+    pub async fn discard(&self, name: &str) -> Result<SetAside, CoreError> {
+        let _applying = self.lock().await?;
         let found = self.set_aside()?.into_iter().find(|a| a.entry.name == name);
         let Some(aside) = found else {
             let waiting = self.entries()?.iter().any(|e| e.name == name);
@@ -262,6 +263,31 @@ impl Spool {
         Ok(out)
     }
 
+    /// Waits for, then holds, the spool's lock (`spool.lock` beside the directory), so
+    /// that two processes (a command and the service) never apply or discard the same
+    /// entry at once: the second finds it applied.
+    async fn lock(&self) -> Result<fs::File, CoreError> {
+        let path = self.dir.with_extension("lock");
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| io("create", parent, e))?;
+        }
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| io("open", &path, e))?;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(fs::TryLockError::WouldBlock) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(io("lock", &path, e)),
+            }
+        }
+    }
+
     fn path(&self, entry: &SpoolEntry, ext: &str) -> PathBuf {
         self.dir.join(format!("{}.{ext}", entry.name))
     }
@@ -277,6 +303,7 @@ impl Spool {
         identity: &Arc<SpoolIdentity>,
         policy: DeliveryPolicy,
     ) -> Result<Vec<(SpoolEntry, Applied)>, CoreError> {
+        let _applying = self.lock().await?;
         let mut done = Vec::new();
         for entry in self.entries()? {
             if self

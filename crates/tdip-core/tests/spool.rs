@@ -189,14 +189,14 @@ async fn a_spool_entry_whose_application_never_finished_is_set_aside_and_the_nex
     assert!(again.is_empty());
     assert_eq!(p.store.deliveries(Some("kpn"), 10).await.unwrap().len(), 2);
 
-    spool.discard(&poisoned.name).unwrap();
+    spool.discard(&poisoned.name).await.unwrap();
     assert!(spool.set_aside().unwrap().is_empty());
     assert_eq!(
         std::fs::read_dir(&dir).unwrap().count(),
         0,
         "every file of it went"
     );
-    assert!(spool.discard(&poisoned.name).is_err());
+    assert!(spool.discard(&poisoned.name).await.is_err());
 }
 
 #[tokio::test]
@@ -230,4 +230,27 @@ async fn a_spool_entry_that_fails_for_its_own_reason_is_set_aside_at_once() {
         other => panic!("{other:?}"),
     }
     assert_eq!(spool.set_aside().unwrap()[0].entry, ghost);
+}
+
+#[tokio::test]
+async fn two_processes_applying_the_spool_at_once_apply_each_entry_once() {
+    let p = Point::new().await;
+    let key = Arc::new(SpoolIdentity::generate());
+    let dir = p.dir.path().join("spool");
+    let day0 = p.write("day0.csv", csv(&[JANSEN, BAKKER]).as_bytes());
+    Spool::new(&dir)
+        .put(&key.recipient(), "kpn", D0, Format::Csv, false, &day0)
+        .unwrap();
+    // Two handles on the same directory, as a command and the service each have.
+    let (one, two) = (Spool::new(&dir), Spool::new(&dir));
+    let policy = DeliveryPolicy::default();
+    let (a, b) = tokio::join!(
+        one.apply_all(&p.store, &p.keys, &key, policy),
+        two.apply_all(&p.store, &p.keys, &key, policy)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.len() + b.len(), 1, "applied once: {a:?} {b:?}");
+    let log = p.store.deliveries(Some("kpn"), 10).await.unwrap();
+    assert_eq!(log.len(), 1, "one delivery in the log, no spurious rejection");
+    assert_eq!(log[0].delivery.outcome, tdip_store::DeliveryOutcome::Accepted);
 }

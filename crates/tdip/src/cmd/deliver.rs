@@ -158,7 +158,7 @@ pub async fn spool_list(cli: &Cli, zone: LegalZone) -> Result<i32> {
 /// Discards a set-aside spool entry, logged (works sealed).
 pub async fn spool_discard(cli: &Cli, name: &str) -> Result<i32> {
     point::open_store(&cli.data, &cli.store).await?;
-    let gone = point::spool(&cli.data).discard(name)?;
+    let gone = point::spool(&cli.data).discard(name).await?;
     point::open_auditor(&cli.data, &cli.store)
         .await?
         .record(
