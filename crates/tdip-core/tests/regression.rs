@@ -174,3 +174,67 @@ async fn a_json_number_beyond_64_bits_is_refused_not_rounded_into_another_subscr
     );
     assert_rejected_and_unchanged(&p, &r, &before).await;
 }
+
+#[tokio::test]
+async fn a_lone_carriage_return_no_longer_drops_the_subscriptions_after_it_on_its_line() {
+    // csv-core ends a record at a lone CR, and the decoder read only that first record of
+    // the line: the subscription after the CR vanished and the file was accepted.
+    let p = Point::new().await;
+    let r = p
+        .deliver("kpn", &format!("{HEADER}\n{JANSEN}\r{DE_VRIES}\n"), D0)
+        .await;
+    assert_eq!(
+        located(&r.errors),
+        [(2, "subscription_start")],
+        "{:?}",
+        r.errors
+    );
+    assert!(
+        r.errors[0].reason.contains("carriage return"),
+        "{}",
+        r.errors[0].reason
+    );
+    assert_rejected_and_unchanged(&p, &r, &[]).await;
+}
+
+#[tokio::test]
+async fn text_after_a_closing_quote_is_refused_not_read_into_the_field() {
+    // `"Jansen"s` was read as `Jansens`.
+    let p = Point::new().await;
+    let row = JANSEN.replace("Jansen,", "\"Jansen\"s,");
+    let r = p.deliver("kpn", &csv(&[&row]), D0).await;
+    assert_eq!(located(&r.errors), [(2, "surname")], "{:?}", r.errors);
+    assert!(
+        r.errors[0]
+            .reason
+            .contains("after the closing double quote"),
+        "{}",
+        r.errors[0].reason
+    );
+    assert_rejected_and_unchanged(&p, &r, &[]).await;
+}
+
+#[tokio::test]
+async fn a_byte_order_mark_inside_the_file_is_refused_not_dropped_or_kept_invisibly() {
+    // At the start of a row (a second file joined to the first) the decoder dropped it,
+    // because csv-core skips a BOM at the start of what it reads; inside a field it was
+    // kept as an invisible character, making `\u{feff}S2` a subscription other than `S2`.
+    let p = Point::new().await;
+    let joined = format!("\u{feff}{DE_VRIES}");
+    let inside = BAKKER.replace("Sanne", "San\u{feff}ne");
+    let r = p
+        .deliver("kpn", &csv(&[JANSEN, &joined, &inside]), D0)
+        .await;
+    assert_eq!(
+        located(&r.errors),
+        [(3, "subscription_id"), (4, "given_names")],
+        "{:?}",
+        r.errors
+    );
+    assert!(
+        r.errors[0].reason.contains("byte order mark"),
+        "{}",
+        r.errors[0].reason
+    );
+    assert_rejected_and_unchanged(&p, &r, &[]).await;
+}

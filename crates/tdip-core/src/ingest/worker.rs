@@ -122,6 +122,12 @@ pub fn process(
         .collect()
 }
 
+/// U+FEFF, the byte order mark: invisible, and inside a file the trace of another file
+/// joined to it. Read as data it would make `\u{feff}S1` a subscription other than `S1`.
+const BOM: char = '\u{feff}';
+const BOM_IN_VALUE: &str = "contains a byte order mark (U+FEFF), an invisible character; \
+                            remove it (was another file joined into this one?)";
+
 /// Decodes the fields of a record into `raw`; problems of the record itself go to `errors`.
 fn decode<'a>(
     header: &Header,
@@ -160,6 +166,9 @@ fn decode<'a>(
                         continue;
                     }
                     match std::str::from_utf8(value) {
+                        Ok(text) if text.contains(BOM) => {
+                            errors.push(FieldError::new(col.name(), BOM_IN_VALUE));
+                        }
                         Ok(text) => raw.set(*col, text),
                         Err(_) => errors.push(FieldError::new(col.name(), "is not valid UTF-8")),
                     }
@@ -170,7 +179,9 @@ fn decode<'a>(
             json_fields(bytes, &mut dec.json, errors);
             for col in Column::ALL {
                 let value = &dec.json[col.index()];
-                if !value.is_empty() {
+                if value.contains(BOM) {
+                    errors.push(FieldError::new(col.name(), BOM_IN_VALUE));
+                } else if !value.is_empty() {
                     raw.set(*col, value);
                 }
             }

@@ -8,16 +8,13 @@ use tdip_core::ingest::source::{Limits, split_csv};
 /// Each record as (1-based line of its first byte, fields).
 pub type Records = Vec<(u64, Vec<Vec<u8>>)>;
 
-const BOM: &[u8] = b"\xef\xbb\xbf";
-
-/// What the `csv` crate reads from `bytes` (no header row, records of any length). A UTF-8
-/// BOM at the very start is removed first, as tdip ignores it.
+/// What the `csv` crate reads from `bytes` (no header row, records of any length). Like
+/// tdip, csv ignores a UTF-8 BOM at the very start (csv-core strips it).
 pub fn csv_records(bytes: &[u8]) -> Records {
-    let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(body);
+        .from_reader(bytes);
     let mut record = csv::ByteRecord::new();
     let mut out = Vec::new();
     while reader
@@ -28,8 +25,11 @@ pub fn csv_records(bytes: &[u8]) -> Records {
         // record's own line is that of its first byte.
         let pos = record.position().expect("csv records have a position");
         let (mut at, mut line) = (pos.byte() as usize, pos.line());
-        while at < body.len() && matches!(body[at], b'\r' | b'\n') {
-            line += u64::from(body[at] == b'\n');
+        if at == 0 && bytes.starts_with(b"\xef\xbb\xbf") {
+            at = 3;
+        }
+        while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
+            line += u64::from(bytes[at] == b'\n');
             at += 1;
         }
         out.push((line, record.iter().map(<[u8]>::to_vec).collect()));
@@ -66,4 +66,27 @@ pub fn check(bytes: &[u8], read: usize, limits: Limits) -> Result<bool, String> 
         ));
     }
     Ok(true)
+}
+
+/// [`check`] on a fuzzer's input: its first four bytes choose how the rest is read and
+/// cut into chunks (mostly with the delivery's own row limit, sometimes a tiny one to
+/// reach its refusal), so that every place where the reader stops and resumes is crossed.
+pub fn check_fuzz_input(input: &[u8]) -> Result<bool, String> {
+    let (knobs, bytes) = input.split_at(input.len().min(4));
+    let knob = |i: usize| usize::from(knobs.get(i).copied().unwrap_or(255));
+    let read = 1 + knob(0) % 16;
+    let limits = Limits {
+        chunk: 1 + knob(1) % 64,
+        row: if knob(2) < 32 {
+            1 + knob(2)
+        } else {
+            Limits::DELIVERY.row
+        },
+        records: if knob(3) < 128 {
+            1 + knob(3) % 4
+        } else {
+            Limits::DELIVERY.records
+        },
+    };
+    check(bytes, read, limits).map_err(|why| format!("{why}\n  read {read} at a time, {limits:?}"))
 }
