@@ -251,6 +251,13 @@ async fn two_processes_applying_the_spool_at_once_apply_each_entry_once() {
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.len() + b.len(), 1, "applied once: {a:?} {b:?}");
     let log = p.store.deliveries(Some("kpn"), 10).await.unwrap();
-    assert_eq!(log.len(), 1, "one delivery in the log, no spurious rejection");
-    assert_eq!(log[0].delivery.outcome, tdip_store::DeliveryOutcome::Accepted);
+    assert_eq!(
+        log.len(),
+        1,
+        "one delivery in the log, no spurious rejection"
+    );
+    assert_eq!(
+        log[0].delivery.outcome,
+        tdip_store::DeliveryOutcome::Accepted
+    );
 }

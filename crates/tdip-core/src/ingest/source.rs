@@ -429,7 +429,15 @@ impl<'a> Splitter<'a> {
 
     /// The refusal of a record longer than the limit that starts at `start`.
     fn too_long(&self, data: &[u8], start: usize, line: u64) -> Msg {
-        let limit = self.limits.row as u64;
+        // The limit in MiB when it is a whole number of them (as it is but in tests).
+        let mib = self.limits.row.is_multiple_of(1 << 20);
+        let limit = if mib {
+            (self.limits.row >> 20) as u64
+        } else {
+            self.limits.row as u64
+        };
+        let unit =
+            |in_mib: &'static str, in_bytes: &'static str| if mib { in_mib } else { in_bytes };
         let open = (self.format == Format::Csv)
             .then(|| self.scan.open_quote(data, start))
             .flatten();
@@ -439,8 +447,12 @@ impl<'a> Splitter<'a> {
                 FieldError::new(
                     "header",
                     Reason::counted(
-                        "opens a quoted field that is not closed within {} bytes (the most a \
-                         row may hold); close the quote, or write a quote inside it as two",
+                        unit(
+                            "opens a quoted field that is not closed within {} MiB (the most a \
+                             row may hold); close the quote, or write a quote inside it as two",
+                            "opens a quoted field that is not closed within {} bytes (the most \
+                             a row may hold); close the quote, or write a quote inside it as two",
+                        ),
                         &[limit],
                     ),
                 ),
@@ -450,9 +462,14 @@ impl<'a> Splitter<'a> {
                 FieldError::new(
                     header.names.get(field).copied().unwrap_or("row"),
                     Reason::counted(
-                        "opens a quoted field that is not closed within {} bytes (the most a \
-                         row may hold), so the rest of the file would be one field; close \
-                         the quote, or write a quote inside the field as two (\"\")",
+                        unit(
+                            "opens a quoted field that is not closed within {} MiB (the most a \
+                             row may hold), so the rest of the file would be one field; close \
+                             the quote, or write a quote inside the field as two (\"\")",
+                            "opens a quoted field that is not closed within {} bytes (the most \
+                             a row may hold), so the rest of the file would be one field; close \
+                             the quote, or write a quote inside the field as two (\"\")",
+                        ),
                         &[limit],
                     ),
                 ),
@@ -462,8 +479,12 @@ impl<'a> Splitter<'a> {
                 FieldError::new(
                     if header.is_some() { "row" } else { "header" },
                     Reason::counted(
-                        "the row is longer than {} bytes, the most a row may hold; is a line \
-                         break missing?",
+                        unit(
+                            "the row is longer than {} MiB, the most a row may hold; is a line \
+                             break missing?",
+                            "the row is longer than {} bytes, the most a row may hold; is a \
+                             line break missing?",
+                        ),
                         &[limit],
                     ),
                 ),
