@@ -19,6 +19,26 @@ pub(crate) fn create_private(path: &Path) -> Result<fs::File, CoreError> {
     opts.open(path).map_err(|e| io_error("create", path, e))
 }
 
+/// Replaces the small file `path` with `bytes`, durably and whole: written to a private
+/// `path.new` first (a stale one from a crash is dropped), then renamed over `path`, and
+/// the directory synced, so a crash leaves the old content or the new, never half.
+pub(crate) fn replace_durably(path: &Path, bytes: &[u8]) -> Result<(), CoreError> {
+    use std::io::Write;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".new");
+    let tmp = Path::new(&tmp);
+    let _ = fs::remove_file(tmp);
+    let mut f = create_private(tmp)?;
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(|e| io_error("write", tmp, e))?;
+    fs::rename(tmp, path).map_err(|e| io_error("rename", tmp, e))?;
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => sync_dir(dir),
+        _ => Ok(()),
+    }
+}
+
 /// Makes the entries of `dir` (files created, renamed or removed) durable.
 pub(crate) fn sync_dir(dir: &Path) -> Result<(), CoreError> {
     fs::File::open(dir)

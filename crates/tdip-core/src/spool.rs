@@ -29,7 +29,7 @@ use tdip_store::{DeliveryOutcome, NewDelivery, Store};
 use tdip_model::Reason;
 
 use crate::CoreError;
-use crate::files::{create_private, io_error as io, sync_dir};
+use crate::files::{create_private, io_error as io, replace_durably, sync_dir};
 use crate::ingest::{DeliveryPolicy, DeliveryReport, DeliveryRequest, Format, RowError, deliver};
 use crate::keys::PointKeys;
 
@@ -405,20 +405,12 @@ impl Spool {
                 None => store.record_rejected(&log).await?,
             }
         };
-        let note = self.path(entry, "aside");
-        let tmp = self.path(entry, "aside.new");
-        let _ = fs::remove_file(&tmp);
-        let mut f = create_private(&tmp)?;
-        let note_text = match error {
+        let note = match error {
             Some(e) => format!("{reason} [error: {e}]"),
             None => reason.to_string(),
         };
-        f.write_all(note_text.as_bytes())
-            .and_then(|()| f.sync_all())
-            .map_err(|e| io("write", &tmp, e))?;
-        fs::rename(&tmp, &note).map_err(|e| io("rename", &tmp, e))?;
-        let _ = fs::remove_file(self.path(entry, "attempts"));
-        sync_dir(&self.dir)?;
+        replace_durably(&self.path(entry, "aside"), note.as_bytes())?;
+        self.forget_attempt(entry)?;
         Ok(DeliveryReport {
             delivery: DeliveryOutcome::Rejected.as_str(),
             id,
@@ -449,18 +441,12 @@ impl Spool {
             Err(e) => return Err(io("read", &path, e)),
         };
         let now = before.saturating_add(1);
-        let tmp = self.path(entry, "attempts.new");
-        let _ = fs::remove_file(&tmp);
-        let mut f = create_private(&tmp)?;
-        f.write_all(now.to_string().as_bytes())
-            .and_then(|()| f.sync_all())
-            .map_err(|e| io("write", &tmp, e))?;
-        fs::rename(&tmp, &path).map_err(|e| io("rename", &tmp, e))?;
-        sync_dir(&self.dir)?;
+        replace_durably(&path, now.to_string().as_bytes())?;
         Ok(now)
     }
 
-    /// Takes back the count of an application that ended because the store failed.
+    /// Drops the count of applications begun: the one that ended because the store
+    /// failed, or all of an entry set aside.
     fn forget_attempt(&self, entry: &SpoolEntry) -> Result<(), CoreError> {
         match fs::remove_file(self.path(entry, "attempts")) {
             Ok(()) => sync_dir(&self.dir),
@@ -500,7 +486,14 @@ impl Spool {
 
     fn remove(&self, entry: &SpoolEntry) -> Result<(), CoreError> {
         // The description goes first: without it the rest is no entry.
-        for ext in ["meta", "age", "attempts", "aside"] {
+        for ext in [
+            "meta",
+            "age",
+            "attempts",
+            "aside",
+            "attempts.new",
+            "aside.new",
+        ] {
             let path = self.path(entry, ext);
             match fs::remove_file(&path) {
                 Ok(()) => {}

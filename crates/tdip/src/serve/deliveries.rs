@@ -113,8 +113,7 @@ pub async fn upload(
         }
     };
     let internal = |e: &dyn std::fmt::Display| ApiError::internal(e);
-    let policy = crate::point::delivery_policy(&state.data).map_err(|e| internal(&e))?;
-    if let Some(why) = policy.future_snapshot(snapshot_at, crate::cmd::now()) {
+    if let Some(why) = state.policy.future_snapshot(snapshot_at, crate::cmd::now()) {
         return Err(ApiError::bad_request(format!("snapshot_at {why}")));
     }
     let registered = match state.point() {

@@ -36,6 +36,8 @@ pub struct State {
     pub catalogue: tdip_access::Catalogue,
     /// The deadline policy in force (read at start).
     pub deadlines: tdip_access::DeadlinePolicy,
+    /// The delivery policy in force (read at start, sealed or not).
+    pub policy: tdip_core::ingest::DeliveryPolicy,
     /// Who may call.
     pub callers: callers::Callers,
     /// The open point, once unsealed.
@@ -61,6 +63,7 @@ impl State {
     ) -> Result<State> {
         let catalogue = point::catalogue(&data)?;
         let deadlines = point::deadlines(&data)?;
+        let policy = point::delivery_policy(&data)?;
         let callers = callers::Callers::load(&data)?;
         let (opened, unsealer) = match point::dev_root_key(&data)? {
             Some(root) => {
@@ -87,6 +90,7 @@ impl State {
             zone,
             catalogue,
             deadlines,
+            policy,
             callers,
             point: RwLock::new(opened),
             unsealer: tokio::sync::Mutex::new(unsealer),
