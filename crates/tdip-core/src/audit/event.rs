@@ -153,6 +153,76 @@ pub enum Event {
         /// Milliseconds from the demand's receipt to its answer.
         took_ms: u64,
     },
+    /// An accepted delivery with the state it left the provider in: what every start
+    /// of the point and `tdip audit verify --store` compare the store with, so that a
+    /// deleted, rolled-back or resurrected version or snapshot index is named. Kind
+    /// `delivery`; deliveries accepted before it was written are [`Event::Delivery`].
+    DeliveryAccepted {
+        /// Provider id.
+        provider: String,
+        /// The delivery log's id of it.
+        delivery: i64,
+        /// The snapshot moment declared.
+        snapshot_at: i64,
+        /// SHA-256 of the file as received.
+        #[serde(with = "hex_bytes::required")]
+        checksum: Vec<u8>,
+        /// Rows read.
+        rows: u64,
+        /// Versions opened for new subscriptions.
+        opened: u64,
+        /// Subscriptions changed (one version closed, one opened).
+        changed: u64,
+        /// Versions closed for vanished subscriptions.
+        closed: u64,
+        /// The provider's state after it.
+        state: ProviderState,
+        /// Written when the point started after a stop that lost the entry (the
+        /// delivery had committed; its entry had not been written yet).
+        recovered: bool,
+    },
+    /// Audit bodies destroyed by a purge at the end of their retention: the only way a
+    /// body may go. Kind `destruction`; `tdip audit verify` accepts a missing body only
+    /// inside such a range, of that kind, and past its class's term.
+    Purge {
+        /// The retention class.
+        class: String,
+        /// The kind of entry whose bodies went.
+        kind: String,
+        /// Bodies of entries of that kind before this moment (UTC seconds) went.
+        before: i64,
+        /// The first entry number the purge covered.
+        first: u64,
+        /// The last entry number it covered.
+        last: u64,
+        /// How many bodies went.
+        count: u64,
+    },
+    /// Something changed around the application was found: the store's state, the
+    /// officer registry, an access-control file. Kind `integrity`.
+    Integrity {
+        /// What was checked (`store-state`, `officer-registry`, `access-file`, `audit-head`).
+        what: String,
+        /// About whom or what (a provider, an officer, a file name).
+        subject: String,
+        /// What differs, without any subscriber value.
+        detail: String,
+    },
+}
+
+/// A provider's state after an accepted delivery, as digests (no subscriber value).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderState {
+    /// Open versions.
+    pub open: u64,
+    /// Versions ever opened for the provider (open and closed).
+    pub versions: u64,
+    /// SHA-256 over the open versions (id, subscription key), by id.
+    #[serde(with = "hex_bytes::required")]
+    pub open_digest: Vec<u8>,
+    /// SHA-256 over the snapshot index's entries, by subscription key.
+    #[serde(with = "hex_bytes::required")]
+    pub index_digest: Vec<u8>,
 }
 
 /// Every kind of entry, as stored in the log's `kind` column.
@@ -165,6 +235,7 @@ pub const KINDS: &[&str] = &[
     "destruction",
     "unseal",
     "config",
+    "integrity",
 ];
 
 impl Event {
@@ -175,8 +246,9 @@ impl Event {
             Event::Reference { .. } => "reference",
             Event::Answer { .. } | Event::Answered { .. } => "answer",
             Event::Refusal { .. } => "refusal",
-            Event::Delivery { .. } => "delivery",
-            Event::Destruction { .. } => "destruction",
+            Event::Delivery { .. } | Event::DeliveryAccepted { .. } => "delivery",
+            Event::Destruction { .. } | Event::Purge { .. } => "destruction",
+            Event::Integrity { .. } => "integrity",
             Event::Unseal { .. } => "unseal",
             Event::Config { .. } => "config",
         }

@@ -22,7 +22,7 @@ use tdip_store::{AuditHead, AuditStore, StoreError};
 use tokio::sync::Mutex;
 
 pub use deadlines::{DeadlineReport, Late, RuleFigures, Unanswered, deadline_report};
-pub use event::{Asked, Body, Event, FORMAT, KINDS, Outcome};
+pub use event::{Asked, Body, Event, FORMAT, KINDS, Outcome, ProviderState};
 pub use read::{Proof, Verified, entries, prove, signed_heads, verify};
 
 use crate::CoreError;
