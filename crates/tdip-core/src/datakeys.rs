@@ -149,8 +149,18 @@ pub struct DataKeys {
     dir: PathBuf,
     kek: Kek,
     legacy: Arc<Sealer>,
-    /// Unwrapped keys by id; `None` for a destroyed one.
-    cache: Mutex<HashMap<u32, Option<Arc<Sealer>>>>,
+    /// Unwrapped keys by id, with what each may seal; `None` for a destroyed one.
+    cache: Mutex<HashMap<u32, Option<LiveKey>>>,
+}
+
+/// An unwrapped key and what its description says it may seal (`None` for the legacy
+/// key derived from the root key, which predates scopes).
+#[derive(Clone)]
+pub struct LiveKey {
+    /// The key.
+    pub sealer: Arc<Sealer>,
+    /// Its provider, class and scope.
+    pub scope: Option<(String, DataClass, Scope)>,
 }
 
 impl fmt::Debug for DataKeys {
@@ -244,8 +254,17 @@ impl DataKeys {
     /// The sealer of key `id`: `None` if the key was destroyed, an error if no such key
     /// ever existed here (the blob naming it was altered, or the key directory is wrong).
     pub fn sealer(&self, id: u32) -> Result<Option<Arc<Sealer>>, CoreError> {
+        Ok(self.key(id)?.map(|k| k.sealer))
+    }
+
+    /// Key `id` with its scope: `None` if the key was destroyed, an error if no such key
+    /// ever existed here (see [`DataKeys::sealer`]).
+    pub fn key(&self, id: u32) -> Result<Option<LiveKey>, CoreError> {
         if id == LEGACY_KEY_ID {
-            return Ok(Some(self.legacy.clone()));
+            return Ok(Some(LiveKey {
+                sealer: self.legacy.clone(),
+                scope: None,
+            }));
         }
         if let Some(cached) = self.cache.lock().expect("key cache lock").get(&id) {
             return Ok(cached.clone());
@@ -256,7 +275,10 @@ impl DataKeys {
                     return Err(CoreError::Unseal(CryptoError::Tampered));
                 }
                 let key = self.kek.unwrap(&wrapped, &info.aad())?;
-                Some(Arc::new(key.sealer(id)))
+                Some(LiveKey {
+                    sealer: Arc::new(key.sealer(id)),
+                    scope: Some((info.provider, info.class, info.scope)),
+                })
             }
             Ok((_, None)) => {
                 return Err(CoreError::Config(format!(

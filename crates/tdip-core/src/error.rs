@@ -27,6 +27,14 @@ pub enum CoreError {
          the supervisor; `tdip audit verify` repeats the check"
     )]
     AuditBroken(String),
+    /// The store holds what tdip never wrote: a row edited, deleted or copied back from an
+    /// older copy around the application. Says what, never with a subscriber value.
+    #[error(
+        "the store was changed around tdip: {0}. Leave the data directory and the database as \
+         they are and report it to the supervisor; `tdip audit verify --check-store` lists every \
+         difference"
+    )]
+    Tampered(String),
     /// A bug: an internal invariant failed.
     #[error("internal error: {0}")]
     Internal(&'static str),

@@ -4,14 +4,14 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use tdip_crypto::{BlindKey, Kek, Keyring, RootKey, Sealer};
+use tdip_crypto::{BlindKey, CryptoError, Kek, Keyring, RootKey, Sealer};
 use tdip_model::IdentKind;
 use tdip_model::subscription::Subscription;
 use tdip_store::{BlindIndex, VersionRow};
 use zeroize::Zeroizing;
 
 use crate::CoreError;
-use crate::datakeys::DataKeys;
+use crate::datakeys::{DataClass, DataKeys, Month, Scope};
 
 /// Keys of one point, derived once at start.
 #[derive(Clone, Debug)]
@@ -81,12 +81,64 @@ impl PointKeys {
 
     /// The plaintext of a stored version's blob, opened with the key its header names
     /// and bound to its row: `None` if that key was destroyed (its month was shredded).
+    ///
+    /// The row must be what the blob was sealed for: an open version under one of its
+    /// provider's open keys, a closed one under the key of the month its validity ended
+    /// in, and validity (start, end, last seen, the delivery before it) as the associated
+    /// data binds it. Anything else is [`CoreError::Tampered`]: a row edited around tdip,
+    /// or a blob copied back from an older copy of the store to undo a shredding.
     pub fn open_version(&self, v: &VersionRow) -> Result<Option<Zeroizing<Vec<u8>>>, CoreError> {
-        let Some(sealer) = self.data.sealer(Sealer::key_id_of(&v.sealed)?)? else {
+        let Some(key) = self.data.key(Sealer::key_id_of(&v.sealed)?)? else {
             return Ok(None);
         };
-        let aad = VersionAad::new(&v.provider, &v.sub_key, v.valid_from);
-        Ok(Some(sealer.open(aad.as_bytes(), &v.sealed)?))
+        if let Some((provider, class, scope)) = &key.scope {
+            let fits = provider == &v.provider
+                && *class == DataClass::Subscriber
+                && match (scope, v.valid_to) {
+                    (Scope::Open(_), None) => true,
+                    (Scope::Month(m), Some(to)) => Month::of(to).is_ok_and(|t| t == *m),
+                    _ => false,
+                };
+            if !fits {
+                let wanted = match v.valid_to {
+                    None => "an open key of its provider".to_owned(),
+                    Some(to) => match Month::of(to) {
+                        Ok(m) => format!("its provider's key for {m}"),
+                        Err(_) => "a month key".to_owned(),
+                    },
+                };
+                return Err(CoreError::Tampered(format!(
+                    "version {} of provider {} is sealed under the {scope} key of provider \
+                     {provider}, not under {wanted}: the row was changed or its sealed record \
+                     copied from another row or an older copy of the store",
+                    v.id, v.provider
+                )));
+            }
+        }
+        let tampered = || {
+            CoreError::Tampered(format!(
+                "version {} of provider {} does not open as its row describes it: its \
+                 validity or its sealed record was changed",
+                v.id, v.provider
+            ))
+        };
+        match key.sealer.open(VersionAad::of_row(v).as_bytes(), &v.sealed) {
+            Ok(plain) => Ok(Some(plain)),
+            // Sealed before validity was bound to the blob: its key's scope still binds
+            // open or closed, and the month.
+            Err(CryptoError::Tampered) => key
+                .sealer
+                .open(
+                    VersionAad::legacy(&v.provider, &v.sub_key, v.valid_from).as_bytes(),
+                    &v.sealed,
+                )
+                .map(Some)
+                .map_err(|e| match e {
+                    CryptoError::Tampered => tampered(),
+                    e => e.into(),
+                }),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Unseals a stored version: `None` if its key was destroyed (its month was shredded).
@@ -99,24 +151,102 @@ impl PointKeys {
 }
 
 /// The associated data that binds a sealed subscription to its version row: a label,
-/// the provider id, the subscription key and the version's start.
+/// the provider id, the subscription key, the version's start and the delivery before it,
+/// and — once closed — the end of its validity and the last delivery that showed it. An
+/// edit of any of them makes the blob fail to open, as a swapped blob does.
 pub struct VersionAad {
-    buf: [u8; 128],
+    buf: [u8; 192],
     len: usize,
 }
 
 impl VersionAad {
-    /// The associated data of one version row. Provider ids are at most 32 bytes.
-    pub fn new(provider: &str, sub_key: &BlindIndex, valid_from: i64) -> Self {
+    /// The associated data of an open version.
+    pub fn open(
+        provider: &str,
+        sub_key: &BlindIndex,
+        valid_from: i64,
+        seen_before: Option<i64>,
+    ) -> Self {
+        Self::build(provider, sub_key, valid_from, seen_before, None)
+    }
+
+    /// The associated data of a version closed at `valid_to`, last shown by the delivery
+    /// of `last_seen`.
+    pub fn closed(
+        provider: &str,
+        sub_key: &BlindIndex,
+        valid_from: i64,
+        seen_before: Option<i64>,
+        valid_to: i64,
+        last_seen: i64,
+    ) -> Self {
+        Self::build(
+            provider,
+            sub_key,
+            valid_from,
+            seen_before,
+            Some((valid_to, last_seen)),
+        )
+    }
+
+    /// The associated data a stored row must have been sealed with.
+    pub fn of_row(v: &VersionRow) -> Self {
+        let closed = v.valid_to.map(|to| (to, v.last_seen.unwrap_or(i64::MIN)));
+        Self::build(&v.provider, &v.sub_key, v.valid_from, v.seen_before, closed)
+    }
+
+    /// The associated data of blobs sealed before validity was bound (format 1):
+    /// provider, subscription key and start only. Only for reading them.
+    pub fn legacy(provider: &str, sub_key: &BlindIndex, valid_from: i64) -> Self {
         const LABEL: &[u8] = b"tdip/v1/subscription-version\0";
+        let mut aad = VersionAad {
+            buf: [0u8; 192],
+            len: 0,
+        };
         let provider = &provider.as_bytes()[..provider.len().min(64)];
-        let mut buf = [0u8; 128];
-        let mut len = 0;
         for part in [LABEL, provider, &[0], &sub_key.0, &valid_from.to_le_bytes()] {
-            buf[len..len + part.len()].copy_from_slice(part);
-            len += part.len();
+            aad.push(part);
         }
-        VersionAad { buf, len }
+        aad
+    }
+
+    fn build(
+        provider: &str,
+        sub_key: &BlindIndex,
+        valid_from: i64,
+        seen_before: Option<i64>,
+        closed: Option<(i64, i64)>,
+    ) -> Self {
+        const LABEL: &[u8] = b"tdip/v2/subscription-version\0";
+        let mut aad = VersionAad {
+            buf: [0u8; 192],
+            len: 0,
+        };
+        let provider = &provider.as_bytes()[..provider.len().min(64)];
+        for part in [LABEL, provider, &[0], &sub_key.0, &valid_from.to_le_bytes()] {
+            aad.push(part);
+        }
+        match seen_before {
+            Some(t) => {
+                aad.push(&[1]);
+                aad.push(&t.to_le_bytes());
+            }
+            None => aad.push(&[0]),
+        }
+        match closed {
+            Some((to, last)) => {
+                aad.push(&[1]);
+                aad.push(&to.to_le_bytes());
+                aad.push(&last.to_le_bytes());
+            }
+            None => aad.push(&[0]),
+        }
+        aad
+    }
+
+    fn push(&mut self, part: &[u8]) {
+        self.buf[self.len..self.len + part.len()].copy_from_slice(part);
+        self.len += part.len();
     }
 
     /// The bytes.

@@ -12,6 +12,7 @@ pub mod datakeys;
 mod error;
 mod files;
 pub mod ingest;
+pub mod integrity;
 pub mod keys;
 pub mod lateness;
 pub mod lookup;

@@ -100,7 +100,7 @@ fn reseal_page(
                 v.id
             ))
         })?;
-        let aad = VersionAad::new(&v.provider, &v.sub_key, v.valid_from);
+        let aad = VersionAad::of_row(&v);
         out.push(Reseal {
             id: v.id,
             new: sealer.seal(aad.as_bytes(), &plain),

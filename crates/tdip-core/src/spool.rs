@@ -16,6 +16,7 @@
 //! `.aside` note, is listed by [`Spool::set_aside`] and is removed only by
 //! [`Spool::discard`].
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -29,6 +30,7 @@ use tdip_store::{DeliveryOutcome, NewDelivery, Store};
 use tdip_model::Reason;
 
 use crate::CoreError;
+use crate::audit::ProviderState;
 use crate::files::{create_private, io_error as io, replace_durably, sync_dir};
 use crate::ingest::{DeliveryPolicy, DeliveryReport, DeliveryRequest, Format, RowError, deliver};
 use crate::keys::PointKeys;
@@ -302,6 +304,7 @@ impl Spool {
         keys: &PointKeys,
         identity: &Arc<SpoolIdentity>,
         policy: DeliveryPolicy,
+        mut expected: HashMap<String, ProviderState>,
     ) -> Result<Vec<(SpoolEntry, Applied)>, CoreError> {
         let _applying = self.lock().await?;
         let mut done = Vec::new();
@@ -337,14 +340,20 @@ impl Spool {
                 spooled: Some(identity.clone()),
                 policy,
                 allow_mass_close: entry.allow_mass_close,
+                expected: expected.get(&entry.provider).cloned(),
             };
             match deliver(store, keys, req).await {
                 Ok(report) => {
+                    if let Some((_, state)) = &report.applied {
+                        expected.insert(entry.provider.clone(), state.clone());
+                    }
                     self.remove(&entry)?;
                     done.push((entry, Applied::Delivered(report)));
                 }
                 // The store failed, not the entry: it stays, and is tried again later.
-                Err(e @ (CoreError::Store(_) | CoreError::AuditBroken(_))) => {
+                Err(
+                    e @ (CoreError::Store(_) | CoreError::AuditBroken(_) | CoreError::Tampered(_)),
+                ) => {
                     self.forget_attempt(&entry)?;
                     return Err(e);
                 }
@@ -428,6 +437,7 @@ impl Spool {
             }],
             errors_truncated: 0,
             mass_close: false,
+            applied: None,
         })
     }
 

@@ -596,6 +596,7 @@ fn the_scan_finds_a_quoted_value() {
         }],
         errors_truncated: 0,
         mass_close: false,
+        applied: None,
     };
     let quoted = report("unknown column \"Maas\" at position 2; did you mean mac?");
     assert_eq!(leaks(&case, &quoted).len(), 1);

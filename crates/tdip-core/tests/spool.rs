@@ -61,7 +61,13 @@ async fn spooled_deliveries_apply_in_order_once_and_only_once() {
         .collect();
 
     let applied = spool
-        .apply_all(&p.store, &p.keys, &key, DeliveryPolicy::default())
+        .apply_all(
+            &p.store,
+            &p.keys,
+            &key,
+            DeliveryPolicy::default(),
+            Default::default(),
+        )
         .await
         .unwrap();
     let reports: Vec<bool> = applied
@@ -92,7 +98,13 @@ async fn spooled_deliveries_apply_in_order_once_and_only_once() {
         std::fs::write(path, bytes).unwrap();
     }
     let again = spool
-        .apply_all(&p.store, &p.keys, &key, DeliveryPolicy::default())
+        .apply_all(
+            &p.store,
+            &p.keys,
+            &key,
+            DeliveryPolicy::default(),
+            Default::default(),
+        )
         .await
         .unwrap();
     assert!(matches!(again[..], [(_, Applied::AlreadyApplied)]));
@@ -111,7 +123,13 @@ async fn spooled_deliveries_apply_in_order_once_and_only_once() {
         .unwrap();
     let wrong = Arc::new(SpoolIdentity::generate());
     let applied = spool
-        .apply_all(&p.store, &p.keys, &wrong, DeliveryPolicy::default())
+        .apply_all(
+            &p.store,
+            &p.keys,
+            &wrong,
+            DeliveryPolicy::default(),
+            Default::default(),
+        )
         .await
         .unwrap();
     match &applied[0].1 {
@@ -151,7 +169,13 @@ async fn a_spool_entry_whose_application_never_finished_is_set_aside_and_the_nex
     crashed_three_times(&dir, &poisoned);
 
     let applied = spool
-        .apply_all(&p.store, &p.keys, &key, DeliveryPolicy::default())
+        .apply_all(
+            &p.store,
+            &p.keys,
+            &key,
+            DeliveryPolicy::default(),
+            Default::default(),
+        )
         .await
         .unwrap();
     assert_eq!(applied.len(), 2);
@@ -183,7 +207,13 @@ async fn a_spool_entry_whose_application_never_finished_is_set_aside_and_the_nex
     assert_eq!(aside.len(), 1);
     assert_eq!(aside[0].entry, poisoned);
     let again = spool
-        .apply_all(&p.store, &p.keys, &key, DeliveryPolicy::default())
+        .apply_all(
+            &p.store,
+            &p.keys,
+            &key,
+            DeliveryPolicy::default(),
+            Default::default(),
+        )
         .await
         .unwrap();
     assert!(again.is_empty());
@@ -214,7 +244,13 @@ async fn a_spool_entry_that_fails_for_its_own_reason_is_set_aside_at_once() {
         .put(&key.recipient(), "kpn", D0, Format::Csv, false, &day0)
         .unwrap();
     let applied = spool
-        .apply_all(&p.store, &p.keys, &key, DeliveryPolicy::default())
+        .apply_all(
+            &p.store,
+            &p.keys,
+            &key,
+            DeliveryPolicy::default(),
+            Default::default(),
+        )
         .await
         .unwrap();
     match &applied[..] {
@@ -245,8 +281,8 @@ async fn two_processes_applying_the_spool_at_once_apply_each_entry_once() {
     let (one, two) = (Spool::new(&dir), Spool::new(&dir));
     let policy = DeliveryPolicy::default();
     let (a, b) = tokio::join!(
-        one.apply_all(&p.store, &p.keys, &key, policy),
-        two.apply_all(&p.store, &p.keys, &key, policy)
+        one.apply_all(&p.store, &p.keys, &key, policy, Default::default()),
+        two.apply_all(&p.store, &p.keys, &key, policy, Default::default())
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.len() + b.len(), 1, "applied once: {a:?} {b:?}");

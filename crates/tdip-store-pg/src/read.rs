@@ -5,8 +5,8 @@ use sqlx::Row;
 use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, PgConnection};
 use tdip_store::{
-    BlindIndex, DeliveryOutcome, DeliveryRecord, DeliverySpan, NewDelivery, Provider, Reseal,
-    Store, StoreError, StoreResult, VersionRow,
+    BlindIndex, DeliveryOutcome, DeliveryRecord, DeliverySpan, NewDelivery, Provider, ProviderRows,
+    Reseal, Store, StoreError, StoreResult, VersionRow,
 };
 
 use crate::error::{backend, read};
@@ -165,20 +165,82 @@ impl Store for PgStore {
                 // Each candidate is read from the one partition its index entry names.
                 // The LATERAL ... LIMIT 1 keeps this a nested loop of index probes in
                 // the session's generic plan, whatever the statistics say.
+                // An entry whose version is gone comes back as a row of NULLs.
                 "SELECT v.id, v.provider, v.sub_key, v.opened_by, v.valid_from,
-                        v.seen_before, v.valid_to, v.last_seen, v.sealed
+                        v.seen_before, v.valid_to, v.last_seen, v.sealed, i.version_id
                  FROM (SELECT DISTINCT version_id, ends_month FROM ident
                        WHERE bidx = ANY($1)) AS i
-                 CROSS JOIN LATERAL (
+                 LEFT JOIN LATERAL (
                      SELECT * FROM version
                      WHERE id = i.version_id AND ends_month = i.ends_month LIMIT 1) AS v
+                     ON true
                  ORDER BY v.id",
             )
             .bind(&keys)
             .fetch_all(&self.pool)
         })
         .await?;
+        for r in &rows {
+            if r.try_get::<Option<i64>, _>(0).map_err(backend)?.is_none() {
+                let id: i64 = r.try_get(9).map_err(backend)?;
+                return Err(StoreError::Corrupt(format!(
+                    "a blind-index entry points at version {id}, which is not in the store: \
+                     versions were deleted around tdip; `tdip audit verify --check-store` lists what \
+                     differs"
+                )));
+            }
+        }
         version_rows(&rows)
+    }
+
+    async fn provider_rows(&self, provider: &str) -> StoreResult<ProviderRows> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let versions: Vec<(i64, Vec<u8>, bool)> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT id, sub_key, ends_month = {OPEN_MONTH} FROM version WHERE provider = $1
+             ORDER BY id"
+        )))
+        .bind(provider)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let indexes: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM ident i JOIN version v
+               ON v.id = i.version_id AND v.ends_month = i.ends_month
+             WHERE v.provider = $1",
+        )
+        .bind(provider)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let chunks: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+            "SELECT part, data FROM snapshot_chunk WHERE provider = $1 ORDER BY part, seq",
+        )
+        .bind(provider)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        let mut parts: Vec<(i64, Vec<u8>)> = Vec::new();
+        for (part, chunk) in chunks {
+            match parts.last_mut() {
+                Some((p, data)) if *p == part => data.extend_from_slice(&chunk),
+                _ => parts.push((part, chunk)),
+            }
+        }
+        Ok(ProviderRows {
+            versions: versions.len() as u64,
+            open: versions
+                .into_iter()
+                .filter(|v| v.2)
+                .map(|(id, key, _)| (id, BlindIndex(key.try_into().unwrap_or([0; 16]))))
+                .collect(),
+            indexes: indexes as u64,
+            snapshot: parts.into_iter().map(|(_, d)| d).collect(),
+        })
     }
 
     async fn open_versions_page(

@@ -27,6 +27,7 @@ where
     snapshots_round_trip_and_are_replaced(&fresh().await).await;
     the_delivery_log_keeps_every_outcome(&fresh().await).await;
     a_delivery_needs_a_registered_provider(&fresh().await).await;
+    provider_rows_are_what_the_provider_holds(&fresh().await).await;
 }
 
 fn provider(id: &str) -> Provider {
@@ -428,4 +429,53 @@ async fn a_delivery_needs_a_registered_provider<S: Store>(store: &S) {
         .err()
         .expect("unknown provider");
     assert!(matches!(err, StoreError::NotFound(_)), "{err}");
+}
+
+async fn provider_rows_are_what_the_provider_holds<S: Store>(store: &S) {
+    store.add_provider(&provider("kpn")).await.unwrap();
+    store.add_provider(&provider("ziggo")).await.unwrap();
+    assert_eq!(
+        store.provider_rows("kpn").await.unwrap(),
+        Default::default()
+    );
+    let mut tx = store.begin_delivery("kpn").await.unwrap();
+    let ids = tx
+        .insert_versions(&[version(1, 100), version(2, 100)])
+        .await
+        .unwrap();
+    tx.insert_indexes(&[
+        (BlindIndex([1; 16]), ids[0]),
+        (BlindIndex([5; 16]), ids[0]),
+        (BlindIndex([2; 16]), ids[1]),
+    ])
+    .await
+    .unwrap();
+    tx.put_snapshot(b"base").await.unwrap();
+    tx.commit(&delivery("kpn", 100, DeliveryOutcome::Accepted))
+        .await
+        .unwrap();
+    let mut tx = store.begin_delivery("ziggo").await.unwrap();
+    let other = tx.insert_versions(&[version(3, 100)]).await.unwrap();
+    tx.insert_indexes(&[(BlindIndex([3; 16]), other[0])])
+        .await
+        .unwrap();
+    tx.commit(&delivery("ziggo", 100, DeliveryOutcome::Accepted))
+        .await
+        .unwrap();
+    let mut tx = store.begin_delivery("kpn").await.unwrap();
+    tx.close_versions(&closes(&ids[..1], &[8; 48]), 200, 100)
+        .await
+        .unwrap();
+    tx.append_snapshot(b"delta").await.unwrap();
+    tx.commit(&delivery("kpn", 200, DeliveryOutcome::Accepted))
+        .await
+        .unwrap();
+
+    let rows = store.provider_rows("kpn").await.unwrap();
+    assert_eq!(rows.open, [(ids[1], BlindIndex([2; 16]))]);
+    assert_eq!((rows.versions, rows.indexes), (2, 3));
+    assert_eq!(rows.snapshot, [b"base".to_vec(), b"delta".to_vec()]);
+    let rows = store.provider_rows("ziggo").await.unwrap();
+    assert_eq!((rows.open.len(), rows.versions, rows.indexes), (1, 1, 1));
+    assert!(rows.snapshot.is_empty());
 }

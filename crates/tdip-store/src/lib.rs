@@ -25,7 +25,7 @@ pub use audit::{AuditEntry, AuditHead, AuditStore, NewAuditEntry, fixed_len};
 pub use error::StoreError;
 pub use records::{
     BlindIndex, DeliveryOutcome, DeliveryRecord, DeliverySpan, NewDelivery, NewVersion, Provider,
-    Reseal, VersionRow,
+    ProviderRows, Reseal, VersionRow,
 };
 
 /// Result of a store operation.
@@ -80,7 +80,9 @@ pub trait Store: Send + Sync {
 
     /// Every subscriber version carrying any of these blind indexes, by id. A backend
     /// may store a shortened index and so return extra candidates: callers must check
-    /// each candidate's identifier after unsealing it.
+    /// each candidate's identifier after unsealing it. An index entry that points at no
+    /// version (a version deleted around tdip) is [`StoreError::Corrupt`], never a
+    /// silent no-hit.
     fn versions_by_index(
         &self,
         indexes: &[BlindIndex],
@@ -103,6 +105,14 @@ pub trait Store: Send + Sync {
         provider: &str,
         changes: &[Reseal],
     ) -> impl Future<Output = StoreResult<u64>> + Send;
+
+    /// `provider`'s open versions, version and index counts and snapshot index, read in
+    /// one consistent snapshot of the store (a full scan: for verification, not for
+    /// lookups).
+    fn provider_rows(
+        &self,
+        provider: &str,
+    ) -> impl Future<Output = StoreResult<ProviderRows>> + Send;
 
     /// The distinct (address family, prefix length) pairs of stored IP prefixes, so a
     /// lookup of one address knows which enclosing prefixes to probe. Family is 4 or 6.

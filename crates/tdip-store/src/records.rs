@@ -188,3 +188,28 @@ impl fmt::Debug for Reseal {
             .finish_non_exhaustive()
     }
 }
+
+/// A provider's state as the store holds it, read at one moment: what the point compares
+/// with the state the audit log recorded after the provider's latest accepted delivery.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ProviderRows {
+    /// Open versions: (id, subscription key), by id.
+    pub open: Vec<(i64, BlindIndex)>,
+    /// Versions of the provider, open and closed.
+    pub versions: u64,
+    /// Blind-index entries that point at the provider's versions.
+    pub indexes: u64,
+    /// The snapshot index's parts as stored (see [`crate::DeliveryTx::snapshot`]).
+    pub snapshot: Vec<Vec<u8>>,
+}
+
+impl fmt::Debug for ProviderRows {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProviderRows")
+            .field("open", &self.open.len())
+            .field("versions", &self.versions)
+            .field("indexes", &self.indexes)
+            .field("snapshot_parts", &self.snapshot.len())
+            .finish()
+    }
+}

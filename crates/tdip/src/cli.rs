@@ -296,6 +296,19 @@ pub enum AuditCmd {
         /// A checkpoint a supervisor kept (`tdip audit checkpoint`); may be repeated.
         #[arg(long = "checkpoint", value_name = "FILE")]
         checkpoints: Vec<PathBuf>,
+        /// Also hold the store to the log: every accepted delivery in the delivery log,
+        /// and each provider's versions, index entries and snapshot index as its latest
+        /// accepted delivery left them.
+        #[arg(long)]
+        check_store: bool,
+    },
+    /// Record the store as it is now as each provider's state (after restoring a backup
+    /// older than the log, when the deliveries since are lost): logged, and from then on
+    /// the store is held to this state.
+    AdoptStore {
+        /// Yes, adopt it.
+        #[arg(long)]
+        yes: bool,
     },
     /// An inclusion proof of entry N in the latest signed head.
     Prove {

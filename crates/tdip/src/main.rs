@@ -9,6 +9,7 @@ mod audit_store;
 mod cli;
 mod client;
 mod cmd;
+mod integrity;
 mod point;
 mod render;
 mod serve;

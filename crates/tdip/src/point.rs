@@ -289,7 +289,17 @@ pub async fn open_store(data: &Path, url: &str) -> Result<AnyStore> {
 /// custodians' `shares` (or the dev key file).
 pub async fn open(data: &Path, url: &str, given: &Unsealing<'_>) -> Result<Point> {
     let (root, unsealed) = root_key(data, given)?;
-    open_root(data, url, root, unsealed).await
+    open_root(data, url, root, unsealed, Check::Deliveries).await
+}
+
+/// How much of the store a start holds to the audit log (`crate::integrity`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// The delivery log (every command: a few rows per provider).
+    Deliveries,
+    /// That, and every provider's versions, index entries and snapshot index (a scan:
+    /// for a service's start).
+    Everything,
 }
 
 /// Opens the point with its root key in hand (from a dev key file, or from shares offered
@@ -299,6 +309,7 @@ pub async fn open_root(
     url: &str,
     root: RootKey,
     unsealed: Option<Event>,
+    check: Check,
 ) -> Result<Point> {
     let keys = PointKeys::new(&root, &key_dir(data))?;
     let audit_keys = AuditKeys::new(&keys);
@@ -324,6 +335,7 @@ pub async fn open_root(
     if let Some(event) = unsealed {
         auditor.record(crate::cmd::now(), vec![event]).await?;
     }
+    crate::integrity::on_start(&store, &auditor, check, crate::cmd::now()).await?;
     Ok(Point {
         store,
         keys,

@@ -7,8 +7,8 @@ use std::path::Path;
 use tdip_store::sqlite::{SqliteDelivery, SqliteStore};
 use tdip_store::{
     AccessStore, AgencySuspension, BlindIndex, DeliveryRecord, DeliverySpan, DeliveryTx,
-    NewDelivery, NewVersion, Officer, Provider, Reseal, Standing, Store, StoreError, StoreResult,
-    Suspension, VersionRow,
+    NewDelivery, NewVersion, Officer, Provider, ProviderRows, Reseal, Standing, Store, StoreError,
+    StoreResult, Suspension, VersionRow,
 };
 #[cfg(feature = "postgres")]
 use tdip_store_pg::{PgDelivery, PgStore};
@@ -140,6 +140,10 @@ impl Store for AnyStore {
 
     async fn reseal(&self, provider: &str, changes: &[Reseal]) -> StoreResult<u64> {
         each!(self, AnyStore, s => s.reseal(provider, changes).await)
+    }
+
+    async fn provider_rows(&self, provider: &str) -> StoreResult<ProviderRows> {
+        each!(self, AnyStore, s => s.provider_rows(provider).await)
     }
 
     async fn prefix_lengths(&self) -> StoreResult<Vec<(u8, u8)>> {

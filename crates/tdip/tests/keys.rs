@@ -118,12 +118,20 @@ fn a_shredded_month_no_longer_answers_and_a_rotation_keeps_everything_else() {
         "{}",
         stderr(&out)
     );
+    // The open key that sealed October's versions while they were valid went first, so
+    // that no older copy of the database opens them either.
+    assert!(
+        stderr(&out).contains("open key rotated before shredding 2026-10"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(hits(&data, &ended, SEPT), 0, "October's versions are gone");
     assert_eq!(hits(&data, &kept, SEPT), 1, "open versions still answer");
     assert_eq!(
         scopes(&data),
         [
-            ("open 1".to_owned(), true),
+            ("open 1".to_owned(), false),
+            ("open 2".to_owned(), true),
             ("month 2026-10".to_owned(), false)
         ]
     );
@@ -140,7 +148,8 @@ fn a_shredded_month_no_longer_answers_and_a_rotation_keeps_everything_else() {
         scopes(&data),
         [
             ("open 1".to_owned(), false),
-            ("open 2".to_owned(), true),
+            ("open 2".to_owned(), false),
+            ("open 3".to_owned(), true),
             ("month 2026-10".to_owned(), false)
         ]
     );

@@ -244,3 +244,108 @@ fn postgres_answers_exactly_as_sqlite_and_its_dump_holds_no_plaintext() {
         panic!("pg_dump shows the delivered value {found:?} in clear");
     }
 }
+
+/// `tdip` on `store`, whatever its outcome: (success, stdout and stderr).
+fn run(data: &Path, store: &str, args: &[&str]) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tdip"))
+        .args(["--data", data.to_str().unwrap(), "--store", store])
+        .args(args)
+        .env_remove("TDIP_ZONE")
+        .envs(common::DEMAND)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+/// Issue 15 on PostgreSQL: a database administrator with `psql` who lengthens a closed
+/// version's validity, deletes a version or deletes index entries is refused on read or
+/// reported by `tdip audit verify --check-store`.
+#[test]
+fn what_psql_changes_is_refused_on_read_or_reported() {
+    let db = TempDb::new("tamper");
+    let store = db.url();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let files = two_days(dir.path());
+    deliver_both_days(&data, &store, &files);
+    let query = |sql: &str| -> String {
+        let out = Command::new("psql")
+            .args([store.as_str(), "-Atqc", sql])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    let (clean, report) = run(&data, &store, &["audit", "verify", "--check-store"]);
+    assert!(clean, "{report}");
+
+    // A version that ended on day 2, made open again (its partition row moves back):
+    // the first row of day 1 that day 2 changed or dropped (ids follow the file's order).
+    let records = |file: &Path| -> Vec<csv::StringRecord> {
+        csv::Reader::from_path(file)
+            .unwrap()
+            .records()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let day2 = records(&files[1]);
+    let changed = records(&files[0])
+        .into_iter()
+        .find(|r| !day2.iter().any(|d| d == r) && !r[3].is_empty())
+        .expect("5% of the rows change");
+    let number = changed[3].split(';').next().unwrap().to_owned();
+    let closed: i64 = query("SELECT min(id) FROM version WHERE valid_to IS NOT NULL")
+        .parse()
+        .unwrap();
+    let lookup = || {
+        run(
+            &data,
+            &store,
+            &[
+                "lookup",
+                "--msisdn",
+                &number,
+                "--at",
+                "2026-11-02 12:00:00",
+                "--json",
+            ],
+        )
+    };
+    let (ok, answer) = lookup();
+    assert!(
+        ok && answer
+            .replace(' ', "")
+            .contains(&format!("\"version\":{closed}")),
+        "{answer}"
+    );
+    // A day longer than it was: the subscriber answers for a moment they were gone.
+    query(&format!(
+        "UPDATE version SET valid_to = valid_to + 86400 WHERE id = {closed}"
+    ));
+    let (ok, answer) = lookup();
+    assert!(!ok && answer.contains("changed around tdip"), "{answer}");
+    // Deleted: the lookup names the index entry that points nowhere.
+    query(&format!("DELETE FROM version WHERE id = {closed}"));
+    let (ok, answer) = lookup();
+    assert!(
+        !ok && answer.contains(&format!("points at version {closed}")),
+        "{answer}"
+    );
+    let (clean, report) = run(&data, &store, &["audit", "verify", "--check-store"]);
+    assert!(!clean, "{report}");
+    assert!(report.contains("versions were deleted"), "{report}");
+
+    // Index entries deleted: reported, not silent.
+    query(
+        "DELETE FROM ident WHERE version_id = (SELECT max(id) FROM version WHERE provider = 'kpn')",
+    );
+    let (_, report) = run(&data, &store, &["audit", "verify", "--check-store"]);
+    assert!(report.contains("index entries were deleted"), "{report}");
+}

@@ -135,6 +135,7 @@ impl<S: Store + Maintain> Bench<S> {
             spooled: None,
             policy: tdip_core::ingest::DeliveryPolicy::default(),
             allow_mass_close: false,
+            expected: None,
         };
         let started = Instant::now();
         let report = deliver(&self.store, &self.keys, req).await.unwrap();
@@ -176,7 +177,7 @@ impl<S: Store + Maintain> Bench<S> {
             let Some(last) = page.last() else { break };
             after = last.id;
             for v in &page {
-                let aad = VersionAad::new(&v.provider, &v.sub_key, v.valid_from);
+                let aad = VersionAad::of_row(v);
                 plain.push((aad, self.keys.open_version(v).unwrap().unwrap()));
             }
         }

@@ -154,7 +154,7 @@ pub enum Event {
         took_ms: u64,
     },
     /// An accepted delivery with the state it left the provider in: what every start
-    /// of the point and `tdip audit verify --store` compare the store with, so that a
+    /// of the point and `tdip audit verify --check-store` compare the store with, so that a
     /// deleted, rolled-back or resurrected version or snapshot index is named. Kind
     /// `delivery`; deliveries accepted before it was written are [`Event::Delivery`].
     DeliveryAccepted {
@@ -210,19 +210,19 @@ pub enum Event {
     },
 }
 
-/// A provider's state after an accepted delivery, as digests (no subscriber value).
+/// A provider's state after an accepted delivery, as counts and digests (no subscriber
+/// value): what the store must still hold.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderState {
-    /// Open versions.
+    /// Open versions (one per subscription in the snapshot index).
     pub open: u64,
-    /// Versions ever opened for the provider (open and closed).
+    /// Versions of the provider, open and closed.
     pub versions: u64,
-    /// SHA-256 over the open versions (id, subscription key), by id.
-    #[serde(with = "hex_bytes::required")]
-    pub open_digest: Vec<u8>,
-    /// SHA-256 over the snapshot index's entries, by subscription key.
-    #[serde(with = "hex_bytes::required")]
-    pub index_digest: Vec<u8>,
+    /// Blind-index entries pointing at the provider's versions.
+    pub indexes: u64,
+    /// SHA-256 (hex) of each stored part of the snapshot index, in order: a base, then
+    /// the deltas appended since.
+    pub index_parts: Vec<String>,
 }
 
 /// Every kind of entry, as stored in the log's `kind` column.

@@ -14,6 +14,7 @@ use super::run::Run;
 use super::source::{self, Msg};
 use super::worker::{self, Outcome, WorkContext};
 use super::{DeliveryRequest, RULES_VERSION};
+use crate::audit::ProviderState;
 use crate::datakeys::{DataClass, Month};
 use crate::keys::{PointKeys, VersionAad};
 use crate::snapshot::Snapshot;
@@ -47,7 +48,11 @@ pub async fn deliver<S: Store>(
         .into_iter()
         .find_map(|(_, span)| span)
         .map(|s| s.latest_snapshot);
-    let (previous, applied_deltas) = Snapshot::load(&tx.snapshot().await?)?;
+    let parts = tx.snapshot().await?;
+    let mut index_parts =
+        crate::integrity::check_loaded_index(&provider.id, &parts, req.expected.as_ref())?;
+    let (previous, applied_deltas) = Snapshot::load(&parts)?;
+    drop(parts);
     let previous = Arc::new(previous);
     // Chosen only now that the delivery holds the write lock: a key rotation waits for
     // this delivery to end before it re-seals, so it cannot miss the versions sealed here.
@@ -58,6 +63,7 @@ pub async fn deliver<S: Store>(
         &provider.id,
         parse,
         &req,
+        latest,
         previous.clone(),
     ));
 
@@ -161,6 +167,7 @@ pub async fn deliver<S: Store>(
         close(&mut tx, keys, &closing, req.snapshot_at, last_seen).await?;
     }
     run.pairs.sort_unstable();
+    run.pairs.dedup();
     for chunk in run.pairs.chunks(1 << 16) {
         tx.insert_indexes(chunk).await?;
     }
@@ -174,17 +181,41 @@ pub async fn deliver<S: Store>(
     if rebase {
         let mut next = Snapshot::clone(&previous).apply(delta);
         next.rules = RULES_VERSION;
-        tx.put_snapshot(&next.encode()).await?;
+        let base = next.encode();
+        index_parts = vec![crate::integrity::part_digest(&base)];
+        tx.put_snapshot(&base).await?;
     } else if !delta.is_empty() {
-        tx.append_snapshot(&delta.encode()).await?;
+        let delta = delta.encode();
+        index_parts.push(crate::integrity::part_digest(&delta));
+        tx.append_snapshot(&delta).await?;
     }
     log.opened = run.opened;
     log.changed = run.changed;
     log.closed = run.vanished(&previous);
     log.outcome = DeliveryOutcome::Accepted;
+    let new_indexes = run.pairs.len() as u64;
     let id = tx.commit(&log).await?;
+    let open = previous.entries.len() as u64 + log.opened - log.closed;
+    let state = match (&req.expected, latest) {
+        (Some(before), _) => ProviderState {
+            open,
+            versions: before.versions + log.opened + log.changed,
+            indexes: before.indexes + new_indexes,
+            index_parts,
+        },
+        (None, None) => ProviderState {
+            open,
+            versions: log.opened + log.changed,
+            indexes: new_indexes,
+            index_parts,
+        },
+        // The first delivery recorded with its state, on a store with earlier ones: the
+        // counts are read from the store once.
+        (None, Some(_)) => crate::integrity::state_of(&store.provider_rows(&provider.id).await?),
+    };
     let mut report = run.report(id, &log);
     report.mass_close = mass_close;
+    report.applied = Some((req.snapshot_at, state));
     Ok(report)
 }
 
@@ -208,7 +239,14 @@ async fn close<T: DeliveryTx>(
                     v.id
                 )))
             })?;
-            let aad = VersionAad::new(&v.provider, &v.sub_key, v.valid_from);
+            let aad = VersionAad::closed(
+                &v.provider,
+                &v.sub_key,
+                v.valid_from,
+                v.seen_before,
+                valid_to,
+                last_seen,
+            );
             let month = match &month_sealer {
                 Some(s) => s,
                 None => month_sealer.insert(keys.data().for_month(
@@ -230,6 +268,7 @@ fn work_context(
     provider: &str,
     parse: ParseContext,
     req: &DeliveryRequest,
+    seen_before: Option<i64>,
     previous: Arc<Snapshot>,
 ) -> WorkContext {
     let mut raw_index = HashMap::new();
@@ -245,6 +284,7 @@ fn work_context(
         provider: provider.to_owned(),
         parse,
         snapshot_at: req.snapshot_at,
+        seen_before,
         previous,
         raw_index,
     }

@@ -61,4 +61,8 @@ pub struct DeliveryRequest {
     /// The provider says this delivery means to close more of its subscriptions than the
     /// policy lets a delivery close unasked.
     pub allow_mass_close: bool,
+    /// The state the audit log recorded after the provider's latest accepted delivery
+    /// (`integrity::Recorded::latest`): the snapshot index loaded must be the one it left,
+    /// else the delivery is refused. `None` before the first recorded one.
+    pub expected: Option<crate::audit::ProviderState>,
 }

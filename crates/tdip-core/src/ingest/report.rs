@@ -45,6 +45,10 @@ pub struct DeliveryReport {
     /// Accepted, closing more of the provider's open subscriptions than a delivery may
     /// close unasked, because the delivery said it meant to.
     pub mass_close: bool,
+    /// For an accepted delivery: its snapshot moment and the state it left the provider
+    /// in, for its audit entry.
+    #[serde(skip)]
+    pub applied: Option<(i64, crate::audit::ProviderState)>,
 }
 
 impl DeliveryReport {

@@ -262,6 +262,7 @@ impl Run {
             checksum: log.checksum.iter().map(|b| format!("{b:02x}")).collect(),
             errors_truncated: self.error_count - self.errors.len() as u64,
             mass_close: false,
+            applied: None,
             errors: self.errors,
         }
     }

@@ -28,6 +28,9 @@ pub struct WorkContext {
     pub parse: ParseContext,
     /// The declared snapshot moment.
     pub snapshot_at: i64,
+    /// The snapshot moment of the provider's latest accepted delivery before this one:
+    /// every new version's `seen_before`, bound into its sealed record.
+    pub seen_before: Option<i64>,
     /// The previous accepted delivery's snapshot index.
     pub previous: Arc<Snapshot>,
     /// Previous raw fingerprints to entry index; empty when the rules changed since.
@@ -239,7 +242,7 @@ fn full_path(
             }
         }
     }
-    let aad = VersionAad::new(&ctx.provider, &sub_key, ctx.snapshot_at);
+    let aad = VersionAad::open(&ctx.provider, &sub_key, ctx.snapshot_at, ctx.seen_before);
     let sealed = ctx.sealer.seal(aad.as_bytes(), &canonical);
     Outcome::Fresh(Box::new(Fresh {
         line,

@@ -85,6 +85,7 @@ impl Point {
             spooled: None,
             policy: DeliveryPolicy::default(),
             allow_mass_close: false,
+            expected: None,
         }
     }
 

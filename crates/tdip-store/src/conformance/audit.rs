@@ -44,6 +44,22 @@ pub async fn run_all<A: AuditStore>(store: &A) {
             (want.at, &want.kind, Some(&want.body), want.digest)
         );
     }
+    // Entries of one kind, from a number on, at most so many.
+    let odd = store
+        .audit_entries_of_kind("refusal", 0, 100)
+        .await
+        .unwrap();
+    assert_eq!(odd.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 3]);
+    assert_eq!(odd[1].body.as_deref(), Some(&entry(3).body[..]));
+    let even = store.audit_entries_of_kind("query", 1, 1).await.unwrap();
+    assert_eq!(even.iter().map(|e| e.seq).collect::<Vec<_>>(), [2]);
+    assert!(
+        store
+            .audit_entries_of_kind("config", 0, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let page = store.audit_entries(3, 1).await.unwrap();
     assert_eq!(page.iter().map(|e| e.seq).collect::<Vec<_>>(), [3]);
     assert!(store.audit_entries(5, 10).await.unwrap().is_empty());

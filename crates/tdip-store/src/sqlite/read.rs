@@ -4,8 +4,8 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use super::{SqliteDelivery, SqliteStore, backend, connect, short_index};
 use crate::{
-    BlindIndex, DeliveryOutcome, DeliveryRecord, DeliverySpan, NewDelivery, Provider, Reseal,
-    Store, StoreError, StoreResult, VersionRow,
+    BlindIndex, DeliveryOutcome, DeliveryRecord, DeliverySpan, NewDelivery, Provider, ProviderRows,
+    Reseal, Store, StoreError, StoreResult, VersionRow,
 };
 
 impl Store for SqliteStore {
@@ -140,18 +140,70 @@ impl Store for SqliteStore {
         self.read(|c| {
             let mut st = c.prepare_cached(
                 "SELECT v.id, v.provider, v.sub_key, v.opened_by, v.valid_from, v.seen_before,
-                        v.valid_to, v.last_seen, v.sealed
-                 FROM ident i JOIN version v ON v.id = i.version_id WHERE i.bidx = ?1",
+                        v.valid_to, v.last_seen, v.sealed, i.version_id
+                 FROM ident i LEFT JOIN version v ON v.id = i.version_id WHERE i.bidx = ?1",
             )?;
             let mut out: Vec<VersionRow> = Vec::new();
+            let mut dangling = None;
             for idx in indexes {
-                for row in st.query_map([short_index(idx)], version_row)? {
-                    out.push(row?);
+                let mut rows = st.query([short_index(idx)])?;
+                while let Some(row) = rows.next()? {
+                    match row.get::<_, Option<i64>>(0)? {
+                        Some(_) => out.push(version_row(row)?),
+                        None => dangling = Some(row.get::<_, i64>(9)?),
+                    }
                 }
             }
             out.sort_by_key(|v| v.id);
             out.dedup_by_key(|v| v.id);
-            Ok(out)
+            Ok((out, dangling))
+        })
+        .and_then(|(out, dangling)| match dangling {
+            Some(id) => Err(dangling_index(id)),
+            None => Ok(out),
+        })
+    }
+
+    async fn provider_rows(&self, provider: &str) -> StoreResult<ProviderRows> {
+        self.read(|c| {
+            let tx = c.unchecked_transaction()?;
+            let mut rows = ProviderRows::default();
+            {
+                let mut st = tx.prepare_cached(
+                    "SELECT id, sub_key, valid_to IS NULL FROM version WHERE provider = ?1
+                     ORDER BY id",
+                )?;
+                let mut q = st.query([provider])?;
+                while let Some(r) = q.next()? {
+                    rows.versions += 1;
+                    if r.get::<_, bool>(2)? {
+                        let key: Vec<u8> = r.get(1)?;
+                        let key: [u8; 16] = key.as_slice().try_into().unwrap_or([0; 16]);
+                        rows.open.push((r.get(0)?, BlindIndex(key)));
+                    }
+                }
+            }
+            rows.indexes = tx.query_row(
+                "SELECT COUNT(*) FROM ident i JOIN version v ON v.id = i.version_id
+                 WHERE v.provider = ?1",
+                [provider],
+                |r| r.get::<_, i64>(0),
+            )? as u64;
+            let mut st = tx.prepare_cached(
+                "SELECT part, data FROM snapshot_chunk WHERE provider = ?1 ORDER BY part, seq",
+            )?;
+            let mut parts: Vec<(i64, Vec<u8>)> = Vec::new();
+            let mut q = st.query([provider])?;
+            while let Some(r) = q.next()? {
+                let part: i64 = r.get(0)?;
+                let chunk: Vec<u8> = r.get(1)?;
+                match parts.last_mut() {
+                    Some((p, data)) if *p == part => data.extend_from_slice(&chunk),
+                    _ => parts.push((part, chunk)),
+                }
+            }
+            rows.snapshot = parts.into_iter().map(|(_, d)| d).collect();
+            Ok(rows)
         })
     }
 
@@ -283,4 +335,12 @@ pub(super) fn insert_delivery(
             d.outcome.as_str()
         ],
     )
+}
+
+/// The error of an index entry that points at no stored version.
+pub(crate) fn dangling_index(version: i64) -> StoreError {
+    StoreError::Corrupt(format!(
+        "a blind-index entry points at version {version}, which is not in the store: versions \
+         were deleted around tdip; `tdip audit verify --check-store` lists what differs"
+    ))
 }

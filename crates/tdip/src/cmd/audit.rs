@@ -20,7 +20,17 @@ const RETENTION_FILE: &str = "audit-retention.toml";
 pub async fn run(cli: &Cli, cmd: &AuditCmd, zone: LegalZone) -> Result<i32> {
     point::open_store(&cli.data, &cli.store).await?;
     match cmd {
-        AuditCmd::Verify { checkpoints } => verify(cli, checkpoints, zone).await,
+        AuditCmd::Verify {
+            checkpoints,
+            check_store,
+        } => {
+            let status = verify(cli, checkpoints, zone).await?;
+            match check_store {
+                true => Ok(status.max(crate::integrity::verify_store(cli).await?)),
+                false => Ok(status),
+            }
+        }
+        AuditCmd::AdoptStore { yes } => crate::integrity::adopt(cli, *yes).await,
         AuditCmd::Prove { entry } => {
             let auditor = point::open_auditor(&cli.data, &cli.store).await?;
             let key = point::audit_public(&cli.data)?;

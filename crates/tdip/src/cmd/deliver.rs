@@ -184,7 +184,13 @@ pub async fn spool_discard(cli: &Cli, name: &str) -> Result<i32> {
 pub async fn apply_spool(point: &Point) -> Result<i32> {
     let applied = point
         .spool
-        .apply_all(&point.store, &point.keys, &point.spool_key, point.policy)
+        .apply_all(
+            &point.store,
+            &point.keys,
+            &point.spool_key,
+            point.policy,
+            crate::integrity::expected(point).await?,
+        )
         .await?;
     let mut status = 0;
     for (entry, outcome) in &applied {
@@ -284,6 +290,7 @@ pub async fn deliver_file(
         spooled: None,
         policy: point.policy,
         allow_mass_close,
+        expected: crate::integrity::expected(point).await?.remove(provider),
     };
     let result = deliver(&point.store, &point.keys, req).await;
     done.store(true, Ordering::Relaxed);
@@ -291,18 +298,26 @@ pub async fn deliver_file(
         let _ = bar.join();
     }
     let report = result?;
+    // A stop between the store's commit and the audit entry, on demand, for the test that
+    // shows the next start records the entry (`crate::integrity::on_start`).
+    if std::env::var_os("TDIP_TEST_STOP_AFTER_COMMIT").is_some() {
+        std::process::abort();
+    }
     audit(point, &report).await?;
     Ok(report)
 }
 
 /// Records a delivery's outcome in the audit log, and a mass closure it was allowed.
 pub async fn audit(point: &Point, r: &DeliveryReport) -> Result<()> {
-    let mut events = vec![Event::Delivery {
-        provider: r.provider.clone(),
-        outcome: if r.accepted() { "accepted" } else { "rejected" }.into(),
-        rows: r.rows,
-        opened: r.opened,
-        closed: r.closed,
+    let mut events = vec![match &r.applied {
+        Some((snapshot_at, state)) => crate::integrity::accepted(r, *snapshot_at, state, false),
+        None => Event::Delivery {
+            provider: r.provider.clone(),
+            outcome: if r.accepted() { "accepted" } else { "rejected" }.into(),
+            rows: r.rows,
+            opened: r.opened,
+            closed: r.closed,
+        },
     }];
     if r.mass_close {
         events.push(Event::Config {

@@ -1,6 +1,6 @@
 //! `tdip keys list|rotate|shred`: the data keys of the point.
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use tdip_core::audit::Event;
 use tdip_core::datakeys::{self, KeyInfo, Month, Scope};
 use tdip_core::rotate::rotate;
@@ -112,6 +112,7 @@ async fn shred(cli: &Cli, month: &str, provider: Option<&str>, yes: bool) -> Res
         );
         return Ok(0);
     }
+    rotate_older_open_keys(cli, &dir, &keys, month).await?;
     let mut done = Vec::new();
     for k in &keys {
         done.push(datakeys::destroy(&dir, k.id)?);
@@ -133,6 +134,67 @@ async fn shred(cli: &Cli, month: &str, provider: Option<&str>, yes: bool) -> Res
         )
         .await?;
     Ok(0)
+}
+
+/// A version that ended in `month` was sealed, while it was open, under an open key of its
+/// provider; a copy of the database from before it closed still holds that blob, and
+/// validity moments are the provider's snapshot moments, not when the point sealed. So
+/// destroying the month's keys destroys the month in every copy only if the provider's
+/// open keys alive now go too: each provider whose month keys are shredded has its open
+/// key rotated first (its open versions sealed again under a new one, the older ones
+/// destroyed), which needs the point unsealed.
+async fn rotate_older_open_keys(
+    cli: &Cli,
+    dir: &std::path::Path,
+    shredding: &[KeyInfo],
+    month: Month,
+) -> Result<()> {
+    let shredded: Vec<&str> = shredding.iter().map(|k| k.provider.as_str()).collect();
+    let mut providers: Vec<String> = datakeys::list(dir)?
+        .into_iter()
+        .filter(|k| matches!(k.scope, Scope::Open(_)) && k.destroyed_at.is_none())
+        .filter(|k| shredded.contains(&k.provider.as_str()))
+        .map(|k| k.provider)
+        .collect();
+    providers.sort_unstable();
+    providers.dedup();
+    if providers.is_empty() {
+        return Ok(());
+    }
+    let point = point::open(&cli.data, &cli.store, &cli.unsealing())
+        .await
+        .with_context(|| {
+            format!(
+                "copies of the database made before the versions that ended in {month} closed \
+                 still hold them sealed under the open key of {} (still alive): shredding \
+                 rotates that key first, which needs the point unsealed",
+                providers.join(", ")
+            )
+        })?;
+    for provider in &providers {
+        let r = rotate(&point.store, &point.keys, provider).await?;
+        point
+            .auditor
+            .record(
+                super::now(),
+                vec![Event::Config {
+                    change: "open-key-rotated".into(),
+                    subject: provider.clone(),
+                    detail: format!(
+                        "new key {:08x}; {} versions sealed again; before shredding {month}",
+                        r.key.id, r.resealed
+                    ),
+                }],
+            )
+            .await?;
+        eprintln!(
+            "provider {provider}: open key rotated before shredding {month} (older open keys \
+             destroyed: {}), so that no copy of the database can open what ended in {month}",
+            ids(&r.destroyed)
+        );
+    }
+    point.finish().await;
+    Ok(())
 }
 
 fn ids(keys: &[KeyInfo]) -> String {

@@ -543,9 +543,15 @@ async fn unseal(
             refused: progress.refused,
             opened: true,
         };
-        let opened = crate::point::open_root(&state.data, &state.store_url, root, Some(event))
-            .await
-            .map_err(|e| ApiError::internal(&format!("{e:#}")))?;
+        let opened = crate::point::open_root(
+            &state.data,
+            &state.store_url,
+            root,
+            Some(event),
+            crate::point::Check::Everything,
+        )
+        .await
+        .map_err(|e| ApiError::internal(&format!("{e:#}")))?;
         crate::point::note_catalogue(&state.data, &opened.auditor)
             .await
             .map_err(|e| ApiError::internal(&format!("{e:#}")))?;

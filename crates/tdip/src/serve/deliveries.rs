@@ -225,7 +225,15 @@ pub async fn apply(
     let _applying = state.applying.lock().await;
     let applied = point
         .spool
-        .apply_all(&point.store, &point.keys, &point.spool_key, point.policy)
+        .apply_all(
+            &point.store,
+            &point.keys,
+            &point.spool_key,
+            point.policy,
+            crate::integrity::expected(point)
+                .await
+                .map_err(|e| internal(&e))?,
+        )
         .await
         .map_err(|e| internal(&e))?;
     let mut reports = Vec::new();

@@ -70,7 +70,8 @@ impl State {
                 if !given.shares.is_empty() {
                     eprintln!("note: --share is not used: this point runs on a dev key file");
                 }
-                let p = point::open_root(&data, &store_url, root, None).await?;
+                let p = point::open_root(&data, &store_url, root, None, point::Check::Everything)
+                    .await?;
                 (Some(Arc::new(p)), None)
             }
             None if !given.shares.is_empty() => {

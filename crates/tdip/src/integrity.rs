@@ -1,0 +1,219 @@
+//! The store held to the audit log at every start of an unsealed point (see
+//! `tdip_core::integrity`): the delivery log must hold every accepted delivery the log
+//! recorded; an accepted delivery whose entry a stop lost is recorded now; a difference
+//! is logged once and refuses the command, naming `tdip audit verify --check-store`.
+
+use std::collections::{HashMap, HashSet};
+
+use anyhow::Result;
+use tdip_core::audit::{Auditor, Event, ProviderState};
+use tdip_core::ingest::DeliveryReport;
+use tdip_core::integrity::{self, Finding, Recorded};
+use tdip_store::{DeliveryRecord, Store};
+
+use crate::audit_store::AnyAudit;
+use crate::point::{Check, Point};
+use crate::store::AnyStore;
+
+/// The state each provider's latest accepted delivery recorded.
+pub async fn expected(point: &Point) -> Result<HashMap<String, ProviderState>> {
+    Ok(Recorded::read(point.auditor.store()).await?.latest())
+}
+
+/// The audit entry of an accepted delivery.
+pub fn accepted(
+    r: &DeliveryReport,
+    snapshot_at: i64,
+    state: &ProviderState,
+    recovered: bool,
+) -> Event {
+    Event::DeliveryAccepted {
+        provider: r.provider.clone(),
+        delivery: r.id,
+        snapshot_at,
+        checksum: hex::decode(&r.checksum).unwrap_or_default(),
+        rows: r.rows,
+        opened: r.opened,
+        changed: r.changed,
+        closed: r.closed,
+        state: state.clone(),
+        recovered,
+    }
+}
+
+fn recovered(d: &DeliveryRecord, state: ProviderState) -> Event {
+    Event::DeliveryAccepted {
+        provider: d.delivery.provider.clone(),
+        delivery: d.id,
+        snapshot_at: d.delivery.snapshot_at,
+        checksum: d.delivery.checksum.to_vec(),
+        rows: d.delivery.rows,
+        opened: d.delivery.opened,
+        changed: d.delivery.changed,
+        closed: d.delivery.closed,
+        state,
+        recovered: true,
+    }
+}
+
+/// At the start of an unsealed point: records the accepted deliveries whose audit entry
+/// a stop lost (the delivery had committed, its entry had not been written), and refuses
+/// to go on — after logging what it found, once — if the store's delivery log lacks a
+/// recorded delivery or holds one never recorded; with [`Check::Everything`], also if a
+/// provider's rows are not what its latest accepted delivery left.
+pub async fn on_start(
+    store: &AnyStore,
+    auditor: &Auditor<AnyAudit>,
+    check: Check,
+    now: i64,
+) -> Result<()> {
+    let recorded = Recorded::read(auditor.store()).await?;
+    let (mut findings, unrecorded) = integrity::check_deliveries(store, &recorded).await?;
+    if check == Check::Everything && unrecorded.is_empty() {
+        for (provider, state) in recorded.latest() {
+            findings.extend(integrity::check_state(store, &provider, &state).await?);
+        }
+    }
+    if !findings.is_empty() {
+        report(auditor, &findings, now).await?;
+        return Err(integrity::tampered(&findings).into());
+    }
+    let mut events = Vec::new();
+    for d in &unrecorded {
+        // Only the state of now can still be read: a delivery in the same gap before the
+        // provider's latest is recorded with it too (only the latest is compared).
+        let rows = store.provider_rows(&d.delivery.provider).await?;
+        events.push(recovered(d, integrity::state_of(&rows)));
+    }
+    if !events.is_empty() {
+        auditor.record(now, events).await?;
+    }
+    Ok(())
+}
+
+/// Logs each finding as an integrity entry, unless the log holds that finding already (a
+/// refused start repeats it).
+pub async fn report(auditor: &Auditor<AnyAudit>, findings: &[Finding], now: i64) -> Result<()> {
+    let seen: HashSet<(String, String)> = integrity::of_kind(auditor.store(), "integrity")
+        .await?
+        .into_iter()
+        .filter_map(|(_, e)| match e {
+            Event::Integrity {
+                what,
+                subject,
+                detail,
+            } if what == "store-state" => Some((subject, detail)),
+            _ => None,
+        })
+        .collect();
+    let events: Vec<Event> = findings
+        .iter()
+        .filter(|f| !seen.contains(&(f.provider.clone(), f.what.clone())))
+        .map(|f| Event::Integrity {
+            what: "store-state".into(),
+            subject: f.provider.clone(),
+            detail: f.what.clone(),
+        })
+        .collect();
+    if !events.is_empty() {
+        auditor.record(now, events).await?;
+    }
+    Ok(())
+}
+
+/// `tdip audit verify --check-store`: every difference between the store and what the log
+/// recorded, each also logged; exit status 1 if there is one.
+pub async fn verify_store(cli: &crate::cli::Cli) -> Result<i32> {
+    let store = crate::point::open_store(&cli.data, &cli.store).await?;
+    let auditor = crate::point::open_auditor(&cli.data, &cli.store).await?;
+    let recorded = Recorded::read(auditor.store()).await?;
+    let (mut findings, unrecorded) = integrity::check_deliveries(&store, &recorded).await?;
+    for d in &unrecorded {
+        findings.push(Finding {
+            provider: d.delivery.provider.clone(),
+            what: format!(
+                "delivery {} is accepted in the store but the audit log has no entry for it yet \
+                 (the point stopped after its commit; the next unsealed start records it)",
+                d.id
+            ),
+        });
+    }
+    let latest = recorded.latest();
+    let mut providers: Vec<&String> = latest.keys().collect();
+    providers.sort();
+    for provider in &providers {
+        findings.extend(integrity::check_state(&store, provider, &latest[*provider]).await?);
+    }
+    let mut unchecked = Vec::new();
+    for p in store.providers().await? {
+        if !latest.contains_key(&p.id) && !store.deliveries(Some(&p.id), 1).await?.is_empty() {
+            unchecked.push(p.id);
+        }
+    }
+    if let Some(seq) = recorded.adopted_at {
+        println!("the store was adopted as it was at audit entry {seq} (`tdip audit adopt-store`)");
+    }
+    if !unchecked.is_empty() {
+        println!(
+            "not checked: {} (their deliveries were accepted before tdip recorded each \
+             delivery's state; the next accepted delivery records it)",
+            unchecked.join(", ")
+        );
+    }
+    if findings.is_empty() {
+        println!(
+            "the store matches the audit log: {} providers, every accepted delivery, their \
+             versions, index entries and snapshot indexes",
+            providers.len()
+        );
+        return Ok(0);
+    }
+    report(&auditor, &findings, crate::cmd::now()).await?;
+    println!(
+        "the store does NOT match the audit log ({} findings):",
+        findings.len()
+    );
+    for f in &findings {
+        println!("  {f}");
+    }
+    println!(
+        "Leave the data directory and the database as they are and report it to the \
+         supervisor. Restore the database from a backup not older than the latest accepted \
+         delivery; if those deliveries are lost, `tdip audit adopt-store --yes` records the \
+         store as it is (logged)."
+    );
+    Ok(1)
+}
+
+/// `tdip audit adopt-store --yes`.
+pub async fn adopt(cli: &crate::cli::Cli, yes: bool) -> Result<i32> {
+    if !yes {
+        anyhow::bail!(
+            "adopting the store records its present state as every provider's state, so that \
+             deliveries lost with a restored backup are no longer asked for; it is logged. \
+             Run `tdip audit verify --check-store` first, then add --yes"
+        );
+    }
+    let store = crate::point::open_store(&cli.data, &cli.store).await?;
+    let auditor = crate::point::open_auditor(&cli.data, &cli.store).await?;
+    let mut events = vec![Event::Integrity {
+        what: integrity::ADOPTED.into(),
+        subject: "store".into(),
+        detail: "the operator adopted the store as it is as each provider's state".into(),
+    }];
+    for p in store.providers().await? {
+        let latest = store
+            .deliveries(Some(&p.id), u32::MAX)
+            .await?
+            .into_iter()
+            .find(|d| d.delivery.outcome == tdip_store::DeliveryOutcome::Accepted);
+        if let Some(d) = latest {
+            let rows = store.provider_rows(&p.id).await?;
+            events.push(recovered(&d, integrity::state_of(&rows)));
+        }
+    }
+    let n = events.len() - 1;
+    auditor.record(crate::cmd::now(), events).await?;
+    println!("the store was adopted as it is: {n} providers' states recorded in the audit log");
+    Ok(0)
+}
