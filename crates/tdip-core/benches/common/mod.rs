@@ -4,11 +4,13 @@
 
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
 use tdip_core::PointKeys;
+use tdip_core::audit::ProviderState;
 use tdip_core::datakeys::DataClass;
 use tdip_core::ingest::{DeliveryReport, DeliveryRequest, Format, deliver};
 use tdip_core::keys::VersionAad;
@@ -50,6 +52,9 @@ pub struct Bench<S> {
     pub dir: tempfile::TempDir,
     pub store: S,
     pub keys: PointKeys,
+    /// The state each provider's latest delivery left, as the audit log would hold it:
+    /// every delivery is checked against it, as the application's are.
+    pub states: Mutex<HashMap<String, ProviderState>>,
 }
 
 fn bench_dir() -> tempfile::TempDir {
@@ -91,7 +96,12 @@ impl<S: Store + Maintain> Bench<S> {
                 .expect("an empty store (create a fresh database for the bench)");
         }
         let keys = PointKeys::new(&RootKey::from_bytes([7; 32]), &dir.path().join("keys")).unwrap();
-        Bench { dir, store, keys }
+        Bench {
+            dir,
+            store,
+            keys,
+            states: Mutex::default(),
+        }
     }
 
     /// Generates day `day` of `provider`'s population as plain CSV.
@@ -135,12 +145,18 @@ impl<S: Store + Maintain> Bench<S> {
             spooled: None,
             policy: tdip_core::ingest::DeliveryPolicy::default(),
             allow_mass_close: false,
-            expected: None,
+            expected: self.states.lock().unwrap().get(provider).cloned(),
         };
         let started = Instant::now();
         let report = deliver(&self.store, &self.keys, req).await.unwrap();
         let secs = started.elapsed().as_secs_f64();
         assert!(report.accepted(), "{:?}", report.errors.first());
+        if let Some((_, state)) = &report.applied {
+            self.states
+                .lock()
+                .unwrap()
+                .insert(provider.to_owned(), state.clone());
+        }
         println!(
             "{label:<34} {:>9} rows  {secs:>7.2} s  {:>10.0} rows/s   (opened {}, changed {}, closed {}, unchanged {})",
             report.rows,
