@@ -288,8 +288,18 @@ pub async fn open_store(data: &Path, url: &str) -> Result<AnyStore> {
 /// Opens an initialised data directory and the store named by `url`, unsealed with the
 /// custodians' `shares` (or the dev key file).
 pub async fn open(data: &Path, url: &str, given: &Unsealing<'_>) -> Result<Point> {
+    open_checked(data, url, given, Check::Deliveries).await
+}
+
+/// [`open`], holding the store to the audit log as far as `check` says.
+pub async fn open_checked(
+    data: &Path,
+    url: &str,
+    given: &Unsealing<'_>,
+    check: Check,
+) -> Result<Point> {
     let (root, unsealed) = root_key(data, given)?;
-    open_root(data, url, root, unsealed, Check::Deliveries).await
+    open_root(data, url, root, unsealed, check).await
 }
 
 /// How much of the store a start holds to the audit log (`crate::integrity`).

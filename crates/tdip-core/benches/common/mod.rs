@@ -2,11 +2,11 @@
 
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use tdip_core::PointKeys;

@@ -75,7 +75,7 @@ impl State {
                 (Some(Arc::new(p)), None)
             }
             None if !given.shares.is_empty() => {
-                let p = point::open(&data, &store_url, given)
+                let p = point::open_checked(&data, &store_url, given, point::Check::Everything)
                     .await
                     .context("the service does not start sealed when given --share")?;
                 (Some(Arc::new(p)), None)
