@@ -43,6 +43,26 @@ impl AuditStore for PgStore {
         Ok(first as u64)
     }
 
+    async fn audit_entries_of_kind(
+        &self,
+        kind: &str,
+        from: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEntry>> {
+        let rows = read(|| {
+            sqlx::query(
+                "SELECT seq, at, kind, body, digest FROM audit_entry
+                 WHERE kind = $1 AND seq >= $2 ORDER BY seq LIMIT $3",
+            )
+            .bind(kind)
+            .bind(from as i64)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+        })
+        .await?;
+        rows.iter().map(entry).collect()
+    }
+
     async fn audit_entries(&self, from: u64, limit: u32) -> StoreResult<Vec<AuditEntry>> {
         let rows = read(|| {
             sqlx::query(
@@ -54,18 +74,7 @@ impl AuditStore for PgStore {
             .fetch_all(&self.pool)
         })
         .await?;
-        rows.iter()
-            .map(|r| {
-                let digest: Vec<u8> = r.try_get(4).map_err(backend)?;
-                Ok(AuditEntry {
-                    seq: r.try_get::<i64, _>(0).map_err(backend)? as u64,
-                    at: r.try_get(1).map_err(backend)?,
-                    kind: r.try_get(2).map_err(backend)?,
-                    body: r.try_get(3).map_err(backend)?,
-                    digest: fixed(&digest, "an audit digest")?,
-                })
-            })
-            .collect()
+        rows.iter().map(entry).collect()
     }
 
     async fn purge_audit_bodies(&self, kind: &str, before: i64) -> StoreResult<u64> {
@@ -117,4 +126,15 @@ impl AuditStore for PgStore {
             })
             .collect()
     }
+}
+
+fn entry(r: &sqlx::postgres::PgRow) -> StoreResult<AuditEntry> {
+    let digest: Vec<u8> = r.try_get(4).map_err(backend)?;
+    Ok(AuditEntry {
+        seq: r.try_get::<i64, _>(0).map_err(backend)? as u64,
+        at: r.try_get(1).map_err(backend)?,
+        kind: r.try_get(2).map_err(backend)?,
+        body: r.try_get(3).map_err(backend)?,
+        digest: fixed(&digest, "an audit digest")?,
+    })
 }

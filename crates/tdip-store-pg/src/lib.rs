@@ -81,6 +81,11 @@ fn migrator() -> Migrator {
         ),
         migration(3, "audit", include_str!("../migrations/0003_audit.sql")),
         migration(4, "access", include_str!("../migrations/0004_access.sql")),
+        migration(
+            5,
+            "audit by kind",
+            include_str!("../migrations/0005_audit_by_kind.sql"),
+        ),
     ])
 }
 

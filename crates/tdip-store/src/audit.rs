@@ -86,6 +86,28 @@ pub trait AuditStore: Send + Sync {
         limit: u32,
     ) -> impl Future<Output = StoreResult<Vec<AuditEntry>>> + Send;
 
+    /// Entries of one `kind` from sequence number `from` on, in order, at most `limit`.
+    /// Backends answer it from an index on (kind, sequence number).
+    fn audit_entries_of_kind(
+        &self,
+        kind: &str,
+        from: u64,
+        limit: u32,
+    ) -> impl Future<Output = StoreResult<Vec<AuditEntry>>> + Send {
+        async move {
+            let mut out = Vec::new();
+            let mut next = from;
+            while out.len() < limit as usize {
+                let page = self.audit_entries(next, 10_000).await?;
+                let Some(last) = page.last() else { break };
+                next = last.seq + 1;
+                out.extend(page.into_iter().filter(|e| e.kind == kind));
+            }
+            out.truncate(limit as usize);
+            Ok(out)
+        }
+    }
+
     /// Purges the bodies of entries of `kind` that happened before `before` (their
     /// retention ended); their digests stay, so every head and proof still verifies.
     /// Returns how many bodies were purged.

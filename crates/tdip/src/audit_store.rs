@@ -58,6 +58,15 @@ impl AuditStore for AnyAudit {
         each!(self, s => s.audit_entries(from, limit).await)
     }
 
+    async fn audit_entries_of_kind(
+        &self,
+        kind: &str,
+        from: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEntry>> {
+        each!(self, s => s.audit_entries_of_kind(kind, from, limit).await)
+    }
+
     async fn purge_audit_bodies(&self, kind: &str, before: i64) -> StoreResult<u64> {
         each!(self, s => s.purge_audit_bodies(kind, before).await)
     }

@@ -11,7 +11,7 @@ use crate::{
     AuditEntry, AuditHead, AuditStore, NewAuditEntry, StoreError, StoreResult, fixed_len as fixed,
 };
 
-const MIGRATIONS: &[&str] = &[include_str!("audit.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("audit.sql"), include_str!("audit_0002.sql")];
 
 /// Rows per INSERT statement, largest first: a group is inserted in chunks of these
 /// sizes, so that only these few statements are ever prepared (and stay in the
@@ -92,6 +92,26 @@ impl AuditStore for SqliteAudit {
             }
             tx.commit().map_err(backend)?;
             Ok(first as u64)
+        })
+    }
+
+    async fn audit_entries_of_kind(
+        &self,
+        kind: &str,
+        from: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEntry>> {
+        self.with(|c| {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT seq, at, kind, body, digest FROM audit_entry
+                     WHERE kind = ?1 AND seq >= ?2 ORDER BY seq LIMIT ?3",
+                )
+                .map_err(backend)?;
+            let rows = st
+                .query_map(params![kind, from as i64, limit], entry_row)
+                .map_err(backend)?;
+            rows.map(|r| r.map_err(backend).and_then(entry)).collect()
         })
     }
 
@@ -194,4 +214,20 @@ impl AuditStore for SqliteAudit {
             Ok(out)
         })
     }
+}
+
+type EntryRow = (i64, i64, String, Option<Vec<u8>>, Vec<u8>);
+
+fn entry_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EntryRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn entry((seq, at, kind, body, digest): EntryRow) -> StoreResult<AuditEntry> {
+    Ok(AuditEntry {
+        seq: seq as u64,
+        at,
+        kind,
+        body,
+        digest: fixed(&digest, "an audit digest")?,
+    })
 }
