@@ -15,6 +15,7 @@ pub mod ingest;
 pub mod keys;
 pub mod lateness;
 pub mod lookup;
+pub mod registry;
 pub mod rotate;
 mod sealed;
 pub mod snapshot;
