@@ -119,7 +119,7 @@ fn load_clients(data: &Path, bytes: Option<&[u8]>) -> Result<HashMap<String, Cal
     let text = std::str::from_utf8(bytes)
         .map_err(|_| anyhow!("{} is not valid: it is not UTF-8", path.display()))?;
     let file: ClientsFile =
-        toml::from_str(&text).map_err(|e| anyhow!("{} is not valid: {e}", path.display()))?;
+        toml::from_str(text).map_err(|e| anyhow!("{} is not valid: {e}", path.display()))?;
     let mut clients = HashMap::new();
     let mut problems = Vec::new();
     for (i, entry) in file.client.iter().enumerate() {
