@@ -344,15 +344,19 @@ where
     entries.refuse(unread.code, unread.reason.to_string()).await
 }
 
-/// The officer registry's judgement: agency or officer suspended, officer unknown or
-/// expired.
-async fn registry<S: AccessStore, A>(
+/// The officer registry's judgement: the registry row changed outside tdip (see
+/// [`crate::registry`]), agency or officer suspended, officer unknown or expired.
+async fn registry<S: AccessStore, A: AuditStore + 'static>(
     p: &Point<'_, S, A>,
     d: &Demand,
     now: i64,
 ) -> Result<Option<(&'static str, String)>, CoreError> {
     let since = |s: &Suspension| format_time(ts(s.at), p.zone);
-    let standing = p.store.standing(&d.agency, &d.officer).await?;
+    let standing =
+        match crate::registry::standing(p.auditor, p.store, &d.agency, &d.officer, now).await? {
+            Ok(standing) => standing,
+            Err(refused) => return Ok(Some(refused)),
+        };
     if let Some(s) = standing.agency_suspension {
         return Ok(Some((
             "agency-suspended",

@@ -16,6 +16,7 @@ pub mod integrity;
 pub mod keys;
 pub mod lateness;
 pub mod lookup;
+pub mod registry;
 pub mod rotate;
 mod sealed;
 pub mod snapshot;

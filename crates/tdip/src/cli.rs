@@ -112,6 +112,9 @@ pub enum Command {
     /// API tokens for agencies', providers' and the operator's systems: issue, revoke, list.
     #[command(subcommand)]
     Tokens(TokensCmd),
+    /// The client certificates of `tdip serve`'s callers (clients.toml): adopt an edit.
+    #[command(subcommand)]
+    Clients(ClientsCmd),
 }
 
 /// Arguments of `tdip serve`.
@@ -200,6 +203,17 @@ pub enum TokensCmd {
     },
     /// List the tokens issued, revoked ones included.
     List,
+    /// Accept tokens.toml as it is now (after reviewing a change made outside tdip):
+    /// logs its digest, which the service then holds it to.
+    Adopt,
+}
+
+/// `tdip clients …`
+#[derive(Debug, Subcommand)]
+pub enum ClientsCmd {
+    /// Accept clients.toml as it is now (after reviewing it): logs its digest, which the
+    /// service holds it to at every start. Run it after every edit of the file.
+    Adopt,
 }
 
 /// `tdip officers …`
@@ -256,6 +270,10 @@ pub enum OfficersCmd {
         #[arg(long)]
         officer: String,
     },
+    /// Accept the officer registry and agency suspensions as the store holds them now
+    /// (after reviewing an integrity finding): logs every officer's registration, which
+    /// consultations are then judged against.
+    Adopt,
     /// List the registered officers.
     List {
         /// Only this agency.
@@ -402,6 +420,10 @@ pub enum CatalogueCmd {
         /// Directory to write `nl.toml` and `be.toml` into (refuses to overwrite).
         dir: PathBuf,
     },
+    /// Accept the data directory's catalogue (catalogue/*.toml, or the shipped one if
+    /// there are none) as it is now: logs its digest. Lookups refuse a catalogue changed
+    /// since the last adoption.
+    Adopt,
 }
 
 /// `tdip spool …`

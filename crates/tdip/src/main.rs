@@ -4,6 +4,7 @@
 //! for demos and tests, the dev key file) written by `tdip init`, and the store. Errors are printed with their
 //! whole chain and exit with status 1; a rejected delivery also exits with status 1.
 
+mod access_files;
 mod asked;
 mod audit_store;
 mod cli;

@@ -31,7 +31,6 @@ const CATALOGUE_DIR: &str = "catalogue";
 const DEADLINES_FILE: &str = "deadlines.toml";
 /// The delivery policy (clock skew, mass closure), if the point does not use the defaults.
 const DELIVERY_POLICY_FILE: &str = "delivery.toml";
-const CATALOGUE_LOGGED: &str = "catalogue.logged";
 
 /// How a new point keeps its root key.
 pub enum Keeping<'a> {
@@ -172,6 +171,13 @@ pub async fn init(data: &Path, url: &str, keeping: Keeping<'_>) -> Result<Vec<Pa
     }
     write_spool_key(data, &spool_key, &Keyring::from_root(&key))?;
     store::open(url, data).await?;
+    // A new point's registry is empty, and its log says so: every officer from now on is
+    // registered through tdip, and one inserted around it is refused.
+    let marker = tdip_core::registry::adopted_marker(0, 0, "a new point");
+    open_auditor(data, url)
+        .await?
+        .record(crate::cmd::now(), vec![marker])
+        .await?;
     if store_path(data).exists() {
         // SQLite creates its WAL and shared-memory files with the database file's mode.
         set_mode(&store_path(data), 0o600)?;
@@ -451,48 +457,94 @@ fn catalogue_files(data: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Records a configuration entry when the catalogue in force is not the one last
-/// recorded (its digest over file names and texts is kept in `catalogue.logged`), so the
-/// log shows under which catalogue every later demand was judged.
+/// The catalogue in force, checked first against the digest the audit log holds for it
+/// (see [`crate::access_files`]): a catalogue changed in the data directory around tdip
+/// is refused, and logged, until `tdip catalogue adopt` accepts it. The log shows so
+/// under which catalogue every later demand was judged.
+pub async fn catalogue_checked(
+    data: &Path,
+    auditor: &Auditor<AnyAudit>,
+) -> Result<tdip_access::Catalogue> {
+    use crate::access_files::{self, CATALOGUE};
+    let mut read = None;
+    access_files::check(
+        auditor,
+        CATALOGUE,
+        || {
+            let texts = catalogue_texts(data)?;
+            let state = catalogue_state(texts.as_deref());
+            read = Some(texts);
+            Ok(state)
+        },
+        &access_files::what_to_do(CATALOGUE),
+    )
+    .await?;
+    let catalogue = match read.flatten() {
+        None => tdip_access::Catalogue::defaults(),
+        Some(texts) => {
+            let named: Vec<(&str, &str)> = texts
+                .iter()
+                .map(|(n, t)| (n.as_str(), t.as_str()))
+                .collect();
+            tdip_access::Catalogue::from_files(&named)
+        }
+    };
+    catalogue.map_err(|e| {
+        anyhow!(
+            "the catalogue in {} is not valid:\n{e}",
+            data.join(CATALOGUE_DIR).display()
+        )
+    })
+}
+
+/// [`catalogue_checked`], for a caller that keeps the catalogue it read before.
 pub async fn note_catalogue(data: &Path, auditor: &Auditor<AnyAudit>) -> Result<()> {
-    use sha2::{Digest, Sha256};
+    catalogue_checked(data, auditor).await.map(|_| ())
+}
+
+/// `tdip catalogue adopt`: accepts the data directory's catalogue as it is now (it must
+/// be valid), logging its digest.
+pub async fn adopt_catalogue(data: &Path, url: &str) -> Result<i32> {
+    catalogue(data)?;
+    let state = catalogue_state(catalogue_texts(data)?.as_deref());
+    let auditor = open_auditor(data, url).await?;
+    crate::access_files::adopt(&auditor, crate::access_files::CATALOGUE, &state).await
+}
+
+/// The data directory's catalogue files (path as shown, text), by name; none if the
+/// shipped catalogue is in force.
+fn catalogue_texts(data: &Path) -> Result<Option<Vec<(String, String)>>> {
     let files = catalogue_files(data)?;
+    if files.is_empty() {
+        return Ok(None);
+    }
     let mut texts = Vec::new();
     for f in &files {
-        let name = f.file_name().map(|n| n.to_string_lossy().into_owned());
-        texts.push((name.unwrap_or_default(), fs::read_to_string(f)?));
+        let text = fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
+        texts.push((f.display().to_string(), text));
     }
-    if files.is_empty() {
-        texts = tdip_access::DEFAULTS
-            .iter()
-            .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
-            .collect();
-    }
+    Ok(Some(texts))
+}
+
+/// The catalogue's state as logged: `shipped`, or the SHA-256 over its files' names and
+/// texts.
+fn catalogue_state(texts: Option<&[(String, String)]>) -> String {
+    use sha2::{Digest, Sha256};
+    let Some(texts) = texts else {
+        return crate::access_files::SHIPPED.to_owned();
+    };
     let mut h = Sha256::new();
-    for (name, text) in &texts {
+    for (path, text) in texts {
+        let name = Path::new(path)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         h.update(name.as_bytes());
         h.update([0]);
         h.update(text.as_bytes());
         h.update([0]);
     }
-    let digest = hex::encode(h.finalize());
-    let marker = data.join(CATALOGUE_LOGGED);
-    if fs::read_to_string(&marker).is_ok_and(|m| m.trim() == digest) {
-        return Ok(());
-    }
-    let names: Vec<&str> = texts.iter().map(|(n, _)| n.as_str()).collect();
-    let event = Event::Config {
-        change: "catalogue-in-force".into(),
-        subject: if files.is_empty() {
-            format!("shipped catalogue ({})", names.join(", "))
-        } else {
-            format!("{}/ ({})", CATALOGUE_DIR, names.join(", "))
-        },
-        detail: format!("sha256 {digest}"),
-    };
-    auditor.record(crate::cmd::now(), vec![event]).await?;
-    fs::write(&marker, format!("{digest}\n"))
-        .with_context(|| format!("cannot write {}", marker.display()))
+    hex::encode(h.finalize())
 }
 
 /// The spool of deliveries accepted while the point was sealed.

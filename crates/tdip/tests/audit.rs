@@ -184,8 +184,9 @@ fn demands_are_judged_and_every_answer_and_refusal_is_logged() {
     assert_eq!(kind("delivery"), 1);
     assert_eq!(
         kind("config"),
-        8,
-        "officers added, suspended, reinstated, renewed; agency; the catalogue in force"
+        9,
+        "the new point's empty registry; officers added, suspended, reinstated, renewed; \
+         agency; the catalogue in force"
     );
     let first = entries
         .iter()
@@ -288,10 +289,11 @@ fn the_log_verifies_proves_entries_and_catches_changes_in_its_database() {
     assert!(tdip_audit::verify_inclusion(&head.head, 4, &digest, &path).is_err());
 
     // Changes made directly in the database are caught, each with where it lies. Entries:
-    // 0 officer added, 1 delivery, 2 catalogue in force, then request, reference, answer.
+    // 0 the new point's registry, 1 officer added, 2 delivery, 3 catalogue in force, then
+    // request, reference, answer.
     let db = rusqlite::Connection::open(data.join("audit.db")).unwrap();
     let body: Vec<u8> = db
-        .query_row("SELECT body FROM audit_entry WHERE seq = 3", [], |r| {
+        .query_row("SELECT body FROM audit_entry WHERE seq = 4", [], |r| {
             r.get(0)
         })
         .unwrap();
@@ -299,12 +301,12 @@ fn the_log_verifies_proves_entries_and_catches_changes_in_its_database() {
     let at = body
         .windows(3)
         .position(|w| w == b"T-1")
-        .expect("entry 3 (a request) names T-1");
+        .expect("entry 4 (a request) names T-1");
     let mut edited = body.clone();
     edited[at + 2] = b'9';
     let edit = |sql: &str| db.execute_batch(sql).unwrap();
     let set_body = |b: &[u8]| {
-        db.execute("UPDATE audit_entry SET body = ?1 WHERE seq = 3", [b])
+        db.execute("UPDATE audit_entry SET body = ?1 WHERE seq = 4", [b])
             .unwrap()
     };
     let fails = |says: &str| {
@@ -316,11 +318,11 @@ fn the_log_verifies_proves_entries_and_catches_changes_in_its_database() {
         assert!(stderr(&out).contains(says), "{}", stderr(&out));
     };
     set_body(&edited);
-    fails("the body of entry 3 does not match its digest");
+    fails("the body of entry 4 does not match its digest");
     // The body and its digest both replaced: the tree no longer gives the signed roots.
     let forged = tdip_audit::digest(&edited);
     db.execute(
-        "UPDATE audit_entry SET digest = ?1 WHERE seq = 3",
+        "UPDATE audit_entry SET digest = ?1 WHERE seq = 4",
         [&forged[..]],
     )
     .unwrap();
@@ -328,26 +330,26 @@ fn the_log_verifies_proves_entries_and_catches_changes_in_its_database() {
     // A purged-looking entry still has to keep its digest.
     set_body(&body);
     db.execute(
-        "UPDATE audit_entry SET digest = ?1 WHERE seq = 3",
+        "UPDATE audit_entry SET digest = ?1 WHERE seq = 4",
         [&tdip_audit::digest(&body)[..]],
     )
     .unwrap();
     ok(&data, &["audit", "verify"]);
     // An entry deleted.
     edit(
-        "CREATE TABLE saved AS SELECT * FROM audit_entry WHERE seq = 4; DELETE FROM audit_entry WHERE seq = 4;",
+        "CREATE TABLE saved AS SELECT * FROM audit_entry WHERE seq = 5; DELETE FROM audit_entry WHERE seq = 5;",
     );
-    fails("entry 4 is missing from the log");
+    fails("entry 5 is missing from the log");
     edit("INSERT INTO audit_entry SELECT * FROM saved; DROP TABLE saved;");
     ok(&data, &["audit", "verify"]);
     // The kind column changed (so that a purge would treat it as another class).
     let changed = db
         .execute(
-            "UPDATE audit_entry SET kind = 'reference' WHERE seq = 5 AND kind = 'answer'",
+            "UPDATE audit_entry SET kind = 'reference' WHERE seq = 6 AND kind = 'answer'",
             [],
         )
         .unwrap();
-    assert_eq!(changed, 1, "entry 5 is an answer");
+    assert_eq!(changed, 1, "entry 6 is an answer");
     fails("stored time or kind differs from its body");
 
     // A head is never signed over a log that was changed: the next unsealed command says so.

@@ -349,3 +349,63 @@ fn what_psql_changes_is_refused_on_read_or_reported() {
     let (_, report) = run(&data, &store, &["audit", "verify", "--check-store"]);
     assert!(report.contains("index entries were deleted"), "{report}");
 }
+
+/// Issue 15, item 4, on PostgreSQL: a suspension cleared with SQL in the server's
+/// `officer` table is refused as a registry edited around tdip, and logged.
+#[test]
+fn a_suspension_cleared_in_postgres_is_refused_and_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = two_days(dir.path());
+    let db = TempDb::new("registry");
+    let (data, url) = (dir.path().join("pg"), db.url());
+    deliver_both_days(&data, &url, &files[..1]);
+    let number = column(&files[0], "msisdn")[0]
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let lookup = || {
+        Command::new(env!("CARGO_BIN_EXE_tdip"))
+            .args(["--data", data.to_str().unwrap(), "--store", &url])
+            .args(["lookup", "--msisdn", &number, "--at", "2026-11-02 12:00:00"])
+            .env_remove("TDIP_ZONE")
+            .envs(common::DEMAND)
+            .output()
+            .unwrap()
+    };
+    assert!(lookup().status.success());
+    let suspend = [
+        "officers",
+        "suspend",
+        "--agency",
+        "nl/politie",
+        "--officer",
+        "T-1",
+        "--reason",
+        "internal inquiry",
+    ];
+    tdip(&data, &url, &suspend);
+    assert_eq!(lookup().status.code(), Some(3));
+
+    let out = Command::new("psql")
+        .args([
+            url.as_str(),
+            "-Atqc",
+            "UPDATE officer SET suspended_at = NULL, suspended_reason = NULL",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let refused = lookup();
+    assert_eq!(refused.status.code(), Some(3));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("changed outside tdip"), "{said}");
+    let log = tdip(&data, &url, &["audit", "log", "--json", "--limit", "10000"]);
+    let findings: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["kind"] == "integrity")
+        .collect();
+    assert_eq!(findings.len(), 1, "{log}");
+    assert_eq!(findings[0]["body"]["subject"], "nl/politie T-1");
+}

@@ -210,7 +210,6 @@ fn raw_store_files_hold_no_plaintext_after_two_days_of_deliveries() {
             "audit.db-shm",
             "audit.db-wal",
             "audit.pub",
-            "catalogue.logged",
             "keyfile",
             "keys/<id>.key",
             "keys/<id>.key",

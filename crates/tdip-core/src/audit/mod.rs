@@ -76,6 +76,8 @@ pub struct Auditor<A> {
     keys: Option<AuditKeys>,
     /// The digests read back so far, to sign heads over; filled on first signature.
     tree: Mutex<Option<AuditLog>>,
+    /// The registry and access files as the log's configuration entries say they are.
+    registry: crate::registry::Registry,
 }
 
 impl<A> std::fmt::Debug for Auditor<A> {
@@ -94,12 +96,18 @@ impl<A: AuditStore + 'static> Auditor<A> {
             store,
             keys,
             tree: Mutex::new(None),
+            registry: crate::registry::Registry::default(),
         }
     }
 
     /// The store.
     pub fn store(&self) -> &A {
         &self.store
+    }
+
+    /// The replay of the log's configuration entries (see [`crate::registry`]).
+    pub fn registry(&self) -> &crate::registry::Registry {
+        &self.registry
     }
 
     /// The keys, if the point is unsealed.

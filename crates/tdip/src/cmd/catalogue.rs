@@ -68,6 +68,7 @@ pub fn run(cmd: &CatalogueCmd) -> Result<i32> {
             }
             Ok(0)
         }
+        CatalogueCmd::Adopt => unreachable!("needs the data directory: run by cmd::run"),
     }
 }
 

@@ -45,13 +45,16 @@ pub async fn run(data: &Path, args: &DemoArgs, zone: LegalZone) -> Result<i32> {
     for (id, name, country) in PROVIDERS {
         providers::add(&point.store, id, name, country, None).await?;
     }
+    // One moment for the registry row and its log entry: the registry is checked
+    // against the log.
+    let registered_at = super::now();
     point
         .store
         .add_officer(&Officer {
             agency: DEMO_AGENCY.into(),
             id: DEMO_OFFICER.into(),
             name: "Demo Officer".into(),
-            registered_at: super::now(),
+            registered_at,
             valid_until: None,
             suspended: None,
         })
@@ -61,7 +64,10 @@ pub async fn run(data: &Path, args: &DemoArgs, zone: LegalZone) -> Result<i32> {
         subject: format!("{DEMO_AGENCY} {DEMO_OFFICER}"),
         detail: String::new(),
     };
-    point.auditor.record(super::now(), vec![registered]).await?;
+    point
+        .auditor
+        .record(registered_at, vec![registered])
+        .await?;
     let mut paths: HashMap<(&str, u32), PathBuf> = HashMap::new();
     for day in 0..2 {
         println!(

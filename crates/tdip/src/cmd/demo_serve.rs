@@ -50,9 +50,11 @@ pub async fn serve(
             fingerprint(client.der())
         ),
     )?;
-    let token = TokenFile::change(dir, |tokens| {
+    let log = crate::point::open_auditor(dir, "sqlite:").await?;
+    let token = TokenFile::change_logged(dir, &log, |tokens| {
         tokens.issue("demo agency app", Role::Agency(agency.into()), super::now())
-    })?;
+    })
+    .await?;
 
     let listener = match tokio::net::TcpListener::bind(listen).await {
         Ok(l) => l,

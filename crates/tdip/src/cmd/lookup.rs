@@ -14,9 +14,8 @@ use crate::serve::error::ApiError;
 
 pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone) -> Result<i32> {
     let (demand, query) = request(args).resolve(zone, super::now(), "--");
-    let catalogue = crate::point::catalogue(data)?;
+    let catalogue = crate::point::catalogue_checked(data, &point.auditor).await?;
     let deadlines = crate::point::deadlines(data)?;
-    crate::point::note_catalogue(data, &point.auditor).await?;
     let spooled = point.spool.entries()?.len();
     if spooled > 0 {
         eprintln!(

@@ -18,7 +18,7 @@ use anyhow::{Result, anyhow, bail};
 use tdip_crypto::custodian::Unsealer;
 use tdip_model::LegalZone;
 
-use crate::cli::{Cli, Command, GenCmd, InitArgs, SpoolCmd};
+use crate::cli::{CatalogueCmd, Cli, ClientsCmd, Command, GenCmd, InitArgs, SpoolCmd};
 use crate::point::{self, Keeping};
 
 /// Runs one command; returns the process exit status.
@@ -78,6 +78,9 @@ pub async fn run(cli: Cli) -> Result<i32> {
         }
         Command::Demo(args) => demo::run(&cli.data, &args, zone).await,
         Command::Keys(ref cmd) => keys::run(&cli, cmd, zone).await,
+        Command::Catalogue(CatalogueCmd::Adopt) => {
+            point::adopt_catalogue(&cli.data, &cli.store).await
+        }
         Command::Catalogue(ref cmd) => catalogue::run(cmd),
         Command::Hi1(ref cmd) => hi1::run(&cli.data, cmd),
         Command::Spool(SpoolCmd::List) => deliver::spool_list(&cli, zone).await,
@@ -93,6 +96,12 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Audit(ref cmd) => audit::run(&cli, cmd, zone).await,
         Command::Serve(ref args) => crate::serve::run(&cli, args, zone).await,
         Command::Tokens(ref cmd) => tokens::run(&cli, cmd, zone).await,
+        Command::Clients(ClientsCmd::Adopt) => {
+            let log = point::open_auditor(&cli.data, &cli.store).await?;
+            let name = crate::serve::callers::CLIENTS_FILE;
+            let state = crate::access_files::file_state(&cli.data, name)?;
+            crate::access_files::adopt(&log, name, &state).await
+        }
     }
 }
 

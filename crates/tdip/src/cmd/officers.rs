@@ -47,6 +47,16 @@ pub async fn officers(cli: &Cli, cmd: &OfficersCmd, zone: LegalZone) -> Result<i
             }
             return Ok(0);
         }
+        OfficersCmd::Adopt => {
+            let log = point::open_auditor(&cli.data, &cli.store).await?;
+            let (officers, agencies) =
+                tdip_core::registry::adopt(&log, &store, now, "adopted by the administrator")
+                    .await?;
+            eprintln!(
+                "the registry is adopted as the store holds it: {officers} officers, {agencies}                  suspended agencies; consultations are judged against it from now on"
+            );
+            return Ok(0);
+        }
         OfficersCmd::Add {
             agency,
             officer,

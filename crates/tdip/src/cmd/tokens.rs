@@ -1,7 +1,8 @@
 //! `tdip tokens`: API tokens for callers without a client certificate. A token is shown
 //! once; `tokens.toml` keeps its SHA-256 digest, and issuing and revoking are logged.
-//! Every change is made under the file's lock (`TokenFile::change`), so commands run at
-//! the same time never undo each other's change.
+//! Every change is made under the file's lock (`TokenFile::change_logged`), so commands
+//! run at the same time never undo each other's change, and the file's new digest is
+//! logged before it replaces the file (the service refuses a file the log does not hold).
 
 use anyhow::Result;
 use tdip_core::audit::Event;
@@ -9,10 +10,16 @@ use tdip_model::{LegalZone, format_time};
 
 use crate::cli::{Cli, TokensCmd};
 use crate::point;
-use crate::serve::callers::{Role, TokenFile};
+use crate::serve::callers::{Role, TOKENS_FILE, TokenFile};
 
 pub async fn run(cli: &Cli, cmd: &TokensCmd, zone: LegalZone) -> Result<i32> {
     let now = super::now();
+    if let TokensCmd::Adopt = cmd {
+        let log = point::open_auditor(&cli.data, &cli.store).await?;
+        let state = crate::access_files::file_state(&cli.data, TOKENS_FILE)?;
+        return crate::access_files::adopt(&log, TOKENS_FILE, &state).await;
+    }
+    let log = point::open_auditor(&cli.data, &cli.store).await?;
     let event = match cmd {
         TokensCmd::Issue {
             name,
@@ -34,7 +41,7 @@ pub async fn run(cli: &Cli, cmd: &TokensCmd, zone: LegalZone) -> Result<i32> {
                     );
                 }
             }
-            let (token, id) = TokenFile::change(&cli.data, |file| {
+            let (token, id) = TokenFile::change_logged(&cli.data, &log, |file| {
                 let token = file.issue(name, role.clone(), now)?;
                 let id = file
                     .entries()
@@ -42,7 +49,8 @@ pub async fn run(cli: &Cli, cmd: &TokensCmd, zone: LegalZone) -> Result<i32> {
                     .map(|t| t.id.clone())
                     .unwrap_or_default();
                 Ok((token, id))
-            })?;
+            })
+            .await?;
             println!("{token}");
             eprintln!(
                 "token {id} issued to {name} ({}); it is shown only now: hand it over safely. \
@@ -56,10 +64,11 @@ pub async fn run(cli: &Cli, cmd: &TokensCmd, zone: LegalZone) -> Result<i32> {
             }
         }
         TokensCmd::Revoke { id } => {
-            let detail = TokenFile::change(&cli.data, |file| {
+            let detail = TokenFile::change_logged(&cli.data, &log, |file| {
                 let entry = file.revoke(id, now)?;
                 Ok(entry.caller().map(|c| c.name).unwrap_or_default())
-            })?;
+            })
+            .await?;
             eprintln!("token {id} revoked");
             Event::Config {
                 change: "token-revoked".into(),
@@ -88,10 +97,8 @@ pub async fn run(cli: &Cli, cmd: &TokensCmd, zone: LegalZone) -> Result<i32> {
             }
             return Ok(0);
         }
+        TokensCmd::Adopt => unreachable!("handled above"),
     };
-    point::open_auditor(&cli.data, &cli.store)
-        .await?
-        .record(now, vec![event])
-        .await?;
+    log.record(now, vec![event]).await?;
     Ok(0)
 }

@@ -228,7 +228,9 @@ impl FromRequestParts<Arc<State>> for Caller {
             .get(AUTHORIZATION)
             .and_then(|h| h.to_str().ok())
             .and_then(|h| h.strip_prefix("Bearer "));
-        if let Some(caller) = token.and_then(|t| state.callers.by_token(t.trim())) {
+        if let Some(t) = token
+            && let Some(caller) = state.callers.by_token(t.trim()).await
+        {
             return Ok(caller);
         }
         Err(match (certificate, token) {

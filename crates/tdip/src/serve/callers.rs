@@ -2,7 +2,8 @@
 //! API token issued with `tdip tokens issue` (kept as a SHA-256 digest in `tokens.toml`,
 //! revocable at any time). Changes to `tokens.toml` are serialised by a lock file and
 //! replace the file atomically; the service reads the file on every token presented, so a
-//! revocation holds from the next request.
+//! revocation holds from the next request. Both files are held to the digests the audit
+//! log holds for them (`crate::access_files`): one changed around tdip is refused.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -10,6 +11,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use anyhow::{Context, Result, anyhow, bail};
+use tdip_core::audit::Auditor;
+
+use crate::access_files;
+use crate::audit_store::AnyAudit;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -104,16 +109,17 @@ struct ClientEntry {
     grant: Grant,
 }
 
-/// Reads `clients.toml` in `data`: certificate fingerprint → caller. No file, no clients.
-pub fn load_clients(data: &Path) -> Result<HashMap<String, Caller>> {
+/// Reads `clients.toml` in `data` (its bytes as read, none if absent): certificate
+/// fingerprint → caller. No file, no clients.
+fn load_clients(data: &Path, bytes: Option<&[u8]>) -> Result<HashMap<String, Caller>> {
     let path = data.join(CLIENTS_FILE);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(HashMap::new()),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    let Some(bytes) = bytes else {
+        return Ok(HashMap::new());
     };
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| anyhow!("{} is not valid: it is not UTF-8", path.display()))?;
     let file: ClientsFile =
-        toml::from_str(&text).map_err(|e| anyhow!("{} is not valid: {e}", path.display()))?;
+        toml::from_str(text).map_err(|e| anyhow!("{} is not valid: {e}", path.display()))?;
     let mut clients = HashMap::new();
     let mut problems = Vec::new();
     for (i, entry) in file.client.iter().enumerate() {
@@ -199,28 +205,31 @@ impl TokenFile {
     /// Changes `tokens.toml` in `data` with `change`, one writer at a time: an exclusive
     /// lock (`tokens.toml.lock`) is held from reading the file to replacing it, so two
     /// changes at once (a revocation and an issue) both hold. Nothing is written if
-    /// `change` fails.
-    pub fn change<T>(data: &Path, change: impl FnOnce(&mut TokenFile) -> Result<T>) -> Result<T> {
-        let lock_path = data.join(TOKENS_LOCK);
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .with_context(|| format!("cannot open {}", lock_path.display()))?;
-        lock.lock()
-            .with_context(|| format!("cannot lock {}", lock_path.display()))?;
+    /// `change` fails. The file's new digest is logged before it replaces the file: the
+    /// service refuses a file whose digest the log does not hold.
+    pub async fn change_logged<T>(
+        data: &Path,
+        log: &Auditor<AnyAudit>,
+        change: impl FnOnce(&mut TokenFile) -> Result<T>,
+    ) -> Result<T> {
+        let lock = lock_tokens(data)?;
         let mut file = TokenFile::load(data)?;
         let out = change(&mut file)?;
+        let text = toml::to_string(&file)?;
+        access_files::record(
+            log,
+            TOKENS_FILE,
+            &access_files::state(Some(text.as_bytes())),
+        )
+        .await?;
         file.save(data)?;
-        // Closing the lock file releases the lock, after the rename is durable.
         drop(lock);
         Ok(out)
     }
 
     /// Writes the file whole and durably: to a temporary file of this writer's own, synced,
     /// renamed over `tokens.toml`, and the directory synced so the rename survives a crash.
-    /// Only [`TokenFile::change`] calls it, under the lock.
+    /// Only [`TokenFile::change_logged`] calls it, under the lock.
     fn save(&self, data: &Path) -> Result<()> {
         let path = data.join(TOKENS_FILE);
         let mut unique = [0u8; 8];
@@ -301,6 +310,20 @@ impl TokenFile {
     }
 }
 
+/// Takes the lock on `tokens.toml` in `data`; it is held until the file returned is closed.
+fn lock_tokens(data: &Path) -> Result<std::fs::File> {
+    let lock_path = data.join(TOKENS_LOCK);
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("cannot open {}", lock_path.display()))?;
+    lock.lock()
+        .with_context(|| format!("cannot lock {}", lock_path.display()))?;
+    Ok(lock)
+}
+
 /// The callers the service knows: certificates read at start, tokens read from
 /// `tokens.toml` on every token presented. The file is small (150 bytes per token) and
 /// read whole each time, about 20 µs for 100 tokens (against milliseconds for the request
@@ -311,6 +334,8 @@ pub struct Callers {
     clients: HashMap<String, Caller>,
     tokens_path: PathBuf,
     tokens: Mutex<Cached>,
+    /// The audit log the files are checked against (and findings logged in).
+    log: Auditor<AnyAudit>,
 }
 
 struct Cached {
@@ -321,8 +346,9 @@ struct Cached {
 }
 
 impl Callers {
-    /// Reads `clients.toml` and `tokens.toml` in `data`; either may be absent.
-    pub fn load(data: &Path) -> Result<Callers> {
+    /// Reads `clients.toml` and `tokens.toml` in `data`; either may be absent. Refuses
+    /// (and logs) a `clients.toml` changed around tdip: the service does not start on it.
+    pub async fn load(data: &Path, log: Auditor<AnyAudit>) -> Result<Callers> {
         let tokens_path = data.join(TOKENS_FILE);
         let bytes = read_tokens(&tokens_path)
             .with_context(|| format!("cannot read {}", tokens_path.display()))?;
@@ -330,10 +356,26 @@ impl Callers {
             Some(b) => TokenFile::parse(&tokens_path, &String::from_utf8_lossy(b))?,
             None => TokenFile::default(),
         };
+        let clients_path = data.join(CLIENTS_FILE);
+        let mut clients = None;
+        access_files::check(
+            &log,
+            CLIENTS_FILE,
+            || {
+                let b = read_tokens(&clients_path)
+                    .with_context(|| format!("cannot read {}", clients_path.display()))?;
+                let state = access_files::state(b.as_deref());
+                clients = Some(b);
+                Ok(state)
+            },
+            &access_files::what_to_do(CLIENTS_FILE),
+        )
+        .await?;
         Ok(Callers {
-            clients: load_clients(data)?,
+            clients: load_clients(data, clients.flatten().as_deref())?,
             tokens: Mutex::new(Cached { bytes, file }),
             tokens_path,
+            log,
         })
     }
 
@@ -342,10 +384,29 @@ impl Callers {
         self.clients.get(fingerprint)
     }
 
-    /// The caller a bearer token speaks for, by `tokens.toml` as it is now.
-    pub fn by_token(&self, presented: &str) -> Option<Caller> {
+    /// The caller a bearer token speaks for, by `tokens.toml` as it is now, if the file's
+    /// digest is the one the audit log holds (a file changed around tdip accepts no
+    /// token, and is logged).
+    pub async fn by_token(&self, presented: &str) -> Option<Caller> {
         // A file that cannot be read accepts no token: a revocation is never bypassed.
-        let now = read_tokens(&self.tokens_path).ok()?;
+        let mut read = None;
+        let checked = access_files::check(
+            &self.log,
+            TOKENS_FILE,
+            || {
+                let b = read_tokens(&self.tokens_path)?;
+                let state = access_files::state(b.as_deref());
+                read = Some(b);
+                Ok(state)
+            },
+            &access_files::what_to_do(TOKENS_FILE),
+        )
+        .await;
+        if let Err(e) = checked {
+            eprintln!("a token was refused: {e:#}");
+            return None;
+        }
+        let now = read?;
         let mut cached = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
         if now != cached.bytes {
             // A damaged file accepts no token until it is mended.

@@ -8,11 +8,11 @@ use std::path::Path;
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use super::callers::{Role, TokenFile};
+use super::callers::Role;
 use super::tests::{From, POLITIE, call, json, point, state};
 
-fn token(data: &Path, name: &str, role: Role) -> String {
-    TokenFile::change(data, |tokens| tokens.issue(name, role, 0)).unwrap()
+async fn token(data: &Path, name: &str, role: Role) -> String {
+    super::tests::change_tokens(data, |tokens| tokens.issue(name, role, 0)).await
 }
 
 const UPLOAD: &str = "/v1/deliveries?snapshot_at=2026-11-02T00:00:00Z&format=csv";
@@ -27,7 +27,7 @@ async fn a_provider_delivers_through_the_api_and_a_bad_row_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let (data, number) = point(dir.path()).await;
     let file = std::fs::read_to_string(dir.path().join("kpn.csv")).unwrap();
-    let kpn = token(&data, "KPN", Role::Provider("kpn".into()));
+    let kpn = token(&data, "KPN", Role::Provider("kpn".into())).await;
     let s = state(&data).await;
 
     // An agency cannot deliver.
@@ -136,8 +136,8 @@ async fn a_sealed_point_spools_a_delivery_and_applies_it_when_unsealed() {
     let file = dir.path().join("kpn.csv");
     super::tests::populate(&data, &file).await;
     let number = super::tests::first_msisdn(&file);
-    let kpn = token(&data, "KPN", Role::Provider("kpn".into()));
-    let operator = token(&data, "Operator", Role::Operator);
+    let kpn = token(&data, "KPN", Role::Provider("kpn".into())).await;
+    let operator = token(&data, "Operator", Role::Operator).await;
     let s = state(&data).await;
 
     let body = std::fs::read_to_string(&file).unwrap();

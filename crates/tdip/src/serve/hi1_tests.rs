@@ -121,6 +121,8 @@ async fn an_hi1_task_is_consulted_and_its_delivery_fetched_with_get_and_list() {
         ),
     )
     .unwrap();
+    // An edit of clients.toml is adopted before the service is started on it.
+    super::tests::tdip(&data, &["clients", "adopt"]).await;
     let s2 = state(&data).await;
     let fiod = "33cc".repeat(16);
     let (_, xml) = call(

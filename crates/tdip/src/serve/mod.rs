@@ -61,10 +61,12 @@ impl State {
         zone: LegalZone,
         given: &point::Unsealing<'_>,
     ) -> Result<State> {
-        let catalogue = point::catalogue(&data)?;
+        // The access files are checked against the audit log, sealed or not.
+        let log = point::open_auditor(&data, &store_url).await?;
+        let catalogue = point::catalogue_checked(&data, &log).await?;
         let deadlines = point::deadlines(&data)?;
         let policy = point::delivery_policy(&data)?;
-        let callers = callers::Callers::load(&data)?;
+        let callers = callers::Callers::load(&data, log).await?;
         let (opened, unsealer) = match point::dev_root_key(&data)? {
             Some(root) => {
                 if !given.shares.is_empty() {
@@ -82,9 +84,6 @@ impl State {
             }
             None => (None, Some(Unsealer::new(point::custody(&data)?))),
         };
-        if let Some(p) = &opened {
-            point::note_catalogue(&data, &p.auditor).await?;
-        }
         Ok(State {
             data,
             store_url,

@@ -123,6 +123,15 @@ pub(super) async fn deliver(data: &Path, file: &Path) {
     .await;
 }
 
+/// Changes `tokens.toml` as `tdip tokens` does: logged, so the service accepts the file.
+pub(super) async fn change_tokens<T>(
+    data: &Path,
+    change: impl FnOnce(&mut TokenFile) -> anyhow::Result<T>,
+) -> T {
+    let log = crate::point::open_auditor(data, "sqlite:").await.unwrap();
+    TokenFile::change_logged(data, &log, change).await.unwrap()
+}
+
 pub(super) async fn state(data: &Path) -> Arc<State> {
     let zone = "Europe/Amsterdam".parse().unwrap();
     Arc::new(
@@ -363,14 +372,14 @@ async fn lookups_are_answered_for_the_callers_agency_and_refused_in_one_shape() 
 async fn tokens_speak_for_their_holder_until_revoked() {
     let dir = tempfile::tempdir().unwrap();
     let (data, number) = point(dir.path()).await;
-    let (agency, provider) = TokenFile::change(&data, |tokens| {
+    let (agency, provider) = change_tokens(&data, |tokens| {
         let agency = tokens.issue("Politie app", Role::Agency("nl/politie".into()), 0)?;
         Ok((
             agency,
             tokens.issue("KPN", Role::Provider("kpn".into()), 0)?,
         ))
     })
-    .unwrap();
+    .await;
     let s = state(&data).await;
     let ask = |token: String| {
         let s = s.clone();
@@ -387,7 +396,7 @@ async fn tokens_speak_for_their_holder_until_revoked() {
 
     // Revoked in the file: refused from the next request, without a restart.
     let id = agency.split('_').nth(1).unwrap().to_owned();
-    TokenFile::change(&data, |tokens| tokens.revoke(&id, 1).map(|_| ())).unwrap();
+    change_tokens(&data, |tokens| tokens.revoke(&id, 1).map(|_| ())).await;
     let (status, text) = ask(agency.clone()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(text.contains("revoked"), "{text}");
@@ -418,7 +427,7 @@ async fn a_sealed_point_opens_with_the_custodians_shares_given_by_the_operator()
     .await;
     populate(&data, &file).await;
     let number = first_msisdn(&file);
-    let operator = TokenFile::change(&data, |t| t.issue("Operator", Role::Operator, 0)).unwrap();
+    let operator = change_tokens(&data, |t| t.issue("Operator", Role::Operator, 0)).await;
     let s = state(&data).await;
 
     let (status, text) = call(&s, "GET", "/ready", From::Nobody, None).await;
@@ -529,17 +538,17 @@ async fn a_revoked_token_is_refused_from_the_very_next_request() {
     tdip(&data, &["init", "--dev-key"]).await;
     let s = state(&data).await;
     for round in 0..25 {
-        let token = TokenFile::change(&data, |t| {
+        let token = change_tokens(&data, |t| {
             t.issue("Politie app", Role::Agency("nl/politie".into()), 0)
         })
-        .unwrap();
+        .await;
         // The delivery log is not an agency's: 403 shows the token was accepted.
         let (status, text) = call(&s, "GET", "/v1/deliveries", From::Token(&token), None).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "round {round}: {text}");
         let id = token.split('_').nth(1).unwrap().to_owned();
         let file = data.join(super::callers::TOKENS_FILE);
         let before = std::fs::metadata(&file).unwrap().modified().unwrap();
-        TokenFile::change(&data, |t| t.revoke(&id, 1).map(|_| ())).unwrap();
+        change_tokens(&data, |t| t.revoke(&id, 1).map(|_| ())).await;
         if round % 2 == 1 {
             let f = std::fs::File::options().write(true).open(&file).unwrap();
             f.set_modified(before).unwrap();
@@ -605,8 +614,7 @@ async fn a_body_of_another_media_type_is_refused_with_415_in_the_one_shape() {
 async fn every_error_the_router_gives_is_in_the_one_shape() {
     let dir = tempfile::tempdir().unwrap();
     let (data, number) = point(dir.path()).await;
-    let kpn =
-        TokenFile::change(&data, |t| t.issue("KPN", Role::Provider("kpn".into()), 0)).unwrap();
+    let kpn = change_tokens(&data, |t| t.issue("KPN", Role::Provider("kpn".into()), 0)).await;
     let s = state(&data).await;
     let shaped = |status: StatusCode, text: &str, code: &str| {
         let v = json(text);
