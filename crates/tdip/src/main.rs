@@ -5,6 +5,7 @@
 //! whole chain and exit with status 1; a rejected delivery also exits with status 1.
 
 mod asked;
+mod audit_head;
 mod audit_store;
 mod cli;
 mod client;
@@ -13,6 +14,7 @@ mod point;
 mod render;
 mod serve;
 mod store;
+mod unseal_log;
 
 use clap::Parser;
 
