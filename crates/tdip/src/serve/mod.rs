@@ -224,4 +224,6 @@ mod hi1_tests;
 #[cfg(test)]
 mod searched_tests;
 #[cfg(test)]
+mod signing_tests;
+#[cfg(test)]
 mod tests;
