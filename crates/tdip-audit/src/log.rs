@@ -7,6 +7,7 @@ use ed25519_dalek::VerifyingKey;
 use sha2::{Digest as _, Sha256};
 
 use crate::head::{CheckpointError, SignedHead, TreeHead};
+use crate::purge::{Bodiless, PurgeRange};
 
 /// The SHA-256 digest of one entry as stored: the tree's leaf.
 pub type Digest = [u8; 32];
@@ -65,6 +66,60 @@ pub enum VerifyError {
     /// An inclusion or consistency proof does not hold.
     #[error("the proof does not hold: {0}")]
     Proof(&'static str),
+    /// Entries lack their body although no recorded purge destroyed it.
+    #[error(
+        "entries {} of kind {kind} have no body, and no purge destroyed them: bodies were removed \
+         around tdip",
+        crate::purge::numbers(entries)
+    )]
+    Unpurged {
+        /// The kind.
+        kind: String,
+        /// The entries, in order.
+        entries: Vec<u64>,
+    },
+    /// A recorded purge does not account for the bodiless entries in its range.
+    #[error(
+        "the purge recorded as entry {purge} destroyed {count} bodies of kind {kind} in entries \
+         {first} to {last}, but {found} of them have no body: bodies were removed or put back \
+         around tdip"
+    )]
+    PurgeCount {
+        /// The purge's entry.
+        purge: u64,
+        /// The kind it purged.
+        kind: String,
+        /// First entry of its range.
+        first: u64,
+        /// Last entry of its range.
+        last: u64,
+        /// Bodies it says it destroyed.
+        count: u64,
+        /// Entries of its range it accounts for that have no body.
+        found: u64,
+    },
+    /// No head was ever signed, so nothing holds the log to what it was.
+    #[error(
+        "no signed head: nothing shows that the log's {0} entries are the ones written (every \
+         head was deleted, or none was ever signed). A head is signed at the end of every \
+         unsealed command; `tdip audit checkpoint --share FILE …` signs one now"
+    )]
+    NoHead(u64),
+}
+
+/// An entry as a store keeps it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// Its number, from 0.
+    pub seq: u64,
+    /// When it happened (UTC seconds).
+    pub at: i64,
+    /// Its kind.
+    pub kind: String,
+    /// The body, unless purged.
+    pub body: Option<Vec<u8>>,
+    /// Its digest.
+    pub digest: Digest,
 }
 
 /// An append-only log of entry digests with its Merkle tree.
@@ -80,25 +135,33 @@ impl std::fmt::Debug for AuditLog {
 }
 
 impl AuditLog {
-    /// Rebuilds a log from stored entries — (number, body unless purged, digest), in
-    /// number order — checking that they are numbered 0, 1, 2, … and that every body
-    /// still has its digest.
+    /// Rebuilds a log from stored entries, in number order, checking that they are
+    /// numbered 0, 1, 2, … , that every body still has its digest, and that every entry
+    /// without a body lost it to one of the `purges` the log records ([`Bodiless::check`]).
     pub fn from_stored(
-        entries: impl IntoIterator<Item = (u64, Option<Vec<u8>>, Digest)>,
+        entries: impl IntoIterator<Item = Stored>,
+        purges: &[PurgeRange],
     ) -> Result<AuditLog, VerifyError> {
         let mut log = AuditLog::default();
-        for (seq, body, d) in entries {
-            if seq != log.len() {
+        let mut bodiless = Bodiless::default();
+        for p in purges {
+            bodiless.purge(p.clone());
+        }
+        for e in entries {
+            if e.seq != log.len() {
                 return Err(VerifyError::Gap {
                     expected: log.len(),
-                    found: seq,
+                    found: e.seq,
                 });
             }
-            if body.is_some_and(|b| digest(&b) != d) {
-                return Err(VerifyError::BodyAltered(seq));
+            match &e.body {
+                Some(b) if digest(b) != e.digest => return Err(VerifyError::BodyAltered(e.seq)),
+                Some(_) => {}
+                None => bodiless.missing(e.seq, &e.kind, e.at),
             }
-            log.append(d);
+            log.append(e.digest);
         }
+        bodiless.check()?;
         Ok(log)
     }
 

@@ -1,7 +1,9 @@
 //! The audit log as SQLite stores it: rows edited, deleted, reordered or inserted
 //! directly in the database are each caught by verifying against the signed heads.
 
-use tdip_audit::{AuditLog, SignedHead, TreeHead, TreeSigner, VerifyError, digest};
+use tdip_audit::{
+    AuditLog, PurgeRange, SignedHead, Stored, TreeHead, TreeSigner, VerifyError, digest,
+};
 use tdip_store::sqlite::SqliteAudit;
 use tdip_store::{AuditHead, AuditStore, NewAuditEntry};
 
@@ -40,11 +42,26 @@ async fn stored_log(path: &std::path::Path, signer: &TreeSigner) {
     }
 }
 
-/// Reads the log and its heads back and verifies them.
-async fn verify(path: &std::path::Path, signer: &TreeSigner) -> Result<(), VerifyError> {
+/// The stored entries as the log reads them.
+fn stored(entries: Vec<tdip_store::AuditEntry>) -> impl Iterator<Item = Stored> {
+    entries.into_iter().map(|e| Stored {
+        seq: e.seq,
+        at: e.at,
+        kind: e.kind,
+        body: e.body,
+        digest: e.digest,
+    })
+}
+
+/// Reads the log and its heads back and verifies them, with the purges recorded.
+async fn verify_purged(
+    path: &std::path::Path,
+    signer: &TreeSigner,
+    purges: &[PurgeRange],
+) -> Result<(), VerifyError> {
     let audit = SqliteAudit::open(path).unwrap();
     let entries = audit.audit_entries(0, 1000).await.unwrap();
-    let log = AuditLog::from_stored(entries.into_iter().map(|e| (e.seq, e.body, e.digest)))?;
+    let log = AuditLog::from_stored(stored(entries), purges)?;
     let heads: Vec<SignedHead> = audit
         .audit_heads()
         .await
@@ -60,6 +77,11 @@ async fn verify(path: &std::path::Path, signer: &TreeSigner) -> Result<(), Verif
         })
         .collect();
     log.verify(&heads, &signer.public())
+}
+
+/// Reads the log and its heads back and verifies them (no purge recorded).
+async fn verify(path: &std::path::Path, signer: &TreeSigner) -> Result<(), VerifyError> {
+    verify_purged(path, signer, &[]).await
 }
 
 #[tokio::test]
@@ -151,12 +173,11 @@ async fn purged_bodies_leave_the_log_verifiable_and_old_proofs_valid() {
     stored_log(&path, &signer).await;
     let audit = SqliteAudit::open(&path).unwrap();
     let entries = audit.audit_entries(0, 1000).await.unwrap();
-    let log =
-        AuditLog::from_stored(entries.iter().map(|e| (e.seq, e.body.clone(), e.digest))).unwrap();
+    let log = AuditLog::from_stored(stored(entries), &[]).unwrap();
     let head = log.head(0);
     let proof = log.prove_inclusion(7, 40).unwrap();
 
-    // Retention ends for the first 20 entries' bodies.
+    // Retention ends for the first 20 entries' bodies, recorded as a purge (entry 40).
     assert_eq!(
         audit
             .purge_audit_bodies("query", 1_800_000_020)
@@ -164,7 +185,61 @@ async fn purged_bodies_leave_the_log_verifiable_and_old_proofs_valid() {
             .unwrap(),
         20
     );
-    verify(&path, &signer).await.unwrap();
+    let purge = PurgeRange {
+        seq: 40,
+        kind: "query".into(),
+        before: 1_800_000_020,
+        first: 0,
+        last: 19,
+        count: 20,
+    };
+    verify_purged(&path, &signer, std::slice::from_ref(&purge))
+        .await
+        .unwrap();
+    // Without the purge's record, the same bodies are missing around tdip.
+    let err = verify(&path, &signer).await.unwrap_err();
+    assert!(
+        matches!(&err, VerifyError::Unpurged { kind, entries } if kind == "query" && entries.len() == 20),
+        "{err}"
+    );
+    assert!(
+        err.to_string().starts_with(
+            "entries 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, … (20 entries) of kind query have no body, \
+             and no purge destroyed them"
+        ),
+        "{err}"
+    );
+    // A purge that says it destroyed fewer, or covered fewer entries, does not account for them.
+    let fewer = PurgeRange {
+        count: 19,
+        ..purge.clone()
+    };
+    assert!(matches!(
+        verify_purged(&path, &signer, &[fewer]).await,
+        Err(VerifyError::PurgeCount {
+            count: 19,
+            found: 20,
+            ..
+        })
+    ));
+    let narrower = PurgeRange {
+        last: 18,
+        count: 19,
+        ..purge.clone()
+    };
+    assert!(matches!(
+        verify_purged(&path, &signer, &[narrower]).await,
+        Err(VerifyError::Unpurged { entries, .. }) if entries == [19]
+    ));
+    // Nor does one whose moment is not after the entries' time.
+    let earlier = PurgeRange {
+        before: 1_800_000_019,
+        ..purge.clone()
+    };
+    assert!(matches!(
+        verify_purged(&path, &signer, &[earlier]).await,
+        Err(VerifyError::Unpurged { entries, .. }) if entries == [19]
+    ));
     let kept = audit.audit_entries(0, 1000).await.unwrap();
     assert!(kept[..20].iter().all(|e| e.body.is_none()));
     assert!(kept[20..].iter().all(|e| e.body.is_some()));

@@ -77,9 +77,15 @@ async fn concurrent_entries_are_committed_together_and_each_gets_its_own_numbers
         a.sign(D0 + 2).await.unwrap().is_none(),
         "nothing new to sign"
     );
-    let v = verify(a.store(), &AuditKeys::new(&p.keys).public(), &[])
-        .await
-        .unwrap();
+    let v = verify(
+        a.store(),
+        &AuditKeys::new(&p.keys).public(),
+        &[],
+        &Retention::defaults(),
+        D0 + 2,
+    )
+    .await
+    .unwrap();
     assert_eq!((v.entries, v.unsigned, v.heads), (400, 0, 1));
 }
 
@@ -156,14 +162,123 @@ async fn expired_references_are_destroyed_and_the_log_and_old_proofs_still_verif
     assert_eq!(entries[4].kind, "destruction", "the purge itself is logged");
     a.sign(now).await.unwrap().unwrap();
 
-    let v = verify(a.store(), &keys.public(), &[]).await.unwrap();
+    let v = verify(a.store(), &keys.public(), &[], &Retention::defaults(), now)
+        .await
+        .unwrap();
     assert_eq!((v.entries, v.purged, v.heads), (5, 1, 2));
+    let Some(Event::Purge {
+        first, last, count, ..
+    }) = tdip_core::audit::Body::from_bytes(entries[4].body.as_deref().unwrap())
+        .ok()
+        .map(|b| b.event)
+    else {
+        panic!("the purge is recorded as a purge")
+    };
+    assert_eq!(
+        (first, last, count),
+        (0, 0, 1),
+        "it names the entry it covered"
+    );
     // The proof given before the purge still holds against the head it was given in.
     let digest = before.entry.digest;
     tdip_audit::verify_inclusion(&before.head.head, 0, &digest, &before.path).unwrap();
     let after = prove(a.store(), 0).await.unwrap();
     assert_eq!(after.entry.digest, digest);
     assert!(after.entry.body.is_none());
+}
+
+#[tokio::test]
+async fn bodies_removed_around_tdip_or_by_a_forged_purge_fail_verification() {
+    let p = Point::new().await;
+    let a = auditor(&p).await;
+    let keys = AuditKeys::new(&p.keys);
+    let now = D0;
+    let request = |n: u32| Event::Request {
+        consultation: format!("c{n}"),
+        agency: "nl/politie".into(),
+        officer: "T-1".into(),
+        basis: "nl/sv-126na".into(),
+        case_reference: "CASE".into(),
+        authorised_by: None,
+        urgency: "normal".into(),
+        category: "subscriber".into(),
+        query: "msisdn".into(),
+        asked: tdip_core::audit::Asked { from: now, to: now },
+        channel: "cli".into(),
+    };
+    // Four years ago, and yesterday: only the old reference's term has passed.
+    a.record(
+        now - 4 * YEAR,
+        vec![request(1), reference(1, &keys), answer(1)],
+    )
+    .await
+    .unwrap();
+    a.record(now - DAY, vec![request(2), reference(2, &keys), answer(2)])
+        .await
+        .unwrap();
+    retention::purge(&a, &Retention::defaults(), now)
+        .await
+        .unwrap();
+    a.sign(now).await.unwrap().unwrap();
+    let (public, classes) = (keys.public(), Retention::defaults());
+    let check = || verify(a.store(), &public, &[], &classes, now);
+    assert_eq!(check().await.unwrap().purged, 1, "a real purge verifies");
+
+    // The administrator blanks what no purge destroyed: named, by kind and number.
+    let db = rusqlite::Connection::open(p.dir.path().join("audit.db")).unwrap();
+    let sql = |q: &str| db.execute_batch(q).unwrap();
+    sql("CREATE TABLE saved AS SELECT seq, body FROM audit_entry");
+    let restore =
+        "UPDATE audit_entry SET body = saved.body FROM saved WHERE saved.seq = audit_entry.seq";
+    sql("UPDATE audit_entry SET body = NULL WHERE kind IN ('request', 'reference', 'answer')");
+    let err = check().await.unwrap_err().to_string();
+    assert!(
+        err.contains("entries 2, 5 of kind answer have no body, and no purge destroyed them"),
+        "{err}"
+    );
+    sql(restore);
+    check().await.unwrap();
+
+    // Nor does a purge entry appended with SQL after the latest head (entry 7) make it
+    // pass: yesterday's reference is within its class's term, and requests are never
+    // destroyed.
+    let forge = |kind: &str, class: &str, seq: i64| {
+        let event = Event::Purge {
+            class: class.into(),
+            kind: kind.into(),
+            before: now,
+            first: seq as u64,
+            last: seq as u64,
+            count: 1,
+        };
+        let body = tdip_core::audit::Body {
+            v: 1,
+            at: now,
+            event,
+        }
+        .to_bytes();
+        db.execute(
+            "INSERT INTO audit_entry (seq, at, kind, body, digest) VALUES (7, ?1, 'destruction', ?2, ?3)",
+            rusqlite::params![now, body, &tdip_audit::digest(&body)[..]],
+        )
+        .unwrap();
+        db.execute("UPDATE audit_entry SET body = NULL WHERE seq = ?1", [seq])
+            .unwrap();
+    };
+    forge("reference", "provision-reference", 4);
+    let err = check().await.unwrap_err().to_string();
+    assert!(
+        err.contains("purge entry 7 destroyed bodies of kind reference from before")
+            && err.contains("class provision-reference's term let only bodies from before"),
+        "{err}"
+    );
+    sql(&format!("DELETE FROM audit_entry WHERE seq = 7; {restore}"));
+    forge("request", "requester", 3);
+    let err = check().await.unwrap_err().to_string();
+    assert!(
+        err.contains("purge entry 7 destroyed bodies of kind request, which no retention class in force lets go"),
+        "{err}"
+    );
 }
 
 #[test]

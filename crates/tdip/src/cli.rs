@@ -46,6 +46,10 @@ pub struct Cli {
     /// With --server: an API token instead of a client certificate.
     #[arg(long, global = true, env = "TDIP_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// A directory (a witness's mount, another disk) to copy every audit head this command
+    /// signs into, as `checkpoint-SIZE.txt`, beside the data directory's `audit.head`.
+    #[arg(long, global = true, env = "TDIP_WITNESS_DIR", value_name = "DIR")]
+    pub witness_dir: Option<PathBuf>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -133,7 +137,8 @@ pub struct ServeArgs {
     /// directory's clients.toml says whom each certificate speaks for.
     #[arg(long, value_name = "FILE")]
     pub client_ca: Option<PathBuf>,
-    /// Seconds between signed heads of the audit log.
+    /// Seconds between signed heads of the audit log while the service itself records
+    /// nothing (entries it records are signed within a second).
     #[arg(long, default_value_t = 60)]
     pub sign_every: u64,
     /// Limits that keep slow or numerous clients from exhausting the service.
@@ -335,7 +340,23 @@ pub enum AuditCmd {
     },
     /// Print the latest signed head as a checkpoint, for a supervisor to keep. With the
     /// point unsealed (--share), first signs a head over every entry.
-    Checkpoint,
+    Checkpoint {
+        /// Also print the consistency proof from the head of this size (the last one the
+        /// supervisor kept), for `tdip audit witness`.
+        #[arg(long, value_name = "SIZE")]
+        since: Option<u64>,
+    },
+    /// A supervisor's witness: keep checkpoints in DIR and check each new one against the
+    /// last kept (signature under the key pinned on first use, size not smaller,
+    /// consistency proof). Exits 1 on a fork or a rollback, naming both heads. Needs no
+    /// data directory.
+    Witness {
+        /// Where the witness keeps its checkpoints and the pinned key.
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// The new checkpoint (`tdip audit checkpoint --since SIZE`).
+        file: PathBuf,
+    },
     /// Read the log (oversight): entries with their bodies, newest last.
     Log {
         /// First entry.

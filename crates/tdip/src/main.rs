@@ -6,6 +6,7 @@
 
 mod access_files;
 mod asked;
+mod audit_head;
 mod audit_store;
 mod cli;
 mod client;
@@ -15,6 +16,7 @@ mod point;
 mod render;
 mod serve;
 mod store;
+mod unseal_log;
 
 use clap::Parser;
 

@@ -197,12 +197,18 @@ pub fn dev_root_key(data: &Path) -> Result<Option<RootKey>> {
     if has_custodians(data) {
         return Ok(None);
     }
-    root_key(data, &Unsealing::default()).map(|(key, _)| Some(key))
+    root_key(data, &Unsealing::default(), &mut None).map(|(key, _)| Some(key))
 }
 
 /// The point's root key: from the custodians' `shares` (files) when the point is sealed
 /// by custodians, or from its dev key file (saying loudly that it is not sealed).
-fn root_key(data: &Path, given: &Unsealing<'_>) -> Result<(RootKey, Option<Event>)> {
+/// When the shares given do not open it and some were refused, `refused` is set to the
+/// entry that records them.
+fn root_key(
+    data: &Path,
+    given: &Unsealing<'_>,
+    refused: &mut Option<Event>,
+) -> Result<(RootKey, Option<Event>)> {
     let custody_path = data.join(CUSTODY_FILE);
     if custody_path.exists() {
         let custody =
@@ -221,13 +227,16 @@ fn root_key(data: &Path, given: &Unsealing<'_>) -> Result<(RootKey, Option<Event
                     opened: true,
                 }),
             )),
-            None => bail!(
-                "sealed: this point opens with {} of its {} custodian shares (given: {}); \
-                 give one --share FILE per custodian",
-                unsealer.progress().need,
-                unsealer.custody().custodians(),
-                unsealer.progress()
-            ),
+            None => {
+                *refused = crate::unseal_log::refused(&progress);
+                bail!(
+                    "sealed: this point opens with {} of its {} custodian shares (given: {}); \
+                     give one --share FILE per custodian",
+                    unsealer.progress().need,
+                    unsealer.custody().custodians(),
+                    unsealer.progress()
+                )
+            }
         };
     }
     let key_path = data.join(KEY_FILE);
@@ -288,6 +297,7 @@ pub async fn open_store(data: &Path, url: &str) -> Result<AnyStore> {
             data.display()
         );
     }
+    crate::audit_head::check_sealed(data, url).await?;
     Ok(store::open(url, data).await?)
 }
 
@@ -304,7 +314,14 @@ pub async fn open_checked(
     given: &Unsealing<'_>,
     check: Check,
 ) -> Result<Point> {
-    let (root, unsealed) = root_key(data, given)?;
+    let mut refused = None;
+    let (root, unsealed) = match root_key(data, given, &mut refused) {
+        Ok(opened) => opened,
+        Err(e) => {
+            crate::unseal_log::record(data, url, refused).await;
+            return Err(e);
+        }
+    };
     open_root(data, url, root, unsealed, check).await
 }
 
@@ -347,7 +364,9 @@ pub async fn open_root(
     };
     drop(root);
     let store = store::open(url, data).await?;
-    let auditor = Auditor::new(audit_store::open(url, data).await?, Some(audit_keys));
+    let auditor = Auditor::new(audit_store::open(url, data).await?, Some(audit_keys))
+        .with_head_file(crate::audit_head::head_file(data));
+    crate::audit_head::check_unsealed(data, &auditor).await?;
     if let Some(event) = unsealed {
         auditor.record(crate::cmd::now(), vec![event]).await?;
     }
@@ -365,6 +384,7 @@ pub async fn open_root(
 /// The audit log alone, without keys: it records events but neither seals identifiers nor
 /// signs heads (entries are covered by the next head an unsealed command signs).
 pub async fn open_auditor(data: &Path, url: &str) -> Result<Auditor<AnyAudit>> {
+    crate::audit_head::check_sealed(data, url).await?;
     Ok(Auditor::new(audit_store::open(url, data).await?, None))
 }
 

@@ -209,6 +209,7 @@ fn raw_store_files_hold_no_plaintext_after_two_days_of_deliveries() {
             "audit.db",
             "audit.db-shm",
             "audit.db-wal",
+            "audit.head",
             "audit.pub",
             "keyfile",
             "keys/<id>.key",

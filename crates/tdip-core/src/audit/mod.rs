@@ -9,11 +9,15 @@
 
 mod deadlines;
 mod event;
+mod head_file;
+mod purges;
 mod read;
 pub mod retention;
+pub mod witness;
 mod writer;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ed25519_dalek::VerifyingKey;
 use tdip_audit::{AuditLog, SignedHead, TreeSigner};
@@ -23,7 +27,8 @@ use tokio::sync::Mutex;
 
 pub use deadlines::{DeadlineReport, Late, RuleFigures, Unanswered, deadline_report};
 pub use event::{Asked, Body, Event, FORMAT, KINDS, Outcome, ProviderState};
-pub use read::{Proof, Verified, entries, prove, signed_heads, verify};
+pub use head_file::{HeadFile, check_kept, still_stored};
+pub use read::{Proof, Verified, consistency, entries, prove, signed_heads, verify};
 
 use crate::CoreError;
 use crate::keys::PointKeys;
@@ -75,9 +80,32 @@ pub struct Auditor<A> {
     writer: writer::Writer,
     keys: Option<AuditKeys>,
     /// The digests read back so far, to sign heads over; filled on first signature.
-    tree: Mutex<Option<AuditLog>>,
+    tree: Mutex<Option<Tree>>,
+    /// Where each head signed is kept outside the database.
+    head_file: Option<HeadFile>,
+    /// Entries recorded through this auditor.
+    recorded: AtomicU64,
     /// The registry and access files as the log's configuration entries say they are.
     registry: crate::registry::Registry,
+}
+
+/// The log as read back so far, to sign heads over without reading it again.
+struct Tree {
+    log: AuditLog,
+    /// Whether `log` was checked against the heads stored.
+    verified: bool,
+    /// The size of the latest head known to be stored.
+    signed: Option<u64>,
+}
+
+impl Tree {
+    fn unverified(log: AuditLog) -> Tree {
+        Tree {
+            log,
+            verified: false,
+            signed: None,
+        }
+    }
 }
 
 impl<A> std::fmt::Debug for Auditor<A> {
@@ -97,7 +125,26 @@ impl<A: AuditStore + 'static> Auditor<A> {
             keys,
             tree: Mutex::new(None),
             registry: crate::registry::Registry::default(),
+            head_file: None,
+            recorded: AtomicU64::new(0),
         }
+    }
+
+    /// Keeps every head this auditor signs in `file` too.
+    pub fn with_head_file(mut self, file: HeadFile) -> Self {
+        self.head_file = Some(file);
+        self
+    }
+
+    /// Hands over a log already read back (and checked, by [`check_kept`]), so that the
+    /// first head signed does not read it again.
+    pub async fn seed(&self, log: AuditLog) {
+        *self.tree.lock().await = Some(Tree::unverified(log));
+    }
+
+    /// Entries recorded through this auditor so far.
+    pub fn recorded(&self) -> u64 {
+        self.recorded.load(Ordering::Relaxed)
     }
 
     /// The store.
@@ -118,12 +165,17 @@ impl<A: AuditStore + 'static> Auditor<A> {
     /// Records events as consecutive entries at time `at`; returns once they are durable,
     /// with the number of the first.
     pub async fn record(&self, at: i64, events: Vec<Event>) -> Result<u64, CoreError> {
-        Ok(self.writer.append(at, events).await?)
+        let n = events.len() as u64;
+        let first = self.writer.append(at, events).await?;
+        self.recorded.fetch_add(n, Ordering::Relaxed);
+        Ok(first)
     }
 
     /// Signs a head over every entry stored now, unless the latest head already covers
-    /// them all. Before signing it checks the log against the heads signed before, so a
-    /// head is never signed over a log that was tampered with. Needs the point unsealed.
+    /// them all, and keeps it in the head file if there is one. The first time, it checks
+    /// the log against the heads signed before, so a head is never signed over a log that
+    /// was tampered with; later it reads only the entries appended since. Needs the point
+    /// unsealed.
     pub async fn sign(&self, at: i64) -> Result<Option<SignedHead>, CoreError> {
         let keys = self.keys.as_ref().ok_or_else(|| {
             CoreError::Config(
@@ -131,33 +183,44 @@ impl<A: AuditStore + 'static> Auditor<A> {
             )
         })?;
         let mut guard = self.tree.lock().await;
-        let heads = read::signed_heads(&*self.store).await?;
-        let log = match guard.take() {
-            Some(mut log) => {
-                read::catch_up(&*self.store, &mut log).await?;
-                log
-            }
-            None => {
-                let mut log = AuditLog::default();
-                read::catch_up(&*self.store, &mut log).await?;
-                log.verify(&heads, &keys.public()).map_err(read::broken)?;
-                log
-            }
-        };
-        let latest = heads.iter().map(|h| h.head.size).max();
-        let result = if latest == Some(log.len()) || (latest.is_none() && log.is_empty()) {
+        // Only the entries after those read before are read: signing once a second under
+        // load costs what was appended since, not the whole log.
+        let mut tree = guard
+            .take()
+            .unwrap_or_else(|| Tree::unverified(AuditLog::default()));
+        read::catch_up(&*self.store, &mut tree.log).await?;
+        if !tree.verified {
+            let heads = read::signed_heads(&*self.store).await?;
+            tree.log
+                .verify(&heads, &keys.public())
+                .map_err(read::broken)?;
+            tree.signed = heads.iter().map(|h| h.head.size).max();
+            tree.verified = true;
+        }
+        let size = tree.log.len();
+        let signed = if tree.signed == Some(size) || (tree.signed.is_none() && size == 0) {
             None
         } else {
-            let signed = keys.signer.sign(log.head(at));
+            let signed = keys.signer.sign(tree.log.head(at));
             match self.store.put_audit_head(&stored(&signed)).await {
                 Ok(()) => Some(signed),
                 // Another process signed a head of this size meanwhile: that one stands.
                 Err(StoreError::Conflict(_)) => None,
-                Err(e) => return Err(e.into()),
+                Err(e) => {
+                    *guard = Some(tree);
+                    return Err(e.into());
+                }
             }
         };
-        *guard = Some(log);
-        Ok(result)
+        if size > 0 {
+            tree.signed = Some(size);
+        }
+        *guard = Some(tree);
+        // Kept under the lock, so that this process never replaces a head by an older one.
+        if let (Some(signed), Some(file)) = (&signed, &self.head_file) {
+            file.keep(signed, &keys.public())?;
+        }
+        Ok(signed)
     }
 }
 

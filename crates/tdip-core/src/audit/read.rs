@@ -6,6 +6,8 @@ use tdip_audit::{AuditLog, SignedHead, TreeHead, VerifyError};
 use tdip_store::{AuditEntry, AuditStore};
 
 use super::event::Body;
+use super::purges::Purges;
+use super::retention::Retention;
 use crate::CoreError;
 
 /// Entries read per round trip.
@@ -16,7 +18,8 @@ const PAGE: u32 = 10_000;
 pub struct Verified {
     /// Entries in the log.
     pub entries: u64,
-    /// Entries whose body was purged at the end of its retention (digest kept).
+    /// Entries whose body was purged at the end of its retention (digest kept), each
+    /// accounted for by a recorded purge.
     pub purged: u64,
     /// Signed heads checked (the point's and any supervisor checkpoints given).
     pub heads: usize,
@@ -60,11 +63,11 @@ pub(super) fn broken(e: VerifyError) -> CoreError {
 
 /// Appends the entries stored after `log`'s end to it, checking each on the way: numbered
 /// without a gap, the body (unless purged) has the stored digest and agrees with the
-/// stored time and kind. Calls `each` with every entry read.
+/// stored time and kind. Calls `each` with every entry read and its body read.
 pub(super) async fn catch_up_with<A: AuditStore>(
     s: &A,
     log: &mut AuditLog,
-    mut each: impl FnMut(&AuditEntry),
+    mut each: impl FnMut(&AuditEntry, Option<&Body>),
 ) -> Result<(), CoreError> {
     loop {
         let page = s.audit_entries(log.len(), PAGE).await?;
@@ -76,19 +79,23 @@ pub(super) async fn catch_up_with<A: AuditStore>(
                     found: e.seq,
                 }));
             }
-            if let Some(body) = &e.body {
-                if tdip_audit::digest(body) != e.digest {
-                    return Err(broken(VerifyError::BodyAltered(e.seq)));
+            let parsed = match &e.body {
+                Some(body) => {
+                    if tdip_audit::digest(body) != e.digest {
+                        return Err(broken(VerifyError::BodyAltered(e.seq)));
+                    }
+                    let parsed = parse(e.seq, body)?;
+                    if parsed.at != e.at || parsed.event.kind() != e.kind {
+                        return Err(CoreError::AuditBroken(format!(
+                            "entry {}'s stored time or kind differs from its body: it was altered",
+                            e.seq
+                        )));
+                    }
+                    Some(parsed)
                 }
-                let parsed = parse(e.seq, body)?;
-                if parsed.at != e.at || parsed.event.kind() != e.kind {
-                    return Err(CoreError::AuditBroken(format!(
-                        "entry {}'s stored time or kind differs from its body: it was altered",
-                        e.seq
-                    )));
-                }
-            }
-            each(e);
+                None => None,
+            };
+            each(e, parsed.as_ref());
             log.append(e.digest);
         }
         if done {
@@ -105,21 +112,29 @@ fn parse(seq: u64, body: &[u8]) -> Result<Body, CoreError> {
 
 /// [`catch_up_with`] without looking at the entries.
 pub(super) async fn catch_up<A: AuditStore>(s: &A, log: &mut AuditLog) -> Result<(), CoreError> {
-    catch_up_with(s, log, |_| ()).await
+    catch_up_with(s, log, |_, _| ()).await
 }
 
-/// Verifies the whole log: every entry read back and checked, then the log against every
-/// signed head stored and every supervisor checkpoint given (all under `key`).
+/// Verifies the whole log: every entry read back and checked, every missing body against
+/// the purges the log records and the `retention` classes in force at `now`, then the log
+/// against every signed head stored and every supervisor checkpoint given (all under
+/// `key`). A log without any signed head fails: nothing holds it to what was written.
 pub async fn verify<A: AuditStore>(
     s: &A,
     key: &VerifyingKey,
     checkpoints: &[SignedHead],
+    retention: &Retention,
+    now: i64,
 ) -> Result<Verified, CoreError> {
     let mut log = AuditLog::default();
-    let mut purged = 0;
-    catch_up_with(s, &mut log, |e| purged += u64::from(e.body.is_none())).await?;
+    let mut purges = Purges::default();
+    catch_up_with(s, &mut log, |e, body| purges.note(e, body)).await?;
+    purges.check(retention, now)?;
     let mut heads = signed_heads(s).await?;
     heads.extend_from_slice(checkpoints);
+    if heads.is_empty() {
+        return Err(broken(VerifyError::NoHead(log.len())));
+    }
     log.verify(&heads, key).map_err(broken)?;
     let latest = heads
         .iter()
@@ -127,7 +142,7 @@ pub async fn verify<A: AuditStore>(
         .copied();
     Ok(Verified {
         entries: log.len(),
-        purged,
+        purged: purges.bodiless(),
         heads: heads.len(),
         unsigned: log.len() - latest.map_or(0, |h| h.head.size),
         latest,
@@ -138,7 +153,7 @@ pub async fn verify<A: AuditStore>(
 pub async fn prove<A: AuditStore>(s: &A, seq: u64) -> Result<Proof, CoreError> {
     let mut log = AuditLog::default();
     let mut entry = None;
-    catch_up_with(s, &mut log, |e| {
+    catch_up_with(s, &mut log, |e, _| {
         if e.seq == seq {
             entry = Some(e.clone());
         }
@@ -163,6 +178,23 @@ pub async fn prove<A: AuditStore>(s: &A, seq: u64) -> Result<Proof, CoreError> {
         })?;
     let path = log.prove_inclusion(seq, head.head.size).map_err(broken)?;
     Ok(Proof { entry, head, path })
+}
+
+/// The RFC 6962 consistency proof (concatenated hashes) that the log's first `old`
+/// entries are a prefix of its first `new` (empty when they are equal).
+pub async fn consistency<A: AuditStore>(s: &A, old: u64, new: u64) -> Result<Vec<u8>, CoreError> {
+    let mut log = AuditLog::default();
+    catch_up(s, &mut log).await?;
+    if old > new || new > log.len() {
+        return Err(CoreError::Config(format!(
+            "no consistency proof from {old} to {new} entries: the log holds {}",
+            log.len()
+        )));
+    }
+    if old == 0 || old == new {
+        return Ok(Vec::new());
+    }
+    log.prove_consistency(old, new).map_err(broken)
 }
 
 /// Entries from `from` on, at most `limit`, with their bodies read (none when purged).

@@ -148,33 +148,63 @@ impl Retention {
 }
 
 /// Destroys the bodies whose retention ended at `now`, and records each destruction in
-/// the log.
+/// the log as an [`Event::Purge`] naming the entries it covered and how many bodies went:
+/// verification accepts a missing body only inside such a record.
+///
+/// The entries due are found by reading the log first; a purge that stops between
+/// destroying bodies and recording it leaves bodies missing that verification reports
+/// (the store's purge and the log's append are two transactions).
 pub async fn purge<A: AuditStore + 'static>(
     auditor: &Auditor<A>,
     retention: &Retention,
     now: i64,
 ) -> Result<Vec<Purged>, CoreError> {
+    let due = retention.due(now)?;
+    let mut found: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    let mut from = 0;
+    loop {
+        let page = auditor.store().audit_entries(from, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        from = last.seq + 1;
+        for e in &page {
+            let expired = due
+                .iter()
+                .find(|(_, kind, before)| *kind == e.kind && e.at < *before);
+            if let (Some((_, kind, _)), Some(_)) = (expired, &e.body) {
+                let range = found.entry(kind).or_insert((e.seq, e.seq));
+                range.1 = e.seq;
+            }
+        }
+        if page.len() < PAGE as usize {
+            break;
+        }
+    }
     let mut out = Vec::new();
-    for (class, kind, before) in retention.due(now)? {
-        let count = auditor.store().purge_audit_bodies(kind, before).await?;
+    let mut events = Vec::new();
+    for (class, kind, before) in &due {
+        let count = auditor.store().purge_audit_bodies(kind, *before).await?;
+        if let Some(&(first, last)) = found.get(kind) {
+            events.push(Event::Purge {
+                class: class.id.clone(),
+                kind: (*kind).to_owned(),
+                before: *before,
+                first,
+                last,
+                count,
+            });
+        }
         out.push(Purged {
             class: class.id.clone(),
-            kind: kind.to_owned(),
-            before,
+            kind: (*kind).to_owned(),
+            before: *before,
             count,
         });
     }
-    let events = out
-        .iter()
-        .filter(|p| p.count > 0)
-        .map(|p| Event::Destruction {
-            what: "audit-bodies".into(),
-            scope: format!("class {} kind {} before {}", p.class, p.kind, p.before),
-            count: p.count,
-        })
-        .collect::<Vec<_>>();
     if !events.is_empty() {
         auditor.record(now, events).await?;
     }
     Ok(out)
 }
+
+/// Entries read per round trip while looking for expired bodies.
+const PAGE: u32 = 10_000;

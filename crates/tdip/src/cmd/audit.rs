@@ -18,8 +18,17 @@ use crate::render;
 const RETENTION_FILE: &str = "audit-retention.toml";
 
 pub async fn run(cli: &Cli, cmd: &AuditCmd, zone: LegalZone) -> Result<i32> {
-    point::open_store(&cli.data, &cli.store).await?;
+    // Verifying and reading the log must work on a log that the start's check refuses:
+    // they are how the damage is looked at (verify makes the same check itself).
+    if matches!(cmd, AuditCmd::Verify { .. } | AuditCmd::Log { .. }) {
+        crate::audit_head::checked_by_command(&cli.data);
+    }
+    // A supervisor's witness needs no data directory.
+    if !matches!(cmd, AuditCmd::Witness { .. }) {
+        point::open_store(&cli.data, &cli.store).await?;
+    }
     match cmd {
+        AuditCmd::Witness { dir, file } => super::witness::run(dir, file, zone),
         AuditCmd::Verify {
             checkpoints,
             check_store,
@@ -43,13 +52,14 @@ pub async fn run(cli: &Cli, cmd: &AuditCmd, zone: LegalZone) -> Result<i32> {
             print!("{}", p.head.to_checkpoint(&key));
             Ok(0)
         }
-        AuditCmd::Checkpoint => {
-            let head = if !cli.shares.is_empty() || !point::has_custodians(&cli.data) {
+        AuditCmd::Checkpoint { since } => {
+            let (head, auditor) = if !cli.shares.is_empty() || !point::has_custodians(&cli.data) {
                 let p = point::open(&cli.data, &cli.store, &cli.unsealing()).await?;
                 p.auditor.sign(super::now()).await?;
-                latest(&p.auditor).await?
+                (latest(&p.auditor).await?, p.auditor)
             } else {
-                latest(&point::open_auditor(&cli.data, &cli.store).await?).await?
+                let a = point::open_auditor(&cli.data, &cli.store).await?;
+                (latest(&a).await?, a)
             };
             let head = head.ok_or_else(|| {
                 anyhow::anyhow!(
@@ -57,6 +67,14 @@ pub async fn run(cli: &Cli, cmd: &AuditCmd, zone: LegalZone) -> Result<i32> {
                 )
             })?;
             print!("{}", head.to_checkpoint(&point::audit_public(&cli.data)?));
+            if let Some(old) = since {
+                let proof = audit::consistency(auditor.store(), *old, head.head.size).await?;
+                println!(
+                    "{} {old} {}",
+                    audit::witness::PROOF_LINE,
+                    hex::encode(proof)
+                );
+            }
             Ok(0)
         }
         AuditCmd::Log { from, limit, json } => {
@@ -162,10 +180,25 @@ async fn verify(cli: &Cli, files: &[std::path::PathBuf], zone: LegalZone) -> Res
         checkpoints.push(head);
     }
     let auditor = point::open_auditor(&cli.data, &cli.store).await?;
-    let v = audit::verify(auditor.store(), &key, &checkpoints).await?;
+    // The head kept outside the database counts as a checkpoint, and must still be stored.
+    let kept = crate::audit_head::kept(&cli.data, &key)?;
+    checkpoints.extend(kept);
+    let retention = retention_in_force(&cli.data)?;
+    let v = audit::verify(
+        auditor.store(),
+        &key,
+        &checkpoints,
+        &retention,
+        super::now(),
+    )
+    .await?;
+    if let Some(kept) = kept {
+        let file = crate::audit_head::head_file(&cli.data);
+        audit::still_stored(auditor.store(), &kept, &file).await?;
+    }
     println!(
-        "the audit log verifies: {} entries ({} bodies destroyed at the end of their retention), \
-         {} signed heads checked",
+        "the audit log verifies: {} entries ({} bodies destroyed by recorded purges at the end \
+         of their retention), {} signed heads checked",
         v.entries, v.purged, v.heads
     );
     if let Some(h) = v.latest {

@@ -13,6 +13,7 @@ mod officers;
 mod providers;
 mod remote;
 mod tokens;
+mod witness;
 
 use anyhow::{Result, anyhow, bail};
 use tdip_crypto::custodian::Unsealer;
@@ -24,6 +25,7 @@ use crate::point::{self, Keeping};
 /// Runs one command; returns the process exit status.
 pub async fn run(cli: Cli) -> Result<i32> {
     let zone: LegalZone = cli.zone.parse().map_err(|e| anyhow!("--zone: {e}"))?;
+    crate::audit_head::set_witness(cli.witness_dir.as_deref());
     if let Some(server) = &cli.server {
         return remote::run(&cli, server, zone).await;
     }
@@ -33,6 +35,8 @@ pub async fn run(cli: Cli) -> Result<i32> {
             let mut unsealer = Unsealer::new(point::custody(&cli.data)?);
             point::unseal(&mut unsealer, &cli.unsealing())?;
             let progress = unsealer.progress();
+            crate::unseal_log::record(&cli.data, &cli.store, crate::unseal_log::refused(&progress))
+                .await;
             if unsealer.root_key()?.is_some() {
                 eprintln!(
                     "the shares unseal this point ({progress}); nothing of them was kept: give them \

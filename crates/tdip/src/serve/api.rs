@@ -529,16 +529,32 @@ async fn unseal(
     let unsealer = guard
         .as_ref()
         .ok_or_else(|| ApiError::internal(&"no unsealer"))?;
-    let progress = offered.map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "share-refused",
-            format!("share refused: {e}"),
-        )
-    })?;
-    let root = unsealer
-        .root_key()
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "share-refused", e.to_string()))?;
+    // A refusal is logged at once: the point may stop without ever opening.
+    let refused = crate::unseal_log::refused(&unsealer.progress());
+    let (progress, root) = match offered.map(|p| (p, unsealer.root_key())) {
+        Ok((progress, Ok(root))) => (progress, root),
+        Ok((progress, Err(e))) => {
+            let event = tdip_core::audit::Event::Unseal {
+                accepted: u32::from(progress.have),
+                refused: progress.refused,
+                opened: false,
+            };
+            crate::unseal_log::record(&state.data, &state.store_url, Some(event)).await;
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "share-refused",
+                e.to_string(),
+            ));
+        }
+        Err(e) => {
+            crate::unseal_log::record(&state.data, &state.store_url, refused).await;
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "share-refused",
+                format!("share refused: {e}"),
+            ));
+        }
+    };
     if let Some(root) = root {
         let event = tdip_core::audit::Event::Unseal {
             accepted: u32::from(progress.have),
@@ -600,7 +616,7 @@ async fn checkpoint(
             ApiError::new(
                 StatusCode::NOT_FOUND,
                 "not-found",
-                "no head has been signed yet; one is signed every minute while the point is unsealed",
+                "no head has been signed yet; one is signed within a second of new entries while the point is unsealed",
             )
         })?;
     let key = crate::point::audit_public(&state.data).map_err(|e| ApiError::internal(&e))?;

@@ -1,6 +1,7 @@
 //! `tdip serve`: the point as a network service. HTTPS (rustls) with client certificates
 //! or API tokens; the JSON API with its OpenAPI document; health, readiness and metrics.
-//! The audit log's head is signed every minute and when the service stops.
+//! The audit log's head is signed within a second of entries being recorded, every
+//! `--sign-every` when quiet, and when the service stops.
 
 mod api;
 pub mod callers;
@@ -82,7 +83,11 @@ impl State {
                     .context("the service does not start sealed when given --share")?;
                 (Some(Arc::new(p)), None)
             }
-            None => (None, Some(Unsealer::new(point::custody(&data)?))),
+            None => {
+                // Sealed too, the log is checked against the head kept outside the database.
+                crate::audit_head::check_sealed(&data, &store_url).await?;
+                (None, Some(Unsealer::new(point::custody(&data)?)))
+            }
         };
         Ok(State {
             data,
@@ -168,17 +173,29 @@ pub async fn serve(
     Ok(0)
 }
 
-/// Signs a head over the audit log every `every` while the point is unsealed.
-async fn sign_heads(state: Arc<State>, every: Duration) {
+/// Signs a head over the audit log while the point is unsealed: within a second of
+/// entries being recorded by the service, and every `quiet` otherwise (entries that other
+/// processes, such as sealed commands, wrote to the same log).
+async fn sign_heads(state: Arc<State>, quiet: Duration) {
+    let busy = quiet.min(Duration::from_secs(1));
     // The first head was signed before serving: the first tick is one period on.
-    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + busy, busy);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let (mut seen, mut last) = (0, tokio::time::Instant::now());
     loop {
         ticks.tick().await;
+        let quiet_over = last.elapsed() >= quiet;
         if let Some(p) = state.point() {
-            p.finish().await;
+            let recorded = p.auditor.recorded();
+            if recorded != seen || quiet_over {
+                p.finish().await;
+                seen = recorded;
+            }
         }
-        metrics::upkeep();
+        if quiet_over {
+            metrics::upkeep();
+            last = tokio::time::Instant::now();
+        }
     }
 }
 
@@ -206,5 +223,7 @@ mod deliveries_tests;
 mod hi1_tests;
 #[cfg(test)]
 mod searched_tests;
+#[cfg(test)]
+mod signing_tests;
 #[cfg(test)]
 mod tests;

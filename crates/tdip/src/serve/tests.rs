@@ -473,6 +473,26 @@ async fn a_sealed_point_opens_with_the_custodians_shares_given_by_the_operator()
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(json(&text)["code"], "share-refused");
+    // Logged at once, though the point is still sealed and may never open.
+    let audit = tdip_store::sqlite::SqliteAudit::open(&data.join("audit.db")).unwrap();
+    let unseals: Vec<_> = tdip_core::audit::entries(&audit, 0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|(_, body)| match body?.event {
+            e @ tdip_core::audit::Event::Unseal { .. } => Some(e),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        unseals,
+        [tdip_core::audit::Event::Unseal {
+            accepted: 0,
+            refused: 1,
+            opened: false
+        }]
+    );
+    drop(audit);
 
     let (status, text) = call(
         &s,
