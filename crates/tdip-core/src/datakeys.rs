@@ -159,8 +159,8 @@ pub struct DataKeys {
 pub struct LiveKey {
     /// The key.
     pub sealer: Arc<Sealer>,
-    /// Its provider, class and scope.
-    pub scope: Option<(String, DataClass, Scope)>,
+    /// Its provider, class and scope (shared: a lookup reads it for every candidate).
+    pub scope: Option<Arc<(String, DataClass, Scope)>>,
 }
 
 impl fmt::Debug for DataKeys {
@@ -277,7 +277,7 @@ impl DataKeys {
                 let key = self.kek.unwrap(&wrapped, &info.aad())?;
                 Some(LiveKey {
                     sealer: Arc::new(key.sealer(id)),
-                    scope: Some((info.provider, info.class, info.scope)),
+                    scope: Some(Arc::new((info.provider, info.class, info.scope))),
                 })
             }
             Ok((_, None)) => {

@@ -91,7 +91,8 @@ impl PointKeys {
         let Some(key) = self.data.key(Sealer::key_id_of(&v.sealed)?)? else {
             return Ok(None);
         };
-        if let Some((provider, class, scope)) = &key.scope {
+        if let Some(described) = &key.scope {
+            let (provider, class, scope) = &**described;
             let fits = provider == &v.provider
                 && *class == DataClass::Subscriber
                 && match (scope, v.valid_to) {
