@@ -6,7 +6,7 @@
 //! Nothing here needs a key: a sealed point and `tdip audit verify --check-store` check the
 //! same way. Findings carry ids, counts and moments, never a subscriber value.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 use sha2::{Digest, Sha256};
@@ -50,6 +50,8 @@ pub struct Audited {
     pub snapshot_at: i64,
     /// File checksum.
     pub checksum: Vec<u8>,
+    /// Rows read, versions opened, subscriptions changed and closed, as logged.
+    pub counts: [u64; 4],
     /// The state it left.
     pub state: ProviderState,
 }
@@ -89,6 +91,10 @@ impl Recorded {
                 delivery,
                 snapshot_at,
                 checksum,
+                rows,
+                opened,
+                changed,
+                closed,
                 state,
                 ..
             } = e
@@ -99,6 +105,7 @@ impl Recorded {
                     delivery,
                     snapshot_at,
                     checksum,
+                    counts: [rows, opened, changed, closed],
                     state,
                 });
             }
@@ -220,22 +227,17 @@ pub async fn check_deliveries<S: Store>(
                      delivery log: the store was rolled back to an older copy, or the row deleted",
                     a.delivery, a.seq
                 ))),
-                Some(d)
-                    if d.delivery.checksum[..] != a.checksum[..]
-                        || d.delivery.snapshot_at != a.snapshot_at =>
-                {
-                    findings.push(finding(format!(
-                        "delivery {} in the store's delivery log is not the one audit entry {} \
-                         recorded (file checksum or snapshot moment differ)",
-                        a.delivery, a.seq
-                    )))
-                }
+                Some(d) if !as_recorded(d, a) => findings.push(finding(format!(
+                    "delivery {} in the store's delivery log is not the one audit entry {} \
+                     recorded (file checksum, snapshot moment or counts differ)",
+                    a.delivery, a.seq
+                ))),
                 Some(_) => {}
             }
         }
-        let first = audited.iter().map(|a| a.delivery).min().unwrap_or(0);
-        let last = audited.iter().map(|a| a.delivery).max().unwrap_or(0);
-        let known: Vec<i64> = audited.iter().map(|a| a.delivery).collect();
+        let known: HashSet<i64> = audited.iter().map(|a| a.delivery).collect();
+        let first = known.iter().min().copied().unwrap_or(0);
+        let last = known.iter().max().copied().unwrap_or(0);
         let mut after: Vec<&DeliveryRecord> = Vec::new();
         for (id, d) in &stored {
             if *id > last {
@@ -252,6 +254,14 @@ pub async fn check_deliveries<S: Store>(
     }
     findings.sort_by(|a, b| (&a.provider, &a.what).cmp(&(&b.provider, &b.what)));
     Ok((findings, unrecorded))
+}
+
+/// Whether the delivery log's entry is the one the audit log recorded.
+fn as_recorded(d: &DeliveryRecord, a: &Audited) -> bool {
+    let logged = &d.delivery;
+    logged.checksum[..] == a.checksum[..]
+        && logged.snapshot_at == a.snapshot_at
+        && [logged.rows, logged.opened, logged.changed, logged.closed] == a.counts
 }
 
 /// A provider's rows held to the state its latest accepted delivery recorded: the

@@ -79,11 +79,16 @@ pub async fn on_start(
         return Err(integrity::tampered(&findings).into());
     }
     let mut events = Vec::new();
+    let mut states: HashMap<&str, ProviderState> = HashMap::new();
     for d in &unrecorded {
         // Only the state of now can still be read: a delivery in the same gap before the
         // provider's latest is recorded with it too (only the latest is compared).
-        let rows = store.provider_rows(&d.delivery.provider).await?;
-        events.push(recovered(d, integrity::state_of(&rows)));
+        let provider = d.delivery.provider.as_str();
+        if !states.contains_key(provider) {
+            let rows = store.provider_rows(provider).await?;
+            states.insert(provider, integrity::state_of(&rows));
+        }
+        events.push(recovered(d, states[provider].clone()));
     }
     if !events.is_empty() {
         auditor.record(now, events).await?;

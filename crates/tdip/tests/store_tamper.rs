@@ -371,3 +371,23 @@ fn a_delivery_whose_audit_entry_a_stop_lost_is_recorded_at_the_next_start() {
     let (clean, report) = p.verify_store();
     assert!(clean, "{report}");
 }
+
+#[test]
+fn a_delivery_log_entry_edited_with_sql_is_reported() {
+    let p = point();
+    assert!(p.verify_store().0, "{}", p.verify_store().1);
+    p.db()
+        .execute("UPDATE delivery SET closed = closed + 7 WHERE id = 1", [])
+        .unwrap();
+    let (clean, report) = p.verify_store();
+    assert!(!clean, "{report}");
+    assert!(
+        report.contains("delivery 1 in the store's delivery log is not the one"),
+        "{report}"
+    );
+    let out = p.lookup(&p.gone, "2025-09-30 12:00:00");
+    assert!(
+        !out.status.success(),
+        "a command started on an edited delivery log"
+    );
+}
