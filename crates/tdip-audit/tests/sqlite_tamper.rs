@@ -4,8 +4,8 @@
 use tdip_audit::{
     AuditLog, PurgeRange, SignedHead, Stored, TreeHead, TreeSigner, VerifyError, digest,
 };
-use tdip_store::sqlite::SqliteAudit;
 use tdip_store::{AuditHead, AuditStore, NewAuditEntry};
+use tdip_store_sqlite::SqliteAudit;
 
 /// 40 entries with heads signed at 10, 25 and 40, in a fresh audit database.
 async fn stored_log(path: &std::path::Path, signer: &TreeSigner) {
@@ -250,7 +250,7 @@ async fn purged_bodies_leave_the_log_verifiable_and_old_proofs_valid() {
 async fn an_append_does_not_wait_for_a_delivery_holding_the_store() {
     use tdip_store::Store;
     let dir = tempfile::tempdir().unwrap();
-    let store = tdip_store::sqlite::SqliteStore::open(&dir.path().join("tdip.db")).unwrap();
+    let store = tdip_store_sqlite::SqliteStore::open(&dir.path().join("tdip.db")).unwrap();
     store
         .add_provider(&tdip_store::Provider {
             id: "kpn".into(),

@@ -20,8 +20,8 @@ use tdip_core::audit::{AuditKeys, Auditor};
 use tdip_core::consult::{self, Channel};
 use tdip_core::lookup::{Query, When, lookup};
 use tdip_model::{Country, IdentKind, LegalZone};
-use tdip_store::sqlite::{SqliteAudit, SqliteStore};
 use tdip_store::{AccessStore, AuditStore, Officer};
+use tdip_store_sqlite::{SqliteAudit, SqliteStore};
 
 const PROVIDERS: [&str; 4] = ["kpn", "odido", "vodafoneziggo", "lebara"];
 

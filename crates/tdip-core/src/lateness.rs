@@ -8,7 +8,7 @@ pub const DELIVERY_INTERVAL: i64 = 24 * 3600;
 
 /// The delivery standing of one provider.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Standing {
+pub struct DeliveryStanding {
     /// Provider id.
     pub provider: String,
     /// When the latest accepted delivery was received (UTC seconds), if ever.
@@ -30,14 +30,14 @@ pub fn standings(
     spans: &[DeliverySpan],
     now: i64,
     grace: i64,
-) -> Vec<Standing> {
+) -> Vec<DeliveryStanding> {
     providers
         .iter()
         .map(|p| {
             let span = spans.iter().find(|s| s.provider == p.id);
             let since = span.map_or(p.created_at, |s| s.latest_received);
             let due = since + DELIVERY_INTERVAL + grace;
-            Standing {
+            DeliveryStanding {
                 provider: p.id.clone(),
                 latest_received: span.map(|s| s.latest_received),
                 latest_snapshot: span.map(|s| s.latest_snapshot),

@@ -10,7 +10,7 @@ use common::{D0, DAY, Point};
 use tdip_core::audit::retention::{self, Retention};
 use tdip_core::audit::{AuditKeys, Auditor, Event, Outcome, prove, verify};
 use tdip_store::AuditStore;
-use tdip_store::sqlite::SqliteAudit;
+use tdip_store_sqlite::SqliteAudit;
 
 const YEAR: i64 = 365 * DAY;
 

@@ -10,7 +10,7 @@ use tdip_core::consult::{self, Channel, ConsultError, Unreadable};
 use tdip_core::lookup::{Query, When};
 use tdip_model::{Country, IdentKind, LegalZone};
 use tdip_store::Officer;
-use tdip_store::sqlite::SqliteAudit;
+use tdip_store_sqlite::SqliteAudit;
 
 /// A Dutch subscriber whose number has the same digits as Peeters' Belgian one.
 const DE_BOER: &str = "S7,mobile,+31470123456,,,,,u-deboer,de Boer,Kees,Plein,2,1011 AB,Amsterdam,2024-01-01T00:00:00Z";
@@ -52,7 +52,7 @@ impl Consulting {
         }
     }
 
-    fn point(&self) -> consult::Point<'_, tdip_store::sqlite::SqliteStore, SqliteAudit> {
+    fn point(&self) -> consult::Point<'_, tdip_store_sqlite::SqliteStore, SqliteAudit> {
         consult::Point {
             store: &self.p.store,
             keys: &self.p.keys,

@@ -1,7 +1,7 @@
 //! The PostgreSQL backend of tdip's storage traits ([`tdip_store::Store`],
 //! [`tdip_store::DeliveryTx`], [`tdip_store::AuditStore`], [`tdip_store::AccessStore`]).
 //!
-//! It behaves exactly as the embedded SQLite backend (`tdip_store::sqlite`): the
+//! It behaves exactly as the embedded SQLite backend (`tdip_store_sqlite`): the
 //! conformance suite `tdip_store::conformance::run_all` is the judge. A small pool of
 //! connections serves reads; a delivery takes one pooled connection, opens a transaction
 //! and holds a transaction-level advisory lock until it commits or is dropped, so one

@@ -10,13 +10,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
-use tdip_store::sqlite::SqliteStore;
 use tdip_store::{AccessStore, AuditStore};
 use tdip_store::{
     BlindIndex, DeliveryOutcome, DeliveryRecord, DeliverySpan, DeliveryTx, NewDelivery, NewVersion,
     Provider, Store, StoreError, VersionRow,
 };
 use tdip_store_pg::PgStore;
+use tdip_store_sqlite::SqliteStore;
 
 /// The ids to close, each with a new blob as a delivery gives them.
 fn closed(ids: &[i64]) -> Vec<(i64, Vec<u8>)> {

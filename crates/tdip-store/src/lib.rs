@@ -12,8 +12,6 @@ mod access;
 mod audit;
 mod error;
 mod records;
-#[cfg(feature = "sqlite")]
-pub mod sqlite;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;

@@ -15,9 +15,6 @@
 //! authorisation and a task whose answer the service keeps as a delivery.
 
 #[allow(dead_code, missing_docs)]
-#[path = "../src/client.rs"]
-mod client;
-
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -59,10 +56,10 @@ fn main() {
         .unwrap();
     runtime.block_on(async {
         let client = Arc::new(
-            client::Client::new(
+            tdip_client::Client::new(
                 &server.url,
                 &pki.ca,
-                client::Credential::Certificate {
+                tdip_client::Credential::Certificate {
                     cert: &pki.client.0,
                     key: &pki.client.1,
                 },
@@ -117,7 +114,7 @@ fn main() {
             for i in 0..100u64 {
                 let get = hi1_get(&format!("2b36a78b-b628-416d-bd22-{i:012x}"));
                 let (_, xml) = conn
-                    .send(Method::POST, "/hi1", client::xml(get.into_bytes()))
+                    .send(Method::POST, "/hi1", tdip_client::xml(get.into_bytes()))
                     .await
                     .unwrap();
                 let xml = String::from_utf8_lossy(&xml);
@@ -258,7 +255,7 @@ impl Phase {
 /// `connections` callers, each on its own kept-alive connection, for `seconds` or `limit`
 /// requests, whichever ends first: at `rate` requests/s in all (open loop), or back to back.
 async fn run(
-    client: &Arc<client::Client>,
+    client: &Arc<tdip_client::Client>,
     queries: &Arc<Vec<String>>,
     connections: u64,
     rate: Option<u64>,
@@ -301,9 +298,9 @@ async fn run(
                     ("/v1/lookups", serde_json::to_vec(&body).unwrap())
                 };
                 let body = if hi1 {
-                    client::xml(body)
+                    tdip_client::xml(body)
                 } else {
-                    client::json(body)
+                    tdip_client::json(body)
                 };
                 let sent = conn.send(Method::POST, path, body).await;
                 latencies.push(scheduled.elapsed().as_micros() as u64);

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use tdip_server::LimitSettings;
 
 /// tdip — Telecom Data Information Point.
 #[derive(Debug, Parser)]
@@ -57,8 +58,8 @@ pub struct Cli {
 
 impl Cli {
     /// The share files and identity files given, to unseal the point for this command.
-    pub fn unsealing(&self) -> crate::point::Unsealing<'_> {
-        crate::point::Unsealing {
+    pub fn unsealing(&self) -> tdip_point::point::Unsealing<'_> {
+        tdip_point::point::Unsealing {
             shares: &self.shares,
             identities: &self.identities,
         }
@@ -150,37 +151,25 @@ pub struct ServeArgs {
 #[derive(Clone, Debug, Args)]
 pub struct ServeLimits {
     /// Seconds a client has to complete the TLS handshake.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    #[arg(long, value_name = "SECONDS", default_value_t = LimitSettings::default().handshake_timeout)]
     pub handshake_timeout: u64,
     /// Seconds from when a connection is ready for a request (after the handshake, or
     /// after the previous answer) until that request's whole header has arrived.
-    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    #[arg(long, value_name = "SECONDS", default_value_t = LimitSettings::default().header_timeout)]
     pub header_timeout: u64,
     /// Seconds a connection may stay open without sending a byte of its next request
     /// (at most --header-timeout, which bounds that wait too).
-    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    #[arg(long, value_name = "SECONDS", default_value_t = LimitSettings::default().idle_timeout)]
     pub idle_timeout: u64,
     /// Seconds a request body (an upload) may send nothing while the service waits for
     /// it; a slow upload that keeps sending is never cut.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    #[arg(long, value_name = "SECONDS", default_value_t = LimitSettings::default().body_timeout)]
     pub body_timeout: u64,
     /// Connections served at once; keep it well below the open-file limit (`ulimit -n`).
     /// When full, a new connection takes the place of the oldest one that has no request
     /// in progress; if every one has, it waits until one is done.
-    #[arg(long, value_name = "N", default_value_t = 512)]
+    #[arg(long, value_name = "N", default_value_t = LimitSettings::default().max_connections)]
     pub max_connections: usize,
-}
-
-impl Default for ServeLimits {
-    /// The flags' defaults (one source: the attributes above).
-    fn default() -> ServeLimits {
-        #[derive(Parser)]
-        struct Defaults {
-            #[command(flatten)]
-            limits: ServeLimits,
-        }
-        Defaults::parse_from(["tdip"]).limits
-    }
 }
 
 /// `tdip tokens …`

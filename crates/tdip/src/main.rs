@@ -4,19 +4,9 @@
 //! for demos and tests, the dev key file) written by `tdip init`, and the store. Errors are printed with their
 //! whole chain and exit with status 1; a rejected delivery also exits with status 1.
 
-mod access_files;
-mod asked;
-mod audit_head;
-mod audit_store;
 mod cli;
-mod client;
 mod cmd;
-mod integrity;
-mod point;
 mod render;
-mod serve;
-mod store;
-mod unseal_log;
 
 use clap::Parser;
 
@@ -28,6 +18,7 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() {
     quiet_on_broken_pipe();
     let cli = cli::Cli::parse();
+    say_on_stderr();
     // The service answers on every core; a command runs on one thread.
     let runtime = match cli.command {
         cli::Command::Serve(_) => tokio::runtime::Builder::new_multi_thread(),
@@ -44,6 +35,20 @@ fn main() {
             std::process::exit(1);
         }
     }
+}
+
+/// What the libraries say as they work (`tracing` events: a point that is not sealed, a
+/// share accepted, the service's start and stop) goes to standard error as plain lines,
+/// as the command's own messages do; `RUST_LOG`-style filtering is not needed for a CLI.
+fn say_on_stderr() {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false)
+        .with_level(false)
+        .without_time()
+        .with_max_level(tracing::Level::INFO)
+        .try_init();
 }
 
 /// Whether an error comes from writing to a reader that went away (`tdip … | head`): an

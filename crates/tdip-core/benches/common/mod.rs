@@ -16,9 +16,9 @@ use tdip_core::ingest::{DeliveryReport, DeliveryRequest, Format, deliver};
 use tdip_core::keys::VersionAad;
 use tdip_crypto::RootKey;
 use tdip_gen::{Country, GenConfig, write_csv};
-use tdip_store::sqlite::SqliteStore;
 use tdip_store::{Provider, Store};
 use tdip_store_pg::PgStore;
+use tdip_store_sqlite::SqliteStore;
 
 /// `--name value` from the command line, or the default.
 pub fn arg(name: &str, default: u64) -> u64 {

@@ -12,8 +12,8 @@ use tdip_core::ingest::{DeliveryPolicy, DeliveryReport, DeliveryRequest, Format,
 use tdip_core::lookup::{Answer, Query, When, lookup};
 use tdip_crypto::RootKey;
 use tdip_model::{Country, IdentKind};
-use tdip_store::sqlite::SqliteStore;
 use tdip_store::{Provider, Store};
+use tdip_store_sqlite::SqliteStore;
 
 pub const DAY: i64 = 86_400;
 /// 2026-11-01T23:00:00Z

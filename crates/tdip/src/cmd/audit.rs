@@ -2,26 +2,20 @@
 //! (oversight), an officer's own history, and the retention purge. None of these reads
 //! subscriber data; all work with the point sealed.
 
-use std::collections::BTreeMap;
-use std::fs;
-use std::path::Path;
-
-use anyhow::{Context, Result, bail};
-use tdip_audit::SignedHead;
-use tdip_core::audit::{self, Event, Outcome, retention};
+use anyhow::{Result, bail};
+use tdip_core::audit::{self, retention};
 use tdip_model::LegalZone;
+use tdip_point::{integrity, reports};
 
 use crate::cli::{AuditCmd, Cli};
-use crate::point;
 use crate::render;
-
-const RETENTION_FILE: &str = "audit-retention.toml";
+use tdip_point::point;
 
 pub async fn run(cli: &Cli, cmd: &AuditCmd, zone: LegalZone) -> Result<i32> {
     // Verifying and reading the log must work on a log that the start's check refuses:
     // they are how the damage is looked at (verify makes the same check itself).
     if matches!(cmd, AuditCmd::Verify { .. } | AuditCmd::Log { .. }) {
-        crate::audit_head::checked_by_command(&cli.data);
+        tdip_point::audit_head::checked_by_command(&cli.data);
     }
     // A supervisor's witness needs no data directory.
     if !matches!(cmd, AuditCmd::Witness { .. }) {
@@ -35,11 +29,11 @@ pub async fn run(cli: &Cli, cmd: &AuditCmd, zone: LegalZone) -> Result<i32> {
         } => {
             let status = verify(cli, checkpoints, zone).await?;
             match check_store {
-                true => Ok(status.max(crate::integrity::verify_store(cli).await?)),
+                true => Ok(status.max(check_store_against_log(cli).await?)),
                 false => Ok(status),
             }
         }
-        AuditCmd::AdoptStore { yes } => crate::integrity::adopt(cli, *yes).await,
+        AuditCmd::AdoptStore { yes } => adopt_store(cli, *yes).await,
         AuditCmd::Prove { entry } => {
             let auditor = point::open_auditor(&cli.data, &cli.store).await?;
             let key = point::audit_public(&cli.data)?;
@@ -54,12 +48,13 @@ pub async fn run(cli: &Cli, cmd: &AuditCmd, zone: LegalZone) -> Result<i32> {
         }
         AuditCmd::Checkpoint { since } => {
             let (head, auditor) = if !cli.shares.is_empty() || !point::has_custodians(&cli.data) {
-                let p = point::open(&cli.data, &cli.store, &cli.unsealing()).await?;
+                let p =
+                    point::open(&cli.data, &cli.store, &cli.unsealing(), super::clock()).await?;
                 p.auditor.sign(super::now()).await?;
-                (latest(&p.auditor).await?, p.auditor)
+                (reports::latest_head(&p.auditor).await?, p.auditor)
             } else {
                 let a = point::open_auditor(&cli.data, &cli.store).await?;
-                (latest(&a).await?, a)
+                (reports::latest_head(&a).await?, a)
             };
             let head = head.ok_or_else(|| {
                 anyhow::anyhow!(
@@ -104,7 +99,8 @@ pub async fn run(cli: &Cli, cmd: &AuditCmd, zone: LegalZone) -> Result<i32> {
         }
         AuditCmd::History { agency, officer } => history(cli, agency, officer, zone).await,
         AuditCmd::Deadlines { from, to, json } => {
-            let (from, to) = period(from, to, zone, "--")?;
+            let (from, to) =
+                reports::period(from.as_deref(), to.as_deref(), zone, "--", super::now())?;
             let auditor = point::open_auditor(&cli.data, &cli.store).await?;
             let report = audit::deadline_report(auditor.store(), from, to).await?;
             if *json {
@@ -115,7 +111,7 @@ pub async fn run(cli: &Cli, cmd: &AuditCmd, zone: LegalZone) -> Result<i32> {
             Ok(0)
         }
         AuditCmd::Retention => {
-            for c in retention_in_force(&cli.data)?.classes {
+            for c in reports::retention_in_force(&cli.data)?.classes {
                 let keep = c
                     .keep_at_least_years
                     .map_or("-".into(), |y| format!("{y} years"));
@@ -133,7 +129,7 @@ pub async fn run(cli: &Cli, cmd: &AuditCmd, zone: LegalZone) -> Result<i32> {
             Ok(0)
         }
         AuditCmd::Purge { yes } => {
-            let retention = retention_in_force(&cli.data)?;
+            let retention = reports::retention_in_force(&cli.data)?;
             let now = super::now();
             if !yes {
                 for (class, kind, before) in retention.due(now)? {
@@ -162,40 +158,8 @@ pub async fn run(cli: &Cli, cmd: &AuditCmd, zone: LegalZone) -> Result<i32> {
 }
 
 async fn verify(cli: &Cli, files: &[std::path::PathBuf], zone: LegalZone) -> Result<i32> {
-    let key = point::audit_public(&cli.data)?;
-    let mut checkpoints: Vec<SignedHead> = Vec::new();
-    for f in files {
-        let text = fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
-        let (head, theirs) = SignedHead::from_checkpoint(&text)
-            .with_context(|| format!("{} is not a checkpoint", f.display()))?;
-        if theirs != key {
-            bail!(
-                "{} was signed by key {}, but this point's audit key (audit.pub) is {}: the key \
-                 file or the checkpoint was replaced",
-                f.display(),
-                hex::encode(theirs.as_bytes()),
-                hex::encode(key.as_bytes())
-            );
-        }
-        checkpoints.push(head);
-    }
     let auditor = point::open_auditor(&cli.data, &cli.store).await?;
-    // The head kept outside the database counts as a checkpoint, and must still be stored.
-    let kept = crate::audit_head::kept(&cli.data, &key)?;
-    checkpoints.extend(kept);
-    let retention = retention_in_force(&cli.data)?;
-    let v = audit::verify(
-        auditor.store(),
-        &key,
-        &checkpoints,
-        &retention,
-        super::now(),
-    )
-    .await?;
-    if let Some(kept) = kept {
-        let file = crate::audit_head::head_file(&cli.data);
-        audit::still_stored(auditor.store(), &kept, &file).await?;
-    }
+    let v = reports::verify_log(&cli.data, &auditor, files, super::now()).await?;
     println!(
         "the audit log verifies: {} entries ({} bodies destroyed by recorded purges at the end \
          of their retention), {} signed heads checked",
@@ -212,119 +176,76 @@ async fn verify(cli: &Cli, files: &[std::path::PathBuf], zone: LegalZone) -> Res
     Ok(0)
 }
 
-/// The latest signed head, if any.
-pub async fn latest(
-    auditor: &audit::Auditor<crate::audit_store::AnyAudit>,
-) -> Result<Option<SignedHead>> {
-    Ok(audit::signed_heads(auditor.store())
-        .await?
-        .into_iter()
-        .max_by_key(|h| h.head.size))
-}
-
 /// An officer's own consultations, oldest first: what was asked and the outcome. The
 /// identifier is not shown: the log holds it only sealed.
 async fn history(cli: &Cli, agency: &str, officer: &str, zone: LegalZone) -> Result<i32> {
     let auditor = point::open_auditor(&cli.data, &cli.store).await?;
-    let mut rows: BTreeMap<String, (i64, String, String)> = BTreeMap::new();
-    let mut order: Vec<String> = Vec::new();
-    let mut from = 0;
-    loop {
-        let page = audit::entries(auditor.store(), from, 10_000).await?;
-        let Some(last) = page.last() else { break };
-        from = last.0.seq + 1;
-        for (e, body) in page {
-            let Some(body) = body else { continue };
-            match body.event {
-                Event::Request {
-                    consultation,
-                    agency: a,
-                    officer: o,
-                    basis,
-                    case_reference,
-                    query,
-                    ..
-                } if a == agency && o == officer => {
-                    rows.insert(
-                        consultation.clone(),
-                        (
-                            e.at,
-                            format!("{basis} case {case_reference} by {query}"),
-                            String::new(),
-                        ),
-                    );
-                    order.push(consultation);
-                }
-                Event::Answer {
-                    consultation,
-                    outcome,
-                    records,
-                    ..
-                }
-                | Event::Answered {
-                    consultation,
-                    outcome,
-                    records,
-                    ..
-                } if rows.contains_key(&consultation) => {
-                    if let Some(r) = rows.get_mut(&consultation) {
-                        r.2 = match outcome {
-                            Outcome::Hit => format!("hit, {records} records"),
-                            Outcome::NoHit => "no hit".into(),
-                        };
-                    }
-                }
-                Event::Refusal {
-                    consultation,
-                    reason,
-                    ..
-                } if rows.contains_key(&consultation) => {
-                    if let Some(r) = rows.get_mut(&consultation) {
-                        r.2 = format!("refused: {reason}");
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    if order.is_empty() {
+    let past = reports::officer_history(&auditor, agency, officer).await?;
+    if past.is_empty() {
         println!("no consultations by officer {officer} of {agency} in the log");
     }
-    for c in order {
-        let (at, what, outcome) = &rows[&c];
-        println!("{}  {c}  {what}  → {outcome}", render::time(*at, zone));
+    for c in past {
+        println!(
+            "{}  {}  {}  → {}",
+            render::time(c.at, zone),
+            c.reference,
+            c.asked,
+            c.outcome
+        );
     }
     Ok(0)
 }
 
-/// The retention classes: the data directory's `audit-retention.toml`, else the shipped ones.
-fn retention_in_force(data: &Path) -> Result<retention::Retention> {
-    let path = data.join(RETENTION_FILE);
-    match fs::read_to_string(&path) {
-        Ok(text) => Ok(retention::Retention::parse(
-            &path.display().to_string(),
-            &text,
-        )?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(retention::Retention::defaults()),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+/// `tdip audit verify --check-store`: every difference between the store and what the log
+/// recorded, each also logged; exit status 1 if there is one.
+async fn check_store_against_log(cli: &Cli) -> Result<i32> {
+    let check = integrity::check_store(&cli.data, &cli.store, super::now()).await?;
+    if let Some(seq) = check.adopted_at {
+        println!("the store was adopted as it was at audit entry {seq} (`tdip audit adopt-store`)");
     }
+    if !check.unchecked.is_empty() {
+        println!(
+            "not checked: {} (their deliveries were accepted before tdip recorded each \
+             delivery's state; the next accepted delivery records it)",
+            check.unchecked.join(", ")
+        );
+    }
+    if check.findings.is_empty() {
+        println!(
+            "the store matches the audit log: {} providers, every accepted delivery, their \
+             versions, index entries and snapshot indexes",
+            check.providers
+        );
+        return Ok(0);
+    }
+    println!(
+        "the store does NOT match the audit log ({} findings):",
+        check.findings.len()
+    );
+    for f in &check.findings {
+        println!("  {f}");
+    }
+    println!(
+        "Leave the data directory and the database as they are and report it to the \
+         supervisor. Restore the database from a backup not older than the latest accepted \
+         delivery; if those deliveries are lost, `tdip audit adopt-store --yes` records the \
+         store as it is (logged)."
+    );
+    Ok(1)
 }
 
-/// The period `from`–`to` (legal local time or RFC 3339; default the log's start and
-/// now) as UTC seconds; an error names the field after `prefix` (`--` for the flags).
-pub fn period(
-    from: &Option<String>,
-    to: &Option<String>,
-    zone: LegalZone,
-    prefix: &str,
-) -> Result<(i64, i64)> {
-    let time = |field: &str, t: &Option<String>, default: i64| match t {
-        Some(t) => tdip_model::parse_time(t, zone)
-            .map(|t| t.as_second())
-            .map_err(|e| anyhow::anyhow!("{prefix}{field}: {e}")),
-        None => Ok(default),
-    };
-    Ok((time("from", from, 0)?, time("to", to, super::now())?))
+/// `tdip audit adopt-store --yes`.
+async fn adopt_store(cli: &Cli, yes: bool) -> Result<i32> {
+    if !yes {
+        bail!(
+            "adopting the store records its present state as every provider's state, so that \
+             deliveries lost with a restored backup are no longer asked for; it is logged. \
+             Run `tdip audit verify --check-store` first, then add --yes"
+        );
+    }
+    let n = integrity::adopt_store(&cli.data, &cli.store, super::now()).await?;
+    println!("the store was adopted as it is: {n} providers' states recorded in the audit log");
+    Ok(0)
 }
 
 /// The deadline report for people: per rule, then the late and the unanswered.

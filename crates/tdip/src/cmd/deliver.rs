@@ -9,17 +9,16 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use tdip_core::CoreError;
-use tdip_core::ingest::{DeliveryReport, DeliveryRequest, Format, deliver};
-use tdip_core::lateness::standings;
-use tdip_core::spool::Applied;
+use tdip_core::ingest::{DeliveryReport, Format};
 use tdip_model::{LegalZone, parse_time};
+use tdip_point::deliver::SpoolOutcome;
 use tdip_store::Store;
 
 use crate::cli::{Cli, DeliverArgs, DeliveriesArgs};
-use crate::point::{self, Point};
 use crate::render::time;
-use crate::store::AnyStore;
 use tdip_core::audit::Event;
+use tdip_point::point::{self, Point};
+use tdip_point::store::AnyStore;
 
 pub async fn run(point: &Point, args: &DeliverArgs, zone: LegalZone) -> Result<i32> {
     let snapshot_at = parse_time(&args.snapshot_at, zone)
@@ -48,9 +47,6 @@ pub async fn run(point: &Point, args: &DeliverArgs, zone: LegalZone) -> Result<i
     } else {
         print_report(&report);
     }
-    // The delivery is durable already; this is the store's upkeep after it (SQLite folds
-    // its write-ahead log into the database).
-    point.store.after_delivery(report.opened).await?;
     Ok(if report.accepted() { 0 } else { 1 })
 }
 
@@ -63,8 +59,8 @@ pub async fn spool(cli: &Cli, args: &DeliverArgs, zone: LegalZone) -> Result<i32
     let format = format_of(&args.file, args.format.as_deref())?;
     // Refused now rather than when unsealed: nothing else of a spooled file is judged
     // before then, but this needs no key and tells the provider at once.
-    if let Some(why) = point::delivery_policy(&cli.data)?.future_snapshot(snapshot_at, super::now())
-    {
+    let now = super::now();
+    if let Some(why) = point::delivery_policy(&cli.data)?.future_snapshot(snapshot_at, now) {
         bail!("--snapshot-at {why}");
     }
     let Some(recipient) = point::spool_recipient(&cli.data)? else {
@@ -87,16 +83,7 @@ pub async fn spool(cli: &Cli, args: &DeliverArgs, zone: LegalZone) -> Result<i32
     )?;
     point::open_auditor(&cli.data, &cli.store)
         .await?
-        .record(
-            super::now(),
-            vec![Event::Delivery {
-                provider: entry.provider.clone(),
-                outcome: "spooled".into(),
-                rows: 0,
-                opened: 0,
-                closed: 0,
-            }],
-        )
+        .record(now, vec![tdip_point::deliver::spooled(&entry.provider)])
         .await?;
     let json = serde_json::json!({
         "delivery": "spooled",
@@ -182,35 +169,23 @@ pub async fn spool_discard(cli: &Cli, name: &str) -> Result<i32> {
 
 /// Applies the spool, printing each delivery's report; exit status 1 if one was rejected.
 pub async fn apply_spool(point: &Point) -> Result<i32> {
-    let applied = point
-        .spool
-        .apply_all(
-            &point.store,
-            &point.keys,
-            &point.spool_key,
-            point.policy,
-            crate::integrity::expected(point).await?,
-        )
-        .await?;
+    let applied = tdip_point::deliver::apply_spool(point).await?;
     let mut status = 0;
     for (entry, outcome) in &applied {
         match outcome {
-            Applied::SetAside(report) => {
-                set_aside(point, entry, report).await?;
+            SpoolOutcome::SetAside(report) => {
                 print!("from the spool, SET ASIDE: ");
                 print_report(report);
                 status = 1;
             }
-            Applied::Delivered(report) => {
-                audit(point, report).await?;
+            SpoolOutcome::Delivered(report) => {
                 print!("from the spool: ");
                 print_report(report);
-                point.store.after_delivery(report.opened).await?;
                 if !report.accepted() {
                     status = 1;
                 }
             }
-            Applied::AlreadyApplied => println!(
+            SpoolOutcome::AlreadyApplied => println!(
                 "from the spool: the delivery of {} was already applied; entry removed",
                 entry.provider
             ),
@@ -220,36 +195,16 @@ pub async fn apply_spool(point: &Point) -> Result<i32> {
     Ok(status)
 }
 
+/// The format as `--format` names it, or from the file's name.
 fn format_of(file: &Path, format: Option<&str>) -> Result<Format> {
-    Ok(match format {
-        Some("csv") => Format::Csv,
-        Some("jsonl") => Format::JsonLines,
-        Some(other) => bail!("--format {other}: use csv or jsonl"),
-        None => Format::from_path(file).ok_or_else(|| {
-            anyhow!("cannot tell the format from the file name; name it .csv, .jsonl (optionally .gz) or pass --format")
-        })?,
+    tdip_point::deliver::format_of(file, format).map_err(|e| match format {
+        Some(_) => anyhow!("--{e}"),
+        None => e,
     })
 }
 
-/// Records in the audit log that a spool entry was set aside, as a rejected delivery
-/// and with why.
-pub async fn set_aside(
-    point: &Point,
-    entry: &tdip_core::spool::SpoolEntry,
-    report: &DeliveryReport,
-) -> Result<()> {
-    audit(point, report).await?;
-    let why = report.errors.first().map(|e| e.reason.to_string());
-    let event = Event::Config {
-        change: "spool-entry-set-aside".into(),
-        subject: format!("spool entry {}", entry.name),
-        detail: why.unwrap_or_default(),
-    };
-    point.auditor.record(super::now(), vec![event]).await?;
-    Ok(())
-}
-
-/// Delivers one file, with a progress bar when standard error is a terminal.
+/// Delivers one file (ingest, audit entry, upkeep: `tdip_point::deliver`), with a
+/// progress bar when standard error is a terminal.
 pub async fn deliver_file(
     point: &Point,
     provider: &str,
@@ -280,57 +235,21 @@ pub async fn deliver_file(
             bar.finish_and_clear();
         })
     });
-    let req = DeliveryRequest {
-        provider: provider.to_owned(),
-        path: file.to_owned(),
+    let result = tdip_point::deliver::deliver_file(
+        point,
+        provider,
+        file,
         format,
         snapshot_at,
-        received_at: super::now(),
-        progress,
-        spooled: None,
-        policy: point.policy,
         allow_mass_close,
-        expected: crate::integrity::expected(point).await?.remove(provider),
-    };
-    let result = deliver(&point.store, &point.keys, req).await;
+        progress,
+    )
+    .await;
     done.store(true, Ordering::Relaxed);
     if let Some(bar) = bar {
         let _ = bar.join();
     }
-    let report = result?;
-    // A stop between the store's commit and the audit entry, on demand, for the test that
-    // shows the next start records the entry (`crate::integrity::on_start`).
-    if std::env::var_os("TDIP_TEST_STOP_AFTER_COMMIT").is_some() {
-        std::process::abort();
-    }
-    audit(point, &report).await?;
-    Ok(report)
-}
-
-/// Records a delivery's outcome in the audit log, and a mass closure it was allowed.
-pub async fn audit(point: &Point, r: &DeliveryReport) -> Result<()> {
-    let mut events = vec![match &r.applied {
-        Some((snapshot_at, state)) => crate::integrity::accepted(r, *snapshot_at, state, false),
-        None => Event::Delivery {
-            provider: r.provider.clone(),
-            outcome: if r.accepted() { "accepted" } else { "rejected" }.into(),
-            rows: r.rows,
-            opened: r.opened,
-            closed: r.closed,
-        },
-    }];
-    if r.mass_close {
-        events.push(Event::Config {
-            change: "mass-close-allowed".into(),
-            subject: format!("provider {}", r.provider),
-            detail: format!(
-                "delivery {} was allowed to close {} subscriptions (allow_mass_close)",
-                r.id, r.closed
-            ),
-        });
-    }
-    point.auditor.record(super::now(), events).await?;
-    Ok(())
+    result
 }
 
 fn print_report(r: &DeliveryReport) {
@@ -380,11 +299,18 @@ pub fn print_report_json(r: &serde_json::Value) {
 
 pub async fn log(store: &AnyStore, args: &DeliveriesArgs, zone: LegalZone) -> Result<i32> {
     let grace = i64::from(args.grace_hours) * 3600;
-    let (log, standing) = status(store, args.provider.as_deref(), args.limit, grace).await?;
+    let (log, standing) = tdip_point::deliver::status(
+        store,
+        args.provider.as_deref(),
+        args.limit,
+        grace,
+        super::now(),
+    )
+    .await?;
     if args.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&status_json(&log, &standing))?
+            serde_json::to_string_pretty(&tdip_server::status_json(&log, &standing))?
         );
         return Ok(0);
     }
@@ -430,53 +356,6 @@ pub async fn log(store: &AnyStore, args: &DeliveriesArgs, zone: LegalZone) -> Re
     Ok(0)
 }
 
-/// The delivery log (of `provider`, or all) and every provider's standing.
-pub async fn status(
-    store: &AnyStore,
-    provider: Option<&str>,
-    limit: u32,
-    grace_seconds: i64,
-) -> Result<(
-    Vec<tdip_store::DeliveryRecord>,
-    Vec<tdip_core::lateness::Standing>,
-)> {
-    let log = store.deliveries(provider, limit).await?;
-    let mut providers = store.providers().await?;
-    if let Some(p) = provider {
-        providers.retain(|x| x.id == p);
-        if providers.is_empty() {
-            bail!("provider {p} is not registered");
-        }
-    }
-    let spans = store.delivery_spans().await?;
-    let standing = standings(&providers, &spans, super::now(), grace_seconds);
-    Ok((log, standing))
-}
-
-/// The delivery log and standings as `tdip deliveries --json` and the API give them.
-pub fn status_json(
-    log: &[tdip_store::DeliveryRecord],
-    standing: &[tdip_core::lateness::Standing],
-) -> serde_json::Value {
-    let entries: Vec<_> = log
-        .iter()
-        .map(|d| {
-            let d2 = &d.delivery;
-            serde_json::json!({
-                "id": d.id, "provider": d2.provider, "received_at": d2.received_at,
-                "snapshot_at": d2.snapshot_at, "rows": d2.rows, "opened": d2.opened,
-                "changed": d2.changed, "closed": d2.closed, "errors": d2.errors,
-                "checksum": hex(&d2.checksum), "outcome": d2.outcome.as_str(),
-            })
-        })
-        .collect();
-    serde_json::json!({"deliveries": entries, "providers": standing})
-}
-
 fn duration(secs: i64) -> String {
     format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

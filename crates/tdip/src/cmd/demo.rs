@@ -18,10 +18,9 @@ use tdip_store::{AccessStore, Officer};
 
 use super::deliver::deliver_file;
 use super::gen_data::write_file;
-use super::providers;
 use crate::cli::DemoArgs;
-use crate::point::{self, Point};
 use crate::render;
+use tdip_point::point::{self, Point};
 
 const PROVIDERS: [(&str, &str, &str); 3] = [
     ("kpn", "KPN B.V.", "NL"),
@@ -32,8 +31,14 @@ const PROVIDERS: [(&str, &str, &str); 3] = [
 pub async fn run(data: &Path, args: &DemoArgs, zone: LegalZone) -> Result<i32> {
     let dir = data.join(format!("demo-{}", std::process::id()));
     // The demo always runs on its own embedded store.
-    point::init(&dir, "sqlite:", point::Keeping::DevKey).await?;
-    let point = point::open(&dir, "sqlite:", &point::Unsealing::default()).await?;
+    point::init(&dir, "sqlite:", point::Keeping::DevKey, super::now()).await?;
+    let point = point::open(
+        &dir,
+        "sqlite:",
+        &point::Unsealing::default(),
+        super::clock(),
+    )
+    .await?;
     println!(
         "tdip demo in {} ({} subscriptions per provider)\n",
         dir.display(),
@@ -43,7 +48,7 @@ pub async fn run(data: &Path, args: &DemoArgs, zone: LegalZone) -> Result<i32> {
     std::fs::create_dir_all(&files)?;
 
     for (id, name, country) in PROVIDERS {
-        providers::add(&point.store, id, name, country, None).await?;
+        tdip_point::providers::add(&point.store, id, name, country, None, super::now()).await?;
     }
     // One moment for the registry row and its log entry: the registry is checked
     // against the log.

@@ -9,8 +9,7 @@ use anyhow::{Context, Result};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use tdip_model::LegalZone;
 
-use crate::cli::ServeArgs;
-use crate::serve::callers::{Role, TokenFile, fingerprint};
+use tdip_point::callers::{Role, TokenFile, fingerprint};
 
 /// Serves the demo point in `dir` on `listen` (or, if that port is taken, on a free one)
 /// until Ctrl-C; `ask` is a lookup's flags to print as the example.
@@ -44,14 +43,14 @@ pub async fn serve(
     write("agency.pem", client.pem())?;
     write("agency.key", client_key.serialize_pem())?;
     std::fs::write(
-        dir.join(crate::serve::callers::CLIENTS_FILE),
+        dir.join(tdip_point::callers::CLIENTS_FILE),
         format!(
             "[[client]]\nname = \"demo agency system\"\nfingerprint = \"{}\"\nagency = \"{agency}\"\n",
             fingerprint(client.der())
         ),
     )?;
-    let log = crate::point::open_auditor(dir, "sqlite:").await?;
-    let token = TokenFile::change_logged(dir, &log, |tokens| {
+    let log = tdip_point::point::open_auditor(dir, "sqlite:").await?;
+    let token = TokenFile::change_logged(dir, &log, super::now(), |tokens| {
         tokens.issue("demo agency app", Role::Agency(agency.into()), super::now())
     })
     .await?;
@@ -62,17 +61,21 @@ pub async fn serve(
             .await
             .with_context(|| format!("cannot listen on {}", listen.ip()))?,
     };
-    let args = ServeArgs {
-        listen,
+    let config = tdip_server::ServerConfig {
+        data: dir.to_owned(),
+        store_url: "sqlite:".into(),
+        zone,
         tls_cert: pki.join("server.pem"),
         tls_key: pki.join("server.key"),
         client_ca: Some(pki.join("ca.pem")),
-        sign_every: 60,
+        sign_every: std::time::Duration::from_secs(60),
         limits: Default::default(),
+        shares: Vec::new(),
+        identities: Vec::new(),
+        clock: super::clock(),
     };
     let p = pki.display();
-    let given = crate::point::Unsealing::default();
-    crate::serve::serve(dir, "sqlite:", listener, &args, &given, zone, |at| {
+    let ready = |at: SocketAddr| {
         println!(
             "── the demo point now serves https://{at} (unsealed with the demo's dev key; \
              Ctrl-C stops it)\n\
@@ -85,6 +88,7 @@ pub async fn serve(
              \x20   curl --cacert {p}/ca.pem https://{at}/ready\n\
              \x20   curl --cacert {p}/ca.pem https://{at}/openapi.json"
         );
-    })
-    .await
+    };
+    tdip_server::serve(config, listener, tdip_server::stop_signal(), ready).await?;
+    Ok(0)
 }

@@ -18,7 +18,7 @@ pub fn run(data: &Path, cmd: &Hi1Cmd) -> Result<i32> {
         .with_context(|| format!("cannot read {}", request.display()))?;
     let r = parse_request(&xml).map_err(|e| anyhow!("{}: {e}", request.display()))?;
     let actions = match agency {
-        Some(agency) => judge_for(&r, agency, &crate::point::catalogue(data)?),
+        Some(agency) => judge_for(&r, agency, &tdip_point::point::catalogue(data)?),
         None => judge(&r),
     };
     let mut refused = false;
@@ -37,7 +37,7 @@ pub fn run(data: &Path, cmd: &Hi1Cmd) -> Result<i32> {
     }
     let response = Response {
         to: r.header,
-        at: jiff::Timestamp::now(),
+        at: jiff::Timestamp::from_second(super::now())?,
         body: Body::Actions(actions),
     }
     .to_xml();

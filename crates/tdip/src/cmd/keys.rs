@@ -7,8 +7,8 @@ use tdip_core::rotate::rotate;
 use tdip_model::LegalZone;
 
 use crate::cli::{Cli, KeysCmd};
-use crate::point;
 use crate::render;
+use tdip_point::point;
 
 pub async fn run(cli: &Cli, cmd: &KeysCmd, zone: LegalZone) -> Result<i32> {
     let dir = point::key_dir(&cli.data);
@@ -43,7 +43,7 @@ pub async fn run(cli: &Cli, cmd: &KeysCmd, zone: LegalZone) -> Result<i32> {
             Ok(0)
         }
         KeysCmd::Rotate { provider } => {
-            let p = point::open(&cli.data, &cli.store, &cli.unsealing()).await?;
+            let p = point::open(&cli.data, &cli.store, &cli.unsealing(), super::clock()).await?;
             let r = rotate(&p.store, &p.keys, provider).await;
             if let Ok(r) = &r {
                 let event = Event::Config {
@@ -80,7 +80,7 @@ async fn shred(cli: &Cli, month: &str, provider: Option<&str>, yes: bool) -> Res
     let Some(month) = Month::parse(month) else {
         bail!("--month: write the month as YYYY-MM, e.g. 2025-10");
     };
-    let now = Month::of(jiff::Timestamp::now().as_second())?;
+    let now = Month::of(super::now())?;
     if month >= now {
         bail!(
             "--month {month}: only a month that is over can be shredded (versions can still end \
@@ -161,7 +161,7 @@ async fn rotate_older_open_keys(
     if providers.is_empty() {
         return Ok(());
     }
-    let point = point::open(&cli.data, &cli.store, &cli.unsealing())
+    let point = point::open(&cli.data, &cli.store, &cli.unsealing(), super::clock())
         .await
         .with_context(|| {
             format!(

@@ -7,15 +7,16 @@ use axum::http::StatusCode;
 use tdip_core::consult::{Channel, ConsultError};
 use tdip_model::{LegalZone, format_time};
 
-use crate::asked::LookupRequest;
 use crate::cli::LookupArgs;
-use crate::point::Point;
-use crate::serve::error::ApiError;
+use tdip_point::asked::LookupRequest;
+use tdip_point::point::Point;
+use tdip_server::error::ApiError;
 
 pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone) -> Result<i32> {
     let (demand, query) = request(args).resolve(zone, super::now(), "--");
-    let catalogue = crate::point::catalogue_checked(data, &point.auditor).await?;
-    let deadlines = crate::point::deadlines(data)?;
+    let catalogue =
+        tdip_point::point::catalogue_checked(data, &point.auditor, super::now()).await?;
+    let deadlines = tdip_point::point::deadlines(data)?;
     let spooled = point.spool.entries()?.len();
     if spooled > 0 {
         eprintln!(
@@ -24,12 +25,12 @@ pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone)
         );
     }
     let p = point.consulting(&catalogue, &deadlines, zone);
-    match crate::asked::consult(&p, &demand, &query, Channel::Cli, super::now()).await {
+    match tdip_point::asked::consult(&p, &demand, &query, Channel::Cli, super::now()).await {
         Ok(done) => {
             if args.json {
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&crate::asked::answered(&done)?)?
+                    serde_json::to_string_pretty(&tdip_point::asked::answered(&done)?)?
                 );
             } else {
                 println!(

@@ -12,6 +12,7 @@ mod lookup;
 mod officers;
 mod providers;
 mod remote;
+mod serve;
 mod tokens;
 mod witness;
 
@@ -20,12 +21,13 @@ use tdip_crypto::custodian::Unsealer;
 use tdip_model::LegalZone;
 
 use crate::cli::{CatalogueCmd, Cli, ClientsCmd, Command, GenCmd, InitArgs, SpoolCmd};
-use crate::point::{self, Keeping};
+use tdip_point::SharedClock;
+use tdip_point::point::{self, Keeping};
 
 /// Runs one command; returns the process exit status.
 pub async fn run(cli: Cli) -> Result<i32> {
     let zone: LegalZone = cli.zone.parse().map_err(|e| anyhow!("--zone: {e}"))?;
-    crate::audit_head::set_witness(cli.witness_dir.as_deref());
+    tdip_point::audit_head::set_witness(cli.witness_dir.as_deref());
     if let Some(server) = &cli.server {
         return remote::run(&cli, server, zone).await;
     }
@@ -35,8 +37,8 @@ pub async fn run(cli: Cli) -> Result<i32> {
             let mut unsealer = Unsealer::new(point::custody(&cli.data)?);
             point::unseal(&mut unsealer, &cli.unsealing())?;
             let progress = unsealer.progress();
-            crate::unseal_log::record(&cli.data, &cli.store, crate::unseal_log::refused(&progress))
-                .await;
+            let refused = tdip_point::unseal_log::refused(&progress);
+            tdip_point::unseal_log::record(&cli.data, &cli.store, refused, now()).await;
             if unsealer.root_key()?.is_some() {
                 eprintln!(
                     "the shares unseal this point ({progress}); nothing of them was kept: give them \
@@ -49,7 +51,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             }
         }
         Command::Migrate => {
-            crate::store::open(&cli.store, &cli.data).await?;
+            tdip_point::store::open(&cli.store, &cli.data).await?;
             eprintln!("the store is at the schema this tdip expects");
             Ok(0)
         }
@@ -61,7 +63,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             deliver::spool(&cli, args, zone).await
         }
         Command::Deliver(ref args) => {
-            let point = point::open(&cli.data, &cli.store, &cli.unsealing()).await?;
+            let point = point::open(&cli.data, &cli.store, &cli.unsealing(), clock()).await?;
             let done = deliver::run(&point, args, zone).await;
             point.finish().await;
             done
@@ -75,7 +77,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             .await
         }
         Command::Lookup(ref args) => {
-            let point = point::open(&cli.data, &cli.store, &cli.unsealing()).await?;
+            let point = point::open(&cli.data, &cli.store, &cli.unsealing(), clock()).await?;
             let done = lookup::run(&cli.data, &point, args, zone).await;
             point.finish().await;
             done
@@ -83,14 +85,18 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Demo(args) => demo::run(&cli.data, &args, zone).await,
         Command::Keys(ref cmd) => keys::run(&cli, cmd, zone).await,
         Command::Catalogue(CatalogueCmd::Adopt) => {
-            point::adopt_catalogue(&cli.data, &cli.store).await
+            let state = point::adopt_catalogue(&cli.data, &cli.store, now()).await?;
+            eprintln!(
+                "catalogue adopted: its digest ({state}) is logged and it is used from now on"
+            );
+            Ok(0)
         }
         Command::Catalogue(ref cmd) => catalogue::run(cmd),
         Command::Hi1(ref cmd) => hi1::run(&cli.data, cmd),
         Command::Spool(SpoolCmd::List) => deliver::spool_list(&cli, zone).await,
         Command::Spool(SpoolCmd::Discard { ref name }) => deliver::spool_discard(&cli, name).await,
         Command::Spool(SpoolCmd::Apply) => {
-            let point = point::open(&cli.data, &cli.store, &cli.unsealing()).await?;
+            let point = point::open(&cli.data, &cli.store, &cli.unsealing(), clock()).await?;
             let done = deliver::apply_spool(&point).await;
             point.finish().await;
             done
@@ -98,13 +104,15 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Officers(ref cmd) => officers::officers(&cli, cmd, zone).await,
         Command::Agencies(ref cmd) => officers::agencies(&cli, cmd, zone).await,
         Command::Audit(ref cmd) => audit::run(&cli, cmd, zone).await,
-        Command::Serve(ref args) => crate::serve::run(&cli, args, zone).await,
+        Command::Serve(ref args) => serve::run(&cli, args, zone).await,
         Command::Tokens(ref cmd) => tokens::run(&cli, cmd, zone).await,
         Command::Clients(ClientsCmd::Adopt) => {
             let log = point::open_auditor(&cli.data, &cli.store).await?;
-            let name = crate::serve::callers::CLIENTS_FILE;
-            let state = crate::access_files::file_state(&cli.data, name)?;
-            crate::access_files::adopt(&log, name, &state).await
+            let name = tdip_point::data_dir::CLIENTS_FILE;
+            let state = tdip_point::access_files::file_state(&cli.data, name)?;
+            tdip_point::access_files::adopt(&log, name, &state, now()).await?;
+            eprintln!("{name} adopted: its digest ({state}) is logged and it is used from now on");
+            Ok(0)
         }
     }
 }
@@ -142,7 +150,7 @@ async fn init(cli: &Cli, args: &InitArgs) -> Result<i32> {
              real point, or --dev-key for demos and tests"
         ),
     };
-    let shares = point::init(&cli.data, &cli.store, keeping).await?;
+    let shares = point::init(&cli.data, &cli.store, keeping, now()).await?;
     if shares.is_empty() {
         eprintln!(
             "initialised {} with a dev key file and an empty store",
@@ -167,7 +175,14 @@ async fn init(cli: &Cli, args: &InitArgs) -> Result<i32> {
     Ok(0)
 }
 
-/// Seconds since the Unix epoch, now.
+/// The clock every command reads "now" from: the system's, chosen once here, where the
+/// command line is put together (the libraries are given it).
+pub fn clock() -> SharedClock {
+    static CLOCK: std::sync::OnceLock<SharedClock> = std::sync::OnceLock::new();
+    CLOCK.get_or_init(tdip_point::clock::system).clone()
+}
+
+/// Seconds since the Unix epoch, now, by [`clock`].
 pub fn now() -> i64 {
-    jiff::Timestamp::now().as_second()
+    clock().now()
 }

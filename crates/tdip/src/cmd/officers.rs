@@ -1,19 +1,19 @@
 //! `tdip officers …` and `tdip agencies …`: who may consult the point. Every change is a
 //! configuration entry in the audit log; none needs the point unsealed.
 
-use anyhow::{Result, anyhow, bail};
-use tdip_core::audit::Event;
+use anyhow::{Result, anyhow};
 use tdip_model::{LegalZone, parse_time};
-use tdip_store::{AccessStore, Officer, Suspension};
+use tdip_point::registry::{self, RegistryChange};
+use tdip_store::{AccessStore, Officer};
 
 use crate::cli::{AgenciesCmd, Cli, OfficersCmd};
-use crate::point;
 use crate::render;
+use tdip_point::point;
 
 pub async fn officers(cli: &Cli, cmd: &OfficersCmd, zone: LegalZone) -> Result<i32> {
     let store = point::open_store(&cli.data, &cli.store).await?;
     let now = super::now();
-    let change = match cmd {
+    match cmd {
         OfficersCmd::List { agency, json } => {
             let list = store.officers(agency.as_deref()).await?;
             if *json {
@@ -63,45 +63,27 @@ pub async fn officers(cli: &Cli, cmd: &OfficersCmd, zone: LegalZone) -> Result<i
             name,
             valid_until,
         } => {
-            let catalogue = point::catalogue(&cli.data)?;
-            if !catalogue.agencies.contains_key(agency) {
-                bail!(
-                    "agency {agency} is not in the catalogue; `tdip catalogue show` lists the agencies"
-                );
-            }
-            let valid_until = until(valid_until.as_deref(), zone)?;
-            store
-                .add_officer(&Officer {
-                    agency: agency.clone(),
-                    id: officer.clone(),
-                    name: name.clone(),
-                    registered_at: now,
-                    valid_until,
-                    suspended: None,
-                })
-                .await?;
+            let change = RegistryChange::AddOfficer {
+                agency: agency.clone(),
+                officer: officer.clone(),
+                name: name.clone(),
+                valid_until: until(valid_until.as_deref(), zone)?,
+            };
+            registry::change(&cli.data, &cli.store, &change, now).await?;
             eprintln!("officer {officer} of {agency} registered");
-            config(
-                "officer-added",
-                agency,
-                officer,
-                valid_until.map_or(String::new(), |t| format!("valid until {t}")),
-            )
         }
         OfficersCmd::Suspend {
             agency,
             officer,
             reason,
         } => {
-            let s = Suspension {
-                at: now,
+            let change = RegistryChange::SuspendOfficer {
+                agency: agency.clone(),
+                officer: officer.clone(),
                 reason: reason.clone(),
             };
-            if !store.suspend_officer(agency, officer, &s).await? {
-                bail!("no officer {officer} is registered for {agency}");
-            }
+            registry::change(&cli.data, &cli.store, &change, now).await?;
             eprintln!("officer {officer} of {agency} suspended: their next query is refused");
-            config("officer-suspended", agency, officer, reason.clone())
         }
         OfficersCmd::Renew {
             agency,
@@ -109,32 +91,32 @@ pub async fn officers(cli: &Cli, cmd: &OfficersCmd, zone: LegalZone) -> Result<i
             valid_until,
             ..
         } => {
-            let until = until(valid_until.as_deref(), zone)?;
-            if !store
-                .set_officer_valid_until(agency, officer, until)
-                .await?
-            {
-                bail!("no officer {officer} is registered for {agency}");
-            }
-            let detail = until.map_or("no end".to_owned(), |t| format!("valid until {t}"));
+            let valid_until = until(valid_until.as_deref(), zone)?;
+            let change = RegistryChange::RenewOfficer {
+                agency: agency.clone(),
+                officer: officer.clone(),
+                valid_until,
+            };
+            registry::change(&cli.data, &cli.store, &change, now).await?;
+            let detail = valid_until.map_or("no end".to_owned(), |t| format!("valid until {t}"));
             eprintln!("officer {officer} of {agency}: authorisation {detail}");
-            config("officer-renewed", agency, officer, detail)
         }
         OfficersCmd::Reinstate { agency, officer } => {
-            if !store.reinstate_officer(agency, officer).await? {
-                bail!("no officer {officer} is registered for {agency}");
-            }
+            let change = RegistryChange::ReinstateOfficer {
+                agency: agency.clone(),
+                officer: officer.clone(),
+            };
+            registry::change(&cli.data, &cli.store, &change, now).await?;
             eprintln!("officer {officer} of {agency} reinstated");
-            config("officer-reinstated", agency, officer, String::new())
         }
-    };
-    log(cli, now, change).await
+    }
+    Ok(0)
 }
 
 pub async fn agencies(cli: &Cli, cmd: &AgenciesCmd, zone: LegalZone) -> Result<i32> {
     let store = point::open_store(&cli.data, &cli.store).await?;
     let now = super::now();
-    let change = match cmd {
+    match cmd {
         AgenciesCmd::Suspended => {
             for a in store.agency_suspensions().await? {
                 println!(
@@ -147,26 +129,22 @@ pub async fn agencies(cli: &Cli, cmd: &AgenciesCmd, zone: LegalZone) -> Result<i
             return Ok(0);
         }
         AgenciesCmd::Suspend { agency, reason } => {
-            if !point::catalogue(&cli.data)?.agencies.contains_key(agency) {
-                bail!("agency {agency} is not in the catalogue");
-            }
-            let s = Suspension {
-                at: now,
+            let change = RegistryChange::SuspendAgency {
+                agency: agency.clone(),
                 reason: reason.clone(),
             };
-            store.suspend_agency(agency, &s).await?;
+            registry::change(&cli.data, &cli.store, &change, now).await?;
             eprintln!("agency {agency} suspended: none of its officers may consult the point");
-            config("agency-suspended", agency, "", reason.clone())
         }
         AgenciesCmd::Reinstate { agency } => {
-            if !store.reinstate_agency(agency).await? {
-                bail!("agency {agency} is not suspended");
-            }
+            let change = RegistryChange::ReinstateAgency {
+                agency: agency.clone(),
+            };
+            registry::change(&cli.data, &cli.store, &change, now).await?;
             eprintln!("agency {agency} reinstated");
-            config("agency-reinstated", agency, "", String::new())
         }
-    };
-    log(cli, now, change).await
+    }
+    Ok(0)
 }
 
 /// An authorisation's end as typed (`--valid-until`), in UTC seconds.
@@ -186,20 +164,4 @@ fn status(o: &Officer, now: i64, zone: LegalZone) -> String {
         (None, Some(until)) if until <= now => "expired".into(),
         _ => "active".into(),
     }
-}
-
-fn config(change: &str, agency: &str, officer: &str, detail: String) -> Event {
-    Event::Config {
-        change: change.into(),
-        subject: format!("{agency} {officer}").trim_end().to_owned(),
-        detail,
-    }
-}
-
-async fn log(cli: &Cli, now: i64, event: Event) -> Result<i32> {
-    point::open_auditor(&cli.data, &cli.store)
-        .await?
-        .record(now, vec![event])
-        .await?;
-    Ok(0)
 }

@@ -1,11 +1,10 @@
 //! `tdip providers add|list`.
 
-use anyhow::{Result, bail};
-use tdip_model::{Country, LegalZone};
-use tdip_store::{Provider, Store};
+use anyhow::Result;
+use tdip_store::Store;
 
 use crate::cli::ProvidersCmd;
-use crate::store::AnyStore;
+use tdip_point::store::AnyStore;
 
 pub async fn run(store: &AnyStore, cmd: ProvidersCmd) -> Result<i32> {
     match cmd {
@@ -15,7 +14,15 @@ pub async fn run(store: &AnyStore, cmd: ProvidersCmd) -> Result<i32> {
             country,
             provider_zone,
         } => {
-            add(store, &id, &name, &country, provider_zone.as_deref()).await?;
+            tdip_point::providers::add(
+                store,
+                &id,
+                &name,
+                &country,
+                provider_zone.as_deref(),
+                super::now(),
+            )
+            .await?;
             eprintln!("registered provider {id}");
         }
         ProvidersCmd::List { json } => {
@@ -35,42 +42,4 @@ pub async fn run(store: &AnyStore, cmd: ProvidersCmd) -> Result<i32> {
         }
     }
     Ok(0)
-}
-
-/// Registers a provider after checking its id, country and zone.
-pub async fn add(
-    store: &AnyStore,
-    id: &str,
-    name: &str,
-    country: &str,
-    zone: Option<&str>,
-) -> Result<()> {
-    let valid_id = !id.is_empty()
-        && id.len() <= 32
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !id.starts_with('-');
-    if !valid_id {
-        bail!("provider id must be 1-32 lower-case letters, digits or '-', not starting with '-'");
-    }
-    let country: Country = country
-        .parse()
-        .map_err(|e| anyhow::anyhow!("--country: {e}"))?;
-    let zone: LegalZone = match zone {
-        Some(z) => z
-            .parse()
-            .map_err(|e| anyhow::anyhow!("--provider-zone: {e}"))?,
-        None if country == Country::Be => LegalZone::Brussels,
-        None => LegalZone::Amsterdam,
-    };
-    let provider = Provider {
-        id: id.into(),
-        name: name.into(),
-        country: country.as_str().into(),
-        zone: zone.name().into(),
-        created_at: super::now(),
-    };
-    store.add_provider(&provider).await?;
-    Ok(())
 }

@@ -10,7 +10,7 @@ use tdip_model::LegalZone;
 use zeroize::Zeroizing;
 
 use crate::cli::{Cli, Command};
-use crate::client::{self, Client, Credential};
+use tdip_client::{self, Client, Credential};
 
 /// Runs `cli`'s command against the service at `server`.
 pub async fn run(cli: &Cli, server: &str, zone: LegalZone) -> Result<i32> {
@@ -74,7 +74,7 @@ struct Answered {
 
 async fn lookup(client: &Client, args: &crate::cli::LookupArgs, zone: LegalZone) -> Result<i32> {
     let request = super::lookup::request(args);
-    let body = client::json(serde_json::to_vec(&request)?);
+    let body = tdip_client::json(serde_json::to_vec(&request)?);
     let (status, bytes) = client.call(Method::POST, "/v1/lookups", body).await?;
     if status == StatusCode::OK {
         if args.json {
@@ -144,7 +144,7 @@ async fn unseal(cli: &Cli, client: &Client) -> Result<i32> {
         };
         let body = serde_json::to_vec(&serde_json::json!({ "share": text.as_str() }))?;
         let (status, answer) = client
-            .call(Method::POST, "/v1/unseal", client::json(body))
+            .call(Method::POST, "/v1/unseal", tdip_client::json(body))
             .await?;
         if status != StatusCode::OK {
             let p = problem(status, &answer);
@@ -197,7 +197,7 @@ async fn deliver(client: &Client, args: &crate::cli::DeliverArgs) -> Result<i32>
         .call(
             Method::POST,
             &format!("/v1/deliveries?{query}"),
-            client::file(file),
+            tdip_client::file(file),
         )
         .await?;
     if !matches!(
@@ -244,7 +244,7 @@ async fn deliveries(
 ) -> Result<i32> {
     let path = format!("/v1/deliveries?limit={}", args.limit);
     let (status, bytes) = client
-        .call(Method::GET, &path, client::json(Vec::new()))
+        .call(Method::GET, &path, tdip_client::json(Vec::new()))
         .await?;
     if status != StatusCode::OK {
         let p = problem(status, &bytes);

@@ -9,15 +9,19 @@ use tdip_core::audit::Event;
 use tdip_model::{LegalZone, format_time};
 
 use crate::cli::{Cli, TokensCmd};
-use crate::point;
-use crate::serve::callers::{Role, TOKENS_FILE, TokenFile};
+use tdip_point::callers::{Role, TOKENS_FILE, TokenFile};
+use tdip_point::point;
 
 pub async fn run(cli: &Cli, cmd: &TokensCmd, zone: LegalZone) -> Result<i32> {
     let now = super::now();
     if let TokensCmd::Adopt = cmd {
         let log = point::open_auditor(&cli.data, &cli.store).await?;
-        let state = crate::access_files::file_state(&cli.data, TOKENS_FILE)?;
-        return crate::access_files::adopt(&log, TOKENS_FILE, &state).await;
+        let state = tdip_point::access_files::file_state(&cli.data, TOKENS_FILE)?;
+        tdip_point::access_files::adopt(&log, TOKENS_FILE, &state, now).await?;
+        eprintln!(
+            "{TOKENS_FILE} adopted: its digest ({state}) is logged and it is used from now on"
+        );
+        return Ok(0);
     }
     let log = point::open_auditor(&cli.data, &cli.store).await?;
     let event = match cmd {
@@ -41,7 +45,7 @@ pub async fn run(cli: &Cli, cmd: &TokensCmd, zone: LegalZone) -> Result<i32> {
                     );
                 }
             }
-            let (token, id) = TokenFile::change_logged(&cli.data, &log, |file| {
+            let (token, id) = TokenFile::change_logged(&cli.data, &log, now, |file| {
                 let token = file.issue(name, role.clone(), now)?;
                 let id = file
                     .entries()
@@ -64,7 +68,7 @@ pub async fn run(cli: &Cli, cmd: &TokensCmd, zone: LegalZone) -> Result<i32> {
             }
         }
         TokensCmd::Revoke { id } => {
-            let detail = TokenFile::change_logged(&cli.data, &log, |file| {
+            let detail = TokenFile::change_logged(&cli.data, &log, now, |file| {
                 let entry = file.revoke(id, now)?;
                 Ok(entry.caller().map(|c| c.name).unwrap_or_default())
             })

@@ -1,0 +1,107 @@
+//! The conformance suite against the embedded SQLite backend.
+
+use tdip_store_sqlite::{SqliteAudit, SqliteStore};
+
+#[tokio::test]
+async fn sqlite_backend_passes_the_conformance_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let counter = std::cell::Cell::new(0);
+    tdip_store::conformance::run_all(|| {
+        counter.set(counter.get() + 1);
+        let path = dir.path().join(format!("store-{}.db", counter.get()));
+        async move { SqliteStore::open(&path).unwrap() }
+    })
+    .await;
+}
+
+#[test]
+fn a_newer_schema_is_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    drop(SqliteStore::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("PRAGMA user_version = 99").unwrap();
+    drop(conn);
+    let err = SqliteStore::open(&path).unwrap_err().to_string();
+    assert!(err.contains("newer than this tdip knows"), "{err}");
+}
+
+#[tokio::test]
+async fn sqlite_audit_log_passes_the_conformance_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let audit = SqliteAudit::open(&dir.path().join("audit.db")).unwrap();
+    tdip_store::conformance::audit::run_all(&audit).await;
+}
+
+#[tokio::test]
+async fn sqlite_access_registry_passes_the_conformance_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("store.db")).unwrap();
+    tdip_store::conformance::access::run_all(&store).await;
+}
+
+fn officer_1() -> tdip_store::Officer {
+    tdip_store::Officer {
+        agency: "nl/politie".into(),
+        id: "1".into(),
+        name: "Officer 1".into(),
+        registered_at: 0,
+        valid_until: None,
+        suspended: None,
+    }
+}
+
+#[tokio::test]
+async fn a_store_of_migration_1_gains_the_access_registry_and_keeps_its_data() {
+    use tdip_store::{AccessStore, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(include_str!("../src/0001_init.sql"))
+        .unwrap();
+    conn.execute_batch(
+        "PRAGMA user_version = 1;
+         INSERT INTO provider VALUES ('kpn', 'KPN', 'NL', 'Europe/Amsterdam', 0);",
+    )
+    .unwrap();
+    drop(conn);
+
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.providers().await.unwrap()[0].id, "kpn");
+    let officer = officer_1();
+    store.add_officer(&officer).await.unwrap();
+    assert_eq!(store.officers(None).await.unwrap(), [officer]);
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+}
+
+#[tokio::test]
+async fn officers_are_read_while_a_delivery_holds_the_write_lock() {
+    use tdip_store::{AccessStore, Provider, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("store.db")).unwrap();
+    let officer = officer_1();
+    store.add_officer(&officer).await.unwrap();
+    store
+        .add_provider(&Provider {
+            id: "kpn".into(),
+            name: "KPN".into(),
+            country: "NL".into(),
+            zone: "Europe/Amsterdam".into(),
+            created_at: 0,
+        })
+        .await
+        .unwrap();
+    let tx = store.begin_delivery("kpn").await.unwrap();
+    // An authorisation check during a long delivery must not wait for it.
+    assert_eq!(
+        store.officer("nl/politie", "1").await.unwrap(),
+        Some(officer)
+    );
+    assert!(store.agency_suspensions().await.unwrap().is_empty());
+    drop(tx);
+}
