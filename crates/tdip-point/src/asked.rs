@@ -1,81 +1,63 @@
 //! What an officer asks: one identifier at a moment or over a period, and the demand that
 //! carries it. The same shape is typed as `tdip lookup` flags and sent as the JSON API's
-//! `POST /v1/lookups` body, and is turned into a judged demand and a query in one place.
+//! `POST /v1/lookups` body (converted at the edge), and is turned into a judged demand and a
+//! query in one place.
 
 use anyhow::Result;
-use serde::{Deserialize, Serialize};
 use tdip_access::{Category, Demand, Urgency};
 use tdip_core::consult::{self, Channel, ConsultError, Unreadable};
 use tdip_core::lookup::{Query, When};
 use tdip_model::{Country, IdentKind, LegalZone, Reason, parse_time};
 use tdip_store::{AccessStore, AuditStore, Store};
 
-/// A lookup as asked: exactly one identifier field, the moment or period, and the demand.
-/// Times are legal local time (`YYYY-MM-DD HH:MM:SS`) or RFC 3339 with an offset.
-#[derive(Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LookupRequest {
+/// A lookup as asked: exactly one identifier field, the moment or period, and the demand,
+/// as the CLI's flags and the API's body (`tdip_api::LookupRequest`) give it. Times are
+/// legal local time (`YYYY-MM-DD HH:MM:SS`) or RFC 3339 with an offset.
+#[derive(Clone, Default)]
+pub struct Asked {
     /// Phone number (E.164 or national).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msisdn: Option<String>,
     /// IMSI.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imsi: Option<String>,
     /// IMEI (14, 15 or 16 digits).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imei: Option<String>,
     /// IP address or prefix.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
     /// E-mail address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Provider-local end-user id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// MAC address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mac: Option<String>,
     /// The moment asked about; default now.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
     /// Start of the period asked about (with `to`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
     /// End of the period asked about (with `from`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     /// Country of a national phone number (NL or BE); default: the asking agency's
     /// jurisdiction's, as the catalogue says.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// The agency, as the catalogue names it. Over the API it may be left out: the
     /// caller's certificate or token says which agency asks, and a different one is refused.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agency: Option<String>,
     /// The officer's id within the agency, as registered.
-    #[serde(default)]
     pub officer: String,
     /// The legal basis asked under (e.g. `nl/sv-126na`).
-    #[serde(default)]
     pub basis: String,
     /// The case or order reference.
-    #[serde(default)]
     pub case: String,
     /// Who authorised the demand, where the basis requires it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorised_by: Option<String>,
     /// The demand is urgent.
-    #[serde(default)]
     pub urgent: bool,
     /// The term the demand sets for its answer, instead of the deadline policy's.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub term: Option<String>,
 }
 
-impl std::fmt::Debug for LookupRequest {
+impl std::fmt::Debug for Asked {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LookupRequest")
+        f.debug_struct("Asked")
             .field("agency", &self.agency)
             .field("officer", &self.officer)
             .field("basis", &self.basis)
@@ -83,7 +65,7 @@ impl std::fmt::Debug for LookupRequest {
     }
 }
 
-impl LookupRequest {
+impl Asked {
     /// The demand this request makes and its query, times read in `zone`, "now" being
     /// `now` (UTC seconds). The demand (who asks, under what) is read whatever else is
     /// wrong; the query is read or refused with why, naming the field at fault after
@@ -209,7 +191,7 @@ impl LookupRequest {
     }
 }
 
-/// Judges, answers and logs a request as resolved ([`LookupRequest::resolve`]): the
+/// Judges, answers and logs a request as resolved ([`Asked::resolve`]): the
 /// query consulted, or the refusal of a query that could not be read, logged as a
 /// refusal with its consultation reference like every other.
 pub async fn consult<S, A>(
@@ -227,17 +209,4 @@ where
         Ok(query) => consult::consult(p, demand, query, channel, now).await,
         Err(unread) => consult::refuse(p, demand, unread, channel, now).await,
     }
-}
-
-/// The answer to a consultation as the CLI's `--json` and the API give it: the
-/// identifier searched (normalised), the answer's hits (times in UTC seconds), the
-/// consultation's reference, the agency and legal basis granted, and when it was due.
-pub fn answered(done: &tdip_core::consult::Consulted) -> Result<serde_json::Value> {
-    let mut v = serde_json::to_value(&done.answer)?;
-    v["consultation"] = done.consultation.clone().into();
-    v["agency"] = done.grant.agency_name.clone().into();
-    v["legal_basis"] = done.grant.basis_title.clone().into();
-    v["due"] = done.due.at.into();
-    v["due_rule"] = done.due.rule.as_str().into();
-    Ok(v)
 }

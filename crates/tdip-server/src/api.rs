@@ -20,7 +20,7 @@ use zeroize::Zeroize;
 use super::State;
 use super::tls::Peer;
 use crate::error::ApiError;
-use tdip_point::asked::LookupRequest;
+use tdip_api::LookupRequest;
 use tdip_point::callers::{Caller, Role};
 
 #[derive(OpenApi)]
@@ -462,13 +462,13 @@ async fn lookup(
     }
     let point = state.point().ok_or_else(ApiError::sealed)?;
     let now = state.clock.now();
-    let (mut demand, query) = request.resolve(state.zone, now, "");
+    let (mut demand, query) = crate::wire::asked(request).resolve(state.zone, now, "");
     demand.agency = agency.clone();
     let p = point.consulting(&state.catalogue, &state.deadlines, state.zone);
     match tdip_point::asked::consult(&p, &demand, &query, Channel::Api, now).await {
         Ok(done) => {
             super::metrics::consultation("api", "answered");
-            tdip_point::asked::answered(&done)
+            crate::wire::answered(&done)
                 .map(Json)
                 .map_err(|e| ApiError::internal(&e))
         }

@@ -10,6 +10,7 @@ pub mod error;
 mod hi1;
 mod metrics;
 mod tls;
+pub mod wire;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -28,6 +29,7 @@ pub use api::router;
 pub use conns::LimitSettings;
 pub use deliveries::status_json;
 pub use tls::Peer;
+pub use wire::{answered, asked};
 
 /// How the service runs: everything `tdip serve` is told, as plain values.
 pub struct ServerConfig {

@@ -799,3 +799,48 @@ async fn the_openapi_document_says_what_the_handlers_require() {
         "an upload has no size limit"
     );
 }
+
+/// The OpenAPI document is the one checked in (`test_data/openapi.json`): a change of any
+/// wire type, route, status or media type shows up here, in review, before an agency's
+/// system meets it. `UPDATE_EXPECT=1 cargo test -p tdip-server openapi` rewrites the file
+/// after a change that is meant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_is_the_one_checked_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    init_dev(&data).await;
+    let s = state(&data).await;
+    let (status, doc) = call(&s, "GET", "/openapi.json", From::Nobody, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut actual = serde_json::to_string_pretty(&json(&doc)).unwrap();
+    actual.push('\n');
+    check_golden("test_data/openapi.json", &actual);
+}
+
+/// Compares `actual` with the file at `path` (relative to this crate), or rewrites the file
+/// when `UPDATE_EXPECT` is set (rust-analyzer's `expect_file!`, without the dependency).
+fn check_golden(path: &str, actual: &str) {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&file).unwrap_or_default();
+    if expected != actual {
+        let line = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b)
+            .map_or_else(
+                || expected.lines().count().min(actual.lines().count()),
+                |i| i,
+            )
+            + 1;
+        panic!(
+            "{} differs from what the code gives, first at line {line}; if the change is \
+             meant, run `UPDATE_EXPECT=1 cargo test -p tdip-server` and review the diff",
+            file.display()
+        );
+    }
+}

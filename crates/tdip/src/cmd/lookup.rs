@@ -8,12 +8,12 @@ use tdip_core::consult::{Channel, ConsultError};
 use tdip_model::{LegalZone, format_time};
 
 use crate::cli::LookupArgs;
-use tdip_point::asked::LookupRequest;
+use tdip_api::LookupRequest;
 use tdip_point::point::Point;
 use tdip_server::error::ApiError;
 
 pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone) -> Result<i32> {
-    let (demand, query) = request(args).resolve(zone, super::now(), "--");
+    let (demand, query) = tdip_server::asked(request(args)).resolve(zone, super::now(), "--");
     let catalogue =
         tdip_point::point::catalogue_checked(data, &point.auditor, super::now()).await?;
     let deadlines = tdip_point::point::deadlines(data)?;
@@ -30,7 +30,7 @@ pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone)
             if args.json {
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&tdip_point::asked::answered(&done)?)?
+                    serde_json::to_string_pretty(&tdip_server::answered(&done)?)?
                 );
             } else {
                 println!(

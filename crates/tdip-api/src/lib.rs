@@ -1,0 +1,10 @@
+//! tdip's wire types: what goes over the JSON API, and nothing else does.
+//!
+//! Only the entry crates (the service, the CLI's `--server` mode, the load benchmark) know
+//! this format; the application (`tdip-point`) and the engine (`tdip-core`) have plain
+//! types of their own, converted at the edge (`tdip-server`). A field renamed here is a
+//! change of the published API: `/openapi.json` is built from these types.
+
+mod lookup;
+
+pub use lookup::LookupRequest;
