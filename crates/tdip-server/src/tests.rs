@@ -832,10 +832,7 @@ fn check_golden(path: &str, actual: &str) {
             .lines()
             .zip(actual.lines())
             .position(|(a, b)| a != b)
-            .map_or_else(
-                || expected.lines().count().min(actual.lines().count()),
-                |i| i,
-            )
+            .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()))
             + 1;
         panic!(
             "{} differs from what the code gives, first at line {line}; if the change is \
