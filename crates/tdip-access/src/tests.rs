@@ -69,7 +69,9 @@ fn a_permitted_demand_is_granted() {
     let mut d = demand("nl/fiod", "nl/sv-126na");
     d.authorised_by = None;
     d.category = Category::HistoricalIdentification;
-    assert!(c.authorise(&d).is_ok());
+    let g = c.authorise(&d).unwrap();
+    assert_eq!(g.agency_name, c.agencies["nl/fiod"].name);
+    assert_eq!(g.basis_title, c.bases["nl/sv-126na"].title);
 }
 
 #[test]
@@ -137,7 +139,11 @@ bases = ["only-phones"]
 "#;
     let c = Catalogue::from_files(&[("nl.toml", text)]).unwrap();
     let mut d = demand("nl/politie", "nl/only-phones");
-    assert!(c.authorise(&d).is_ok());
+    let g = c.authorise(&d).unwrap();
+    assert_eq!(
+        (g.agency_name.as_str(), g.basis_title.as_str()),
+        ("Politie", "test")
+    );
     d.query = IdentKind::Ip;
     assert_eq!(
         c.authorise(&d).unwrap_err().to_string(),

@@ -18,11 +18,11 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio_rustls::TlsConnector;
 
 /// A request body's bytes: in memory, or a file streamed from disk.
-pub type Body = BoxBody<Bytes, std::io::Error>;
+pub type RequestBody = BoxBody<Bytes, std::io::Error>;
 
 /// A request body and its media type (the service reads each endpoint's own only).
 pub struct Payload {
-    body: Body,
+    body: RequestBody,
     media: &'static str,
 }
 
@@ -138,7 +138,7 @@ impl Client {
 
 /// An open connection to the service.
 pub struct Connection {
-    sender: SendRequest<Body>,
+    sender: SendRequest<RequestBody>,
     host: String,
     token: Option<String>,
 }

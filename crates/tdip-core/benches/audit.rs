@@ -223,7 +223,7 @@ async fn run(shared: &Arc<Shared>, mode: Mode, tasks: u64, seconds: u64) -> Figu
                             .unwrap();
                     }
                     Mode::Consulted => {
-                        let p = consult::Point {
+                        let p = consult::Consulting {
                             store: &shared.bench.store,
                             keys: &shared.bench.keys,
                             catalogue: &shared.catalogue,

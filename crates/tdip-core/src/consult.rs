@@ -8,7 +8,7 @@ use tdip_model::{IdentKind, LegalZone, Reason, format_time};
 use tdip_store::{AccessStore, AuditStore, Store, Suspension};
 
 use crate::CoreError;
-use crate::audit::{Asked, Auditor, Event, Outcome};
+use crate::audit::{AskedPeriod, Auditor, Event, Outcome};
 use crate::keys::PointKeys;
 use crate::lookup::{Answer, Prepared, Query, When, lookup_prepared};
 
@@ -66,7 +66,7 @@ pub enum ConsultError {
 }
 
 /// What a consultation needs of the point.
-pub struct Point<'a, S, A> {
+pub struct Consulting<'a, S, A> {
     /// The store of subscriber data and the officer registry.
     pub store: &'a S,
     /// The point's keys (it must be unsealed).
@@ -113,7 +113,7 @@ impl std::fmt::Debug for Unreadable {
 /// The entries every consultation writes first (request, reference), and the refusal
 /// that may follow them.
 struct Entries<'p, S, A> {
-    p: &'p Point<'p, S, A>,
+    p: &'p Consulting<'p, S, A>,
     now: i64,
     consultation: String,
     request: Event,
@@ -163,7 +163,7 @@ fn request_event(
         urgency: demand.urgency.to_string(),
         category: demand.category.as_str().to_owned(),
         query,
-        asked: Asked { from, to },
+        asked: AskedPeriod { from, to },
         channel: channel.as_str().to_owned(),
     }
 }
@@ -181,7 +181,7 @@ fn span(when: When) -> (i64, i64) {
 /// of the asking agency's jurisdiction (the catalogue's): a Belgian officer's
 /// `0470 12 34 56` is `+32470123456`. The answer states the identifier searched.
 pub async fn consult<S, A>(
-    p: &Point<'_, S, A>,
+    p: &Consulting<'_, S, A>,
     demand: &Demand,
     query: &Query,
     channel: Channel,
@@ -293,7 +293,7 @@ where
 /// given (`msisdn+imei`, or `none`) and the moment of receipt when the moment asked
 /// could not be read; the reference entry seals the identifiers as typed.
 pub async fn refuse<S, A>(
-    p: &Point<'_, S, A>,
+    p: &Consulting<'_, S, A>,
     demand: &Demand,
     unread: &Unreadable,
     channel: Channel,
@@ -347,7 +347,7 @@ where
 /// The officer registry's judgement: the registry row changed outside tdip (see
 /// [`crate::registry`]), agency or officer suspended, officer unknown or expired.
 async fn registry<S: AccessStore, A: AuditStore + 'static>(
-    p: &Point<'_, S, A>,
+    p: &Consulting<'_, S, A>,
     d: &Demand,
     now: i64,
 ) -> Result<Option<(&'static str, String)>, CoreError> {

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use tdip_store::{AuditStore, BlindIndex, DeliveryOutcome, DeliveryRecord, ProviderRows, Store};
 
 use crate::CoreError;
-use crate::audit::{Body, Event, ProviderState};
+use crate::audit::{EntryBody, Event, ProviderState};
 use crate::snapshot::Snapshot;
 
 /// `what` of the integrity entry written when an operator adopts the store as it is.
@@ -145,7 +145,7 @@ pub async fn of_kind<A: AuditStore>(audit: &A, kind: &str) -> Result<Vec<(u64, E
             // A purged body has nothing to compare; the log's own verification judges
             // whether it may be missing.
             if let Some(bytes) = &e.body {
-                let body = Body::from_bytes(bytes).map_err(|_| {
+                let body = EntryBody::from_bytes(bytes).map_err(|_| {
                     CoreError::AuditBroken(format!("entry {} cannot be read", e.seq))
                 })?;
                 out.push((e.seq, body.event));

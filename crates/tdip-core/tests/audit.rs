@@ -63,7 +63,7 @@ async fn concurrent_entries_are_committed_together_and_each_gets_its_own_numbers
     for (n, first) in firsts {
         for seq in [first, first + 1] {
             let body = stored[seq as usize].body.as_deref().unwrap();
-            let body = tdip_core::audit::Body::from_bytes(body).unwrap();
+            let body = tdip_core::audit::EntryBody::from_bytes(body).unwrap();
             assert_eq!(body.event.consultation(), Some(format!("c{n}").as_str()));
         }
     }
@@ -98,7 +98,7 @@ async fn a_head_is_not_signed_over_a_log_changed_since_the_last_head() {
     drop(a);
     // Entry 1 replaced, with a digest that matches its new body.
     let db = rusqlite::Connection::open(p.dir.path().join("audit.db")).unwrap();
-    let body = tdip_core::audit::Body {
+    let body = tdip_core::audit::EntryBody {
         v: 1,
         at: D0,
         event: Event::Answer {
@@ -168,7 +168,7 @@ async fn expired_references_are_destroyed_and_the_log_and_old_proofs_still_verif
     assert_eq!((v.entries, v.purged, v.heads), (5, 1, 2));
     let Some(Event::Purge {
         first, last, count, ..
-    }) = tdip_core::audit::Body::from_bytes(entries[4].body.as_deref().unwrap())
+    }) = tdip_core::audit::EntryBody::from_bytes(entries[4].body.as_deref().unwrap())
         .ok()
         .map(|b| b.event)
     else {
@@ -203,7 +203,7 @@ async fn bodies_removed_around_tdip_or_by_a_forged_purge_fail_verification() {
         urgency: "normal".into(),
         category: "subscriber".into(),
         query: "msisdn".into(),
-        asked: tdip_core::audit::Asked { from: now, to: now },
+        asked: tdip_core::audit::AskedPeriod { from: now, to: now },
         channel: "cli".into(),
     };
     // Four years ago, and yesterday: only the old reference's term has passed.
@@ -251,7 +251,7 @@ async fn bodies_removed_around_tdip_or_by_a_forged_purge_fail_verification() {
             last: seq as u64,
             count: 1,
         };
-        let body = tdip_core::audit::Body {
+        let body = tdip_core::audit::EntryBody {
             v: 1,
             at: now,
             event,

@@ -52,8 +52,8 @@ impl Consulting {
         }
     }
 
-    fn point(&self) -> consult::Point<'_, tdip_store_sqlite::SqliteStore, SqliteAudit> {
-        consult::Point {
+    fn point(&self) -> consult::Consulting<'_, tdip_store_sqlite::SqliteStore, SqliteAudit> {
+        consult::Consulting {
             store: &self.p.store,
             keys: &self.p.keys,
             catalogue: &self.catalogue,

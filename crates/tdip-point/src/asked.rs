@@ -195,7 +195,7 @@ impl Asked {
 /// query consulted, or the refusal of a query that could not be read, logged as a
 /// refusal with its consultation reference like every other.
 pub async fn consult<S, A>(
-    p: &consult::Point<'_, S, A>,
+    p: &consult::Consulting<'_, S, A>,
     demand: &Demand,
     query: &Result<Query, Unreadable>,
     channel: Channel,

@@ -59,10 +59,11 @@ pub fn fingerprint(der: &[u8]) -> String {
     hex::encode(Sha256::digest(der))
 }
 
-/// One entry of `clients.toml` or `tokens.toml`: exactly one of agency, provider, operator.
+/// The role one entry of `clients.toml` or `tokens.toml` lists: exactly one of agency,
+/// provider, operator.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct Grant {
+struct ListedRole {
     name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     agency: Option<String>,
@@ -72,7 +73,7 @@ struct Grant {
     operator: bool,
 }
 
-impl Grant {
+impl ListedRole {
     fn caller(&self) -> Result<Caller> {
         let role = match (&self.agency, &self.provider, self.operator) {
             (Some(a), None, false) => Role::Agency(a.clone()),
@@ -103,7 +104,7 @@ struct ClientEntry {
     /// SHA-256 of the client's DER certificate, hex (colons allowed).
     fingerprint: String,
     #[serde(flatten)]
-    grant: Grant,
+    grant: ListedRole,
 }
 
 /// Reads `clients.toml` in `data` (its bytes as read, none if absent): certificate
@@ -174,7 +175,7 @@ pub struct TokenEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked: Option<i64>,
     #[serde(flatten)]
-    grant: Grant,
+    grant: ListedRole,
 }
 
 impl TokenEntry {
@@ -274,7 +275,7 @@ impl TokenFile {
             sha256: hex::encode(Sha256::digest(token.as_bytes())),
             issued: now,
             revoked: None,
-            grant: Grant {
+            grant: ListedRole {
                 name: name.to_owned(),
                 agency,
                 provider,

@@ -81,8 +81,8 @@ impl Point {
         catalogue: &'a tdip_access::Catalogue,
         deadlines: &'a tdip_access::DeadlinePolicy,
         zone: tdip_model::LegalZone,
-    ) -> tdip_core::consult::Point<'a, AnyStore, AnyAudit> {
-        tdip_core::consult::Point {
+    ) -> tdip_core::consult::Consulting<'a, AnyStore, AnyAudit> {
+        tdip_core::consult::Consulting {
             store: &self.store,
             keys: &self.keys,
             catalogue,

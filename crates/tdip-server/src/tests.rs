@@ -304,7 +304,11 @@ async fn lookups_are_answered_for_the_callers_agency_and_refused_in_one_shape() 
     assert_eq!(answer["hits"].as_array().unwrap().len(), 1, "{text}");
     assert_eq!(answer["hits"][0]["provider"], "kpn");
     assert_eq!(answer["due_rule"], "real-time");
-    assert!(answer["consultation"].as_str().unwrap().len() > 8);
+    let reference = answer["consultation"].as_str().unwrap();
+    assert!(
+        reference.len() == 16 && reference.bytes().all(|b| b.is_ascii_hexdigit()),
+        "a consultation reference is 16 hex digits: {reference}"
+    );
 
     // An unregistered officer: refused with the refusal's own code, and logged.
     let (status, text) = call(
@@ -318,7 +322,13 @@ async fn lookups_are_answered_for_the_callers_agency_and_refused_in_one_shape() 
     assert_eq!(status, StatusCode::FORBIDDEN);
     let refusal = json(&text);
     assert_eq!(refusal["code"], "unknown-officer", "{text}");
-    assert!(refusal["consultation"].is_string(), "{text}");
+    let refused = refusal["consultation"].as_str().unwrap();
+    let logged = refusal_logged(&s, refused).await;
+    assert_eq!(
+        logged.as_deref(),
+        Some("unknown-officer"),
+        "the refusal of consultation {refused} is in the audit log with its code"
+    );
 
     // Asking in another agency's name is refused before anything is judged.
     let mut other: Value = json(&lookup_body(&number, "T-1"));
@@ -387,7 +397,12 @@ async fn lookups_are_answered_for_the_callers_agency_and_refused_in_one_shape() 
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(json(&text)["code"], "bad-identifier", "{text}");
     assert!(text.contains("exactly one identifier"), "{text}");
-    assert!(json(&text)["consultation"].is_string(), "{text}");
+    let refused = json(&text)["consultation"].as_str().unwrap().to_owned();
+    assert_eq!(
+        refusal_logged(&s, &refused).await.as_deref(),
+        Some("bad-identifier"),
+        "the refusal of consultation {refused} is in the audit log with its code"
+    );
 
     // Metrics count requests by route and consultations by outcome, never the number.
     let (status, metrics) = call(&s, "GET", "/metrics", From::Nobody, None).await;
@@ -840,4 +855,20 @@ fn check_golden(path: &str, actual: &str) {
             file.display()
         );
     }
+}
+
+/// The code of the refusal the audit log holds for `consultation`, if it holds one.
+async fn refusal_logged(s: &State, consultation: &str) -> Option<String> {
+    let point = s.point().expect("the point is unsealed");
+    let entries = tdip_core::audit::entries(point.auditor.store(), 0, u32::MAX)
+        .await
+        .unwrap();
+    entries.into_iter().find_map(|(_, body)| match body?.event {
+        tdip_core::audit::Event::Refusal {
+            consultation: c,
+            code,
+            ..
+        } if c == consultation => Some(code),
+        _ => None,
+    })
 }

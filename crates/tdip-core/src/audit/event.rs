@@ -10,7 +10,7 @@ pub const FORMAT: u8 = 1;
 
 /// The moment or period a consultation asked about (UTC seconds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Asked {
+pub struct AskedPeriod {
     /// From (equal to `to` for a moment).
     pub from: i64,
     /// To.
@@ -52,7 +52,7 @@ pub enum Event {
         /// The kind of identifier asked about.
         query: String,
         /// The moment or period asked about.
-        asked: Asked,
+        asked: AskedPeriod,
         /// Through what the demand came (`cli`, `api`, `hi1`).
         channel: String,
     },
@@ -280,7 +280,7 @@ impl Event {
 
 /// An entry as stored: format, time and event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Body {
+pub struct EntryBody {
     /// Entry format.
     pub v: u8,
     /// When, UTC seconds.
@@ -289,7 +289,7 @@ pub struct Body {
     pub event: Event,
 }
 
-impl Body {
+impl EntryBody {
     /// The stored bytes: postcard, about a third of the JSON (the log is written for
     /// every lookup, so its bytes are its cost).
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -297,7 +297,7 @@ impl Body {
     }
 
     /// Reads stored bytes.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Body, postcard::Error> {
+    pub fn from_bytes(bytes: &[u8]) -> Result<EntryBody, postcard::Error> {
         postcard::from_bytes(bytes)
     }
 }

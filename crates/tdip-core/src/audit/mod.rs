@@ -26,7 +26,7 @@ use tdip_store::{AuditHead, AuditStore, StoreError};
 use tokio::sync::Mutex;
 
 pub use deadlines::{DeadlineReport, Late, RuleFigures, Unanswered, deadline_report};
-pub use event::{Asked, Body, Event, FORMAT, KINDS, Outcome, ProviderState};
+pub use event::{AskedPeriod, EntryBody, Event, FORMAT, KINDS, Outcome, ProviderState};
 pub use head_file::{HeadFile, check_kept, still_stored};
 pub use read::{Proof, Verified, consistency, entries, prove, signed_heads, verify};
 

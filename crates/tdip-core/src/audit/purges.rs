@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use tdip_audit::{Bodiless, PurgeRange};
 use tdip_store::AuditEntry;
 
-use super::event::{Body, Event};
+use super::event::{EntryBody, Event};
 use super::retention::Retention;
 use crate::CoreError;
 
@@ -23,7 +23,7 @@ pub(super) struct Purges {
 
 impl Purges {
     /// Notes an entry as read: without a body, or a purge.
-    pub(super) fn note(&mut self, e: &AuditEntry, body: Option<&Body>) {
+    pub(super) fn note(&mut self, e: &AuditEntry, body: Option<&EntryBody>) {
         let Some(body) = body else {
             self.bodiless.missing(e.seq, &e.kind, e.at);
             return;

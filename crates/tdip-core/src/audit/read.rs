@@ -5,7 +5,7 @@ use ed25519_dalek::VerifyingKey;
 use tdip_audit::{AuditLog, SignedHead, TreeHead, VerifyError};
 use tdip_store::{AuditEntry, AuditStore};
 
-use super::event::Body;
+use super::event::EntryBody;
 use super::purges::Purges;
 use super::retention::Retention;
 use crate::CoreError;
@@ -67,7 +67,7 @@ pub(super) fn broken(e: VerifyError) -> CoreError {
 pub(super) async fn catch_up_with<A: AuditStore>(
     s: &A,
     log: &mut AuditLog,
-    mut each: impl FnMut(&AuditEntry, Option<&Body>),
+    mut each: impl FnMut(&AuditEntry, Option<&EntryBody>),
 ) -> Result<(), CoreError> {
     loop {
         let page = s.audit_entries(log.len(), PAGE).await?;
@@ -105,8 +105,8 @@ pub(super) async fn catch_up_with<A: AuditStore>(
 }
 
 /// Reads entry `seq`'s stored body.
-fn parse(seq: u64, body: &[u8]) -> Result<Body, CoreError> {
-    Body::from_bytes(body)
+fn parse(seq: u64, body: &[u8]) -> Result<EntryBody, CoreError> {
+    EntryBody::from_bytes(body)
         .map_err(|_| CoreError::AuditBroken(format!("the body of entry {seq} cannot be read")))
 }
 
@@ -202,7 +202,7 @@ pub async fn entries<A: AuditStore>(
     s: &A,
     from: u64,
     limit: u32,
-) -> Result<Vec<(AuditEntry, Option<Body>)>, CoreError> {
+) -> Result<Vec<(AuditEntry, Option<EntryBody>)>, CoreError> {
     let page = s.audit_entries(from, limit).await?;
     page.into_iter()
         .map(|e| {

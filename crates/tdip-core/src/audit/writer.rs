@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use tdip_store::{AuditStore, NewAuditEntry, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
-use super::event::{Body, Event, FORMAT};
+use super::event::{EntryBody, Event, FORMAT};
 
 /// Most entries committed together.
 const GROUP: usize = 4096;
@@ -61,7 +61,7 @@ impl Writer {
             .into_iter()
             .map(|event| {
                 let kind = event.kind().to_owned();
-                let body = Body {
+                let body = EntryBody {
                     v: FORMAT,
                     at,
                     event,

@@ -8,7 +8,7 @@ use std::time::Instant;
 use tdip_store::{AgencySuspension, AuditEntry, AuditStore, Officer, Suspension};
 
 use crate::CoreError;
-use crate::audit::{Body, Event};
+use crate::audit::{EntryBody, Event};
 
 /// The change that starts an adopted registry.
 pub const ADOPTED: &str = "registry-adopted";
@@ -266,7 +266,7 @@ pub(super) fn agency_adopted(a: &AgencySuspension) -> Event {
 }
 
 /// An entry's body, checked as verification checks it; none if it was purged.
-fn read(e: &AuditEntry) -> Result<Option<Body>, CoreError> {
+fn read(e: &AuditEntry) -> Result<Option<EntryBody>, CoreError> {
     let Some(bytes) = &e.body else {
         return Ok(None);
     };
@@ -279,7 +279,7 @@ fn read(e: &AuditEntry) -> Result<Option<Body>, CoreError> {
     if tdip_audit::digest(bytes) != e.digest {
         return Err(altered());
     }
-    let body = Body::from_bytes(bytes).map_err(|_| altered())?;
+    let body = EntryBody::from_bytes(bytes).map_err(|_| altered())?;
     if body.at != e.at || body.event.kind() != e.kind {
         return Err(altered());
     }
