@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use tdip_server::LimitSettings;
 
 pub use flags::{RemoteFlags, UnsealFlags, WitnessFlags};
+pub use redact::Personal;
 
 /// The help heading of the options every command takes, before or after its name.
 const GLOBAL: &str = "Global options";
@@ -220,7 +221,7 @@ pub enum TokensCmd {
     Issue {
         /// Who holds it (for the list and the log).
         #[arg(long)]
-        name: String,
+        name: Personal,
         /// For an agency's system (e.g. nl/politie).
         #[arg(long, group = "role")]
         agency: Option<String>,
@@ -264,7 +265,7 @@ pub enum OfficersCmd {
         officer: String,
         /// The officer's name, for the administrator's list.
         #[arg(long)]
-        name: String,
+        name: Personal,
         /// The authorisation ends at this moment (legal local time or RFC 3339).
         #[arg(long)]
         valid_until: Option<String>,

@@ -86,3 +86,36 @@ impl fmt::Debug for DemandArgs {
             .finish()
     }
 }
+
+/// A person's name given on the command line (an officer's, a token holder's): shown to
+/// the user and logged where the command says so, never in `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Personal(String);
+
+impl std::str::FromStr for Personal {
+    type Err = std::convert::Infallible;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Ok(Personal(name.to_owned()))
+    }
+}
+
+impl std::ops::Deref for Personal {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Personal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Personal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}

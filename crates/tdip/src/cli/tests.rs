@@ -161,6 +161,27 @@ fn debug_shows_no_token_password_identifier_or_name() {
 }
 
 #[test]
+fn debug_shows_no_officer_or_token_holder_name() {
+    for args in [
+        &[
+            "officers",
+            "add",
+            "--agency",
+            "nl/politie",
+            "--officer",
+            "T-1",
+            "--name",
+            "J. Jansen",
+        ][..],
+        &["tokens", "issue", "--name", "J. Jansen", "--operator"],
+    ] {
+        let shown = format!("{:?}", parse(args));
+        assert!(!shown.contains("Jansen"), "{shown}");
+        assert!(shown.contains("name: ***"), "{shown}");
+    }
+}
+
+#[test]
 fn store_urls_lose_their_password_and_query_only() {
     let cases = [
         ("postgres://u:pw@h/db", "postgres://u:***@h/db"),
