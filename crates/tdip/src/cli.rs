@@ -1,69 +1,61 @@
-//! Command-line arguments.
+//! Command-line arguments. The options every command reads (`--data`, `--store`,
+//! `--zone`) are global; the ones only some commands read are flattened into those
+//! ([`flags`]).
 
-use std::path::PathBuf;
+mod flags;
+mod redact;
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 use tdip_server::LimitSettings;
 
+pub use flags::{RemoteFlags, UnsealFlags, WitnessFlags};
+pub use redact::Personal;
+
+/// The help heading of the options every command takes, before or after its name.
+const GLOBAL: &str = "Global options";
+
 /// tdip — Telecom Data Information Point.
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(version, about, long_about = None)]
 pub struct Cli {
     /// Data directory (custody record or dev key file, and the embedded store).
-    #[arg(long, global = true, env = "TDIP_DATA", default_value = "tdip-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "TDIP_DATA",
+        default_value = "tdip-data",
+        value_name = "DIR",
+        help_heading = GLOBAL
+    )]
     pub data: PathBuf,
     /// The store: `sqlite:` (the data directory's tdip.db), `sqlite:PATH`, or
     /// `postgres://USER@HOST/DATABASE`.
-    #[arg(long, global = true, env = "TDIP_STORE", default_value = "sqlite:")]
+    #[arg(
+        long,
+        global = true,
+        env = "TDIP_STORE",
+        hide_env_values = true,
+        default_value = "sqlite:",
+        value_name = "URL",
+        help_heading = GLOBAL
+    )]
     pub store: String,
-    /// A custodian's share file, one per custodian, as many as the point's threshold:
-    /// unseals the point for this command (nothing of them is kept).
-    #[arg(long = "share", global = true, value_name = "FILE")]
-    pub shares: Vec<PathBuf>,
-    /// A custodian's age identity file, to open share files encrypted to that custodian.
-    #[arg(long = "identity", global = true, value_name = "FILE")]
-    pub identities: Vec<PathBuf>,
     /// Legal time zone for times shown and typed: Europe/Amsterdam or Europe/Brussels.
     #[arg(
         long,
         global = true,
         env = "TDIP_ZONE",
-        default_value = "Europe/Amsterdam"
+        default_value = "Europe/Amsterdam",
+        help_heading = GLOBAL
     )]
     pub zone: String,
-    /// Act through a running `tdip serve` at this URL (`https://HOST:PORT`) instead of on
-    /// the local data directory (lookup, deliver, deliveries, unseal).
-    #[arg(long, global = true, env = "TDIP_SERVER", value_name = "URL")]
-    pub server: Option<String>,
-    /// With --server: the CA certificate (PEM) that issued the server's certificate.
-    #[arg(long, global = true, env = "TDIP_CA", value_name = "FILE")]
-    pub ca: Option<PathBuf>,
-    /// With --server: your client certificate (PEM), listed in the point's clients.toml.
-    #[arg(long, global = true, env = "TDIP_CLIENT_CERT", value_name = "FILE")]
-    pub client_cert: Option<PathBuf>,
-    /// With --server: the client certificate's private key (PEM).
-    #[arg(long, global = true, env = "TDIP_CLIENT_KEY", value_name = "FILE")]
-    pub client_key: Option<PathBuf>,
-    /// With --server: an API token instead of a client certificate.
-    #[arg(long, global = true, env = "TDIP_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
-    /// A directory (a witness's mount, another disk) to copy every audit head this command
-    /// signs into, as `checkpoint-SIZE.txt`, beside the data directory's `audit.head`.
-    #[arg(long, global = true, env = "TDIP_WITNESS_DIR", value_name = "DIR")]
-    pub witness_dir: Option<PathBuf>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
-}
-
-impl Cli {
-    /// The share files and identity files given, to unseal the point for this command.
-    pub fn unsealing(&self) -> tdip_point::point::Unsealing<'_> {
-        tdip_point::point::Unsealing {
-            shares: &self.shares,
-            identities: &self.identities,
-        }
-    }
 }
 
 /// Subcommands.
@@ -72,9 +64,13 @@ pub enum Command {
     /// Create the data directory with a new root key, shared among custodians (or a dev
     /// key file), and an empty store.
     Init(InitArgs),
-    /// Check custodians' shares against this point's custody record: says for each
-    /// whether it is accepted and why not, and whether they reach the threshold.
-    Unseal,
+    /// Check custodians' shares, or unseal a running service with them (--server).
+    ///
+    /// Checks the shares against this point's custody record: says for each whether it is
+    /// accepted and why not, and whether they reach the threshold; nothing of them is
+    /// kept. With --server, gives each to the running service instead, which stays
+    /// unsealed by them until it stops.
+    Unseal(UnsealArgs),
     /// Apply the store's pending migrations (opening a store does too) and exit.
     Migrate,
     /// Register and list providers.
@@ -84,10 +80,18 @@ pub enum Command {
     #[command(subcommand)]
     Gen(GenCmd),
     /// Deliver a provider's full subscriber file.
+    ///
+    /// Applied now when the point is unsealed (--share, or a dev key); on a sealed point
+    /// it is accepted into the encrypted spool and applied when the point is unsealed
+    /// (`tdip spool apply`). With --server, streamed to the running service instead.
     Deliver(DeliverArgs),
     /// Show the delivery log and which providers are late.
     Deliveries(DeliveriesArgs),
     /// Who held an identifier at a moment or during a period.
+    ///
+    /// Needs the point unsealed (--share, or a dev key), or a running service to ask
+    /// (--server). Every lookup is a demand: judged against the catalogue and the officer
+    /// registry, answered or refused, and logged.
     Lookup(Box<LookupArgs>),
     /// Run the whole flow on generated data: providers, two days of deliveries, lookups.
     Demo(DemoArgs),
@@ -113,6 +117,10 @@ pub enum Command {
     #[command(subcommand)]
     Audit(AuditCmd),
     /// Serve the point over HTTPS: the JSON API, health, readiness and metrics.
+    ///
+    /// Given the custodians' shares (--share), the service starts unsealed; without them a
+    /// point kept by custodians starts sealed, accepts deliveries into its spool, and is
+    /// unsealed by `tdip unseal --server`.
     Serve(ServeArgs),
     /// API tokens for agencies', providers' and the operator's systems: issue, revoke, list.
     #[command(subcommand)]
@@ -122,11 +130,27 @@ pub enum Command {
     Clients(ClientsCmd),
 }
 
+impl Command {
+    /// The `--witness-dir` given to a command that signs heads of the audit log.
+    pub fn witness_dir(&self) -> Option<&Path> {
+        let flags = match self {
+            Command::Deliver(args) => &args.witness,
+            Command::Lookup(args) => &args.witness,
+            Command::Serve(args) => &args.witness,
+            Command::Keys(KeysCmd::Rotate { witness, .. } | KeysCmd::Shred { witness, .. })
+            | Command::Spool(SpoolCmd::Apply { witness, .. })
+            | Command::Audit(AuditCmd::Checkpoint { witness, .. }) => witness,
+            _ => return None,
+        };
+        flags.witness_dir.as_deref()
+    }
+}
+
 /// Arguments of `tdip serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address and port to listen on.
-    #[arg(long, default_value = "127.0.0.1:8443")]
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8443")]
     pub listen: std::net::SocketAddr,
     /// The server's certificate chain (PEM file).
     #[arg(long, value_name = "FILE")]
@@ -140,11 +164,29 @@ pub struct ServeArgs {
     pub client_ca: Option<PathBuf>,
     /// Seconds between signed heads of the audit log while the service itself records
     /// nothing (entries it records are signed within a second).
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub sign_every: u64,
     /// Limits that keep slow or numerous clients from exhausting the service.
     #[command(flatten)]
     pub limits: ServeLimits,
+    /// The shares that unseal the service at its start; without them, a point kept by
+    /// custodians starts sealed and is unsealed through `POST /v1/unseal`.
+    #[command(flatten)]
+    pub unseal: UnsealFlags,
+    /// Where else to keep the heads the service signs.
+    #[command(flatten)]
+    pub witness: WitnessFlags,
+}
+
+/// Arguments of `tdip unseal`.
+#[derive(Debug, Args)]
+pub struct UnsealArgs {
+    /// The shares to check (or, with --server, to give the service).
+    #[command(flatten)]
+    pub unseal: UnsealFlags,
+    /// The running service to unseal, instead of checking the shares locally.
+    #[command(flatten)]
+    pub remote: RemoteFlags,
 }
 
 /// What `tdip serve` allows each connection (docs/api.md#limits).
@@ -179,7 +221,7 @@ pub enum TokensCmd {
     Issue {
         /// Who holds it (for the list and the log).
         #[arg(long)]
-        name: String,
+        name: Personal,
         /// For an agency's system (e.g. nl/politie).
         #[arg(long, group = "role")]
         agency: Option<String>,
@@ -223,7 +265,7 @@ pub enum OfficersCmd {
         officer: String,
         /// The officer's name, for the administrator's list.
         #[arg(long)]
-        name: String,
+        name: Personal,
         /// The authorisation ends at this moment (legal local time or RFC 3339).
         #[arg(long)]
         valid_until: Option<String>,
@@ -334,6 +376,12 @@ pub enum AuditCmd {
         /// supervisor kept), for `tdip audit witness`.
         #[arg(long, value_name = "SIZE")]
         since: Option<u64>,
+        /// The shares that unseal the point, to sign a head first.
+        #[command(flatten)]
+        unseal: UnsealFlags,
+        /// Where else to keep the head it signs.
+        #[command(flatten)]
+        witness: WitnessFlags,
     },
     /// A supervisor's witness: keep checkpoints in DIR and check each new one against the
     /// last kept (signature under the key pinned on first use, size not smaller,
@@ -445,7 +493,14 @@ pub enum SpoolCmd {
     /// like any delivery. Needs the point unsealed (--share); `tdip deliver` with shares
     /// does this first too. An entry that cannot be applied is set aside, recorded as a
     /// rejected delivery, and the others go on.
-    Apply,
+    Apply {
+        /// The shares that unseal the point.
+        #[command(flatten)]
+        unseal: UnsealFlags,
+        /// Where else to keep the heads it signs.
+        #[command(flatten)]
+        witness: WitnessFlags,
+    },
     /// Remove a spool entry that was set aside because it could not be applied (works
     /// sealed; logged). Entries waiting to be applied cannot be discarded.
     Discard {
@@ -470,6 +525,12 @@ pub enum KeysCmd {
         /// Provider id.
         #[arg(long)]
         provider: String,
+        /// The shares that unseal the point.
+        #[command(flatten)]
+        unseal: UnsealFlags,
+        /// Where else to keep the heads it signs.
+        #[command(flatten)]
+        witness: WitnessFlags,
     },
     /// Crypto-shred a month: destroy the keys of the versions whose validity ended in it,
     /// so that they cannot be read again anywhere, backups of the store included.
@@ -484,6 +545,13 @@ pub enum KeysCmd {
         /// Really destroy them.
         #[arg(long)]
         yes: bool,
+        /// The shares that unseal the point: shredding rotates the providers' open keys
+        /// first (see above).
+        #[command(flatten)]
+        unseal: UnsealFlags,
+        /// Where else to keep the heads it signs.
+        #[command(flatten)]
+        witness: WitnessFlags,
     },
 }
 
@@ -566,10 +634,10 @@ pub struct GenArgs {
     #[arg(long, default_value_t = 0)]
     pub day: u32,
     /// Percentage of rows that change per day.
-    #[arg(long, default_value = "0.5")]
+    #[arg(long, value_name = "PERCENT", default_value = "0.5")]
     pub change_rate: String,
     /// Output file (`.gz` compresses); standard output if absent.
-    #[arg(long, short)]
+    #[arg(long, short, value_name = "FILE")]
     pub out: Option<PathBuf>,
 }
 
@@ -581,13 +649,13 @@ pub struct DeliverArgs {
     #[arg(long)]
     pub provider: String,
     /// The moment the provider took the snapshot (RFC 3339, or legal local time).
-    #[arg(long)]
+    #[arg(long, value_name = "TIME")]
     pub snapshot_at: String,
     /// csv or jsonl (default: from the file name).
     #[arg(long)]
     pub format: Option<String>,
     /// Write the machine-readable report (JSON) to this file.
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
     /// Print the report as JSON.
     #[arg(long)]
@@ -599,6 +667,15 @@ pub struct DeliverArgs {
     pub allow_mass_close: bool,
     /// The delivery file (CSV or JSON Lines, optionally gzip-compressed).
     pub file: PathBuf,
+    /// The shares that unseal the point, to apply the delivery now.
+    #[command(flatten)]
+    pub unseal: UnsealFlags,
+    /// The running service to deliver through, instead of the local data directory.
+    #[command(flatten)]
+    pub remote: RemoteFlags,
+    /// Where else to keep the heads it signs.
+    #[command(flatten)]
+    pub witness: WitnessFlags,
 }
 
 /// Arguments of `tdip deliveries`.
@@ -611,15 +688,18 @@ pub struct DeliveriesArgs {
     #[arg(long, default_value_t = 20)]
     pub limit: u32,
     /// Grace period after 24 hours before a provider counts as late, in hours.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, value_name = "HOURS", default_value_t = 2)]
     pub grace_hours: u32,
     /// JSON output.
     #[arg(long)]
     pub json: bool,
+    /// The running service to ask, instead of the local data directory.
+    #[command(flatten)]
+    pub remote: RemoteFlags,
 }
 
 /// Arguments of `tdip lookup`.
-#[derive(Debug, Args)]
+#[derive(Args)]
 // Exactly one identifier, and `--at` or `--from` with `--to`: judged by the demand, not
 // by clap, so that a lookup asking wrongly is refused and logged like every demand.
 pub struct LookupArgs {
@@ -645,13 +725,13 @@ pub struct LookupArgs {
     #[arg(long)]
     pub mac: Option<String>,
     /// The moment (legal local time `YYYY-MM-DD HH:MM:SS` or RFC 3339); default now.
-    #[arg(long)]
+    #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
-    /// Start of a period.
-    #[arg(long)]
+    /// Start of a period (instead of --at; with --to), written as --at is.
+    #[arg(long, value_name = "TIME")]
     pub from: Option<String>,
-    /// End of a period.
-    #[arg(long)]
+    /// End of a period (with --from).
+    #[arg(long, value_name = "TIME")]
     pub to: Option<String>,
     /// Country of a national phone number (NL or BE); default: the asking agency's
     /// jurisdiction's.
@@ -664,11 +744,21 @@ pub struct LookupArgs {
     /// the officer registry and logged; a missing field is refused (and logged).
     #[command(flatten)]
     pub demand: DemandArgs,
+    /// The shares that unseal the point.
+    #[command(flatten)]
+    pub unseal: UnsealFlags,
+    /// The running service to ask, instead of the local data directory.
+    #[command(flatten)]
+    pub remote: RemoteFlags,
+    /// Where else to keep the heads it signs.
+    #[command(flatten)]
+    pub witness: WitnessFlags,
 }
 
 /// Who asks, under what legal basis: carried by every lookup. The environment variables
 /// let an officer's terminal set them once.
-#[derive(Debug, Args)]
+#[derive(Args)]
+#[command(next_help_heading = "The demand")]
 pub struct DemandArgs {
     /// Your agency, as the catalogue names it (e.g. nl/politie; `tdip catalogue show`).
     #[arg(long, env = "TDIP_AGENCY")]
@@ -680,7 +770,7 @@ pub struct DemandArgs {
     #[arg(long, env = "TDIP_BASIS")]
     pub basis: Option<String>,
     /// The case or order reference (parketnummer, request reference).
-    #[arg(long = "case", env = "TDIP_CASE")]
+    #[arg(long = "case", env = "TDIP_CASE", value_name = "REFERENCE")]
     pub case_reference: Option<String>,
     /// Who authorised the demand, where the basis requires it (e.g. the public prosecutor).
     #[arg(long, env = "TDIP_AUTHORISED_BY")]

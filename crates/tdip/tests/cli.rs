@@ -377,3 +377,43 @@ fn the_demo_runs_and_shows_every_kind_of_answer() {
         String::from_utf8_lossy(&verify.stderr)
     );
 }
+
+/// `tdip ARGS… --help`, as a newcomer reads it.
+fn help(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_tdip"))
+        .args(args)
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?} --help");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn each_command_s_help_lists_only_the_options_it_takes() {
+    let gen_help = help(&["gen", "subscribers"]);
+    for foreign in [
+        "--server",
+        "--token",
+        "--share",
+        "--identity",
+        "--witness-dir",
+    ] {
+        assert!(!gen_help.contains(foreign), "{foreign} in:\n{gen_help}");
+    }
+    assert!(gen_help.contains("--provider"), "{gen_help}");
+    let lookup_help = help(&["lookup"]);
+    for own in [
+        "--share",
+        "--server",
+        "--token",
+        "--witness-dir",
+        "--msisdn",
+    ] {
+        assert!(lookup_help.contains(own), "{own} not in:\n{lookup_help}");
+    }
+    // The options every command reads are in every command's help.
+    for global in ["--data", "--store", "--zone"] {
+        assert!(gen_help.contains(global) && lookup_help.contains(global));
+    }
+}

@@ -106,9 +106,9 @@ fn the_kept_head_refuses_a_truncated_rolled_back_rewritten_or_headless_log() {
     let with_witness = tdip(
         &data,
         &[
+            "lookup",
             "--witness-dir",
             witness.to_str().unwrap(),
-            "lookup",
             "--msisdn",
             &number,
             "--at",

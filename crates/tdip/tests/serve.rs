@@ -125,16 +125,19 @@ fn stop(mut s: Served) -> (bool, String) {
     (status.success(), rest.join("\n"))
 }
 
-/// `tdip --server URL --ca CA ARGS…` as a remote officer's terminal would run it.
+/// `tdip COMMAND --server URL --ca CA WHO… ARGS…` as a remote officer's terminal would
+/// run it (`args` starts with the command).
 fn remote(s: &Served, pki: &Pki, who: &[&str], args: &[&str]) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
+    let (command, rest) = args.split_first().unwrap();
     Command::new(env!("CARGO_BIN_EXE_tdip"))
         .arg("--data")
         .arg(dir.path().join("nothing-here"))
+        .arg(command)
         .args(["--server", &s.url, "--ca"])
         .arg(&pki.ca)
         .args(who)
-        .args(args)
+        .args(rest)
         .env_remove("TDIP_ZONE")
         .envs(DEMAND)
         .output()

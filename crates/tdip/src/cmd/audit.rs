@@ -46,10 +46,11 @@ pub async fn run(cli: &Cli, cmd: &AuditCmd, zone: LegalZone) -> Result<i32> {
             print!("{}", p.head.to_checkpoint(&key));
             Ok(0)
         }
-        AuditCmd::Checkpoint { since } => {
-            let (head, auditor) = if !cli.shares.is_empty() || !point::has_custodians(&cli.data) {
+        AuditCmd::Checkpoint { since, unseal, .. } => {
+            let unsealed = !unseal.shares.is_empty() || !point::has_custodians(&cli.data);
+            let (head, auditor) = if unsealed {
                 let p =
-                    point::open(&cli.data, &cli.store, &cli.unsealing(), super::clock()).await?;
+                    point::open(&cli.data, &cli.store, &unseal.unsealing(), super::clock()).await?;
                 p.auditor.sign(super::now()).await?;
                 (reports::latest_head(&p.auditor).await?, p.auditor)
             } else {

@@ -6,7 +6,7 @@ use tdip_core::datakeys::{self, KeyInfo, Month, Scope};
 use tdip_core::rotate::rotate;
 use tdip_model::LegalZone;
 
-use crate::cli::{Cli, KeysCmd};
+use crate::cli::{Cli, KeysCmd, UnsealFlags};
 use crate::render;
 use tdip_point::point;
 
@@ -42,8 +42,10 @@ pub async fn run(cli: &Cli, cmd: &KeysCmd, zone: LegalZone) -> Result<i32> {
             }
             Ok(0)
         }
-        KeysCmd::Rotate { provider } => {
-            let p = point::open(&cli.data, &cli.store, &cli.unsealing(), super::clock()).await?;
+        KeysCmd::Rotate {
+            provider, unseal, ..
+        } => {
+            let p = point::open(&cli.data, &cli.store, &unseal.unsealing(), super::clock()).await?;
             let r = rotate(&p.store, &p.keys, provider).await;
             if let Ok(r) = &r {
                 let event = Event::Config {
@@ -72,11 +74,19 @@ pub async fn run(cli: &Cli, cmd: &KeysCmd, zone: LegalZone) -> Result<i32> {
             month,
             provider,
             yes,
-        } => shred(cli, month, provider.as_deref(), *yes).await,
+            unseal,
+            ..
+        } => shred(cli, unseal, month, provider.as_deref(), *yes).await,
     }
 }
 
-async fn shred(cli: &Cli, month: &str, provider: Option<&str>, yes: bool) -> Result<i32> {
+async fn shred(
+    cli: &Cli,
+    unseal: &UnsealFlags,
+    month: &str,
+    provider: Option<&str>,
+    yes: bool,
+) -> Result<i32> {
     let Some(month) = Month::parse(month) else {
         bail!("--month: write the month as YYYY-MM, e.g. 2025-10");
     };
@@ -112,7 +122,7 @@ async fn shred(cli: &Cli, month: &str, provider: Option<&str>, yes: bool) -> Res
         );
         return Ok(0);
     }
-    rotate_older_open_keys(cli, &dir, &keys, month).await?;
+    rotate_older_open_keys(cli, unseal, &dir, &keys, month).await?;
     let mut done = Vec::new();
     for k in &keys {
         done.push(datakeys::destroy(&dir, k.id)?);
@@ -145,6 +155,7 @@ async fn shred(cli: &Cli, month: &str, provider: Option<&str>, yes: bool) -> Res
 /// destroyed), which needs the point unsealed.
 async fn rotate_older_open_keys(
     cli: &Cli,
+    unseal: &UnsealFlags,
     dir: &std::path::Path,
     shredding: &[KeyInfo],
     month: Month,
@@ -161,7 +172,7 @@ async fn rotate_older_open_keys(
     if providers.is_empty() {
         return Ok(());
     }
-    let point = point::open(&cli.data, &cli.store, &cli.unsealing(), super::clock())
+    let point = point::open(&cli.data, &cli.store, &unseal.unsealing(), super::clock())
         .await
         .with_context(|| {
             format!(

@@ -27,15 +27,23 @@ use tdip_point::point::{self, Keeping};
 /// Runs one command; returns the process exit status.
 pub async fn run(cli: Cli) -> Result<i32> {
     let zone: LegalZone = cli.zone.parse().map_err(|e| anyhow!("--zone: {e}"))?;
-    tdip_point::audit_head::set_witness(cli.witness_dir.as_deref());
-    if let Some(server) = &cli.server {
-        return remote::run(&cli, server, zone).await;
-    }
+    tdip_point::audit_head::set_witness(cli.command.witness_dir());
     match cli.command {
         Command::Init(ref args) => init(&cli, args).await,
-        Command::Unseal => {
+        // The four commands that can act through a running service do when given --server.
+        Command::Unseal(ref args) if args.remote.server.is_some() => {
+            remote::unseal(&args.remote, &args.unseal).await
+        }
+        Command::Deliver(ref args) if args.remote.server.is_some() => remote::deliver(args).await,
+        Command::Deliveries(ref args) if args.remote.server.is_some() => {
+            remote::deliveries(args, zone).await
+        }
+        Command::Lookup(ref args) if args.remote.server.is_some() => {
+            remote::lookup(args, zone).await
+        }
+        Command::Unseal(ref args) => {
             let mut unsealer = Unsealer::new(point::custody(&cli.data)?);
-            point::unseal(&mut unsealer, &cli.unsealing())?;
+            point::unseal(&mut unsealer, &args.unseal.unsealing())?;
             let progress = unsealer.progress();
             let refused = tdip_point::unseal_log::refused(&progress);
             tdip_point::unseal_log::record(&cli.data, &cli.store, refused, now()).await;
@@ -59,11 +67,14 @@ pub async fn run(cli: Cli) -> Result<i32> {
             providers::run(&point::open_store(&cli.data, &cli.store).await?, cmd).await
         }
         Command::Gen(GenCmd::Subscribers(args)) => gen_data::run(&args),
-        Command::Deliver(ref args) if cli.shares.is_empty() && point::has_custodians(&cli.data) => {
+        Command::Deliver(ref args)
+            if args.unseal.shares.is_empty() && point::has_custodians(&cli.data) =>
+        {
             deliver::spool(&cli, args, zone).await
         }
         Command::Deliver(ref args) => {
-            let point = point::open(&cli.data, &cli.store, &cli.unsealing(), clock()).await?;
+            let point =
+                point::open(&cli.data, &cli.store, &args.unseal.unsealing(), clock()).await?;
             let done = deliver::run(&point, args, zone).await;
             point.finish().await;
             done
@@ -77,7 +88,8 @@ pub async fn run(cli: Cli) -> Result<i32> {
             .await
         }
         Command::Lookup(ref args) => {
-            let point = point::open(&cli.data, &cli.store, &cli.unsealing(), clock()).await?;
+            let point =
+                point::open(&cli.data, &cli.store, &args.unseal.unsealing(), clock()).await?;
             let done = lookup::run(&cli.data, &point, args, zone).await;
             point.finish().await;
             done
@@ -95,8 +107,8 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Hi1(ref cmd) => hi1::run(&cli.data, cmd),
         Command::Spool(SpoolCmd::List) => deliver::spool_list(&cli, zone).await,
         Command::Spool(SpoolCmd::Discard { ref name }) => deliver::spool_discard(&cli, name).await,
-        Command::Spool(SpoolCmd::Apply) => {
-            let point = point::open(&cli.data, &cli.store, &cli.unsealing(), clock()).await?;
+        Command::Spool(SpoolCmd::Apply { ref unseal, .. }) => {
+            let point = point::open(&cli.data, &cli.store, &unseal.unsealing(), clock()).await?;
             let done = deliver::apply_spool(&point).await;
             point.finish().await;
             done

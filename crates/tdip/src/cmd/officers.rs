@@ -66,7 +66,7 @@ pub async fn officers(cli: &Cli, cmd: &OfficersCmd, zone: LegalZone) -> Result<i
             let change = RegistryChange::AddOfficer {
                 agency: agency.clone(),
                 officer: officer.clone(),
-                name: name.clone(),
+                name: name.to_string(),
                 valid_until: until(valid_until.as_deref(), zone)?,
             };
             registry::change(&cli.data, &cli.store, &change, now).await?;

@@ -9,30 +9,19 @@ use tdip_core::lookup::{Hit, Searched, When};
 use tdip_model::LegalZone;
 use zeroize::Zeroizing;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{DeliverArgs, DeliveriesArgs, LookupArgs, RemoteFlags, UnsealFlags};
 use tdip_client::{self, Client, Credential};
 
-/// Runs `cli`'s command against the service at `server`.
-pub async fn run(cli: &Cli, server: &str, zone: LegalZone) -> Result<i32> {
-    let client = client_of(cli, server)?;
-    match &cli.command {
-        Command::Lookup(args) => lookup(&client, args, zone).await,
-        Command::Unseal => unseal(cli, &client).await,
-        Command::Deliver(args) => deliver(&client, args).await,
-        Command::Deliveries(args) => deliveries(&client, args, zone).await,
-        _ => bail!(
-            "--server: this command acts on the local data directory only; run it without \
-             --server on the point's host (through the service: lookup, deliver, deliveries, \
-             unseal)"
-        ),
-    }
-}
-
-fn client_of(cli: &Cli, server: &str) -> Result<Client> {
-    let ca = cli.ca.as_deref().ok_or_else(|| {
+/// The client of the service that `flags` name, who we are to it included.
+fn client_of(flags: &RemoteFlags) -> Result<Client> {
+    let server = flags
+        .server
+        .as_deref()
+        .ok_or_else(|| anyhow!("--server URL: say which running `tdip serve` to act through"))?;
+    let ca = flags.ca.as_deref().ok_or_else(|| {
         anyhow!("--server needs --ca FILE: the CA certificate that issued the server's certificate")
     })?;
-    let credential = match (&cli.client_cert, &cli.client_key, &cli.token) {
+    let credential = match (&flags.client_cert, &flags.client_key, &flags.token) {
         (Some(cert), Some(key), _) => Credential::Certificate { cert, key },
         (None, None, Some(token)) => Credential::Token(token.clone()),
         _ => bail!(
@@ -72,7 +61,10 @@ struct Answered {
     due_rule: String,
 }
 
-async fn lookup(client: &Client, args: &crate::cli::LookupArgs, zone: LegalZone) -> Result<i32> {
+/// `tdip lookup --server`: the demand asked of the service, its answer printed as the
+/// local command prints it.
+pub async fn lookup(args: &LookupArgs, zone: LegalZone) -> Result<i32> {
+    let client = client_of(&args.remote)?;
     let request = super::lookup::request(args);
     let body = tdip_client::json(serde_json::to_vec(&request)?);
     let (status, bytes) = client.call(Method::POST, "/v1/lookups", body).await?;
@@ -120,19 +112,21 @@ async fn lookup(client: &Client, args: &crate::cli::LookupArgs, zone: LegalZone)
     }
 }
 
-/// Relays each `--share` file to the service, which keeps nothing of them once unsealed.
-async fn unseal(cli: &Cli, client: &Client) -> Result<i32> {
-    if cli.shares.is_empty() {
+/// `tdip unseal --server`: relays each `--share` file to the service, which keeps
+/// nothing of them once unsealed.
+pub async fn unseal(remote: &RemoteFlags, given: &UnsealFlags) -> Result<i32> {
+    let client = client_of(remote)?;
+    if given.shares.is_empty() {
         bail!("give the custodians' shares to relay: --share FILE, one per custodian");
     }
     let mut identities = Vec::new();
-    for path in &cli.identities {
+    for path in &given.identities {
         identities.push(Zeroizing::new(std::fs::read_to_string(path).map_err(
             |e| anyhow!("cannot read the identity file {}: {e}", path.display()),
         )?));
     }
     let mut sealed = true;
-    for path in &cli.shares {
+    for path in &given.shares {
         let bytes = Zeroizing::new(
             std::fs::read(path)
                 .map_err(|e| anyhow!("cannot read the share file {}: {e}", path.display()))?,
@@ -165,8 +159,10 @@ async fn unseal(cli: &Cli, client: &Client) -> Result<i32> {
     Ok(if sealed { 1 } else { 0 })
 }
 
-/// Streams a delivery file to the service; prints its report as `tdip deliver` does.
-async fn deliver(client: &Client, args: &crate::cli::DeliverArgs) -> Result<i32> {
+/// `tdip deliver --server`: streams a delivery file to the service; prints its report as
+/// the local command does.
+pub async fn deliver(args: &DeliverArgs) -> Result<i32> {
+    let client = client_of(&args.remote)?;
     let format = match args.format.as_deref() {
         Some(f) => f.to_owned(),
         None => match tdip_core::ingest::Format::from_path(&args.file) {
@@ -236,12 +232,10 @@ async fn deliver(client: &Client, args: &crate::cli::DeliverArgs) -> Result<i32>
     })
 }
 
-/// The delivery log through the service: the provider's own, or every one for the operator.
-async fn deliveries(
-    client: &Client,
-    args: &crate::cli::DeliveriesArgs,
-    zone: LegalZone,
-) -> Result<i32> {
+/// `tdip deliveries --server`: the delivery log through the service: the provider's own,
+/// or every one for the operator.
+pub async fn deliveries(args: &DeliveriesArgs, zone: LegalZone) -> Result<i32> {
+    let client = client_of(&args.remote)?;
     let path = format!("/v1/deliveries?limit={}", args.limit);
     let (status, bytes) = client
         .call(Method::GET, &path, tdip_client::json(Vec::new()))

@@ -30,8 +30,8 @@ pub fn config(cli: &Cli, args: &ServeArgs, zone: LegalZone) -> ServerConfig {
         client_ca: args.client_ca.clone(),
         sign_every: Duration::from_secs(args.sign_every),
         limits: limits(&args.limits),
-        shares: cli.shares.clone(),
-        identities: cli.identities.clone(),
+        shares: args.unseal.shares.clone(),
+        identities: args.unseal.identities.clone(),
         clock: super::clock(),
     }
 }
