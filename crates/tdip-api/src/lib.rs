@@ -5,6 +5,8 @@
 //! types of their own, converted at the edge (`tdip-server`). A field renamed here is a
 //! change of the published API: `/openapi.json` is built from these types.
 
+mod error;
 mod lookup;
 
+pub use error::{ErrorBody, ErrorCode, UnknownCode};
 pub use lookup::LookupRequest;

@@ -190,7 +190,7 @@ pub async fn status(
     if let Some(p) = provider {
         providers.retain(|x| x.id == p);
         if providers.is_empty() {
-            bail!("provider {p} is not registered");
+            return Err(tdip_core::CoreError::UnknownProvider(p.to_owned()).into());
         }
     }
     let spans = store.delivery_spans().await?;

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use tdip_core::CoreError;
 use tdip_core::consult::{Channel, ConsultError};
 use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -20,7 +21,7 @@ use zeroize::Zeroize;
 use super::State;
 use super::tls::Peer;
 use crate::error::ApiError;
-use tdip_api::LookupRequest;
+use tdip_api::{ErrorBody, ErrorCode, LookupRequest};
 use tdip_point::callers::{Caller, Role};
 
 #[derive(OpenApi)]
@@ -33,7 +34,7 @@ use tdip_point::callers::{Caller, Role};
             (`YYYY-MM-DD HH:MM:SS`) or RFC 3339 with an offset in requests, and UTC seconds \
             in answers."
     ),
-    components(schemas(ApiError))
+    components(schemas(ErrorBody))
 )]
 struct ApiDoc;
 
@@ -243,7 +244,7 @@ impl FromRequestParts<Arc<State>> for Authenticated {
         Err(match (certificate, token) {
             (Some(fp), None) => ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "unauthenticated",
+                ErrorCode::Unauthenticated,
                 format!(
                     "the client certificate (sha256 {fp}) is not listed in the point's \
                      clients.toml; ask the operator to add it"
@@ -251,7 +252,7 @@ impl FromRequestParts<Arc<State>> for Authenticated {
             ),
             (_, Some(_)) => ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "unauthenticated",
+                ErrorCode::Unauthenticated,
                 "the API token is unknown or revoked; ask the operator for a new one",
             ),
             (None, None) => ApiError::unauthenticated(),
@@ -400,7 +401,7 @@ async fn health() -> Json<Status> {
 /// Readiness: the point is unsealed and answers consultations.
 #[utoipa::path(get, path = "/ready", responses(
     (status = 200, body = Status),
-    (status = 503, description = "sealed", body = ApiError)))]
+    (status = 503, description = "sealed", body = ErrorBody)))]
 async fn ready(Shared(state): Shared<Arc<State>>) -> Result<Json<Status>, ApiError> {
     state
         .point()
@@ -441,9 +442,9 @@ struct Answered {
 /// caller's.
 #[utoipa::path(post, path = "/v1/lookups", request_body = LookupRequest, responses(
     (status = 200, body = Answered),
-    (status = 400, description = "the request cannot be read", body = ApiError),
-    (status = 403, description = "refused (logged), or the caller is not an agency", body = ApiError),
-    (status = 503, description = "sealed", body = ApiError)))]
+    (status = 400, description = "the request cannot be read", body = ErrorBody),
+    (status = 403, description = "refused (logged), or the caller is not an agency", body = ErrorBody),
+    (status = 503, description = "sealed", body = ErrorBody)))]
 async fn lookup(
     Shared(state): Shared<Arc<State>>,
     Authenticated(caller): Authenticated,
@@ -468,9 +469,7 @@ async fn lookup(
     match tdip_point::asked::consult(&p, &demand, &query, Channel::Api, now).await {
         Ok(done) => {
             super::metrics::consultation("api", "answered");
-            crate::wire::answered(&done)
-                .map(Json)
-                .map_err(|e| ApiError::internal(&e))
+            Ok(Json(crate::wire::answered(&done)?))
         }
         Err(ConsultError::Refused {
             consultation,
@@ -478,11 +477,11 @@ async fn lookup(
             reason,
         }) => {
             super::metrics::consultation("api", code);
-            Err(ApiError::new(StatusCode::FORBIDDEN, code, reason).logged_as(consultation))
+            Err(ApiError::refused(code, reason).logged_as(consultation))
         }
         Err(ConsultError::Core(e)) => {
             super::metrics::consultation("api", "failed");
-            Err(ApiError::internal(&e))
+            Err(e.into())
         }
     }
 }
@@ -510,8 +509,8 @@ struct Unsealing {
 /// until the service stops. Nothing of the shares is kept. Operator only.
 #[utoipa::path(post, path = "/v1/unseal", request_body = UnsealRequest, responses(
     (status = 200, body = Unsealing),
-    (status = 400, description = "the share is refused", body = ApiError),
-    (status = 403, description = "not the operator", body = ApiError)))]
+    (status = 400, description = "the share is refused", body = ErrorBody),
+    (status = 403, description = "not the operator", body = ErrorBody)))]
 async fn unseal(
     Shared(state): Shared<Arc<State>>,
     Authenticated(caller): Authenticated,
@@ -555,7 +554,7 @@ async fn unseal(
             .await;
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "share-refused",
+                ErrorCode::ShareRefused,
                 e.to_string(),
             ));
         }
@@ -569,7 +568,7 @@ async fn unseal(
             .await;
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "share-refused",
+                ErrorCode::ShareRefused,
                 format!("share refused: {e}"),
             ));
         }
@@ -588,11 +587,8 @@ async fn unseal(
             tdip_point::point::Check::Everything,
             state.clock.clone(),
         )
-        .await
-        .map_err(|e| ApiError::internal(&format!("{e:#}")))?;
-        tdip_point::point::note_catalogue(&state.data, &opened.auditor, state.clock.now())
-            .await
-            .map_err(|e| ApiError::internal(&format!("{e:#}")))?;
+        .await?;
+        tdip_point::point::note_catalogue(&state.data, &opened.auditor, state.clock.now()).await?;
         // The first head reads the whole log into memory: now, not under load.
         opened.finish().await;
         state.set_point(opened);
@@ -615,7 +611,7 @@ async fn unseal(
 /// the point is unsealed and entries were added since the last head.
 #[utoipa::path(get, path = "/v1/audit/checkpoint", responses(
     (status = 200, description = "the checkpoint's text", content_type = "text/plain"),
-    (status = 404, description = "no head signed yet", body = ApiError)))]
+    (status = 404, description = "no head signed yet", body = ErrorBody)))]
 async fn checkpoint(
     Shared(state): Shared<Arc<State>>,
     _caller: Authenticated,
@@ -630,16 +626,14 @@ async fn checkpoint(
             Err(e) => Err(e),
         },
     };
-    let head = auditor
-        .map_err(|e| ApiError::internal(&format!("{e:#}")))?
-        .ok_or_else(|| {
+    let head = auditor?.ok_or_else(|| {
             ApiError::new(
                 StatusCode::NOT_FOUND,
-                "not-found",
+                ErrorCode::NotFound,
                 "no head has been signed yet; one is signed within a second of new entries while the point is unsealed",
             )
         })?;
-    let key = tdip_point::point::audit_public(&state.data).map_err(|e| ApiError::internal(&e))?;
+    let key = tdip_point::point::audit_public(&state.data)?;
     Ok((
         [(CONTENT_TYPE, "text/plain; charset=utf-8")],
         head.to_checkpoint(&key),
@@ -657,9 +651,9 @@ async fn checkpoint(
             answered 400."),
     responses(
         (status = 200, description = "the HI-1 response", content_type = "application/xml", body = String),
-        (status = 400, description = "not an HI-1 message", body = ApiError),
-        (status = 403, description = "not an agency", body = ApiError),
-        (status = 503, description = "sealed", body = ApiError)))]
+        (status = 400, description = "not an HI-1 message", body = ErrorBody),
+        (status = 403, description = "not an agency", body = ErrorBody),
+        (status = 503, description = "sealed", body = ErrorBody)))]
 async fn hi1(state: Shared<Arc<State>>, caller: Authenticated, Xml(body): Xml) -> Response {
     super::hi1::hi1(state, caller, body).await
 }
@@ -675,8 +669,8 @@ async fn hi1(state: Shared<Arc<State>>, caller: Authenticated, Xml(body): Xml) -
         (status = 200, description = "accepted: the delivery's report", body = Object),
         (status = 202, description = "sealed: spooled, applied on unsealing", body = Object),
         (status = 422, description = "rejected: the report with every bad row", body = Object),
-        (status = 400, description = "bad parameters, or the body broke off", body = ApiError),
-        (status = 403, description = "not this provider", body = ApiError)))]
+        (status = 400, description = "bad parameters, or the body broke off", body = ErrorBody),
+        (status = 403, description = "not this provider", body = ErrorBody)))]
 async fn deliver(
     Shared(state): Shared<Arc<State>>,
     Authenticated(caller): Authenticated,
@@ -704,7 +698,7 @@ struct Listing {
 /// own, the operator every provider's.
 #[utoipa::path(get, path = "/v1/deliveries", params(Listing), responses(
     (status = 200, description = "`deliveries` (newest first) and `providers` (standing)", body = Object),
-    (status = 403, description = "an agency", body = ApiError)))]
+    (status = 403, description = "an agency", body = ErrorBody)))]
 async fn deliveries(
     Shared(state): Shared<Arc<State>>,
     Authenticated(caller): Authenticated,
@@ -725,13 +719,18 @@ async fn deliveries(
     let found = match state.point() {
         Some(p) => status(&p.store).await,
         None => {
-            let store = tdip_point::point::open_store(&state.data, &state.store_url)
-                .await
-                .map_err(|e| ApiError::internal(&e))?;
+            let store = tdip_point::point::open_store(&state.data, &state.store_url).await?;
             status(&store).await
         }
     };
-    let (log, standing) = found.map_err(|e| ApiError::bad_request(format!("{e:#}")))?;
+    // A provider the store does not know is the caller's standing (403, as for an
+    // upload); any other failure is the point's (5xx), never the caller's.
+    let (log, standing) = found.map_err(|e| match (e.downcast_ref::<CoreError>(), provider) {
+        (Some(CoreError::UnknownProvider(_)), Some(p)) => ApiError::forbidden(format!(
+            "provider {p} is not registered at this point; ask the operator"
+        )),
+        _ => ApiError::from(e),
+    })?;
     Ok(Json(super::deliveries::status_json(&log, &standing)))
 }
 
@@ -750,7 +749,7 @@ struct Period {
 /// to answer. Operator only: what oversight and the yearly statistics read.
 #[utoipa::path(get, path = "/v1/deadlines", params(Period), responses(
     (status = 200, description = "`rules`, `late`, `unanswered`, `untimed`", body = Object),
-    (status = 403, description = "not the operator", body = ApiError)))]
+    (status = 403, description = "not the operator", body = ErrorBody)))]
 async fn deadlines(
     Shared(state): Shared<Arc<State>>,
     Authenticated(caller): Authenticated,
@@ -770,13 +769,11 @@ async fn deadlines(
     let report = match state.point() {
         Some(p) => tdip_core::audit::deadline_report(p.auditor.store(), from, to).await,
         None => {
-            let a = tdip_point::point::open_auditor(&state.data, &state.store_url)
-                .await
-                .map_err(|e| ApiError::internal(&e))?;
+            let a = tdip_point::point::open_auditor(&state.data, &state.store_url).await?;
             tdip_core::audit::deadline_report(a.store(), from, to).await
         }
     };
-    let report = report.map_err(|e| ApiError::internal(&e))?;
+    let report = report?;
     Ok(Json(
         serde_json::to_value(report).map_err(|e| ApiError::internal(&e))?,
     ))

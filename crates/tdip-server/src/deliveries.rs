@@ -124,19 +124,17 @@ pub async fn upload(
         Some(p) => p.store.provider(provider).await,
         None => {
             tdip_point::point::open_store(&state.data, &state.store_url)
-                .await
-                .map_err(|e| internal(&e))?
+                .await?
                 .provider(provider)
                 .await
         }
     };
-    if registered.map_err(|e| internal(&e))?.is_none() {
+    if registered?.is_none() {
         return Err(ApiError::forbidden(format!(
             "provider {provider} is not registered at this point; ask the operator"
         )));
     }
-    let recipient = tdip_point::point::spool_recipient(&state.data)
-        .map_err(|e| internal(&e))?
+    let recipient = tdip_point::point::spool_recipient(&state.data)?
         .ok_or_else(|| internal(&"the point has no spool key; unseal it once to create it"))?;
 
     // The body flows through a bounded channel into the spool's writer thread.
@@ -190,11 +188,9 @@ pub async fn upload(
     };
     let Some(point) = state.point() else {
         tdip_point::point::open_auditor(&state.data, &state.store_url)
-            .await
-            .map_err(|e| internal(&e))?
+            .await?
             .record(state.clock.now(), vec![spooled])
-            .await
-            .map_err(|e| internal(&e))?;
+            .await?;
         return Ok((
             StatusCode::ACCEPTED,
             Json(json!({
@@ -226,9 +222,7 @@ pub async fn apply(
     point: &Point,
 ) -> Result<Vec<(SpoolEntry, DeliveryReport)>, ApiError> {
     let _applying = state.applying.lock().await;
-    let applied = tdip_point::deliver::apply_spool(point)
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+    let applied = tdip_point::deliver::apply_spool(point).await?;
     Ok(applied
         .into_iter()
         .filter_map(|(entry, outcome)| match outcome {

@@ -169,3 +169,17 @@ async fn a_sealed_point_spools_a_delivery_and_applies_it_when_unsealed() {
         "{answer}"
     );
 }
+
+/// A provider's caller whose provider the store does not know is refused as the caller's
+/// standing (403 `forbidden`, as an upload is), not as a request that cannot be read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_of_a_provider_the_store_does_not_know_is_forbidden() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, _) = point(dir.path()).await;
+    let ghost = token(&data, "Ghost", Role::Provider("ghost".into())).await;
+    let s = state(&data).await;
+    let (status, text) = call(&s, "GET", "/v1/deliveries", From::Token(&ghost), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{text}");
+    assert_eq!(json(&text)["code"], "forbidden", "{text}");
+    assert!(text.contains("not registered"), "{text}");
+}

@@ -3,7 +3,6 @@
 use std::path::Path;
 
 use anyhow::Result;
-use axum::http::StatusCode;
 use tdip_core::consult::{Channel, ConsultError};
 use tdip_model::{LegalZone, format_time};
 
@@ -52,9 +51,8 @@ pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone)
         }) => {
             if args.json {
                 // The API's error shape, as `POST /v1/lookups` answers a refusal.
-                let e = ApiError::new(StatusCode::FORBIDDEN, code, reason.as_str())
-                    .logged_as(consultation.clone());
-                println!("{}", serde_json::to_string_pretty(&e)?);
+                let e = ApiError::refused(code, reason.as_str()).logged_as(consultation.clone());
+                println!("{}", serde_json::to_string_pretty(e.body())?);
             }
             eprintln!("REFUSED: {reason}\n(consultation {consultation}; the refusal is logged)");
             Ok(3)
