@@ -5,33 +5,10 @@
 use tdip_access::Catalogue;
 
 use crate::Hi1Error;
+use crate::code::{Hi1Code, Verb};
 use crate::profile::demands;
 use crate::request::{Action, Authorisation, LdTask, Object, Request};
 use crate::response::Outcome;
-
-/// Error codes tdip gives (TS 103 120 leaves their values to the national profile; see
-/// `docs/hi1.md`).
-pub mod code {
-    /// The message cannot be read: not well-formed, or a required element missing.
-    pub const UNREADABLE: u32 = 1001;
-    /// A verb other than CREATE.
-    pub const VERB: u32 = 2001;
-    /// An object other than an authorisation or a lawful-disclosure task.
-    pub const OBJECT: u32 = 2002;
-    /// An identifier format tdip holds no data by.
-    pub const FORMAT: u32 = 3001;
-    /// A task without an identifier, or without the moment or period asked about.
-    pub const INCOMPLETE: u32 = 3002;
-    /// A task whose authorisation is not in the message.
-    pub const NO_AUTHORISATION: u32 = 3003;
-    /// A request value that is not a valid identifier of its format, or a period that
-    /// ends before it starts.
-    pub const INVALID: u32 = 3004;
-    /// A part of the demand not where tdip's profile puts it.
-    pub const PROFILE: u32 = 4001;
-    /// The catalogue refuses the demand (agency, legal basis, authorising official).
-    pub const REFUSED: u32 = 4002;
-}
 
 /// The outcome of every action, in order, by action identifier.
 pub fn judge(r: &Request) -> Vec<(String, Outcome)> {
@@ -62,12 +39,15 @@ pub fn judge_for(r: &Request, agency: &str, catalogue: &Catalogue) -> Vec<(Strin
                 description: format!("action {id}: {why}"),
             };
             let verdict = match demands(auth, task, agency) {
-                Err(e) => fail(code::PROFILE, e.to_string()),
+                Err(e) => fail(Hi1Code::Profile, e.to_string()),
                 Ok(ds) => ds
                     .iter()
                     .find_map(|(d, _)| catalogue.authorise(d).err())
                     .map_or(outcome, |refusal| {
-                        fail(code::REFUSED, format!("task {}: {refusal}", task.reference))
+                        fail(
+                            Hi1Code::Refused,
+                            format!("task {}: {refusal}", task.reference),
+                        )
                     }),
             };
             (id, verdict)
@@ -77,9 +57,9 @@ pub fn judge_for(r: &Request, agency: &str, catalogue: &Catalogue) -> Vec<(Strin
 
 fn outcome(r: &Request, a: &Action) -> Outcome {
     let fail = |code, description: String| Outcome::Failed { code, description };
-    if a.verb != "CREATE" {
+    if a.verb != Verb::Create {
         return fail(
-            code::VERB,
+            Hi1Code::Verb,
             format!(
                 "action {}: a request is judged by its CREATE actions (of an \
                  AuthorisationObject or LDTaskObject); {} is answered by the service from the \
@@ -95,14 +75,14 @@ fn outcome(r: &Request, a: &Action) -> Outcome {
             Some((code, why)) => fail(code, format!("action {}: {why}", a.id)),
         },
         Some(Object::Other(kind)) => fail(
-            code::OBJECT,
+            Hi1Code::Object,
             format!(
                 "action {}: tdip accepts AuthorisationObject and LDTaskObject, not {kind}",
                 a.id
             ),
         ),
         None => fail(
-            code::OBJECT,
+            Hi1Code::Object,
             format!("action {}: CREATE without an HI1Object", a.id),
         ),
     }
@@ -116,10 +96,10 @@ pub fn authorisation_of<'a>(r: &'a Request, task: &LdTask) -> Option<&'a Authori
     })
 }
 
-fn task_problem(r: &Request, task: &LdTask) -> Option<(u32, String)> {
+fn task_problem(r: &Request, task: &LdTask) -> Option<(Hi1Code, String)> {
     if authorisation_of(r, task).is_none() {
         return Some((
-            code::NO_AUTHORISATION,
+            Hi1Code::NoAuthorisation,
             format!(
                 "task {} is not associated with an AuthorisationObject created in the same \
                  message; send the authorisation with it",
@@ -129,7 +109,7 @@ fn task_problem(r: &Request, task: &LdTask) -> Option<(u32, String)> {
     }
     if task.values.is_empty() {
         return Some((
-            code::INCOMPLETE,
+            Hi1Code::Incomplete,
             format!(
                 "task {} asks about no identifier (RequestValues)",
                 task.reference
@@ -138,17 +118,17 @@ fn task_problem(r: &Request, task: &LdTask) -> Option<(u32, String)> {
     }
     if let Err(e) = task.period() {
         let code = if task.observed.is_none() && task.start.is_some() && task.end.is_some() {
-            code::INVALID
+            Hi1Code::Invalid
         } else {
-            code::INCOMPLETE
+            Hi1Code::Incomplete
         };
         return Some((code, e.to_string()));
     }
     task.values.iter().find_map(|v| match v.identifier() {
         Ok(_) => None,
         Err(e @ Hi1Error::UnsupportedFormat(_)) => {
-            Some((code::FORMAT, format!("task {}: {e}", task.reference)))
+            Some((Hi1Code::Format, format!("task {}: {e}", task.reference)))
         }
-        Err(e) => Some((code::INVALID, format!("task {}: {e}", task.reference))),
+        Err(e) => Some((Hi1Code::Invalid, format!("task {}: {e}", task.reference))),
     })
 }

@@ -6,6 +6,7 @@
 //! namespace-aware (prefixes are the sender's choice); identifiers never appear in errors
 //! or `Debug` output.
 
+mod code;
 mod delivery;
 mod judge;
 mod profile;
@@ -13,8 +14,9 @@ mod request;
 mod response;
 mod tree;
 
+pub use code::{Hi1Code, Verb};
 pub use delivery::{DELIVERY, DeliveryView, RECORD_FORMAT, RECORDS, Record};
-pub use judge::{authorisation_of, code, judge, judge_for};
+pub use judge::{authorisation_of, judge, judge_for};
 pub use profile::{REQUEST_TYPES, Sought, demands};
 pub use request::{
     AUTH, Action, Approval, Authorisation, COMMON, CORE, Endpoint, Entry, Header, LdTask, Object,

@@ -6,6 +6,7 @@ use jiff::Timestamp;
 use tdip_model::{IdentKind, normalize};
 
 use crate::Hi1Error;
+use crate::code::Verb;
 use crate::tree::{self, Element};
 
 /// The HI-1 core namespace.
@@ -202,7 +203,7 @@ pub struct Action {
     /// The action's identifier within the message.
     pub id: String,
     /// `CREATE`, `GET`, `LIST`, …
-    pub verb: String,
+    pub verb: Verb,
     /// The object of a CREATE (or UPDATE); none for the others.
     pub object: Option<Object>,
     /// The object a GET (or DELETE) names by its `Identifier`.
@@ -290,7 +291,7 @@ fn action(a: &Element) -> Result<Action, Hi1Error> {
     };
     Ok(Action {
         id,
-        verb: verb.name.clone(),
+        verb: Verb::from_name(&verb.name),
         object,
         target: verb.text_at(&[(CORE, "Identifier")]).map(str::to_owned),
         list_type: verb

@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
+use crate::code::Hi1Code;
 use crate::delivery::{DELIVERY, DeliveryView, delivery_object};
 use crate::request::{COMMON, CORE, Endpoint, Header, TASK};
 
@@ -73,7 +74,7 @@ pub struct TaskView {
     /// Its status.
     pub status: TaskStatus,
     /// Why it is in that status, for a refusal or failure: code and description.
-    pub reason: Option<(u32, String)>,
+    pub reason: Option<(Hi1Code, String)>,
 }
 
 /// One object a LIST names.
@@ -106,7 +107,7 @@ pub enum Outcome {
     /// The action failed: a code (see `docs/hi1.md`) and a description for the sender.
     Failed {
         /// Error code.
-        code: u32,
+        code: Hi1Code,
         /// What is wrong and what to do (never an identifier's value).
         description: String,
     },
@@ -132,7 +133,7 @@ pub enum Body {
     /// The whole message failed.
     Error {
         /// Error code.
-        code: u32,
+        code: Hi1Code,
         /// What is wrong.
         description: String,
     },
@@ -314,7 +315,7 @@ pub(crate) fn seconds(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-fn error(w: &mut Writer<Vec<u8>>, code: u32, description: &str) -> io::Result<()> {
+fn error(w: &mut Writer<Vec<u8>>, code: Hi1Code, description: &str) -> io::Result<()> {
     w.create_element("ErrorInformation")
         .write_inner_content(|w| {
             text(w, "ErrorCode", &code.to_string())?;

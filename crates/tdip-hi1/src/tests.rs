@@ -15,7 +15,7 @@ fn etsis_own_ldtask_example_is_read_and_its_cell_identities_are_refused_precisel
     assert_eq!(r.header.transaction, "c02358b2-76cf-4ba4-a8eb-f6436ccaea2e");
     assert_eq!(r.header.version, "V1.12.1");
     assert_eq!(r.actions.len(), 2);
-    assert_eq!(r.actions[0].verb, "CREATE");
+    assert_eq!(r.actions[0].verb, crate::Verb::Create);
     let Some(Object::Authorisation(auth)) = &r.actions[0].object else {
         panic!("an authorisation: {:?}", r.actions[0]);
     };
@@ -184,7 +184,7 @@ fn values_are_read_as_tdip_reads_identifiers_and_invalid_ones_refused_without_qu
     let judged = crate::judge(&r);
     assert!(
         matches!(&judged[1].1, crate::Outcome::Failed { code, description }
-            if *code == crate::code::INVALID && description.contains("InternationalE164")),
+            if *code == crate::Hi1Code::Invalid && description.contains("InternationalE164")),
         "{judged:?}"
     );
 }
@@ -236,12 +236,12 @@ fn get_and_list_name_what_they_ask_for() {
         &LDTASK[..header_end]
     );
     let r = parse_request(&request).unwrap();
-    assert_eq!(r.actions[0].verb, "GET");
+    assert_eq!(r.actions[0].verb, crate::Verb::Get);
     assert_eq!(
         r.actions[0].target.as_deref(),
         Some("2b36a78b-b628-416d-bd22-404e68a0cd36")
     );
-    assert_eq!(r.actions[1].verb, "LIST");
+    assert_eq!(r.actions[1].verb, crate::Verb::List);
     assert_eq!(r.actions[1].list_type.as_deref(), Some("LDTask"));
     assert_eq!(
         (r.actions[0].object.clone(), r.actions[1].target.clone()),

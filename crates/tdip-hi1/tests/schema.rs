@@ -6,8 +6,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use tdip_hi1::{
-    Body, CORE, DELIVERY, DeliveryView, Listed, Outcome, RECORDS, Record, Response, TaskStatus,
-    TaskView, code, judge, judge_for, parse_request, parse_xml,
+    Body, CORE, DELIVERY, DeliveryView, Hi1Code, Listed, Outcome, RECORDS, Record, Response,
+    TaskStatus, TaskView, judge, judge_for, parse_request, parse_xml,
 };
 use tdip_model::subscription::{Column, ParseContext, RawRow, Subscription, parse_row};
 
@@ -93,7 +93,7 @@ fn etsis_ldtask_gets_its_authorisation_created_and_its_task_refused_with_the_rea
     let (id, Outcome::Failed { code, description }) = &actions[1] else {
         panic!("the task is refused: {:?}", actions[1]);
     };
-    assert_eq!((id.as_str(), *code), ("1", code::FORMAT));
+    assert_eq!((id.as_str(), *code), ("1", Hi1Code::Format));
     assert!(
         description.starts_with("action 1: task LD-0-1: tdip answers by phone number")
             && description.ends_with("it holds no subscriber data by NRCellIdentity"),
@@ -157,13 +157,13 @@ fn refused_actions_and_unreadable_messages_are_valid_error_information() {
     let (actions, xml) = respond(&no_auth);
     valid(&xml);
     assert!(
-        matches!(&actions[1].1, Outcome::Failed { code: c, .. } if *c == code::NO_AUTHORISATION)
+        matches!(&actions[1].1, Outcome::Failed { code: c, .. } if *c == Hi1Code::NoAuthorisation)
     );
     let get = LDTASK
         .replacen("<CREATE>", "<GET>", 1)
         .replacen("</CREATE>", "</GET>", 1);
     let r = parse_request(&get).unwrap();
-    assert!(matches!(&judge(&r)[0].1, Outcome::Failed { code: c, .. } if *c == code::VERB));
+    assert!(matches!(&judge(&r)[0].1, Outcome::Failed { code: c, .. } if *c == Hi1Code::Verb));
 
     // A top-level error; its text is escaped, whatever it holds.
     let r = parse_request(LDTASK).unwrap();
@@ -171,7 +171,7 @@ fn refused_actions_and_unreadable_messages_are_valid_error_information() {
         to: r.header,
         at: "2026-11-24T12:00:00Z".parse().unwrap(),
         body: Body::Error {
-            code: code::UNREADABLE,
+            code: Hi1Code::Unreadable,
             description: "not well-formed <at byte 12> & more".into(),
         },
     }
@@ -214,7 +214,7 @@ fn tasks_judged_against_the_catalogue_for_the_senders_agency() {
     else {
         panic!("refused: {refused:?}");
     };
-    assert_eq!(*c, code::REFUSED);
+    assert_eq!(*c, Hi1Code::Refused);
     assert!(
         description.contains("task LD-2026-0001: agency nl/nobody is not authorised"),
         "{description}"
@@ -222,7 +222,7 @@ fn tasks_judged_against_the_catalogue_for_the_senders_agency() {
     let no_officer = EXAMPLE.replace("<common:ApprovalType>Requester</common:ApprovalType>", "");
     let out_of_place = respond_for(&no_officer, "nl/politie");
     assert!(
-        matches!(&out_of_place[1].1, Outcome::Failed { code: c, .. } if *c == code::PROFILE),
+        matches!(&out_of_place[1].1, Outcome::Failed { code: c, .. } if *c == Hi1Code::Profile),
         "{out_of_place:?}"
     );
 }
@@ -257,7 +257,7 @@ fn task_status_by_get_and_list_is_valid_with_every_ldtaskstatus_value() {
         .enumerate()
         .map(|(i, s)| {
             let reason = (*s == TaskStatus::Rejected)
-                .then(|| (code::REFUSED, "nl/nobody is not authorised".to_owned()));
+                .then(|| (Hi1Code::Refused, "nl/nobody is not authorised".to_owned()));
             (i.to_string(), Outcome::Got(view(*s, reason)))
         })
         .collect();

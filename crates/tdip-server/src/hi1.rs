@@ -17,8 +17,8 @@ use jiff::Timestamp;
 use tdip_core::consult::{self, Channel, ConsultError};
 use tdip_core::lookup::{Query, When};
 use tdip_hi1::{
-    Body, DeliveryView, LdTask, Listed, Object, Outcome, Record, Request, TaskStatus, TaskView,
-    code,
+    Body, DeliveryView, Hi1Code, LdTask, Listed, Object, Outcome, Record, Request, TaskStatus,
+    TaskView, Verb,
 };
 
 use super::State;
@@ -27,10 +27,6 @@ use tdip_point::callers::{Caller, Role};
 
 /// How long a task and its delivery are kept for the sender to fetch.
 pub const KEPT: Duration = Duration::from_secs(24 * 3600);
-
-/// No object of this identifier is kept for the sender (expired, never created, or
-/// another sender's).
-pub const UNKNOWN_OBJECT: u32 = 2003;
 
 /// The point's own identifier as owner of the deliveries it makes.
 const OWNER: &str = "tdip";
@@ -95,7 +91,7 @@ impl Tasks {
                 Kind::Delivery(d) => Outcome::Delivered(DeliveryView::clone(d)),
             },
             _ => Outcome::Failed {
-                code: UNKNOWN_OBJECT,
+                code: Hi1Code::UnknownObject,
                 description: format!(
                     "no object {id} is kept for this sender: tasks and deliveries are kept for \
                      {} hours after they are created",
@@ -156,20 +152,23 @@ async fn respond(state: &State, caller: &Caller, body: &[u8]) -> Result<String, 
         .map_err(|_| ApiError::bad_request("the HI-1 message is not UTF-8 text"))?;
     // A message that cannot be read has no header to answer to.
     let request = tdip_hi1::parse_request(xml).map_err(|e| {
-        ApiError::bad_request(format!("the HI-1 message cannot be read (code 1001): {e}"))
+        ApiError::bad_request(format!(
+            "the HI-1 message cannot be read (code {}): {e}",
+            Hi1Code::Unreadable
+        ))
     })?;
     let point = state.point().ok_or_else(ApiError::sealed)?;
     let now = state.clock.now();
     let verdicts = tdip_hi1::judge_for(&request, agency, &state.catalogue);
     let mut answers = Vec::new();
     for (action, (id, verdict)) in request.actions.iter().zip(verdicts) {
-        let outcome = match (action.verb.as_str(), &action.object) {
-            ("GET", _) => match &action.target {
+        let outcome = match (&action.verb, &action.object) {
+            (Verb::Get, _) => match &action.target {
                 Some(target) => state.tasks.get(agency, target),
                 None => verdict,
             },
-            ("LIST", _) => state.tasks.list(agency, action.list_type.as_deref()),
-            ("CREATE", Some(Object::LdTask(task))) => {
+            (Verb::List, _) => state.tasks.list(agency, action.list_type.as_deref()),
+            (Verb::Create, Some(Object::LdTask(task))) => {
                 let (status, reason, delivery) = match &verdict {
                     Outcome::Created(_) => {
                         disclose(state, &point, &request, task, agency, now).await
@@ -212,7 +211,7 @@ fn keep_task(
     agency: &str,
     task: &LdTask,
     status: TaskStatus,
-    reason: Option<(u32, String)>,
+    reason: Option<(Hi1Code, String)>,
     delivery: Option<DeliveryView>,
     now: i64,
 ) {
@@ -247,13 +246,13 @@ async fn disclose(
     task: &LdTask,
     agency: &str,
     now: i64,
-) -> (TaskStatus, Option<(u32, String)>, Option<DeliveryView>) {
+) -> (TaskStatus, Option<(Hi1Code, String)>, Option<DeliveryView>) {
     let demands = match tdip_hi1::authorisation_of(request, task)
         .ok_or_else(|| "no authorisation".to_owned())
         .and_then(|auth| tdip_hi1::demands(auth, task, agency).map_err(|e| e.to_string()))
     {
         Ok(d) => d,
-        Err(why) => return (TaskStatus::Rejected, Some((code::PROFILE, why)), None),
+        Err(why) => return (TaskStatus::Rejected, Some((Hi1Code::Profile, why)), None),
     };
     let p = point.consulting(&state.catalogue, &state.deadlines, state.zone);
     let mut records = Vec::new();
@@ -301,13 +300,13 @@ async fn disclose(
                     "task {}: {reason} (consultation {consultation})",
                     task.reference
                 );
-                return (TaskStatus::Rejected, Some((code::REFUSED, why)), None);
+                return (TaskStatus::Rejected, Some((Hi1Code::Refused, why)), None);
             }
             Err(ConsultError::Core(e)) => {
                 super::metrics::consultation("hi1", "failed");
                 tracing::error!("HI-1 task failed: {e}");
                 let why = "the point failed to answer; ask again later".to_owned();
-                return (TaskStatus::Error, Some((code::UNREADABLE, why)), None);
+                return (TaskStatus::Error, Some((Hi1Code::Unreadable, why)), None);
             }
         }
     }
@@ -318,7 +317,7 @@ async fn disclose(
         );
         return (
             TaskStatus::DisclosureNotAvailable,
-            Some((NO_DATA, why)),
+            Some((Hi1Code::NoData, why)),
             None,
         );
     }
@@ -335,9 +334,6 @@ async fn disclose(
     };
     (TaskStatus::Disclosed, None, Some(delivery))
 }
-
-/// The identifiers asked about are held by no one in the period asked.
-pub const NO_DATA: u32 = 5001;
 
 fn ts(s: i64) -> Timestamp {
     Timestamp::from_second(s).unwrap_or(Timestamp::UNIX_EPOCH)
