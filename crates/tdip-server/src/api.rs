@@ -582,7 +582,7 @@ async fn unseal(
         };
         let opened = tdip_point::point::open_root(
             &state.data,
-            &state.store_url,
+            state.stores(),
             root,
             Some(event),
             tdip_point::point::Check::Everything,
@@ -625,10 +625,7 @@ async fn checkpoint(
             p.finish().await;
             tdip_point::reports::latest_head(&p.auditor).await
         }
-        None => match tdip_point::point::open_auditor(&state.data, &state.store_url).await {
-            Ok(a) => tdip_point::reports::latest_head(&a).await,
-            Err(e) => Err(e),
-        },
+        None => tdip_point::reports::latest_head(state.log()).await,
     };
     let head = auditor
         .map_err(|e| ApiError::internal(&format!("{e:#}")))?
@@ -724,12 +721,7 @@ async fn deliveries(
     let status = |store| tdip_point::deliver::status(store, provider, limit, 2 * 3600, now);
     let found = match state.point() {
         Some(p) => status(&p.store).await,
-        None => {
-            let store = tdip_point::point::open_store(&state.data, &state.store_url)
-                .await
-                .map_err(|e| ApiError::internal(&e))?;
-            status(&store).await
-        }
+        None => status(state.store()).await,
     };
     let (log, standing) = found.map_err(|e| ApiError::bad_request(format!("{e:#}")))?;
     Ok(Json(super::deliveries::status_json(&log, &standing)))
@@ -769,12 +761,7 @@ async fn deadlines(
     .map_err(|e| ApiError::bad_request(format!("{e:#}")))?;
     let report = match state.point() {
         Some(p) => tdip_core::audit::deadline_report(p.auditor.store(), from, to).await,
-        None => {
-            let a = tdip_point::point::open_auditor(&state.data, &state.store_url)
-                .await
-                .map_err(|e| ApiError::internal(&e))?;
-            tdip_core::audit::deadline_report(a.store(), from, to).await
-        }
+        None => tdip_core::audit::deadline_report(state.log().store(), from, to).await,
     };
     let report = report.map_err(|e| ApiError::internal(&e))?;
     Ok(Json(

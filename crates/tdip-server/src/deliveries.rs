@@ -122,13 +122,7 @@ pub async fn upload(
     }
     let registered = match state.point() {
         Some(p) => p.store.provider(provider).await,
-        None => {
-            tdip_point::point::open_store(&state.data, &state.store_url)
-                .await
-                .map_err(|e| internal(&e))?
-                .provider(provider)
-                .await
-        }
+        None => state.store().provider(provider).await,
     };
     if registered.map_err(|e| internal(&e))?.is_none() {
         return Err(ApiError::forbidden(format!(
@@ -189,9 +183,8 @@ pub async fn upload(
         closed: 0,
     };
     let Some(point) = state.point() else {
-        tdip_point::point::open_auditor(&state.data, &state.store_url)
-            .await
-            .map_err(|e| internal(&e))?
+        state
+            .log()
             .record(state.clock.now(), vec![spooled])
             .await
             .map_err(|e| internal(&e))?;
