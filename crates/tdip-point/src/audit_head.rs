@@ -70,13 +70,20 @@ pub async fn check_unsealed(data: &Path, auditor: &Auditor<AnyAudit>) -> Result<
 /// At a sealed start (once per process): checks the log in the audit store that goes
 /// with `url` against the head file, if the point has one.
 pub async fn check_sealed(data: &Path, url: &str) -> Result<()> {
+    if checked(data) || !head_file(data).path().exists() {
+        return Ok(());
+    }
+    check_sealed_in(data, &audit_store::open(url, data).await?).await
+}
+
+/// [`check_sealed`], on an audit store already open.
+pub async fn check_sealed_in(data: &Path, store: &AnyAudit) -> Result<()> {
     let file = head_file(data);
     if checked(data) || !file.path().exists() {
         return Ok(());
     }
     let key = crate::point::audit_public(data)?;
-    let store = audit_store::open(url, data).await?;
-    audit::check_kept(&store, &key, &file).await?;
+    audit::check_kept(store, &key, &file).await?;
     mark(data);
     Ok(())
 }

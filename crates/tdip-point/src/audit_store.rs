@@ -3,6 +3,7 @@
 //! tables over a connection pool of its own.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use tdip_store::{AuditEntry, AuditHead, AuditStore, NewAuditEntry, StoreError, StoreResult};
 #[cfg(feature = "postgres")]
@@ -11,10 +12,12 @@ use tdip_store_sqlite::SqliteAudit;
 
 pub use crate::data_dir::AUDIT_FILE;
 
-/// The audit store of either backend.
+/// The audit store of either backend. Cheap to clone: every clone works on the same
+/// connection (or pool).
+#[derive(Clone)]
 pub enum AnyAudit {
     /// `audit.db` in the data directory.
-    Sqlite(SqliteAudit),
+    Sqlite(Arc<SqliteAudit>),
     /// PostgreSQL's audit tables.
     #[cfg(feature = "postgres")]
     Postgres(PgStore),
@@ -33,7 +36,7 @@ macro_rules! each {
 /// Opens the audit store that goes with the store `url`.
 pub async fn open(url: &str, data: &Path) -> StoreResult<AnyAudit> {
     if url.starts_with("sqlite:") {
-        return SqliteAudit::open(&data.join(AUDIT_FILE)).map(AnyAudit::Sqlite);
+        return SqliteAudit::open(&data.join(AUDIT_FILE)).map(|s| AnyAudit::Sqlite(Arc::new(s)));
     }
     #[cfg(feature = "postgres")]
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {

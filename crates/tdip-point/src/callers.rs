@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, anyhow, bail};
 use tdip_core::audit::Auditor;
@@ -334,8 +334,9 @@ pub struct Callers {
     clients: HashMap<String, Caller>,
     tokens_path: PathBuf,
     tokens: Mutex<Cached>,
-    /// The audit log the files are checked against (and findings logged in).
-    log: Auditor<AnyAudit>,
+    /// The audit log the files are checked against (and findings logged in), shared
+    /// with the service.
+    log: Arc<Auditor<AnyAudit>>,
     /// When findings happen.
     clock: SharedClock,
 }
@@ -350,7 +351,11 @@ struct Cached {
 impl Callers {
     /// Reads `clients.toml` and `tokens.toml` in `data`; either may be absent. Refuses
     /// (and logs) a `clients.toml` changed around tdip: the service does not start on it.
-    pub async fn load(data: &Path, log: Auditor<AnyAudit>, clock: SharedClock) -> Result<Callers> {
+    pub async fn load(
+        data: &Path,
+        log: Arc<Auditor<AnyAudit>>,
+        clock: SharedClock,
+    ) -> Result<Callers> {
         let tokens_path = data.join(TOKENS_FILE);
         let bytes = read_tokens(&tokens_path)
             .with_context(|| format!("cannot read {}", tokens_path.display()))?;

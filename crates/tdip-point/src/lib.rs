@@ -2,7 +2,8 @@
 //! its tests all run.
 //!
 //! A point is a data directory ([`data_dir`]) and a store chosen from its URL
-//! ([`store`], [`audit_store`]: SQLite files in the directory, or a PostgreSQL database).
+//! ([`store`], [`audit_store`]: SQLite files in the directory, or a PostgreSQL database;
+//! [`stores`] opens both at once).
 //! [`point`] initialises, opens and unseals it into a [`Point`]; [`deliver`] takes
 //! deliveries (ingest, audit entry and upkeep in one call), [`asked`] turns a lookup as
 //! asked into a judged consultation, [`reports`] reads the logs, [`integrity`] holds the
@@ -25,6 +26,7 @@ pub mod providers;
 pub mod registry;
 pub mod reports;
 pub mod store;
+pub mod stores;
 pub mod unseal_log;
 
 pub use clock::{Clock, FixedClock, SharedClock, SystemClock};

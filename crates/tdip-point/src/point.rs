@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::audit_store::{self, AnyAudit};
 use crate::clock::SharedClock;
 use crate::store::{self, AnyStore};
+use crate::stores::{self, Stores};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -291,15 +292,32 @@ pub fn custody(data: &Path) -> Result<Custody> {
 pub async fn open_store(data: &Path, url: &str) -> Result<AnyStore> {
     if data.join(KEY_FILE).exists() {
         tracing::warn!("{NOT_SEALED}");
-    } else if !data.join(CUSTODY_FILE).exists() {
+    }
+    initialised(data)?;
+    crate::audit_head::check_sealed(data, url).await?;
+    Ok(store::open(url, data).await?)
+}
+
+/// Opens the store and the audit log's store once, without keys, for a process that
+/// keeps them (the service): the log is checked against the head file once per process,
+/// as [`open_store`] does. [`open_root`] opens the point on them when it is unsealed.
+pub async fn open_stores(data: &Path, url: &str) -> Result<Stores> {
+    initialised(data)?;
+    let stores = stores::open(url, data).await?;
+    crate::audit_head::check_sealed_in(data, &stores.audit).await?;
+    Ok(stores)
+}
+
+/// Refuses a data directory that holds neither a dev key file nor a custody record.
+fn initialised(data: &Path) -> Result<()> {
+    if !data.join(KEY_FILE).exists() && !data.join(CUSTODY_FILE).exists() {
         bail!(
             "{} is not an initialised point; run `tdip init --data {}` first",
             data.display(),
             data.display()
         );
     }
-    crate::audit_head::check_sealed(data, url).await?;
-    Ok(store::open(url, data).await?)
+    Ok(())
 }
 
 /// Opens an initialised data directory and the store named by `url`, unsealed with the
@@ -329,7 +347,15 @@ pub async fn open_checked(
             return Err(e);
         }
     };
-    open_root(data, url, root, unsealed, check, clock).await
+    open_root(
+        data,
+        stores::open(url, data).await?,
+        root,
+        unsealed,
+        check,
+        clock,
+    )
+    .await
 }
 
 /// How much of the store a start holds to the audit log (`crate::integrity`).
@@ -342,11 +368,12 @@ pub enum Check {
     Everything,
 }
 
-/// Opens the point with its root key in hand (from a dev key file, or from shares offered
-/// to a running service); `unsealed` is the event that records how, if the custodians did.
+/// Opens the point on `stores` with its root key in hand (from a dev key file, or from
+/// shares offered to a running service, which hands over the stores it holds);
+/// `unsealed` is the event that records how, if the custodians did.
 pub async fn open_root(
     data: &Path,
-    url: &str,
+    stores: Stores,
     root: RootKey,
     unsealed: Option<Event>,
     check: Check,
@@ -371,9 +398,9 @@ pub async fn open_root(
         Err(e) => return Err(e).context("cannot read the spool key"),
     };
     drop(root);
-    let store = store::open(url, data).await?;
-    let auditor = Auditor::new(audit_store::open(url, data).await?, Some(audit_keys))
-        .with_head_file(crate::audit_head::head_file(data));
+    let Stores { store, audit } = stores;
+    let auditor =
+        Auditor::new(audit, Some(audit_keys)).with_head_file(crate::audit_head::head_file(data));
     crate::audit_head::check_unsealed(data, &auditor).await?;
     if let Some(event) = unsealed {
         auditor.record(clock.now(), vec![event]).await?;

@@ -3,6 +3,7 @@
 //! `postgres://…`. A backend compiled out of this build says so.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use tdip_store::{
     AccessStore, AgencySuspension, BlindIndex, DeliveryRecord, DeliverySpan, DeliveryTx,
@@ -13,10 +14,12 @@ use tdip_store::{
 use tdip_store_pg::{PgDelivery, PgStore};
 use tdip_store_sqlite::{SqliteDelivery, SqliteStore};
 
-/// One of the backends.
+/// One of the backends. Cheap to clone: every clone works on the same connections (the
+/// service opens the store once and shares it).
+#[derive(Clone)]
 pub enum AnyStore {
     /// Embedded SQLite.
-    Sqlite(SqliteStore),
+    Sqlite(Arc<SqliteStore>),
     /// PostgreSQL server.
     #[cfg(feature = "postgres")]
     Postgres(PgStore),
@@ -50,7 +53,7 @@ pub async fn open(url: &str, data: &Path) -> StoreResult<AnyStore> {
         } else {
             path.into()
         };
-        return SqliteStore::open(&path).map(AnyStore::Sqlite);
+        return SqliteStore::open(&path).map(|s| AnyStore::Sqlite(Arc::new(s)));
     }
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         #[cfg(feature = "postgres")]

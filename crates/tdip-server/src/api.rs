@@ -581,7 +581,7 @@ async fn unseal(
         };
         let opened = tdip_point::point::open_root(
             &state.data,
-            &state.store_url,
+            state.stores(),
             root,
             Some(event),
             tdip_point::point::Check::Everything,
@@ -621,10 +621,7 @@ async fn checkpoint(
             p.finish().await;
             tdip_point::reports::latest_head(&p.auditor).await
         }
-        None => match tdip_point::point::open_auditor(&state.data, &state.store_url).await {
-            Ok(a) => tdip_point::reports::latest_head(&a).await,
-            Err(e) => Err(e),
-        },
+        None => tdip_point::reports::latest_head(state.log()).await,
     };
     let head = auditor?.ok_or_else(|| {
             ApiError::new(
@@ -718,10 +715,7 @@ async fn deliveries(
     let status = |store| tdip_point::deliver::status(store, provider, limit, 2 * 3600, now);
     let found = match state.point() {
         Some(p) => status(&p.store).await,
-        None => {
-            let store = tdip_point::point::open_store(&state.data, &state.store_url).await?;
-            status(&store).await
-        }
+        None => status(state.store()).await,
     };
     // A provider the store does not know is the caller's standing (403, as for an
     // upload); any other failure is the point's (5xx), never the caller's.
@@ -768,10 +762,7 @@ async fn deadlines(
     .map_err(|e| ApiError::bad_request(format!("{e:#}")))?;
     let report = match state.point() {
         Some(p) => tdip_core::audit::deadline_report(p.auditor.store(), from, to).await,
-        None => {
-            let a = tdip_point::point::open_auditor(&state.data, &state.store_url).await?;
-            tdip_core::audit::deadline_report(a.store(), from, to).await
-        }
+        None => tdip_core::audit::deadline_report(state.log().store(), from, to).await,
     };
     let report = report?;
     Ok(Json(

@@ -122,12 +122,7 @@ pub async fn upload(
     }
     let registered = match state.point() {
         Some(p) => p.store.provider(provider).await,
-        None => {
-            tdip_point::point::open_store(&state.data, &state.store_url)
-                .await?
-                .provider(provider)
-                .await
-        }
+        None => state.store().provider(provider).await,
     };
     if registered?.is_none() {
         return Err(ApiError::forbidden(format!(
@@ -187,8 +182,8 @@ pub async fn upload(
         closed: 0,
     };
     let Some(point) = state.point() else {
-        tdip_point::point::open_auditor(&state.data, &state.store_url)
-            .await?
+        state
+            .log()
             .record(state.clock.now(), vec![spooled])
             .await?;
         return Ok((

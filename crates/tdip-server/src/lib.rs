@@ -19,10 +19,14 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use tdip_core::audit::Auditor;
 use tdip_crypto::custodian::Unsealer;
 use tdip_model::LegalZone;
+use tdip_point::audit_store::AnyAudit;
 use tdip_point::callers;
 use tdip_point::point::{self, Point};
+use tdip_point::store::AnyStore;
+use tdip_point::stores::Stores;
 use tdip_point::{SharedClock, point::Unsealing};
 
 pub use api::router;
@@ -73,6 +77,12 @@ pub struct State {
     pub policy: tdip_core::ingest::DeliveryPolicy,
     /// Who may call.
     pub callers: callers::Callers,
+    /// The store and the audit log's store, opened once at start: the handlers of a
+    /// sealed point read and record through them, and the point works on the same ones
+    /// once unsealed.
+    stores: Stores,
+    /// The audit log without keys (shared with `callers`): what is recorded while sealed.
+    log: Arc<Auditor<AnyAudit>>,
     /// The open point, once unsealed.
     point: RwLock<Option<Arc<Point>>>,
     /// The shares given so far, while sealed by custodians.
@@ -97,12 +107,14 @@ impl State {
         given: &Unsealing<'_>,
         clock: SharedClock,
     ) -> Result<State> {
+        // Opened once; the log is checked against the head file here, sealed or not.
+        let stores = point::open_stores(&data, &store_url).await?;
         // The access files are checked against the audit log, sealed or not.
-        let log = point::open_auditor(&data, &store_url).await?;
+        let log = Arc::new(Auditor::new(stores.audit.clone(), None));
         let catalogue = point::catalogue_checked(&data, &log, clock.now()).await?;
         let deadlines = point::deadlines(&data)?;
         let policy = point::delivery_policy(&data)?;
-        let callers = callers::Callers::load(&data, log, clock.clone()).await?;
+        let callers = callers::Callers::load(&data, log.clone(), clock.clone()).await?;
         let (opened, unsealer) = match point::dev_root_key(&data)? {
             Some(root) => {
                 if !given.shares.is_empty() {
@@ -110,7 +122,7 @@ impl State {
                 }
                 let p = point::open_root(
                     &data,
-                    &store_url,
+                    stores.clone(),
                     root,
                     None,
                     point::Check::Everything,
@@ -131,11 +143,7 @@ impl State {
                 .context("the service does not start sealed when given --share")?;
                 (Some(Arc::new(p)), None)
             }
-            None => {
-                // Sealed too, the log is checked against the head kept outside the database.
-                tdip_point::audit_head::check_sealed(&data, &store_url).await?;
-                (None, Some(Unsealer::new(point::custody(&data)?)))
-            }
+            None => (None, Some(Unsealer::new(point::custody(&data)?))),
         };
         Ok(State {
             data,
@@ -145,6 +153,8 @@ impl State {
             deadlines,
             policy,
             callers,
+            stores,
+            log,
             point: RwLock::new(opened),
             unsealer: tokio::sync::Mutex::new(unsealer),
             tasks: hi1::Tasks::default(),
@@ -164,6 +174,21 @@ impl State {
     /// The point, if unsealed.
     pub fn point(&self) -> Option<Arc<Point>> {
         self.point.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The store, opened at start (the unsealed point's too).
+    pub fn store(&self) -> &AnyStore {
+        &self.stores.store
+    }
+
+    /// The audit log without keys, for what is recorded or read while sealed.
+    pub fn log(&self) -> &Auditor<AnyAudit> {
+        &self.log
+    }
+
+    /// The stores opened at start, for the point to open on when unsealed.
+    fn stores(&self) -> Stores {
+        self.stores.clone()
     }
 
     fn set_point(&self, p: Point) {

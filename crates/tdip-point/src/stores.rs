@@ -1,0 +1,28 @@
+//! The point's two stores opened together, for a process that keeps them open (the
+//! service, and every unsealed start): the store and the audit log's store.
+
+use std::path::Path;
+
+use tdip_store::StoreResult;
+
+use crate::audit_store::{self, AnyAudit};
+use crate::store::{self, AnyStore};
+
+/// The store and the audit log's store of one point. Cheap to clone: every clone works
+/// on the same connections.
+#[derive(Clone)]
+pub struct Stores {
+    /// The store.
+    pub store: AnyStore,
+    /// The audit log's store.
+    pub audit: AnyAudit,
+}
+
+/// Opens both stores named by `url` for the data directory `data` (SQLite: `audit.db`
+/// beside the store's file).
+pub async fn open(url: &str, data: &Path) -> StoreResult<Stores> {
+    Ok(Stores {
+        audit: audit_store::open(url, data).await?,
+        store: store::open(url, data).await?,
+    })
+}
