@@ -6,6 +6,7 @@ use std::fmt;
 use tdip_model::IdentKind;
 
 use crate::catalogue::{Catalogue, Category};
+use crate::code::RefusalCode;
 
 /// How urgent the demand is, as the officer declares it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,17 +98,17 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    /// A stable code for the refusal, for logs, statistics and machine clients.
-    pub fn code(&self) -> &'static str {
+    /// The refusal's stable code, for logs, statistics and machine clients.
+    pub fn code(&self) -> RefusalCode {
         match self {
-            Refusal::Missing(_) => "missing-field",
-            Refusal::UnknownAgency(_) => "unknown-agency",
-            Refusal::Oversight(_) => "oversight-only",
-            Refusal::UnknownBasis(_) => "unknown-basis",
-            Refusal::BasisNotHeld { .. } => "basis-not-held",
-            Refusal::CategoryNotPermitted { .. } => "category-not-permitted",
-            Refusal::QueryNotPermitted { .. } => "query-not-permitted",
-            Refusal::AuthorisationMissing { .. } => "authorisation-missing",
+            Refusal::Missing(_) => RefusalCode::MissingField,
+            Refusal::UnknownAgency(_) => RefusalCode::UnknownAgency,
+            Refusal::Oversight(_) => RefusalCode::OversightOnly,
+            Refusal::UnknownBasis(_) => RefusalCode::UnknownBasis,
+            Refusal::BasisNotHeld { .. } => RefusalCode::BasisNotHeld,
+            Refusal::CategoryNotPermitted { .. } => RefusalCode::CategoryNotPermitted,
+            Refusal::QueryNotPermitted { .. } => RefusalCode::QueryNotPermitted,
+            Refusal::AuthorisationMissing { .. } => RefusalCode::AuthorisationMissing,
         }
     }
 }

@@ -8,12 +8,14 @@
 //! deadline policy.
 
 mod catalogue;
+mod code;
 mod deadline;
 mod demand;
 
 pub use catalogue::{
     Agency, Basis, Catalogue, CatalogueError, Category, DEFAULTS, Jurisdiction, Oversight, Problem,
 };
+pub use code::RefusalCode;
 pub use deadline::{DEFAULT_POLICY, DeadlineError, DeadlinePolicy, Due, Rule, Timing};
 pub use demand::{Demand, Grant, Refusal, Urgency};
 

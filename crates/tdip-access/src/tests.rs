@@ -233,7 +233,7 @@ fn oversight_bodies_read_the_log_but_never_query() {
         assert!(c.oversight.contains_key(id), "{id}");
         let refused = c.authorise(&demand(id, "nl/sv-126na")).unwrap_err();
         assert_eq!(refused, Refusal::Oversight(id.into()));
-        assert_eq!(refused.code(), "oversight-only");
+        assert_eq!(refused.code().as_str(), "oversight-only");
         assert!(
             refused
                 .to_string()

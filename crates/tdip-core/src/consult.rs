@@ -3,7 +3,7 @@
 //! handed out, so no answer exists that the log does not hold. Refusals are logged too.
 
 use jiff::Timestamp;
-use tdip_access::{Catalogue, DeadlinePolicy, Demand, Due, Grant, Refusal, Timing};
+use tdip_access::{Catalogue, DeadlinePolicy, Demand, Due, Grant, Refusal, RefusalCode, Timing};
 use tdip_model::{IdentKind, LegalZone, Reason, format_time};
 use tdip_store::{AccessStore, AuditStore, Store, Suspension};
 
@@ -54,7 +54,7 @@ pub enum ConsultError {
     Refused {
         /// The consultation's reference.
         consultation: String,
-        /// Stable code.
+        /// Stable code: a [`RefusalCode`]'s string (`RefusalCode::as_str`).
         code: &'static str,
         /// What the officer is told.
         reason: String,
@@ -87,8 +87,8 @@ pub struct Consulting<'a, S, A> {
 /// `Debug` shows the code and the identifiers' kinds, never their values.
 #[derive(Clone)]
 pub struct Unreadable {
-    /// Stable code: `bad-identifier`, `bad-time`, `bad-country` or `bad-term`.
-    pub code: &'static str,
+    /// Stable code: `BadIdentifier`, `BadTime`, `BadCountry` or `BadTerm`.
+    pub code: RefusalCode,
     /// What the officer is told: what is wrong and what to do. A [`Reason`], so it
     /// cannot hold the value given; it goes into the audit log in clear.
     pub reason: Reason,
@@ -122,13 +122,13 @@ struct Entries<'p, S, A> {
 
 impl<S, A: AuditStore + 'static> Entries<'_, S, A> {
     /// Logs the demand as refused with `code` and `reason`.
-    async fn log_refusal(&self, code: &'static str, reason: String) -> Result<u64, CoreError> {
+    async fn log_refusal(&self, code: RefusalCode, reason: String) -> Result<u64, CoreError> {
         let events = vec![
             self.request.clone(),
             self.reference.clone(),
             Event::Refusal {
                 consultation: self.consultation.clone(),
-                code: code.to_owned(),
+                code: code.as_str().to_owned(),
                 reason,
             },
         ];
@@ -136,11 +136,11 @@ impl<S, A: AuditStore + 'static> Entries<'_, S, A> {
     }
 
     /// Logs the refusal durably, then gives it.
-    async fn refuse<T>(&self, code: &'static str, reason: String) -> Result<T, ConsultError> {
+    async fn refuse<T>(&self, code: RefusalCode, reason: String) -> Result<T, ConsultError> {
         self.log_refusal(code, reason.clone()).await?;
         Err(ConsultError::Refused {
             consultation: self.consultation.clone(),
-            code,
+            code: code.as_str(),
             reason,
         })
     }
@@ -234,7 +234,11 @@ where
     }
     let prepared = match prepared {
         Ok(prepared) => prepared,
-        Err(e) => return entries.refuse("bad-identifier", e.to_string()).await,
+        Err(e) => {
+            return entries
+                .refuse(RefusalCode::BadIdentifier, e.to_string())
+                .await;
+        }
     };
     let timing = Timing {
         category: demand.category,
@@ -244,14 +248,16 @@ where
     };
     let due = match p.deadlines.due(&timing, p.zone) {
         Ok(due) => due,
-        Err(e) => return entries.refuse("bad-term", e.to_string()).await,
+        Err(e) => return entries.refuse(RefusalCode::BadTerm, e.to_string()).await,
     };
     let answer = match lookup_prepared(p.store, p.keys, query, &prepared).await {
         Ok(answer) => answer,
         Err(e) => {
             // Not a refusal: the point failed. Logged as one with code `failed`, so the
             // log shows the demand was made and not answered; the caller gets the error.
-            entries.log_refusal("failed", e.to_string()).await?;
+            entries
+                .log_refusal(RefusalCode::Failed, e.to_string())
+                .await?;
             return Err(e.into());
         }
     };
@@ -350,7 +356,7 @@ async fn registry<S: AccessStore, A: AuditStore + 'static>(
     p: &Consulting<'_, S, A>,
     d: &Demand,
     now: i64,
-) -> Result<Option<(&'static str, String)>, CoreError> {
+) -> Result<Option<(RefusalCode, String)>, CoreError> {
     let since = |s: &Suspension| format_time(ts(s.at), p.zone);
     let standing =
         match crate::registry::standing(p.auditor, p.store, &d.agency, &d.officer, now).await? {
@@ -359,7 +365,7 @@ async fn registry<S: AccessStore, A: AuditStore + 'static>(
         };
     if let Some(s) = standing.agency_suspension {
         return Ok(Some((
-            "agency-suspended",
+            RefusalCode::AgencySuspended,
             format!(
                 "{} is suspended since {}: {}; none of its officers may consult this point until \
                  it is reinstated",
@@ -371,7 +377,7 @@ async fn registry<S: AccessStore, A: AuditStore + 'static>(
     }
     let Some(officer) = standing.officer else {
         return Ok(Some((
-            "unknown-officer",
+            RefusalCode::UnknownOfficer,
             format!(
                 "officer {} is not registered for {}; ask your agency's administrator to \
                  register you with the point",
@@ -381,7 +387,7 @@ async fn registry<S: AccessStore, A: AuditStore + 'static>(
     };
     if let Some(s) = &officer.suspended {
         return Ok(Some((
-            "officer-suspended",
+            RefusalCode::OfficerSuspended,
             format!(
                 "officer {} of {} is suspended since {}: {}",
                 d.officer,
@@ -393,7 +399,7 @@ async fn registry<S: AccessStore, A: AuditStore + 'static>(
     }
     if let Some(until) = officer.valid_until.filter(|u| *u <= now) {
         return Ok(Some((
-            "officer-expired",
+            RefusalCode::OfficerExpired,
             format!(
                 "the authorisation of officer {} of {} expired at {}; ask your agency to renew it",
                 d.officer,

@@ -14,6 +14,7 @@ mod replay;
 
 use std::time::{Duration, Instant};
 
+use tdip_access::RefusalCode;
 use tdip_store::{AccessStore, AuditStore, Standing};
 use tokio::sync::Mutex;
 
@@ -22,9 +23,6 @@ use crate::audit::{Auditor, Event};
 
 pub use replay::{ADOPTED, FILE_CHANGED};
 use replay::{Expected, Replay};
-
-/// The stable code of a consultation refused because the registry was edited around tdip.
-pub const TAMPERED: &str = "registry-tampered";
 
 /// How long a consultation that found a difference waits before it reads both again: a
 /// change made through tdip writes the store, then the log, and may be between the two.
@@ -150,7 +148,7 @@ pub async fn standing<S: AccessStore, A: AuditStore + 'static>(
     agency: &str,
     officer: &str,
     now: i64,
-) -> Result<Result<Standing, (&'static str, String)>, CoreError> {
+) -> Result<Result<Standing, (RefusalCode, String)>, CoreError> {
     let mut difference = None;
     for attempt in 0..2 {
         if attempt > 0 {
@@ -181,7 +179,7 @@ pub async fn standing<S: AccessStore, A: AuditStore + 'static>(
     let (subject, detail) = difference.unwrap_or_default();
     report(auditor, now, "officer-registry", &subject, &detail).await?;
     Ok(Err((
-        TAMPERED,
+        RefusalCode::RegistryTampered,
         format!(
             "the officer registry entry for officer {officer} of {agency} was changed outside \
              tdip, so this point does not judge demands by it; the point's administrator must \

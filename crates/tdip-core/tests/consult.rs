@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use tdip_access::{Catalogue, Category, DeadlinePolicy, Demand, Urgency};
+use tdip_access::{Catalogue, Category, DeadlinePolicy, Demand, RefusalCode, Urgency};
 use tdip_core::audit::{self, AuditKeys, Auditor, Event};
 use tdip_core::consult::{self, Channel, ConsultError, Unreadable};
 use tdip_core::lookup::{Query, When};
@@ -163,7 +163,7 @@ async fn a_demand_whose_query_cannot_be_read_is_refused_and_logged_with_its_reas
     let c = Consulting::new().await;
     let p = c.point();
     let unread = Unreadable {
-        code: "bad-time",
+        code: RefusalCode::BadTime,
         reason: "--at: lies in the daylight-saving gap of Europe/Brussels".into(),
         identifiers: vec![(IdentKind::Msisdn, "0470 12 34 56".into())],
         when: None,
@@ -207,7 +207,7 @@ async fn a_demand_whose_query_cannot_be_read_is_refused_and_logged_with_its_reas
 
     // Two identifiers: logged with both kinds, and the query kind not judged.
     let two = Unreadable {
-        code: "bad-identifier",
+        code: RefusalCode::BadIdentifier,
         reason: "give exactly one identifier".into(),
         identifiers: vec![
             (IdentKind::Msisdn, "0470 12 34 56".into()),

@@ -4,7 +4,7 @@
 //! query in one place.
 
 use anyhow::Result;
-use tdip_access::{Category, Demand, Urgency};
+use tdip_access::{Category, Demand, RefusalCode, Urgency};
 use tdip_core::consult::{self, Channel, ConsultError, Unreadable};
 use tdip_core::lookup::{Query, When};
 use tdip_model::{Country, IdentKind, LegalZone, Reason, parse_time};
@@ -89,7 +89,7 @@ impl Asked {
         .into_iter()
         .filter_map(|(k, v)| v.as_ref().map(|v| (k, v.clone())))
         .collect();
-        let unread = |code: &'static str, reason: Reason, when: Option<When>| Unreadable {
+        let unread = |code: RefusalCode, reason: Reason, when: Option<When>| Unreadable {
             code,
             reason,
             identifiers: given.clone(),
@@ -134,20 +134,22 @@ impl Asked {
                         .then(" and ")
                         .then(named("to"))
                         .then(", not both");
-                    return Err(unread("bad-time", why, None));
+                    return Err(unread(RefusalCode::BadTime, why, None));
                 }
                 (Some(at), None, None) => When::At {
-                    at: time("at", at).map_err(|why| unread("bad-time", why, None))?,
+                    at: time("at", at).map_err(|why| unread(RefusalCode::BadTime, why, None))?,
                 },
                 (None, Some(from), Some(to)) => {
-                    let from = time("from", from).map_err(|why| unread("bad-time", why, None))?;
-                    let to = time("to", to).map_err(|why| unread("bad-time", why, None))?;
+                    let from = time("from", from)
+                        .map_err(|why| unread(RefusalCode::BadTime, why, None))?;
+                    let to =
+                        time("to", to).map_err(|why| unread(RefusalCode::BadTime, why, None))?;
                     if from > to {
                         let why = Reason::new("the period ends before it starts; swap ")
                             .then(named("from"))
                             .then(" and ")
                             .then(named("to"));
-                        return Err(unread("bad-time", why, None));
+                        return Err(unread(RefusalCode::BadTime, why, None));
                     }
                     When::Between { from, to }
                 }
@@ -157,7 +159,7 @@ impl Asked {
                         .then(named("from"))
                         .then(" and ")
                         .then(named("to"));
-                    return Err(unread("bad-time", why, None));
+                    return Err(unread(RefusalCode::BadTime, why, None));
                 }
             };
             let [(kind, value)] = &given[..] else {
@@ -166,7 +168,7 @@ impl Asked {
                      mac); this request gives {}",
                     &[given.len() as u64],
                 );
-                return Err(unread("bad-identifier", why, Some(when)));
+                return Err(unread(RefusalCode::BadIdentifier, why, Some(when)));
             };
             // No country given: the consultation reads a national number in the asking
             // agency's jurisdiction's country (the catalogue's).
@@ -174,11 +176,11 @@ impl Asked {
                 None => None,
                 Some(c) => Some(c.parse::<Country>().map_err(|_| {
                     let why = named("country").then(": unknown country; expected NL or BE");
-                    unread("bad-country", why, Some(when))
+                    unread(RefusalCode::BadCountry, why, Some(when))
                 })?),
             };
             if let Some(Err(why)) = &term {
-                return Err(unread("bad-term", why.clone(), Some(when)));
+                return Err(unread(RefusalCode::BadTerm, why.clone(), Some(when)));
             }
             Ok(Query {
                 kind: *kind,

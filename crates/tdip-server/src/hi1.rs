@@ -14,6 +14,7 @@ use axum::extract::State as Shared;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
+use tdip_access::RefusalCode;
 use tdip_core::consult::{self, Channel, ConsultError};
 use tdip_core::lookup::{Query, When};
 use tdip_hi1::{
@@ -34,11 +35,13 @@ const OWNER: &str = "tdip";
 /// The tasks created through HI-1, by object identifier, and the order they expire in.
 #[derive(Default)]
 pub struct Tasks {
-    kept: Mutex<Store>,
+    kept: Mutex<TaskBook>,
 }
 
+/// The kept tasks and deliveries themselves, behind [`Tasks`]' lock (in memory; not the
+/// database's `Store`).
 #[derive(Default)]
-struct Store {
+struct TaskBook {
     by_id: HashMap<String, Kept>,
     /// Identifiers oldest first: expired ones are dropped from the front as new ones come.
     order: VecDeque<(Instant, String)>,
@@ -303,7 +306,7 @@ async fn disclose(
                 return (TaskStatus::Rejected, Some((Hi1Code::Refused, why)), None);
             }
             Err(ConsultError::Core(e)) => {
-                super::metrics::consultation("hi1", "failed");
+                super::metrics::consultation("hi1", RefusalCode::Failed.as_str());
                 tracing::error!("HI-1 task failed: {e}");
                 let why = "the point failed to answer; ask again later".to_owned();
                 return (TaskStatus::Error, Some((Hi1Code::Unreadable, why)), None);

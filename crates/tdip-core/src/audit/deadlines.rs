@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use tdip_access::RefusalCode;
 use tdip_store::AuditStore;
 
 use super::{Event, entries};
@@ -106,7 +107,7 @@ pub async fn deadline_report<A: AuditStore>(
                 Some(Event::Answer { .. }) => report.untimed += 1,
                 Some(Event::Refusal {
                     consultation, code, ..
-                }) if code == "failed" => report.unanswered.push(Unanswered {
+                }) if RefusalCode::Failed == code.as_str() => report.unanswered.push(Unanswered {
                     consultation,
                     received: entry.at,
                 }),
