@@ -92,7 +92,7 @@ fn every_refusal_code_in_use_is_answered_as_itself() {
         "unknown-officer",
         "officer-suspended",
         "officer-expired",
-        tdip_core::registry::TAMPERED,
+        tdip_access::RefusalCode::RegistryTampered.as_str(),
     ];
     for code in codes {
         let e = ApiError::refused(code, "why");

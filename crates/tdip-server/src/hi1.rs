@@ -193,7 +193,7 @@ async fn respond(state: &State, caller: &Caller, body: &[u8]) -> Result<String, 
     }
     Ok(tdip_hi1::Response {
         to: request.header,
-        at: Timestamp::now(),
+        at: Timestamp::from_second(now).map_err(|e| ApiError::internal(&e))?,
         body: Body::Actions(answers),
     }
     .to_xml())
