@@ -5,8 +5,12 @@
 //! types of their own, converted at the edge (`tdip-server`). A field renamed here is a
 //! change of the published API: `/openapi.json` is built from these types.
 
+mod answer;
 mod error;
 mod lookup;
 
+pub use answer::{
+    Address, Answered, Basis, Hit, PaymentMethod, Searched, Service, Subscription, When,
+};
 pub use error::{ErrorBody, ErrorCode, UnknownCode};
 pub use lookup::LookupRequest;

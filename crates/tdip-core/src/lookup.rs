@@ -5,11 +5,13 @@
 //! identifier compared with the one asked for (a blind-index collision never becomes an
 //! answer), and its validity judged against the delivery record. An answer never presents
 //! an inference as an observation: see [`Basis`].
+//!
+//! None of these types is serialisable: the wire's answer is `tdip_api::Answered`, built
+//! from them at the service's edge (`tdip_server::wire`).
 
 use std::collections::HashMap;
 
 use ipnet::IpNet;
-use serde::{Deserialize, Serialize};
 use tdip_model::ident::{display_ip, parse_ip};
 use tdip_model::subscription::Subscription;
 use tdip_model::{Country, IdentKind, normalize};
@@ -19,8 +21,7 @@ use crate::CoreError;
 use crate::keys::PointKeys;
 
 /// When the identifier was held.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum When {
     /// At one moment (UTC seconds).
     At {
@@ -61,8 +62,7 @@ impl std::fmt::Debug for Query {
 }
 
 /// What a hit rests on, judged at the moment asked (the start of the overlap for a period).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Basis {
     /// The moment lies between two deliveries that both showed this version.
     Observed {
@@ -104,7 +104,7 @@ pub enum Basis {
 }
 
 /// One subscriber version that held the identifier.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone)]
 pub struct Hit {
     /// Provider id.
     pub provider: String,
@@ -136,7 +136,7 @@ impl std::fmt::Debug for Hit {
 /// (`0470 12 34 56` asked by a Belgian agency is `+32470123456`), shown with every answer.
 ///
 /// `Debug` shows the kind only.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Searched {
     /// Its kind (`msisdn`, …).
     pub kind: String,
@@ -153,7 +153,7 @@ impl std::fmt::Debug for Searched {
 }
 
 /// The answer: every hit, or none (a no-hit is an answer too).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Answer {
     /// The identifier searched, normalised.
     pub searched: Searched,

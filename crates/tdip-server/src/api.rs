@@ -21,7 +21,7 @@ use zeroize::Zeroize;
 use super::State;
 use super::tls::Peer;
 use crate::error::ApiError;
-use tdip_api::{ErrorBody, ErrorCode, LookupRequest};
+use tdip_api::{Answered, ErrorBody, ErrorCode, LookupRequest};
 use tdip_point::callers::{Caller, Role};
 
 #[derive(OpenApi)]
@@ -409,34 +409,6 @@ async fn ready(Shared(state): Shared<Arc<State>>) -> Result<Json<Status>, ApiErr
         .ok_or_else(ApiError::sealed)
 }
 
-/// An answered consultation: the hits, the consultation's reference, what was granted and
-/// when the answer was due.
-#[derive(Serialize, ToSchema)]
-struct Answered {
-    /// The consultation's reference, for the officer's file.
-    consultation: String,
-    /// The agency, as the catalogue names it.
-    agency: String,
-    /// The legal basis granted.
-    legal_basis: String,
-    /// When the answer was due (UTC seconds).
-    due: i64,
-    /// The rule that set it: `real-time`, `within-24h`, `set-by-demand`.
-    due_rule: String,
-    /// The identifier searched, normalised: `{"kind": "msisdn", "value": "+32470123456"}`
-    /// (a national number read in the asking agency's country, unless `country` is given).
-    #[schema(value_type = Object)]
-    searched: Value,
-    /// The identifier type asked about.
-    kind: String,
-    /// The moment or period asked about (UTC seconds).
-    #[schema(value_type = Object)]
-    when: Value,
-    /// Every subscription that held the identifier; none is an answer too.
-    #[schema(value_type = Vec<Object>)]
-    hits: Value,
-}
-
 /// Who held an identifier at a moment or during a period. The demand is judged against
 /// the catalogue and the officer registry, answered, and logged; the agency is the
 /// caller's.
@@ -449,7 +421,7 @@ async fn lookup(
     Shared(state): Shared<Arc<State>>,
     Authenticated(caller): Authenticated,
     Body(request): Body<LookupRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Answered>, ApiError> {
     let Role::Agency(agency) = &caller.role else {
         return Err(ApiError::forbidden(format!(
             "only agencies consult the point; this caller is the {}",
@@ -469,7 +441,7 @@ async fn lookup(
     match tdip_point::asked::consult(&p, &demand, &query, Channel::Api, now).await {
         Ok(done) => {
             super::metrics::consultation("api", "answered");
-            Ok(Json(crate::wire::answered(&done)?))
+            Ok(Json(crate::wire::answered(&done)))
         }
         Err(ConsultError::Refused {
             consultation,

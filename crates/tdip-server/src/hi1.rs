@@ -285,10 +285,7 @@ async fn disclose(
                         provider_name: hit.provider_name,
                         valid_from: ts(hit.valid_from),
                         valid_to: hit.valid_to.map(ts),
-                        basis: serde_json::to_value(hit.basis)
-                            .ok()
-                            .and_then(|v| v["kind"].as_str().map(str::to_owned))
-                            .unwrap_or_default(),
+                        basis: crate::wire::basis(hit.basis).kind().to_owned(),
                         subscription: hit.subscription,
                     });
                 }

@@ -1,7 +1,6 @@
 //! Human-readable output: times in legal local time, tables, lookup answers.
 
-use tdip_core::lookup::{Answer, Basis, Hit, Searched, When};
-use tdip_model::subscription::{Address, Subscription};
+use tdip_api::{Address, Answered, Basis, Hit, Subscription, When};
 use tdip_model::{LegalZone, format_time};
 
 /// Formats UTC seconds in the legal zone, to the second.
@@ -12,30 +11,32 @@ pub fn time(secs: i64, zone: LegalZone) -> String {
     }
 }
 
-/// Prints a lookup answer.
-pub fn answer(a: &Answer, zone: LegalZone) -> String {
-    answer_of(Some(&a.searched), a.kind, &a.when, &a.hits, zone)
+/// A lookup's answer as the officer reads it, the same whether the point answered here or
+/// through the service: the consultation's heading, the identifier searched (what the
+/// input was read as), then every hit.
+pub fn answered(a: &Answered, zone: LegalZone) -> String {
+    format!(
+        "consultation {} — {} under {}; due {} ({})\n{}",
+        a.consultation,
+        a.agency,
+        a.legal_basis,
+        time(a.due, zone),
+        a.due_rule,
+        answer(a, zone)
+    )
 }
 
-/// Prints a lookup answer from its parts (as read back from the API), beginning with the
-/// identifier searched, so the officer sees what their input was read as.
-pub fn answer_of(
-    searched: Option<&Searched>,
-    kind: &str,
-    when: &When,
-    hits: &[Hit],
-    zone: LegalZone,
-) -> String {
-    let mut out = String::new();
-    if let Some(s) = searched {
-        out.push_str(&format!("searched: {} {}\n", s.kind, s.value));
-    }
-    let when = match *when {
+/// The answer's body: the identifier searched, then every hit.
+pub fn answer(a: &Answered, zone: LegalZone) -> String {
+    let mut out = format!("searched: {} {}\n", a.searched.kind, a.searched.value);
+    let kind = &a.kind;
+    let when = match a.when {
         When::At { at } => format!("at {}", time(at, zone)),
         When::Between { from, to } => {
             format!("between {} and {}", time(from, zone), time(to, zone))
         }
     };
+    let hits = &a.hits;
     if hits.is_empty() {
         out.push_str(&format!(
             "NO HIT: no provider's deliveries show this {kind} {when}.\n"
@@ -153,14 +154,11 @@ fn subscription(s: &Subscription, zone: LegalZone) -> String {
     );
     let end = s
         .subscription_end
-        .map(|t| format!(" until {}", time(t.as_second(), zone)))
+        .map(|t| format!(" until {}", time(t, zone)))
         .unwrap_or_default();
     line(
         "subscribed",
-        format!(
-            "since {}{end}",
-            time(s.subscription_start.as_second(), zone)
-        ),
+        format!("since {}{end}", time(s.subscription_start, zone)),
     );
     out
 }

@@ -197,6 +197,18 @@ fn an_agency_consults_over_tls_with_its_certificate_or_a_token() {
     let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(answer["hits"].as_array().unwrap().len(), 1, "{answer}");
     assert_eq!(answer["hits"][0]["provider"], "kpn");
+    // The same answer on the point itself, printed the same: one type for both. Only the
+    // consultation's reference and its due time (from the moment asked) differ.
+    let local = ok(&data, &["lookup", "--msisdn", &number, "--json"]);
+    let same = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| !l.contains("\"consultation\":") && !l.contains("\"due\":"))
+            .map(str::to_owned)
+            .collect()
+    };
+    let served = String::from_utf8_lossy(&out.stdout);
+    assert!(served.contains("\"consultation\":"), "{served}");
+    assert_eq!(same(&local), same(&served));
     let out = remote(
         &s,
         &pki,

@@ -175,7 +175,7 @@ async fn consult(point: &Point, q: &Query, basis: &str, zone: LegalZone) -> Resu
     let deadlines = tdip_access::DeadlinePolicy::default();
     let p = point.consulting(&catalogue, &deadlines, zone);
     match consult::consult(&p, &demand, q, Channel::Cli, super::now()).await {
-        Ok(done) => Ok(render::answer(&done.answer, zone)),
+        Ok(done) => Ok(render::answer(&tdip_server::answered(&done), zone)),
         Err(ConsultError::Refused { reason, .. }) => Ok(format!("REFUSED: {reason}\n")),
         Err(ConsultError::Core(e)) => Err(e.into()),
     }

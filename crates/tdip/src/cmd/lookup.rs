@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use tdip_core::consult::{Channel, ConsultError};
-use tdip_model::{LegalZone, format_time};
+use tdip_model::LegalZone;
 
 use crate::cli::LookupArgs;
 use tdip_api::LookupRequest;
@@ -26,21 +26,13 @@ pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone)
     let p = point.consulting(&catalogue, &deadlines, zone);
     match tdip_point::asked::consult(&p, &demand, &query, Channel::Cli, super::now()).await {
         Ok(done) => {
+            // The same type the API answers with, so `--json` here and through
+            // `--server` print the same.
+            let a = tdip_server::answered(&done);
             if args.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&tdip_server::answered(&done)?)?
-                );
+                println!("{}", serde_json::to_string_pretty(&a)?);
             } else {
-                println!(
-                    "consultation {} — {} under {}; due {} ({})",
-                    done.consultation,
-                    done.grant.agency_name,
-                    done.grant.basis_title,
-                    format_time(ts(done.due.at), zone),
-                    done.due.rule.as_str()
-                );
-                print!("{}", crate::render::answer(&done.answer, zone));
+                print!("{}", crate::render::answered(&a, zone));
             }
             Ok(0)
         }
@@ -84,8 +76,4 @@ pub fn request(args: &LookupArgs) -> LookupRequest {
         urgent: d.urgent,
         term: d.term.clone(),
     }
-}
-
-fn ts(s: i64) -> jiff::Timestamp {
-    jiff::Timestamp::from_second(s).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
 }

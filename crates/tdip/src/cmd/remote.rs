@@ -3,9 +3,8 @@
 
 use anyhow::{Result, anyhow, bail};
 use hyper::{Method, StatusCode};
-use serde::Deserialize;
 use serde_json::Value;
-use tdip_core::lookup::{Hit, Searched, When};
+use tdip_api::{Answered, ErrorBody};
 use tdip_model::LegalZone;
 use zeroize::Zeroizing;
 
@@ -31,8 +30,8 @@ fn client_of(flags: &RemoteFlags) -> Result<Client> {
     Client::new(server, ca, credential)
 }
 
-/// The API's error shape, as far as the CLI needs it.
-#[derive(Deserialize)]
+/// An error the service answered, in the API's error shape (`tdip_api::ErrorBody`), or
+/// a body that is not in it, said as it came.
 struct Problem {
     code: String,
     message: String,
@@ -40,25 +39,18 @@ struct Problem {
 }
 
 fn problem(status: StatusCode, body: &[u8]) -> Problem {
-    serde_json::from_slice(body).unwrap_or_else(|_| Problem {
-        code: status.as_str().to_owned(),
-        message: String::from_utf8_lossy(body).into_owned(),
-        consultation: None,
-    })
-}
-
-/// The answer as the API gives it.
-#[derive(Deserialize)]
-struct Answered {
-    searched: Option<Searched>,
-    kind: String,
-    when: When,
-    hits: Vec<Hit>,
-    consultation: String,
-    agency: String,
-    legal_basis: String,
-    due: i64,
-    due_rule: String,
+    match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(e) => Problem {
+            code: e.code.to_string(),
+            message: e.message,
+            consultation: e.consultation,
+        },
+        Err(_) => Problem {
+            code: status.as_str().to_owned(),
+            message: String::from_utf8_lossy(body).into_owned(),
+            consultation: None,
+        },
+    }
 }
 
 /// `tdip lookup --server`: the demand asked of the service, its answer printed as the
@@ -69,33 +61,21 @@ pub async fn lookup(args: &LookupArgs, zone: LegalZone) -> Result<i32> {
     let body = tdip_client::json(serde_json::to_vec(&request)?);
     let (status, bytes) = client.call(Method::POST, "/v1/lookups", body).await?;
     if status == StatusCode::OK {
-        if args.json {
-            let v: Value = serde_json::from_slice(&bytes)?;
-            println!("{}", serde_json::to_string_pretty(&v)?);
-            return Ok(0);
-        }
         let a: Answered = serde_json::from_slice(&bytes)?;
-        println!(
-            "consultation {} — {} under {}; due {} ({})",
-            a.consultation,
-            a.agency,
-            a.legal_basis,
-            crate::render::time(a.due, zone),
-            a.due_rule
-        );
-        print!(
-            "{}",
-            crate::render::answer_of(a.searched.as_ref(), &a.kind, &a.when, &a.hits, zone)
-        );
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&a)?);
+        } else {
+            print!("{}", crate::render::answered(&a, zone));
+        }
         return Ok(0);
     }
     let p = problem(status, &bytes);
     match p.consultation {
         Some(consultation) => {
             if args.json {
-                // The service's body is the API's error shape: printed as it came.
-                let v: Value = serde_json::from_slice(&bytes)?;
-                println!("{}", serde_json::to_string_pretty(&v)?);
+                // The API's error shape, printed as `tdip lookup --json` prints a refusal.
+                let e: ErrorBody = serde_json::from_slice(&bytes)?;
+                println!("{}", serde_json::to_string_pretty(&e)?);
             }
             eprintln!(
                 "REFUSED: {}\n(consultation {consultation}; the refusal is logged)",
