@@ -1,6 +1,7 @@
 //! The audit log's store, chosen with the point's store: with SQLite a database file of
 //! its own in the data directory (`audit.db`), with PostgreSQL the same server's audit
-//! tables over a connection pool of its own.
+//! tables: over the store's own pool when both are opened together (`crate::stores`),
+//! over a pool of its own when the audit log is opened alone.
 
 use std::path::Path;
 use std::sync::Arc;

@@ -1,5 +1,6 @@
 //! The point's two stores opened together, for a process that keeps them open (the
-//! service, and every unsealed start): the store and the audit log's store.
+//! service, and every unsealed start): the store and the audit log's store, over one
+//! connection pool with PostgreSQL.
 
 use std::path::Path;
 
@@ -18,11 +19,15 @@ pub struct Stores {
     pub audit: AnyAudit,
 }
 
-/// Opens both stores named by `url` for the data directory `data` (SQLite: `audit.db`
-/// beside the store's file).
+/// Opens both stores named by `url` for the data directory `data`: with SQLite two
+/// files (`audit.db` beside the store's, so that appends never wait for a delivery), with
+/// PostgreSQL one connection pool that the store and the audit log's tables share.
 pub async fn open(url: &str, data: &Path) -> StoreResult<Stores> {
-    Ok(Stores {
-        audit: audit_store::open(url, data).await?,
-        store: store::open(url, data).await?,
-    })
+    let store = store::open(url, data).await?;
+    let audit = match &store {
+        AnyStore::Sqlite(_) => audit_store::open(url, data).await?,
+        #[cfg(feature = "postgres")]
+        AnyStore::Postgres(pg) => AnyAudit::Postgres(pg.clone()),
+    };
+    Ok(Stores { store, audit })
 }

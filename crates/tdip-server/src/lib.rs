@@ -53,6 +53,9 @@ pub struct ServerConfig {
     pub sign_every: Duration,
     /// What each connection is allowed.
     pub limits: LimitSettings,
+    /// How long, once told to stop, the service waits for the requests in progress to be
+    /// answered before it cuts their connections ([`DRAIN`] unless told otherwise).
+    pub drain: Duration,
     /// Custodians' share files to unseal with at start (read, used, not kept).
     pub shares: Vec<PathBuf>,
     /// Age identity files that open shares encrypted to their custodians.
@@ -60,6 +63,10 @@ pub struct ServerConfig {
     /// Where the service reads "now".
     pub clock: SharedClock,
 }
+
+/// How long a stopping service waits for the requests in progress, by default: a large
+/// delivery still uploading, or being applied, has that long to be answered.
+pub const DRAIN: Duration = Duration::from_secs(30);
 
 /// What every request handler shares.
 pub struct State {
@@ -197,8 +204,8 @@ impl State {
 }
 
 /// Serves the point `config` names on `listener` until `shutdown` resolves, then stops
-/// taking connections, lets the requests in progress finish, and signs the audit log's
-/// head. `ready` is called with the address once the point is open and the service answers.
+/// taking connections, lets the requests in progress finish (up to `config.drain`, then
+/// cuts them), and signs the audit log's head. `ready` is called with the address once the point is open and the service answers.
 pub async fn serve(
     config: ServerConfig,
     listener: tokio::net::TcpListener,
@@ -243,7 +250,15 @@ pub async fn serve(
         state.clone(),
         config.sign_every.max(Duration::from_secs(1)),
     ));
-    tls::serve(listener, tls, router(state.clone()), limits, shutdown).await;
+    tls::serve(
+        listener,
+        tls,
+        router(state.clone()),
+        limits,
+        config.drain,
+        shutdown,
+    )
+    .await;
     signer.abort();
     if let Some(p) = state.point() {
         p.finish().await;

@@ -17,6 +17,8 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
@@ -71,7 +73,9 @@ pub fn server_config(
 }
 
 /// Accepts connections on `listener` until `stop` resolves, serving each with `app`
-/// within `limits`.
+/// within `limits`; then drains them: no connection is accepted any more, each open one
+/// is told to finish the request it is answering and close (an idle one closes at once),
+/// and those still open after `drain` are cut. Returns when every connection has ended.
 ///
 /// When `limits.max` connections are open, a new one takes the place of the oldest that
 /// has no request in progress (closed at once): a connection that holds a half-sent header
@@ -85,6 +89,24 @@ pub async fn serve(
     tls: Arc<ServerConfig>,
     app: Router,
     limits: Limits,
+    drain: Duration,
+    stop: impl std::future::Future<Output = ()>,
+) {
+    let (closing, told) = watch::channel(false);
+    let mut open = JoinSet::new();
+    accept(listener, tls, app, limits, &told, &mut open, stop).await;
+    // The listener is closed: a client that connects now is refused, not left waiting.
+    drain_connections(open, closing, drain).await;
+}
+
+/// The accept loop of [`serve`], until `stop`; each connection is a task in `open`.
+async fn accept(
+    listener: TcpListener,
+    tls: Arc<ServerConfig>,
+    app: Router,
+    limits: Limits,
+    told: &watch::Receiver<bool>,
+    open: &mut JoinSet<()>,
     stop: impl std::future::Future<Output = ()>,
 ) {
     let acceptor = TlsAcceptor::from(tls);
@@ -92,6 +114,8 @@ pub async fn serve(
     let mut warned: Option<std::time::Instant> = None;
     tokio::pin!(stop);
     loop {
+        // The connections that ended are forgotten, so the set holds only open ones.
+        while open.try_join_next().is_some() {}
         let tcp = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((tcp, _)) => tcp,
@@ -130,8 +154,51 @@ pub async fn serve(
             },
         };
         let _ = tcp.set_nodelay(true);
-        tokio::spawn(connection(tcp, slot, acceptor.clone(), app.clone(), limits));
+        open.spawn(connection(
+            tcp,
+            slot,
+            acceptor.clone(),
+            app.clone(),
+            limits,
+            told.clone(),
+        ));
     }
+}
+
+/// Tells every connection in `open` to finish (through `closing`) and waits for them up
+/// to `bound`; cuts those still open then, and logs how many of each.
+async fn drain_connections(mut open: JoinSet<()>, closing: watch::Sender<bool>, bound: Duration) {
+    while open.try_join_next().is_some() {}
+    let at_stop = open.len();
+    let _ = closing.send(true);
+    let deadline = tokio::time::Instant::now() + bound;
+    while !open.is_empty() {
+        if tokio::time::timeout_at(deadline, open.join_next())
+            .await
+            .is_err()
+        {
+            break;
+        }
+    }
+    let cut = open.len();
+    // Dropping a request's task drops its store transaction too: a delivery cut off
+    // leaves no trace (and the client no answer).
+    open.shutdown().await;
+    let drained = at_stop - cut;
+    if cut == 0 {
+        tracing::info!("stopping: drained {drained} of {at_stop} open connections");
+    } else {
+        tracing::warn!(
+            "stopping: drained {drained} of {at_stop} open connections; {cut} cut after {} s \
+             with a request still in progress",
+            bound.as_secs()
+        );
+    }
+}
+
+/// Resolves once the service has said connections are to close (or is gone).
+async fn told_to_close(told: &mut watch::Receiver<bool>) {
+    let _ = told.wait_for(|closing| *closing).await;
 }
 
 /// How long the accept loop pauses after a failed accept when no connection could be
@@ -149,6 +216,7 @@ async fn connection(
     acceptor: TlsAcceptor,
     app: Router,
     limits: Limits,
+    mut told: watch::Receiver<bool>,
 ) {
     let conn = slot.conn.clone();
     let handshake = tokio::time::timeout(limits.handshake, acceptor.accept(tcp));
@@ -158,6 +226,8 @@ async fn connection(
             _ => return,
         },
         () = conn.evicted() => return,
+        // No request was sent yet: nothing to finish.
+        () = told_to_close(&mut told) => return,
     };
     let peer = Peer(
         stream
@@ -188,11 +258,21 @@ async fn connection(
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header);
     let served = http.serve_connection(TokioIo::new(io), service);
+    tokio::pin!(served);
     // A connection that ends badly concerns that client alone; one chosen to make room
     // has no request in progress and is simply closed.
     tokio::select! {
-        _ = served => {}
+        _ = served.as_mut() => {}
         () = conn.evicted() => {}
+        () = told_to_close(&mut told) => {
+            // The service stops: the request in progress is answered, then the
+            // connection closes (at once if idle).
+            served.as_mut().graceful_shutdown();
+            tokio::select! {
+                _ = served.as_mut() => {}
+                () = conn.evicted() => {}
+            }
+        }
     }
     drop(slot);
 }

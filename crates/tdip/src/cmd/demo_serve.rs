@@ -70,6 +70,7 @@ pub async fn serve(
         client_ca: Some(pki.join("ca.pem")),
         sign_every: std::time::Duration::from_secs(60),
         limits: Default::default(),
+        drain: tdip_server::DRAIN,
         shares: Vec::new(),
         identities: Vec::new(),
         clock: super::clock(),

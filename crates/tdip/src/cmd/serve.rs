@@ -30,6 +30,7 @@ pub fn config(cli: &Cli, args: &ServeArgs, zone: LegalZone) -> ServerConfig {
         client_ca: args.client_ca.clone(),
         sign_every: Duration::from_secs(args.sign_every),
         limits: limits(&args.limits),
+        drain: tdip_server::DRAIN,
         shares: args.unseal.shares.clone(),
         identities: args.unseal.identities.clone(),
         clock: super::clock(),
