@@ -8,9 +8,11 @@
 mod answer;
 mod error;
 mod lookup;
+mod service;
 
 pub use answer::{
     Address, Answered, Basis, Hit, PaymentMethod, Searched, Service, Subscription, When,
 };
 pub use error::{ErrorBody, ErrorCode, UnknownCode};
 pub use lookup::LookupRequest;
+pub use service::{Listing, Period, Status, UnsealRequest, Unsealing, Upload};

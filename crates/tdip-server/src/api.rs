@@ -9,11 +9,10 @@ use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tdip_core::CoreError;
 use tdip_core::consult::{Channel, ConsultError};
-use utoipa::{OpenApi, ToSchema};
+use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use zeroize::Zeroize;
@@ -21,7 +20,10 @@ use zeroize::Zeroize;
 use super::State;
 use super::tls::Peer;
 use crate::error::ApiError;
-use tdip_api::{Answered, ErrorBody, ErrorCode, LookupRequest};
+use tdip_api::{
+    Answered, ErrorBody, ErrorCode, Listing, LookupRequest, Period, Status, UnsealRequest,
+    Unsealing, Upload,
+};
 use tdip_point::callers::{Caller, Role};
 
 #[derive(OpenApi)]
@@ -386,16 +388,12 @@ fn redacted(text: &str) -> String {
     out
 }
 
-#[derive(Serialize, ToSchema)]
-struct Status {
-    /// `live`, `ready`.
-    status: &'static str,
-}
-
 /// Liveness: the process answers.
 #[utoipa::path(get, path = "/health", responses((status = 200, body = Status)))]
 async fn health() -> Json<Status> {
-    Json(Status { status: "live" })
+    Json(Status {
+        status: "live".into(),
+    })
 }
 
 /// Readiness: the point is unsealed and answers consultations.
@@ -405,7 +403,11 @@ async fn health() -> Json<Status> {
 async fn ready(Shared(state): Shared<Arc<State>>) -> Result<Json<Status>, ApiError> {
     state
         .point()
-        .map(|_| Json(Status { status: "ready" }))
+        .map(|_| {
+            Json(Status {
+                status: "ready".into(),
+            })
+        })
         .ok_or_else(ApiError::sealed)
 }
 
@@ -456,25 +458,6 @@ async fn lookup(
             Err(e.into())
         }
     }
-}
-
-/// A custodian's share, as the text of the share file.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-struct UnsealRequest {
-    /// The share file's text (not encrypted: open an `.age` share file first).
-    share: String,
-}
-
-/// How far unsealing is.
-#[derive(Serialize, ToSchema)]
-struct Unsealing {
-    /// Whether the point is still sealed.
-    sealed: bool,
-    /// Valid shares given so far.
-    have: u8,
-    /// Shares needed.
-    need: u8,
 }
 
 /// Gives one custodian's share; once enough are given the point opens, and it stays open
@@ -632,7 +615,7 @@ async fn hi1(state: Shared<Arc<State>>, caller: Authenticated, Xml(body): Xml) -
 /// applied at once if the point is unsealed. The answer is the delivery's report; a
 /// delivery with any bad row is rejected whole (422), with every bad row's line, field and
 /// reason, and changes nothing. While sealed: 202, applied on unsealing. Providers only.
-#[utoipa::path(post, path = "/v1/deliveries", params(super::deliveries::Upload),
+#[utoipa::path(post, path = "/v1/deliveries", params(Upload),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses(
         (status = 200, description = "accepted: the delivery's report", body = Object),
@@ -643,7 +626,7 @@ async fn hi1(state: Shared<Arc<State>>, caller: Authenticated, Xml(body): Xml) -
 async fn deliver(
     Shared(state): Shared<Arc<State>>,
     Authenticated(caller): Authenticated,
-    Params(params): Params<super::deliveries::Upload>,
+    Params(params): Params<Upload>,
     Octets(body): Octets,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     super::deliveries::upload(
@@ -653,14 +636,6 @@ async fn deliver(
         body,
     )
     .await
-}
-
-/// Which deliveries to list.
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-struct Listing {
-    /// How many of the latest log entries (default 20).
-    limit: Option<u32>,
 }
 
 /// The delivery log and each provider's standing (late or on time): a provider sees its
@@ -698,16 +673,6 @@ async fn deliveries(
         _ => ApiError::from(e),
     })?;
     Ok(Json(super::deliveries::status_json(&log, &standing)))
-}
-
-/// The period of a deadline report.
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-struct Period {
-    /// From (legal local time or RFC 3339); default the log's start.
-    from: Option<String>,
-    /// To; default now.
-    to: Option<String>,
 }
 
 /// Deadlines as the audit log shows them (docs/access.md#deadlines): per rule, answers

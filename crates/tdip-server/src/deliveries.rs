@@ -12,7 +12,6 @@ use axum::body::{Body, Bytes};
 use axum::extract::Query;
 use axum::http::StatusCode;
 use http_body_util::BodyExt;
-use serde::Deserialize;
 use serde_json::{Value, json};
 use tdip_core::audit::Event;
 use tdip_core::ingest::{DeliveryReport, Format};
@@ -26,24 +25,8 @@ use tokio::sync::mpsc;
 
 use super::State;
 use crate::error::ApiError;
+use tdip_api::Upload;
 use tdip_point::callers::Role;
-
-/// Where the upload's parameters travel: the query string.
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct Upload {
-    /// The moment the provider took the snapshot (RFC 3339, or legal local time).
-    snapshot_at: String,
-    /// `csv` or `jsonl` (either optionally gzip-compressed: that is seen from the bytes).
-    format: String,
-    /// The provider; the caller's own if left out, and refused if another.
-    provider: Option<String>,
-    /// The snapshot means to close more of the provider's open subscriptions than a
-    /// delivery may close unasked (default false); logged when used.
-    #[serde(default)]
-    allow_mass_close: bool,
-}
 
 /// What the handler hands the spool's writer: a piece of the body, or word that the body
 /// ended whole.
@@ -182,10 +165,7 @@ pub async fn upload(
         closed: 0,
     };
     let Some(point) = state.point() else {
-        state
-            .log()
-            .record(state.clock.now(), vec![spooled])
-            .await?;
+        state.log().record(state.clock.now(), vec![spooled]).await?;
         return Ok((
             StatusCode::ACCEPTED,
             Json(json!({

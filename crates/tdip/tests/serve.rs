@@ -198,16 +198,27 @@ fn an_agency_consults_over_tls_with_its_certificate_or_a_token() {
     assert_eq!(answer["hits"].as_array().unwrap().len(), 1, "{answer}");
     assert_eq!(answer["hits"][0]["provider"], "kpn");
     // The same answer on the point itself, printed the same: one type for both. Only the
-    // consultation's reference and its due time (from the moment asked) differ.
-    let local = ok(&data, &["lookup", "--msisdn", &number, "--json"]);
+    // consultation's reference and its due time (set from the moment it is asked) differ.
+    let asked = [
+        "lookup",
+        "--msisdn",
+        &number,
+        "--at",
+        "2026-11-02 12:00:00",
+        "--json",
+    ];
+    let local = ok(&data, &asked);
+    let out = remote(&s, &pki, &cert(&pki.listed), &asked);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let served = String::from_utf8_lossy(&out.stdout);
     let same = |text: &str| -> Vec<String> {
         text.lines()
             .filter(|l| !l.contains("\"consultation\":") && !l.contains("\"due\":"))
             .map(str::to_owned)
             .collect()
     };
-    let served = String::from_utf8_lossy(&out.stdout);
     assert!(served.contains("\"consultation\":"), "{served}");
+    assert!(served.contains("\"at\":"), "{served}");
     assert_eq!(same(&local), same(&served));
     let out = remote(
         &s,

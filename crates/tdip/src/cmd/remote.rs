@@ -4,9 +4,9 @@
 use anyhow::{Result, anyhow, bail};
 use hyper::{Method, StatusCode};
 use serde_json::Value;
-use tdip_api::{Answered, ErrorBody};
+use tdip_api::{Answered, ErrorBody, Listing, UnsealRequest, Unsealing, Upload};
 use tdip_model::LegalZone;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::cli::{DeliverArgs, DeliveriesArgs, LookupArgs, RemoteFlags, UnsealFlags};
 use tdip_client::{self, Client, Credential};
@@ -116,21 +116,25 @@ pub async fn unseal(remote: &RemoteFlags, given: &UnsealFlags) -> Result<i32> {
         } else {
             Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned())
         };
-        let body = serde_json::to_vec(&serde_json::json!({ "share": text.as_str() }))?;
+        let mut request = UnsealRequest {
+            share: text.as_str().to_owned(),
+        };
+        let body = serde_json::to_vec(&request);
+        request.share.zeroize();
         let (status, answer) = client
-            .call(Method::POST, "/v1/unseal", tdip_client::json(body))
+            .call(Method::POST, "/v1/unseal", tdip_client::json(body?))
             .await?;
         if status != StatusCode::OK {
             let p = problem(status, &answer);
             eprintln!("share {} refused: {}", path.display(), p.message);
             continue;
         }
-        let v: Value = serde_json::from_slice(&answer)?;
-        sealed = v["sealed"].as_bool().unwrap_or(true);
+        let progress: Unsealing = serde_json::from_slice(&answer)?;
+        sealed = progress.sealed;
         eprintln!(
             "share accepted: {}",
             if sealed {
-                format!("{} of {} shares", v["have"], v["need"])
+                format!("{} of {} shares", progress.have, progress.need)
             } else {
                 "the point is unsealed".into()
             }
@@ -154,19 +158,12 @@ pub async fn deliver(args: &DeliverArgs) -> Result<i32> {
             ),
         },
     };
-    let query = serde_urlencoded::to_string([
-        ("snapshot_at", args.snapshot_at.as_str()),
-        ("format", format.as_str()),
-        ("provider", args.provider.as_str()),
-        (
-            "allow_mass_close",
-            if args.allow_mass_close {
-                "true"
-            } else {
-                "false"
-            },
-        ),
-    ])?;
+    let query = serde_urlencoded::to_string(Upload {
+        snapshot_at: args.snapshot_at.clone(),
+        format,
+        provider: Some(args.provider.clone()),
+        allow_mass_close: args.allow_mass_close,
+    })?;
     let file = std::fs::File::open(&args.file)
         .map_err(|e| anyhow!("cannot read {}: {e}", args.file.display()))?;
     let (status, bytes) = client
@@ -216,7 +213,10 @@ pub async fn deliver(args: &DeliverArgs) -> Result<i32> {
 /// or every one for the operator.
 pub async fn deliveries(args: &DeliveriesArgs, zone: LegalZone) -> Result<i32> {
     let client = client_of(&args.remote)?;
-    let path = format!("/v1/deliveries?limit={}", args.limit);
+    let listing = Listing {
+        limit: Some(args.limit),
+    };
+    let path = format!("/v1/deliveries?{}", serde_urlencoded::to_string(listing)?);
     let (status, bytes) = client
         .call(Method::GET, &path, tdip_client::json(Vec::new()))
         .await?;
