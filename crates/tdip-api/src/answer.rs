@@ -82,7 +82,7 @@ pub struct Hit {
     /// Snapshot moment of the delivery that no longer showed it, if any.
     pub valid_to: Option<i64>,
     /// What the answer rests on.
-    pub basis: Basis,
+    pub basis: Evidence,
     /// The subscriber data.
     pub subscription: Subscription,
 }
@@ -101,7 +101,7 @@ impl std::fmt::Debug for Hit {
 /// period). An inference is never presented as an observation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Basis {
+pub enum Evidence {
     /// The moment lies between two deliveries that both showed this version.
     Observed {
         /// First delivery (snapshot moment) that showed it.
@@ -141,16 +141,16 @@ pub enum Basis {
     },
 }
 
-impl Basis {
+impl Evidence {
     /// Its `kind` as the wire spells it (`observed`, `changed_between`, …); HI-1
     /// deliveries name a record's basis the same way.
     pub fn kind(self) -> &'static str {
         match self {
-            Basis::Observed { .. } => "observed",
-            Basis::AfterLatestDelivery { .. } => "after_latest_delivery",
-            Basis::ChangedBetween { .. } => "changed_between",
-            Basis::AppearedBetween { .. } => "appeared_between",
-            Basis::InferredFromStartDate { .. } => "inferred_from_start_date",
+            Evidence::Observed { .. } => "observed",
+            Evidence::AfterLatestDelivery { .. } => "after_latest_delivery",
+            Evidence::ChangedBetween { .. } => "changed_between",
+            Evidence::AppearedBetween { .. } => "appeared_between",
+            Evidence::InferredFromStartDate { .. } => "inferred_from_start_date",
         }
     }
 }
@@ -286,23 +286,23 @@ mod tests {
     #[test]
     fn a_basis_kind_is_the_tag_serde_writes() {
         let all = [
-            Basis::Observed {
+            Evidence::Observed {
                 first_delivery: 1,
                 last_delivery: 2,
             },
-            Basis::AfterLatestDelivery {
+            Evidence::AfterLatestDelivery {
                 first_delivery: 1,
                 latest_delivery: 2,
             },
-            Basis::ChangedBetween {
+            Evidence::ChangedBetween {
                 last_delivery_with: 1,
                 first_delivery_without: 2,
             },
-            Basis::AppearedBetween {
+            Evidence::AppearedBetween {
                 last_delivery_without: 1,
                 first_delivery_with: 2,
             },
-            Basis::InferredFromStartDate {
+            Evidence::InferredFromStartDate {
                 subscription_start: 1,
                 first_delivery: 2,
             },

@@ -11,7 +11,7 @@ mod lookup;
 mod service;
 
 pub use answer::{
-    Address, Answered, Basis, Hit, PaymentMethod, Searched, Service, Subscription, When,
+    Address, Answered, Evidence, Hit, PaymentMethod, Searched, Service, Subscription, When,
 };
 pub use error::{ErrorBody, ErrorCode, UnknownCode};
 pub use lookup::LookupRequest;

@@ -4,7 +4,7 @@
 //! The store is asked by blind index only; every candidate version is unsealed, its
 //! identifier compared with the one asked for (a blind-index collision never becomes an
 //! answer), and its validity judged against the delivery record. An answer never presents
-//! an inference as an observation: see [`Basis`].
+//! an inference as an observation: see [`Evidence`].
 //!
 //! None of these types is serialisable: the wire's answer is `tdip_api::Answered`, built
 //! from them at the service's edge (`tdip_server::wire`).
@@ -63,7 +63,7 @@ impl std::fmt::Debug for Query {
 
 /// What a hit rests on, judged at the moment asked (the start of the overlap for a period).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Basis {
+pub enum Evidence {
     /// The moment lies between two deliveries that both showed this version.
     Observed {
         /// First delivery (snapshot moment) that showed it.
@@ -117,7 +117,7 @@ pub struct Hit {
     /// Snapshot moment of the delivery that no longer showed it, if any.
     pub valid_to: Option<i64>,
     /// What the answer rests on.
-    pub basis: Basis,
+    pub basis: Evidence,
     /// The subscriber data.
     pub subscription: Subscription,
 }
@@ -331,7 +331,7 @@ impl Target {
 }
 
 /// Whether version `v` held the identifier at the moment or in the period, and on what basis.
-fn judge(v: &VersionRow, sub: &Subscription, latest: i64, when: When) -> Option<Basis> {
+fn judge(v: &VersionRow, sub: &Subscription, latest: i64, when: When) -> Option<Evidence> {
     let start = sub.subscription_start.as_second();
     let end = sub.subscription_end.map(|t| t.as_second());
     let (lo, hi) = match when {
@@ -350,30 +350,30 @@ fn judge(v: &VersionRow, sub: &Subscription, latest: i64, when: When) -> Option<
     }
     Some(if t >= v.valid_from {
         match (v.valid_to, v.last_seen) {
-            (Some(to), Some(last)) if t > last => Basis::ChangedBetween {
+            (Some(to), Some(last)) if t > last => Evidence::ChangedBetween {
                 last_delivery_with: last,
                 first_delivery_without: to,
             },
-            (Some(_), Some(last)) => Basis::Observed {
+            (Some(_), Some(last)) => Evidence::Observed {
                 first_delivery: v.valid_from,
                 last_delivery: last,
             },
-            _ if t > latest => Basis::AfterLatestDelivery {
+            _ if t > latest => Evidence::AfterLatestDelivery {
                 first_delivery: v.valid_from,
                 latest_delivery: latest,
             },
-            _ => Basis::Observed {
+            _ => Evidence::Observed {
                 first_delivery: v.valid_from,
                 last_delivery: latest,
             },
         }
     } else {
         match v.seen_before {
-            Some(before) => Basis::AppearedBetween {
+            Some(before) => Evidence::AppearedBetween {
                 last_delivery_without: before,
                 first_delivery_with: v.valid_from,
             },
-            None => Basis::InferredFromStartDate {
+            None => Evidence::InferredFromStartDate {
                 subscription_start: start,
                 first_delivery: v.valid_from,
             },

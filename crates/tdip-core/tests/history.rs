@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use tdip_core::lookup::Basis;
+use tdip_core::lookup::Evidence;
 use tdip_model::IdentKind;
 
 #[tokio::test]
@@ -42,7 +42,7 @@ async fn successive_snapshots_open_change_and_close_versions() {
     );
     assert_eq!(
         a.hits[0].basis,
-        Basis::Observed {
+        Evidence::Observed {
             first_delivery: D0,
             last_delivery: D0
         }
@@ -61,7 +61,7 @@ async fn successive_snapshots_open_change_and_close_versions() {
     );
     assert_eq!(
         a.hits[0].basis,
-        Basis::AfterLatestDelivery {
+        Evidence::AfterLatestDelivery {
             first_delivery: D0 + DAY,
             latest_delivery: D0 + DAY
         }
@@ -72,14 +72,14 @@ async fn successive_snapshots_open_change_and_close_versions() {
     assert_eq!(a.hits.len(), 2);
     assert_eq!(
         a.hits[0].basis,
-        Basis::ChangedBetween {
+        Evidence::ChangedBetween {
             last_delivery_with: D0,
             first_delivery_without: D0 + DAY
         }
     );
     assert_eq!(
         a.hits[1].basis,
-        Basis::AppearedBetween {
+        Evidence::AppearedBetween {
             last_delivery_without: D0,
             first_delivery_with: D0 + DAY
         }
@@ -97,7 +97,7 @@ async fn successive_snapshots_open_change_and_close_versions() {
     assert_eq!(a.hits.len(), 1);
     assert!(matches!(
         a.hits[0].basis,
-        Basis::InferredFromStartDate {
+        Evidence::InferredFromStartDate {
             first_delivery: D0,
             ..
         }
@@ -115,7 +115,7 @@ async fn successive_snapshots_open_change_and_close_versions() {
     assert_eq!(a.hits.len(), 1, "Smit's start date lies before this moment");
     assert_eq!(
         a.hits[0].basis,
-        Basis::AppearedBetween {
+        Evidence::AppearedBetween {
             last_delivery_without: D0,
             first_delivery_with: D0 + DAY
         }
@@ -196,7 +196,7 @@ async fn redelivering_the_same_file_changes_nothing() {
     assert_eq!(after.hits.len(), before);
     assert_eq!(
         after.hits[0].basis,
-        Basis::InferredFromStartDate {
+        Evidence::InferredFromStartDate {
             subscription_start: 1_714_557_600,
             first_delivery: D0
         }
@@ -206,7 +206,7 @@ async fn redelivering_the_same_file_changes_nothing() {
         .await;
     assert_eq!(
         now.hits[0].basis,
-        Basis::Observed {
+        Evidence::Observed {
             first_delivery: D0,
             last_delivery: D0 + 2 * DAY
         }

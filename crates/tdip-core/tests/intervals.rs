@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use common::*;
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
-use tdip_core::lookup::{Answer, Basis, Hit};
+use tdip_core::lookup::{Answer, Evidence, Hit};
 use tdip_model::IdentKind;
 
 /// At most this many subscriptions (`S0`..`S5`).
@@ -388,7 +388,7 @@ async fn run(seq: &[Delivery]) -> Result<(), TestCaseError> {
                     );
                     prop_assert_eq!(
                         h.basis,
-                        Basis::Observed {
+                        Evidence::Observed {
                             first_delivery: mv.from,
                             last_delivery: mv.last_seen
                         },
@@ -406,7 +406,7 @@ async fn run(seq: &[Delivery]) -> Result<(), TestCaseError> {
             let t = snapshot_at(k);
             let mid = t + DAY / 2;
             let a = p.at(IdentKind::UserId, &uid, mid).await;
-            let got: Vec<(Option<u8>, Basis)> =
+            let got: Vec<(Option<u8>, Evidence)> =
                 a.hits.iter().map(|h| (variant_of(h), h.basis)).collect();
             let now = d.subs[i];
             let next = seq.get(k + 1).map(|d| d.subs[i]);
@@ -416,7 +416,7 @@ async fn run(seq: &[Delivery]) -> Result<(), TestCaseError> {
                     let mv = model_at(versions, t).unwrap();
                     want.push((
                         Some(v),
-                        Basis::AfterLatestDelivery {
+                        Evidence::AfterLatestDelivery {
                             first_delivery: mv.from,
                             latest_delivery: last,
                         },
@@ -426,7 +426,7 @@ async fn run(seq: &[Delivery]) -> Result<(), TestCaseError> {
                     let mv = model_at(versions, t).unwrap();
                     want.push((
                         Some(v),
-                        Basis::Observed {
+                        Evidence::Observed {
                             first_delivery: mv.from,
                             last_delivery: mv.last_seen,
                         },
@@ -436,7 +436,7 @@ async fn run(seq: &[Delivery]) -> Result<(), TestCaseError> {
                     if let Some(v) = now {
                         want.push((
                             Some(v),
-                            Basis::ChangedBetween {
+                            Evidence::ChangedBetween {
                                 last_delivery_with: t,
                                 first_delivery_without: t + DAY,
                             },
@@ -445,7 +445,7 @@ async fn run(seq: &[Delivery]) -> Result<(), TestCaseError> {
                     if let Some(Some(w)) = next {
                         want.push((
                             Some(w),
-                            Basis::AppearedBetween {
+                            Evidence::AppearedBetween {
                                 last_delivery_without: t,
                                 first_delivery_with: t + DAY,
                             },
@@ -458,13 +458,13 @@ async fn run(seq: &[Delivery]) -> Result<(), TestCaseError> {
 
         // Before the first delivery only the start date speaks, for what the first showed.
         let a = p.at(IdentKind::UserId, &uid, D0 - DAY / 2).await;
-        let got: Vec<(Option<u8>, Basis)> =
+        let got: Vec<(Option<u8>, Evidence)> =
             a.hits.iter().map(|h| (variant_of(h), h.basis)).collect();
-        let want: Vec<(Option<u8>, Basis)> = seq[0].subs[i]
+        let want: Vec<(Option<u8>, Evidence)> = seq[0].subs[i]
             .map(|v| {
                 (
                     Some(v),
-                    Basis::InferredFromStartDate {
+                    Evidence::InferredFromStartDate {
                         subscription_start: START,
                         first_delivery: D0,
                     },

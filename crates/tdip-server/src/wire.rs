@@ -3,8 +3,8 @@
 //! [`Answered`] the API (and the CLI's `--json`) send.
 
 use tdip_api::{
-    Address, Answered, Basis, Hit, LookupRequest, PaymentMethod, Searched, Service, Subscription,
-    When,
+    Address, Answered, Evidence, Hit, LookupRequest, PaymentMethod, Searched, Service,
+    Subscription, When,
 };
 use tdip_core::lookup;
 use tdip_model::subscription as model;
@@ -75,41 +75,41 @@ fn hit(h: &lookup::Hit) -> Hit {
 }
 
 /// A hit's basis as the wire names it (the API's `basis`, HI-1's record basis).
-pub(crate) fn basis(b: lookup::Basis) -> Basis {
-    use lookup::Basis as B;
+pub(crate) fn basis(b: lookup::Evidence) -> Evidence {
+    use lookup::Evidence as B;
     match b {
         B::Observed {
             first_delivery,
             last_delivery,
-        } => Basis::Observed {
+        } => Evidence::Observed {
             first_delivery,
             last_delivery,
         },
         B::AfterLatestDelivery {
             first_delivery,
             latest_delivery,
-        } => Basis::AfterLatestDelivery {
+        } => Evidence::AfterLatestDelivery {
             first_delivery,
             latest_delivery,
         },
         B::ChangedBetween {
             last_delivery_with,
             first_delivery_without,
-        } => Basis::ChangedBetween {
+        } => Evidence::ChangedBetween {
             last_delivery_with,
             first_delivery_without,
         },
         B::AppearedBetween {
             last_delivery_without,
             first_delivery_with,
-        } => Basis::AppearedBetween {
+        } => Evidence::AppearedBetween {
             last_delivery_without,
             first_delivery_with,
         },
         B::InferredFromStartDate {
             subscription_start,
             first_delivery,
-        } => Basis::InferredFromStartDate {
+        } => Evidence::InferredFromStartDate {
             subscription_start,
             first_delivery,
         },

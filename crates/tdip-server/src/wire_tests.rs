@@ -4,7 +4,7 @@
 use serde_json::json;
 use tdip_access::{Due, Grant, Rule};
 use tdip_core::consult::Consulted;
-use tdip_core::lookup::{Answer, Basis, Hit, Searched, When};
+use tdip_core::lookup::{Answer, Evidence, Hit, Searched, When};
 use tdip_model::subscription::{Address, PaymentMethod, Service, Subscription};
 
 fn ts(s: i64) -> jiff::Timestamp {
@@ -75,35 +75,35 @@ fn the_wire_subscription_is_the_models_field_for_field_and_value_for_value() {
 fn an_answer_carries_the_fields_the_api_has_always_sent() {
     let basis = [
         (
-            Basis::Observed {
+            Evidence::Observed {
                 first_delivery: 1,
                 last_delivery: 2,
             },
             json!({"kind": "observed", "first_delivery": 1, "last_delivery": 2}),
         ),
         (
-            Basis::AfterLatestDelivery {
+            Evidence::AfterLatestDelivery {
                 first_delivery: 1,
                 latest_delivery: 2,
             },
             json!({"kind": "after_latest_delivery", "first_delivery": 1, "latest_delivery": 2}),
         ),
         (
-            Basis::ChangedBetween {
+            Evidence::ChangedBetween {
                 last_delivery_with: 1,
                 first_delivery_without: 2,
             },
             json!({"kind": "changed_between", "last_delivery_with": 1, "first_delivery_without": 2}),
         ),
         (
-            Basis::AppearedBetween {
+            Evidence::AppearedBetween {
                 last_delivery_without: 1,
                 first_delivery_with: 2,
             },
             json!({"kind": "appeared_between", "last_delivery_without": 1, "first_delivery_with": 2}),
         ),
         (
-            Basis::InferredFromStartDate {
+            Evidence::InferredFromStartDate {
                 subscription_start: 1,
                 first_delivery: 2,
             },

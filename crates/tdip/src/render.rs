@@ -1,6 +1,6 @@
 //! Human-readable output: times in legal local time, tables, lookup answers.
 
-use tdip_api::{Address, Answered, Basis, Hit, Subscription, When};
+use tdip_api::{Address, Answered, Evidence, Hit, Subscription, When};
 use tdip_model::{LegalZone, format_time};
 
 /// Formats UTC seconds in the legal zone, to the second.
@@ -74,9 +74,9 @@ fn hit(h: &Hit, zone: LegalZone) -> String {
     out
 }
 
-fn basis(b: &Basis, zone: LegalZone) -> String {
+fn basis(b: &Evidence, zone: LegalZone) -> String {
     match *b {
-        Basis::Observed {
+        Evidence::Observed {
             first_delivery,
             last_delivery,
         } => format!(
@@ -84,7 +84,7 @@ fn basis(b: &Basis, zone: LegalZone) -> String {
             time(first_delivery, zone),
             time(last_delivery, zone)
         ),
-        Basis::AfterLatestDelivery {
+        Evidence::AfterLatestDelivery {
             first_delivery,
             latest_delivery,
         } => format!(
@@ -92,7 +92,7 @@ fn basis(b: &Basis, zone: LegalZone) -> String {
             time(first_delivery, zone),
             time(latest_delivery, zone)
         ),
-        Basis::ChangedBetween {
+        Evidence::ChangedBetween {
             last_delivery_with,
             first_delivery_without,
         } => format!(
@@ -100,7 +100,7 @@ fn basis(b: &Basis, zone: LegalZone) -> String {
             time(last_delivery_with, zone),
             time(first_delivery_without, zone)
         ),
-        Basis::AppearedBetween {
+        Evidence::AppearedBetween {
             last_delivery_without,
             first_delivery_with,
         } => format!(
@@ -108,7 +108,7 @@ fn basis(b: &Basis, zone: LegalZone) -> String {
             time(last_delivery_without, zone),
             time(first_delivery_with, zone)
         ),
-        Basis::InferredFromStartDate {
+        Evidence::InferredFromStartDate {
             subscription_start,
             first_delivery,
         } => format!(
