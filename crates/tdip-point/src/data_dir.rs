@@ -4,8 +4,6 @@
 //! it, or a PostgreSQL database). docs/operations.md says what each file holds and how to
 //! back it up; nothing else in tdip spells one of these names.
 
-use std::path::{Path, PathBuf};
-
 /// The dev key file (demos and tests only: the point is then NOT SEALED).
 pub const KEY_FILE: &str = "keyfile";
 /// The public custody record of the custodians' shares of the root key.
@@ -40,57 +38,3 @@ pub const CLIENTS_FILE: &str = "clients.toml";
 pub const TOKENS_FILE: &str = "tokens.toml";
 /// Held while `tokens.toml` is changed.
 pub const TOKENS_LOCK: &str = "tokens.toml.lock";
-
-/// A point's data directory.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DataDir {
-    root: PathBuf,
-}
-
-impl DataDir {
-    /// The data directory at `root`.
-    pub fn new(root: impl Into<PathBuf>) -> DataDir {
-        DataDir { root: root.into() }
-    }
-
-    /// The directory itself.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
-    /// The path of `name` (one of this module's names) in the directory.
-    pub fn file(&self, name: &str) -> PathBuf {
-        self.root.join(name)
-    }
-
-    /// The key directory.
-    pub fn key_dir(&self) -> PathBuf {
-        self.file(KEY_DIR)
-    }
-
-    /// The SQLite store file.
-    pub fn store_file(&self) -> PathBuf {
-        self.file(STORE_FILE)
-    }
-
-    /// The SQLite audit log file.
-    pub fn audit_file(&self) -> PathBuf {
-        self.file(AUDIT_FILE)
-    }
-
-    /// The agencies' client certificates.
-    pub fn clients_file(&self) -> PathBuf {
-        self.file(CLIENTS_FILE)
-    }
-
-    /// The API tokens.
-    pub fn tokens_file(&self) -> PathBuf {
-        self.file(TOKENS_FILE)
-    }
-}
-
-impl AsRef<Path> for DataDir {
-    fn as_ref(&self) -> &Path {
-        &self.root
-    }
-}

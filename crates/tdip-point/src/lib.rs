@@ -30,5 +30,4 @@ pub mod stores;
 pub mod unseal_log;
 
 pub use clock::{Clock, FixedClock, SharedClock, SystemClock};
-pub use data_dir::DataDir;
 pub use point::Point;
