@@ -17,6 +17,9 @@ pub enum Hi1Code {
     /// 2003: (service) no object of this identifier is kept for the sender (expired,
     /// never created, or another sender's).
     UnknownObject,
+    /// 2004: (service) a CREATE of an identifier already kept for the sender with other
+    /// content (an identical resend is answered as the first time, not refused).
+    Exists,
     /// 3001: an identifier format tdip holds no data by.
     Format,
     /// 3002: a task without an identifier, or without the moment or period asked about.
@@ -26,6 +29,9 @@ pub enum Hi1Code {
     /// 3004: a request value that is not a valid identifier of its format, or a period
     /// that ends before it starts.
     Invalid,
+    /// 3005: a task whose authorisation is not in force now (before its `StartTime` or
+    /// after its `EndTime`).
+    NotInForce,
     /// 4001: a part of the demand not where tdip's profile puts it.
     Profile,
     /// 4002: the catalogue refuses the demand (agency, legal basis, authorising official).
@@ -33,22 +39,28 @@ pub enum Hi1Code {
     /// 5001: (service, a task's `StatusReason` with `DisclosureNotAvailable`) the
     /// identifiers asked about are held by no one in the period asked.
     NoData,
+    /// 5002: (service, a task's `StatusReason` with `Error`) the delivery could not be
+    /// pushed to the destination the task names; it can still be fetched with GET.
+    NotDelivered,
 }
 
 impl Hi1Code {
     /// Every code, in numeric order.
-    pub const ALL: [Hi1Code; 11] = [
+    pub const ALL: [Hi1Code; 14] = [
         Hi1Code::Unreadable,
         Hi1Code::Verb,
         Hi1Code::Object,
         Hi1Code::UnknownObject,
+        Hi1Code::Exists,
         Hi1Code::Format,
         Hi1Code::Incomplete,
         Hi1Code::NoAuthorisation,
         Hi1Code::Invalid,
+        Hi1Code::NotInForce,
         Hi1Code::Profile,
         Hi1Code::Refused,
         Hi1Code::NoData,
+        Hi1Code::NotDelivered,
     ];
 
     /// The number written as `ErrorCode`.
@@ -58,13 +70,16 @@ impl Hi1Code {
             Hi1Code::Verb => 2001,
             Hi1Code::Object => 2002,
             Hi1Code::UnknownObject => 2003,
+            Hi1Code::Exists => 2004,
             Hi1Code::Format => 3001,
             Hi1Code::Incomplete => 3002,
             Hi1Code::NoAuthorisation => 3003,
             Hi1Code::Invalid => 3004,
+            Hi1Code::NotInForce => 3005,
             Hi1Code::Profile => 4001,
             Hi1Code::Refused => 4002,
             Hi1Code::NoData => 5001,
+            Hi1Code::NotDelivered => 5002,
         }
     }
 }
@@ -137,7 +152,8 @@ mod tests {
         assert_eq!(
             values,
             [
-                1001, 2001, 2002, 2003, 3001, 3002, 3003, 3004, 4001, 4002, 5001
+                1001, 2001, 2002, 2003, 2004, 3001, 3002, 3003, 3004, 3005, 4001, 4002,
+                5001, 5002
             ]
         );
         assert_eq!(Hi1Code::Refused.to_string(), "4002");

@@ -19,6 +19,20 @@ pub const RECORDS: &str = "urn:tdip:records:1";
 /// `RecordFormat` and this value.
 pub const RECORD_FORMAT: &str = "tdip-records-1";
 
+/// How the records answering a task are carried in its `DeliveryObject`, as the task's
+/// `LDDeliveryDestination/LDHandoverFormat` asks (TS 102 657 unless it names tdip's own).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PayloadFormat {
+    /// TS 102 657-shaped XML (namespace of v1.28.1) as `BinaryData`, announced in the
+    /// `Manifest` as `ETSI` / `ManifestSpecification` / `TS102657-XML`: valid against
+    /// ETSI's schema alone.
+    #[default]
+    Ts102657,
+    /// tdip's own `urn:tdip:records:1` in `XMLData` (`schema/tdip-records.xsd`),
+    /// announced as `tdip` / `RecordFormat` / `tdip-records-1`.
+    TdipRecords,
+}
+
 /// A DeliveryObject as a GET shows it: the records answering one task.
 ///
 /// `Debug` shows object identifiers, the reference and per record its provider and

@@ -15,7 +15,7 @@ mod response;
 mod tree;
 
 pub use code::{Hi1Code, Verb};
-pub use delivery::{DELIVERY, DeliveryView, RECORD_FORMAT, RECORDS, Record};
+pub use delivery::{DELIVERY, DeliveryView, PayloadFormat, RECORD_FORMAT, RECORDS, Record};
 pub use judge::{authorisation_of, judge, judge_for};
 pub use profile::{REQUEST_TYPES, Sought, demands};
 pub use request::{
