@@ -1,15 +1,20 @@
-//! HI-1 deliveries: the `DeliveryObject` whose `Delivery/XMLData` carries the records
-//! answering a lawful-disclosure task, in tdip's payload namespace [`RECORDS`] (schema
-//! `schema/tdip-records.xsd`; element names follow ETSI TS 102 657 where it has one).
+//! HI-1 deliveries: the `DeliveryObject` carrying the records answering a
+//! lawful-disclosure task, by default as a TS 102 657-shaped document in `BinaryData`
+//! (see [`crate::ts102657`]), or in tdip's payload namespace [`RECORDS`] as `XMLData`
+//! (schema `schema/tdip-records.xsd`).
 
 use std::fmt;
 use std::io;
 
+use base64::Engine;
 use jiff::Timestamp;
 use quick_xml::Writer;
+use sha2::{Digest, Sha256};
 use tdip_model::subscription::{Address, Subscription};
 
+use crate::request::Endpoint;
 use crate::response::{Base, base, entry, seconds, text};
+use crate::ts102657;
 
 /// The HI-1 delivery namespace (`DeliveryObject`).
 pub const DELIVERY: &str = "http://uri.etsi.org/03120/common/2019/10/Delivery";
@@ -57,6 +62,11 @@ pub struct DeliveryView {
     pub delivery_id: String,
     /// The records, in order; numbered from 1 in the payload.
     pub records: Vec<Record>,
+    /// How the records are carried (the task's `LDHandoverFormat`).
+    pub format: PayloadFormat,
+    /// The agency system the task came from (the request header's sender): TS 102 657's
+    /// `requestID/countryCode` and `authorisedOrganisationID`.
+    pub requester: Endpoint,
 }
 
 /// One subscription that held an identifier the task asked about.
@@ -96,6 +106,8 @@ impl fmt::Debug for DeliveryView {
             .field("reference", &self.reference)
             .field("delivery_id", &self.delivery_id)
             .field("records", &self.records)
+            .field("format", &self.format)
+            .field("requester", &self.requester)
             .finish()
     }
 }
@@ -115,7 +127,8 @@ impl fmt::Debug for Record {
 }
 
 /// The `HI1Object` of type `delivery:DeliveryObject` (prefixes `delivery` and `common`
-/// declared on the message's root): one sequence, the whole answer, as XML data.
+/// declared on the message's root): one sequence, the whole answer, in the delivery's
+/// [`PayloadFormat`].
 pub(crate) fn delivery_object(w: &mut Writer<Vec<u8>>, d: &DeliveryView) -> io::Result<()> {
     w.create_element("HI1Object")
         .with_attribute(("xsi:type", "delivery:DeliveryObject"))
@@ -134,30 +147,57 @@ pub(crate) fn delivery_object(w: &mut Writer<Vec<u8>>, d: &DeliveryView) -> io::
             text(w, "delivery:DeliveryID", &d.delivery_id)?;
             text(w, "delivery:SequenceNumber", "1")?;
             text(w, "delivery:LastSequence", "true")?;
+            let (owner, name, value) = match d.format {
+                PayloadFormat::Ts102657 => ("ETSI", "ManifestSpecification", TS102657_XML),
+                PayloadFormat::TdipRecords => ("tdip", "RecordFormat", RECORD_FORMAT),
+            };
             w.create_element("delivery:Manifest")
-                .write_inner_content(|w| {
-                    entry(
-                        w,
-                        "delivery:Specification",
-                        "tdip",
-                        "RecordFormat",
-                        RECORD_FORMAT,
-                    )
-                })?;
+                .write_inner_content(|w| entry(w, "delivery:Specification", owner, name, value))?;
             w.create_element("delivery:Delivery")
+                .write_inner_content(|w| match d.format {
+                    PayloadFormat::Ts102657 => binary(w, &ts102657::document(d)),
+                    PayloadFormat::TdipRecords => xml_records(w, d),
+                })?;
+            Ok(())
+        })?;
+    Ok(())
+}
+
+/// The manifest's `Specification` value (owner `ETSI`, name `ManifestSpecification`) for a
+/// TS 102 657 XML payload, as ETSI's example `request5-Binary-Delivery.xml` announces it.
+pub const TS102657_XML: &str = "TS102657-XML";
+
+/// `BinaryData`: the document base64-encoded, its content type, and the lowercase hex
+/// SHA-256 of its bytes.
+fn binary(w: &mut Writer<Vec<u8>>, document: &[u8]) -> io::Result<()> {
+    w.create_element("delivery:BinaryData")
+        .write_inner_content(|w| {
+            text(
+                w,
+                "delivery:Data",
+                &base64::engine::general_purpose::STANDARD.encode(document),
+            )?;
+            text(w, "delivery:ContentType", "application/xml")?;
+            text(
+                w,
+                "delivery:Checksum",
+                &hex::encode(Sha256::digest(document).as_slice()),
+            )?;
+            text(w, "delivery:ChecksumType", "SHA-256")
+        })?;
+    Ok(())
+}
+
+/// `XMLData` with one `records` element in tdip's namespace [`RECORDS`].
+fn xml_records(w: &mut Writer<Vec<u8>>, d: &DeliveryView) -> io::Result<()> {
+    w.create_element("delivery:XMLData")
+        .write_inner_content(|w| {
+            w.create_element("records")
+                .with_attribute(("xmlns", RECORDS))
                 .write_inner_content(|w| {
-                    w.create_element("delivery:XMLData")
-                        .write_inner_content(|w| {
-                            w.create_element("records")
-                                .with_attribute(("xmlns", RECORDS))
-                                .write_inner_content(|w| {
-                                    for (i, r) in d.records.iter().enumerate() {
-                                        record(w, i + 1, r)?;
-                                    }
-                                    Ok(())
-                                })?;
-                            Ok(())
-                        })?;
+                    for (i, r) in d.records.iter().enumerate() {
+                        record(w, i + 1, r)?;
+                    }
                     Ok(())
                 })?;
             Ok(())
@@ -246,12 +286,12 @@ fn address(w: &mut Writer<Vec<u8>>, name: &str, a: &Address) -> io::Result<()> {
 }
 
 /// A non-empty value.
-fn present(v: &Option<String>) -> Option<&str> {
+pub(crate) fn present(v: &Option<String>) -> Option<&str> {
     v.as_deref().filter(|v| !v.is_empty())
 }
 
 /// An element for a value that is present and not empty; nothing otherwise.
-fn opt(w: &mut Writer<Vec<u8>>, name: &str, v: &Option<String>) -> io::Result<()> {
+pub(crate) fn opt(w: &mut Writer<Vec<u8>>, name: &str, v: &Option<String>) -> io::Result<()> {
     match present(v) {
         Some(v) => text(w, name, v),
         None => Ok(()),
@@ -259,14 +299,18 @@ fn opt(w: &mut Writer<Vec<u8>>, name: &str, v: &Option<String>) -> io::Result<()
 }
 
 /// An element for a value that is not empty; nothing otherwise.
-fn nonempty(w: &mut Writer<Vec<u8>>, name: &str, v: &str) -> io::Result<()> {
+pub(crate) fn nonempty(w: &mut Writer<Vec<u8>>, name: &str, v: &str) -> io::Result<()> {
     if v.is_empty() {
         return Ok(());
     }
     text(w, name, v)
 }
 
-fn opt_time(w: &mut Writer<Vec<u8>>, name: &str, t: Option<Timestamp>) -> io::Result<()> {
+pub(crate) fn opt_time(
+    w: &mut Writer<Vec<u8>>,
+    name: &str,
+    t: Option<Timestamp>,
+) -> io::Result<()> {
     match t {
         Some(t) => text(w, name, &seconds(t)),
         None => Ok(()),
@@ -274,7 +318,7 @@ fn opt_time(w: &mut Writer<Vec<u8>>, name: &str, t: Option<Timestamp>) -> io::Re
 }
 
 /// An element per non-empty value.
-fn list(w: &mut Writer<Vec<u8>>, name: &str, values: &[String]) -> io::Result<()> {
+pub(crate) fn list(w: &mut Writer<Vec<u8>>, name: &str, values: &[String]) -> io::Result<()> {
     for v in values.iter().filter(|v| !v.is_empty()) {
         text(w, name, v)?;
     }

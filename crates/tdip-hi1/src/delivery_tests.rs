@@ -1,31 +1,22 @@
-//! A delivery's `Debug` output names objects and providers, never what the records hold.
+//! A delivery's `Debug` output names objects and providers, never what the records hold;
+//! the TS 102 657 document files each service under its kind of record.
 
-use tdip_model::subscription::{Column, ParseContext, RawRow, parse_row};
+use tdip_model::subscription::{Column, ParseContext, RawRow, Subscription, parse_row};
 
-use crate::{DeliveryView, Record};
+use crate::{DeliveryView, EXTENSION, Endpoint, PayloadFormat, Record, TS102657, parse_xml};
 
-#[test]
-fn debug_of_a_delivery_shows_no_identifier_or_personal_data() {
-    let cells = [
-        ("subscription_id", "K-77"),
-        ("service", "mobile"),
-        ("msisdn", "+31612345678"),
-        ("imsi", "204081234567890"),
-        ("email", "jan@example.nl"),
-        ("surname", "Jansen"),
-        ("given_names", "Pieter"),
-        ("billing_street", "Damrak"),
-        ("billing_postcode", "1012LG"),
-        ("subscription_start", "2026-01-01T00:00:00Z"),
-        ("payment_means", "NL91ABNA0417164300"),
-    ];
+fn subscription(cells: &[(&str, &str)]) -> Subscription {
     let mut row = RawRow::new();
     for (name, value) in cells {
         row.set(Column::from_name(name).unwrap(), value);
     }
-    let subscription = parse_row(&row, &ParseContext::default()).unwrap();
+    parse_row(&row, &ParseContext::default()).unwrap()
+}
+
+/// A delivery of one record of `subscription`.
+fn view(subscription: Subscription) -> DeliveryView {
     let at = "2026-11-24T12:00:00Z".parse().unwrap();
-    let view = DeliveryView {
+    DeliveryView {
         object: "71ff52ca-bcea-4fa3-b34e-1b89dcfb0d9e".into(),
         country: "NL".into(),
         owner: "TDIP-POINT".into(),
@@ -44,7 +35,30 @@ fn debug_of_a_delivery_shows_no_identifier_or_personal_data() {
             basis: "observed".into(),
             subscription,
         }],
-    };
+        format: PayloadFormat::default(),
+        requester: Endpoint {
+            country: "NL".into(),
+            id: "POLITIE-LI".into(),
+        },
+    }
+}
+
+#[test]
+fn debug_of_a_delivery_shows_no_identifier_or_personal_data() {
+    let cells = [
+        ("subscription_id", "K-77"),
+        ("service", "mobile"),
+        ("msisdn", "+31612345678"),
+        ("imsi", "204081234567890"),
+        ("email", "jan@example.nl"),
+        ("surname", "Jansen"),
+        ("given_names", "Pieter"),
+        ("billing_street", "Damrak"),
+        ("billing_postcode", "1012LG"),
+        ("subscription_start", "2026-01-01T00:00:00Z"),
+        ("payment_means", "NL91ABNA0417164300"),
+    ];
+    let view = view(subscription(&cells));
     let dbg = format!("{view:?}");
     for leak in [
         "K-77",
@@ -70,4 +84,111 @@ fn debug_of_a_delivery_shows_no_identifier_or_personal_data() {
     // And the outcome carrying it.
     let outcome = format!("{:?}", crate::Outcome::Delivered(view));
     assert!(!outcome.contains("31612345678") && !outcome.contains("Jansen"));
+}
+
+#[test]
+fn internet_access_is_a_network_access_record_with_its_addresses_in_the_extension() {
+    let s = subscription(&[
+        ("subscription_id", "I-9"),
+        ("service", "internet"),
+        ("msisdn", "+31612345678"),
+        ("ip", "198.51.100.7"),
+        ("mac", "AABB.CCDD.EEFF"),
+        ("organisation", "Jansen & Zonen"),
+        ("billing_street", "Damrak"),
+        ("billing_postcode", "1012LG"),
+        ("install_city", "Utrecht"),
+        ("subscription_start", "2026-01-01T00:00:00Z"),
+    ]);
+    let doc = String::from_utf8(crate::ts102657::document(&view(s))).unwrap();
+    let root = parse_xml(&doc).unwrap();
+    let record = root
+        .at(&[
+            (TS102657, "retainedDataPayload"),
+            (TS102657, "responseMessage"),
+            (TS102657, "responseRecords"),
+            (TS102657, "ResponseRecord"),
+        ])
+        .unwrap();
+    let payload = record.child(TS102657, "recordPayload").unwrap();
+    assert!(payload.child(TS102657, "telephonyRecord").is_none());
+    let subscriber = payload
+        .at(&[
+            (TS102657, "networkAccessRecord"),
+            (TS102657, "naSubscriber"),
+        ])
+        .expect("an naSubscriber");
+    // An organisation without a named person: the billing address is the organisation's.
+    let org = [
+        (TS102657, "genericSubscriberInfo"),
+        (TS102657, "organizationInfo"),
+    ];
+    let org = subscriber.at(&org).unwrap();
+    assert_eq!(org.text_at(&[(TS102657, "name")]), Some("Jansen & Zonen"));
+    assert_eq!(
+        org.text_at(&[(TS102657, "address"), (TS102657, "streetName")]),
+        Some("Damrak")
+    );
+    assert!(
+        subscriber
+            .at(&[
+                (TS102657, "genericSubscriberInfo"),
+                (TS102657, "individualInfo")
+            ])
+            .is_none()
+    );
+    let sub = subscriber
+        .at(&[(TS102657, "naSubscriptions"), (TS102657, "NASubscription")])
+        .unwrap();
+    assert_eq!(sub.text_at(&[(TS102657, "subscriptionID")]), Some("I-9"));
+    assert_eq!(
+        sub.text_at(&[(TS102657, "installationAddress"), (TS102657, "city")]),
+        Some("Utrecht")
+    );
+    // Telephony identities of a network-access record, and its addresses, are tdip's.
+    assert!(sub.child(TS102657, "registeredNumbers").is_none());
+    let ext = record.child(EXTENSION, "extension").unwrap();
+    assert_eq!(
+        ext.text_at(&[(EXTENSION, "partyNumber")]),
+        Some("+31612345678")
+    );
+    assert_eq!(
+        ext.text_at(&[(EXTENSION, "ipAddress")]),
+        Some("198.51.100.7")
+    );
+    assert_eq!(
+        ext.text_at(&[(EXTENSION, "macAddress")]),
+        Some("aa:bb:cc:dd:ee:ff")
+    );
+    assert_eq!(ext.text_at(&[(EXTENSION, "service")]), Some("internet"));
+}
+
+#[test]
+fn a_business_mobile_without_numbers_or_addresses_writes_only_what_it_holds() {
+    let s = subscription(&[
+        ("subscription_id", "M-2"),
+        ("service", "mobile"),
+        ("imsi", "204081234567890"),
+        ("organisation", "Jansen & Zonen"),
+        ("subscription_start", "2026-01-01T00:00:00Z"),
+    ]);
+    let doc = String::from_utf8(crate::ts102657::document(&view(s))).unwrap();
+    for absent in [
+        "individualInfo",
+        "address",
+        "registeredNumbers",
+        "endTime",
+        "iMEI",
+    ] {
+        assert!(!doc.contains(absent), "{absent} in {doc}");
+    }
+    for present in [
+        "<telephonySubscriber>",
+        "<organizationInfo>",
+        "<name>Jansen &amp; Zonen</name>",
+        "<iMSI>204081234567890</iMSI>",
+        "<startTime>20260101000000Z</startTime>",
+    ] {
+        assert!(doc.contains(present), "no {present} in {doc}");
+    }
 }

@@ -7,15 +7,20 @@
 //! or `Debug` output.
 
 mod code;
+mod deliver;
 mod delivery;
 mod judge;
 mod profile;
 mod request;
 mod response;
 mod tree;
+mod ts102657;
 
 pub use code::{Hi1Code, Verb};
-pub use delivery::{DELIVERY, DeliveryView, PayloadFormat, RECORD_FORMAT, RECORDS, Record};
+pub use deliver::{Deliver, DeliverRefused, acknowledge, deliver_answer};
+pub use delivery::{
+    DELIVERY, DeliveryView, PayloadFormat, RECORD_FORMAT, RECORDS, Record, TS102657_XML,
+};
 pub use judge::{authorisation_of, judge, judge_for};
 pub use profile::{REQUEST_TYPES, Sought, demands};
 pub use request::{
@@ -24,6 +29,7 @@ pub use request::{
 };
 pub use response::{Body, ETSI_VERSION, Listed, Outcome, Response, TaskStatus, TaskView};
 pub use tree::{Element, parse as parse_xml};
+pub use ts102657::{EXTENSION, TS102657};
 
 /// Why a message cannot be read or answered. The messages name the element or format at
 /// fault, never an identifier's value.

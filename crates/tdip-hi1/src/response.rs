@@ -15,7 +15,7 @@ use crate::delivery::{DELIVERY, DeliveryView, delivery_object};
 use crate::request::{COMMON, CORE, Endpoint, Header, TASK};
 
 /// XML Schema instance, for `xsi:type`.
-const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
+pub(crate) const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
 /// The status of a lawful-disclosure task (ETSI dictionary `LDTaskStatus`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -315,7 +315,7 @@ pub(crate) fn seconds(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-fn error(w: &mut Writer<Vec<u8>>, code: Hi1Code, description: &str) -> io::Result<()> {
+pub(crate) fn error(w: &mut Writer<Vec<u8>>, code: Hi1Code, description: &str) -> io::Result<()> {
     w.create_element("ErrorInformation")
         .write_inner_content(|w| {
             text(w, "ErrorCode", &code.to_string())?;
@@ -324,7 +324,7 @@ fn error(w: &mut Writer<Vec<u8>>, code: Hi1Code, description: &str) -> io::Resul
     Ok(())
 }
 
-fn endpoint(w: &mut Writer<Vec<u8>>, name: &str, e: &Endpoint) -> io::Result<()> {
+pub(crate) fn endpoint(w: &mut Writer<Vec<u8>>, name: &str, e: &Endpoint) -> io::Result<()> {
     w.create_element(name).write_inner_content(|w| {
         text(w, "CountryCode", &e.country)?;
         text(w, "UniqueIdentifier", &e.id)

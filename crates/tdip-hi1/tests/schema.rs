@@ -6,8 +6,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use tdip_hi1::{
-    Body, CORE, DELIVERY, DeliveryView, Hi1Code, Listed, Outcome, RECORDS, Record, Response,
-    TaskStatus, TaskView, judge, judge_for, parse_request, parse_xml,
+    Body, CORE, DELIVERY, DeliveryView, Endpoint, Hi1Code, Listed, Outcome, PayloadFormat, RECORDS,
+    Record, Response, TaskStatus, TaskView, judge, judge_for, parse_request, parse_xml,
 };
 use tdip_model::subscription::{Column, ParseContext, RawRow, Subscription, parse_row};
 
@@ -383,6 +383,11 @@ fn delivery() -> DeliveryView {
                 subscription: minimal,
             },
         ],
+        format: PayloadFormat::TdipRecords,
+        requester: Endpoint {
+            country: "NL".into(),
+            id: "POLITIE-LI".into(),
+        },
     }
 }
 
