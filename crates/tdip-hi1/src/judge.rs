@@ -58,7 +58,10 @@ pub fn judge_for(
                     .iter()
                     .find_map(|(d, _)| catalogue.authorise(d).err())
                     .map_or(outcome, |refusal| {
-                        fail(Hi1Code::Refused, format!("task {}: {refusal}", task.label()))
+                        fail(
+                            Hi1Code::Refused,
+                            format!("task {}: {refusal}", task.label()),
+                        )
                     }),
             };
             (id, verdict)
@@ -87,10 +90,9 @@ fn outcome(
             Hi1Code::Object,
             format!("tdip accepts AuthorisationObject and LDTaskObject, not {kind}"),
         ),
-        (Verb::Create | Verb::Update, None) => fail(
-            Hi1Code::Object,
-            format!("{} without an HI1Object", a.verb),
-        ),
+        (Verb::Create | Verb::Update, None) => {
+            fail(Hi1Code::Object, format!("{} without an HI1Object", a.verb))
+        }
         (Verb::Create, Some(Object::Authorisation(auth))) => Outcome::Created(auth.object.clone()),
         (Verb::Create, Some(Object::LdTask(task))) => match task_problem(r, task, kept, now) {
             None => Outcome::Created(task.object.clone()),
@@ -164,16 +166,20 @@ pub fn authorisation_of(
     task: &LdTask,
     kept: &dyn Fn(&str) -> Option<Authorisation>,
 ) -> Option<Authorisation> {
-    let in_message = r.actions.iter().rev().find_map(|a| match (&a.verb, &a.object) {
-        (Verb::Create | Verb::Update, Some(Object::Authorisation(auth)))
-            if a.problem.is_none()
-                && task.associated.contains(&auth.object)
-                && (a.verb == Verb::Create || known(r, a, &auth.object, kept)) =>
-        {
-            Some(auth.clone())
-        }
-        _ => None,
-    });
+    let in_message = r
+        .actions
+        .iter()
+        .rev()
+        .find_map(|a| match (&a.verb, &a.object) {
+            (Verb::Create | Verb::Update, Some(Object::Authorisation(auth)))
+                if a.problem.is_none()
+                    && task.associated.contains(&auth.object)
+                    && (a.verb == Verb::Create || known(r, a, &auth.object, kept)) =>
+            {
+                Some(auth.clone())
+            }
+            _ => None,
+        });
     in_message.or_else(|| task.associated.iter().find_map(|id| kept(id)))
 }
 

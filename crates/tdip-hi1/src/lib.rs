@@ -19,8 +19,8 @@ mod tree;
 pub use code::{Hi1Code, Verb};
 pub use delivery::{DELIVERY, DeliveryView, PayloadFormat, RECORD_FORMAT, RECORDS, Record};
 pub use judge::{authorisation_of, judge, judge_for};
-pub use profile::{REQUEST_TYPES, Sought, demands};
 pub use objects::ETSI;
+pub use profile::{REQUEST_TYPES, Sought, demands};
 pub use received::Received;
 pub use request::{
     AUTH, Action, Address, Approval, Authorisation, COMMON, CORE, Destination, Endpoint, Entry,

@@ -10,8 +10,8 @@ use crate::Hi1Error;
 use crate::code::{Hi1Code, Verb};
 use crate::delivery::{PayloadFormat, RECORD_FORMAT};
 use crate::request::{
-    AUTH, Address, Approval, Authorisation, CORE, COMMON, Destination, LdTask, RequestValue,
-    TASK, entry, required,
+    AUTH, Address, Approval, Authorisation, COMMON, CORE, Destination, LdTask, RequestValue, TASK,
+    entry, required,
 };
 use crate::tree::Element;
 
@@ -128,7 +128,10 @@ pub(crate) fn ld_task(o: &Element, verb: &Verb) -> Result<LdTask, Problem> {
             .transpose()
     };
     let mut observed: Vec<i64> = time("ObservedTime")?.into_iter().collect();
-    for t in details.into_iter().flat_map(|d| d.children(TASK, "ObservedTimes")) {
+    for t in details
+        .into_iter()
+        .flat_map(|d| d.children(TASK, "ObservedTimes"))
+    {
         observed.push(moment(&t.text, "ObservedTimes", &label)?);
     }
     let values = details

@@ -126,7 +126,11 @@ const TASK_OBJECT: &[Field] = &[
     Field(
         TASK,
         "DeliveryDetails",
-        Shape::Node(&[Field(TASK, "LDDeliveryDestination", Shape::Node(DESTINATION))]),
+        Shape::Node(&[Field(
+            TASK,
+            "LDDeliveryDestination",
+            Shape::Node(DESTINATION),
+        )]),
     ),
     Field(
         TASK,
@@ -268,11 +272,7 @@ pub(crate) fn needed(e: &Element) -> Vec<&'static str> {
 }
 
 /// Writes `e` with tdip's prefixes, declaring the namespaces `declare` on it.
-pub(crate) fn write_tree(
-    w: &mut Writer<Vec<u8>>,
-    e: &Element,
-    declare: &[&str],
-) -> io::Result<()> {
+pub(crate) fn write_tree(w: &mut Writer<Vec<u8>>, e: &Element, declare: &[&str]) -> io::Result<()> {
     let name = prefixed(&e.ns, &e.name);
     let mut start = BytesStart::new(name.as_str());
     for (ns, prefix) in PREFIXES.iter().filter(|(ns, _)| declare.contains(ns)) {

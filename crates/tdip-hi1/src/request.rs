@@ -4,12 +4,12 @@
 
 use tdip_model::{IdentKind, normalize};
 
+use crate::Hi1Error;
 use crate::code::{Hi1Code, Verb};
 use crate::delivery::PayloadFormat;
 use crate::objects;
 use crate::received::Received;
 use crate::tree::{self, Element};
-use crate::Hi1Error;
 
 /// The HI-1 core namespace.
 pub const CORE: &str = "http://uri.etsi.org/03120/common/2019/10/Core";
@@ -133,9 +133,7 @@ impl RequestValue {
         // reader of provider files would accept it).
         let raw = if kind == IdentKind::Msisdn {
             let digits = self.value.strip_prefix('+').unwrap_or(&self.value);
-            if digits.is_empty()
-                || digits.len() > 15
-                || !digits.bytes().all(|b| b.is_ascii_digit())
+            if digits.is_empty() || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit())
             {
                 return Err(Hi1Error::InvalidValue {
                     format: self.format.clone(),
@@ -315,6 +313,10 @@ impl std::error::Error for Unreadable {}
 /// Reads an HI-1 request message. A problem inside one action is that action's
 /// `problem`; only a message whose XML, header or list of actions cannot be read (or an
 /// action without an `ActionIdentifier`) is [`Unreadable`].
+#[expect(
+    clippy::result_large_err,
+    reason = "read once per message; the header travels by value to the response writer"
+)]
 pub fn parse_request(xml: &str) -> Result<Request, Unreadable> {
     let unreadable = |header: Option<&Header>, error| Unreadable {
         header: header.cloned(),

@@ -306,7 +306,11 @@ fn task_object(w: &mut Writer<Vec<u8>>, t: &TaskView) -> io::Result<()> {
         .create_element("HI1Object")
         .with_attribute(("xsi:type", "task:LDTaskObject"));
     for ns in undeclared(&received) {
-        let prefix = if ns == AUTH { "xmlns:auth" } else { "xmlns:etsi" };
+        let prefix = if ns == AUTH {
+            "xmlns:auth"
+        } else {
+            "xmlns:etsi"
+        };
         start = start.with_attribute((prefix, ns));
     }
     start.write_inner_content(|w| {

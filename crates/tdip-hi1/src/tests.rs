@@ -208,9 +208,15 @@ fn a_problem_inside_one_action_fails_that_action_only() {
         assert_eq!((a.verb.clone(), a.object.clone()), (Verb::Create, None));
         let (c, why) = a.problem.clone().expect("a problem");
         assert_eq!(c, code, "{why}");
-        assert!(why.starts_with("action 1: ") && why.contains(says), "{says}: {why}");
+        assert!(
+            why.starts_with("action 1: ") && why.contains(says),
+            "{says}: {why}"
+        );
         let judged = crate::judge(&r, &|_| None, NOW);
-        assert!(matches!(judged[0].1, crate::Outcome::Created(_)), "{judged:?}");
+        assert!(
+            matches!(judged[0].1, crate::Outcome::Created(_)),
+            "{judged:?}"
+        );
         assert_eq!(
             judged[1].1,
             crate::Outcome::Failed {
@@ -305,7 +311,10 @@ fn a_task_asks_about_a_moment_or_a_period_that_runs_forward() {
     );
     (t.observed, t.start) = (vec![7, 9], Some(100));
     let e = t.periods().unwrap_err().to_string();
-    assert!(e.contains("choose one: the moments (ObservedTime, ObservedTimes) or one period"), "{e}");
+    assert!(
+        e.contains("choose one: the moments (ObservedTime, ObservedTimes) or one period"),
+        "{e}"
+    );
     t.start = None;
     assert_eq!(t.periods().unwrap(), [(7, 7), (9, 9)]);
 }

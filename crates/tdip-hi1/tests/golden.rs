@@ -11,9 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use tdip_access::Catalogue;
-use tdip_hi1::{
-    Body, Hi1Code, Object, Outcome, Response, Unreadable, judge_for, parse_request,
-};
+use tdip_hi1::{Body, Hi1Code, Object, Outcome, Response, Unreadable, judge_for, parse_request};
 
 /// The agency every golden request is judged for (the sender's registration, not the
 /// message, names it).
