@@ -19,7 +19,7 @@ mod tree;
 pub use code::{Hi1Code, Verb};
 pub use delivery::{DELIVERY, DeliveryView, PayloadFormat, RECORD_FORMAT, RECORDS, Record};
 pub use judge::{authorisation_of, judge, judge_for};
-pub use objects::ETSI;
+pub use objects::ETSI_TYPES;
 pub use profile::{REQUEST_TYPES, Sought, demands};
 pub use received::Received;
 pub use request::{

@@ -16,7 +16,7 @@ use crate::request::{
 use crate::tree::Element;
 
 /// TS 103 280's common types (`IPAddressPort` and its parts).
-pub const ETSI: &str = "http://uri.etsi.org/03280/common/2017/07";
+pub const ETSI_TYPES: &str = "http://uri.etsi.org/03280/common/2017/07";
 
 /// Why an action cannot be carried out: its code and description.
 pub(crate) type Problem = (Hi1Code, String);
@@ -239,16 +239,16 @@ fn address(a: &Element) -> Option<Address> {
         }
         "IPAddressPort" => {
             let port: u16 = kind
-                .text_at(&[(ETSI, "port"), (ETSI, "TCPPort")])?
+                .text_at(&[(ETSI_TYPES, "port"), (ETSI_TYPES, "TCPPort")])?
                 .parse()
                 .ok()
                 .filter(|p| *p > 0)?;
-            let ip = kind.child(ETSI, "address")?;
-            if let Some(v4) = ip.text_at(&[(ETSI, "IPv4Address")]) {
+            let ip = kind.child(ETSI_TYPES, "address")?;
+            if let Some(v4) = ip.text_at(&[(ETSI_TYPES, "IPv4Address")]) {
                 let v4: Ipv4Addr = v4.parse().ok()?;
                 Some(Address::Https(format!("https://{v4}:{port}/")))
             } else {
-                let v6: Ipv6Addr = ip.text_at(&[(ETSI, "IPv6Address")])?.parse().ok()?;
+                let v6: Ipv6Addr = ip.text_at(&[(ETSI_TYPES, "IPv6Address")])?.parse().ok()?;
                 Some(Address::Https(format!("https://[{v6}]:{port}/")))
             }
         }

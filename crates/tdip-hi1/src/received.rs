@@ -6,7 +6,7 @@ use std::io;
 use quick_xml::Writer;
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 
-use crate::objects::{ETSI, emergency, moment, read_value};
+use crate::objects::{ETSI_TYPES, emergency, moment, read_value};
 use crate::request::{AUTH, COMMON, CORE, TASK};
 use crate::response::seconds;
 use crate::tree::{self, Element};
@@ -89,17 +89,17 @@ const DETAILS: &[Field] = &[
 
 const IP_ADDRESS_PORT: &[Field] = &[
     Field(
-        ETSI,
+        ETSI_TYPES,
         "address",
         Shape::Node(&[
-            Field(ETSI, "IPv4Address", Shape::Text),
-            Field(ETSI, "IPv6Address", Shape::Text),
+            Field(ETSI_TYPES, "IPv4Address", Shape::Text),
+            Field(ETSI_TYPES, "IPv6Address", Shape::Text),
         ]),
     ),
     Field(
-        ETSI,
+        ETSI_TYPES,
         "port",
-        Shape::Node(&[Field(ETSI, "TCPPort", Shape::Text)]),
+        Shape::Node(&[Field(ETSI_TYPES, "TCPPort", Shape::Text)]),
     ),
 ];
 
@@ -175,7 +175,7 @@ pub(crate) const PREFIXES: [(&str, &str); 6] = [
     (COMMON, "common"),
     (TASK, "task"),
     (AUTH, "auth"),
-    (ETSI, "etsi"),
+    (ETSI_TYPES, "etsi"),
 ];
 
 impl Received {

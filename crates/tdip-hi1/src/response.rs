@@ -12,7 +12,7 @@ use quick_xml::events::{BytesDecl, BytesText, Event};
 
 use crate::code::Hi1Code;
 use crate::delivery::{DELIVERY, DeliveryView, delivery_object};
-use crate::objects::ETSI;
+use crate::objects::ETSI_TYPES;
 use crate::received::{Received, needed, write_tree};
 use crate::request::{AUTH, COMMON, CORE, Endpoint, Header, TASK};
 use crate::tree::Element;
@@ -296,7 +296,7 @@ pub(crate) fn base(w: &mut Writer<Vec<u8>>, b: &Base<'_>) -> io::Result<()> {
 fn undeclared(e: &Element) -> Vec<&'static str> {
     needed(e)
         .into_iter()
-        .filter(|ns| [AUTH, ETSI].contains(ns))
+        .filter(|ns| [AUTH, ETSI_TYPES].contains(ns))
         .collect()
 }
 
