@@ -176,11 +176,12 @@ pub enum Address {
 }
 
 impl Address {
-    /// The host (and port) of the URL.
+    /// The host (and port) of the URL, without any user information before an `@`.
     pub fn host(&self) -> &str {
         let Address::Https(url) = self;
         let rest = url.get("https://".len()..).unwrap_or("");
-        rest.split(['/', '?', '#']).next().unwrap_or("")
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        authority.rsplit('@').next().unwrap_or("")
     }
 }
 

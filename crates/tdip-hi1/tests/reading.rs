@@ -426,6 +426,8 @@ fn delivery_destinations_are_https_urls_or_ip_address_ports_in_a_format_tdip_wri
         ),
         "Https(\"lea.example\")"
     );
+    let with_user = Address::Https("https://user:secret@lea.example:8443/x".into());
+    assert_eq!(format!("{with_user:?}"), "Https(\"lea.example:8443\")");
     let refused = [
         "<task:DeliveryAddress><task:URL>http://lea.example/</task:URL></task:DeliveryAddress>",
         "<task:DeliveryAddress><task:FTPAddress>ftp://lea.example/</task:FTPAddress></task:DeliveryAddress>",
