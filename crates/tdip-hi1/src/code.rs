@@ -7,32 +7,38 @@ use std::fmt;
 /// `docs/hi1.md` lists them for senders. The number is what travels (see [`Hi1Code::value`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Hi1Code {
-    /// 1001: the message cannot be read (not well-formed, or a required element missing);
+    /// 1001: the message cannot be read (not well-formed, or its header or actions
+    /// missing); as an action's code, its `HI1Object` cannot be read or it has no verb;
     /// also a task that fails at the point itself.
     Unreadable,
-    /// 2001: a verb other than CREATE where only CREATE is judged.
+    /// 2001: a verb tdip does not take there: UPDATE of a task, DELIVER, GET or LIST
+    /// without the service, or no HI-1 verb.
     Verb,
-    /// 2002: an object other than an authorisation or a lawful-disclosure task.
+    /// 2002: an object other than an authorisation or a lawful-disclosure task, or a
+    /// CREATE or UPDATE without one.
     Object,
-    /// 2003: (service) no object of this identifier is kept for the sender (expired,
-    /// never created, or another sender's).
+    /// 2003: no object of this identifier is kept for the sender (expired, never
+    /// created, or another sender's): a GET, or an UPDATE of an authorisation.
     UnknownObject,
     /// 2004: (service) a CREATE of an identifier already kept for the sender with other
     /// content (an identical resend is answered as the first time, not refused).
     Exists,
     /// 3001: an identifier format tdip holds no data by.
     Format,
-    /// 3002: a task without an identifier, or without the moment or period asked about.
+    /// 3002: a task without an identifier, without the moment or period asked about (or
+    /// with both), a CREATE without `Reference`, or a request value missing a part.
     Incomplete,
-    /// 3003: a task whose authorisation is not in the message.
+    /// 3003: a task whose authorisation is neither in the message nor kept.
     NoAuthorisation,
-    /// 3004: a request value that is not a valid identifier of its format, or a period
-    /// that ends before it starts.
+    /// 3004: a request value that is not a valid identifier of its format, a period or
+    /// authorisation that ends before it starts, or a time that is not an ETSI
+    /// QualifiedDateTime (no zone, or not a date).
     Invalid,
     /// 3005: a task whose authorisation is not in force now (before its `StartTime` or
     /// after its `EndTime`).
     NotInForce,
-    /// 4001: a part of the demand not where tdip's profile puts it.
+    /// 4001: a part of the demand not where tdip's profile puts it, a `RequestDetails`
+    /// child tdip does not read, or a delivery destination tdip cannot deliver to.
     Profile,
     /// 4002: the catalogue refuses the demand (agency, legal basis, authorising official).
     Refused,
@@ -152,8 +158,7 @@ mod tests {
         assert_eq!(
             values,
             [
-                1001, 2001, 2002, 2003, 2004, 3001, 3002, 3003, 3004, 3005, 4001, 4002,
-                5001, 5002
+                1001, 2001, 2002, 2003, 2004, 3001, 3002, 3003, 3004, 3005, 4001, 4002, 5001, 5002
             ]
         );
         assert_eq!(Hi1Code::Refused.to_string(), "4002");

@@ -10,7 +10,9 @@ mod code;
 mod deliver;
 mod delivery;
 mod judge;
+mod objects;
 mod profile;
+mod received;
 mod request;
 mod response;
 mod tree;
@@ -22,10 +24,12 @@ pub use delivery::{
     DELIVERY, DeliveryView, PayloadFormat, RECORD_FORMAT, RECORDS, Record, TS102657_XML,
 };
 pub use judge::{authorisation_of, judge, judge_for};
+pub use objects::ETSI_TYPES;
 pub use profile::{REQUEST_TYPES, Sought, demands};
+pub use received::Received;
 pub use request::{
-    AUTH, Action, Approval, Authorisation, COMMON, CORE, Endpoint, Entry, Header, LdTask, Object,
-    Request, RequestValue, TASK, parse_request,
+    AUTH, Action, Address, Approval, Authorisation, COMMON, CORE, Destination, Endpoint, Entry,
+    Header, LdTask, Object, Request, RequestValue, TASK, Unreadable, parse_request,
 };
 pub use response::{Body, ETSI_VERSION, Listed, Outcome, Response, TaskStatus, TaskView};
 pub use tree::{Element, parse as parse_xml};
@@ -43,9 +47,17 @@ pub enum Hi1Error {
         /// What is wrong.
         reason: String,
     },
-    /// A required element is missing or empty.
+    /// An element ETSI's schema requires is missing or empty.
     #[error("the message has no {0}; HI-1 (ETSI TS 103 120) requires it")]
     Missing(String),
+    /// An element ETSI's schema leaves optional is missing, and tdip needs it.
+    #[error("the message has no {what}; tdip needs it {why}")]
+    Needed {
+        /// The element (and where).
+        what: String,
+        /// What tdip needs it for.
+        why: String,
+    },
     /// A moment that is not an ETSI QualifiedDateTime.
     #[error("a time is not an RFC 3339 date and time with its offset ({0})")]
     Time(String),

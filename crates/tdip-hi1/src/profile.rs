@@ -10,7 +10,7 @@
 //! | authorising official | the approval whose `ApprovalType` is `Authorisation`: its `ApproverName` |
 //! | urgency | urgent if an approval has `ApprovalIsEmergency` true or the task the `IsEmergency` flag |
 //! | data category | historical identification (`RequestType` `SubscriberData` or `IdentityAssociation`) |
-//! | identifier, moment | each `RequestValue`, `ObservedTime` or `StartTime`–`EndTime` |
+//! | identifier, moment | each `RequestValue` at each `ObservedTime`/`ObservedTimes`, or from `StartTime` to `EndTime` |
 
 use tdip_access::{Category, Demand, Urgency};
 use tdip_model::IdentKind;
@@ -28,6 +28,8 @@ pub struct Sought {
     pub kind: IdentKind,
     /// The normalised identifier.
     pub value: String,
+    /// The `FormatName` it was asked by (`InternationalE164`, …).
+    pub format: String,
     /// From (UTC seconds; equal to `to` for a moment).
     pub from: i64,
     /// To.
@@ -38,19 +40,21 @@ impl std::fmt::Debug for Sought {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Sought")
             .field("kind", &self.kind)
+            .field("format", &self.format)
             .field("from", &self.from)
             .field("to", &self.to)
             .finish_non_exhaustive()
     }
 }
 
-/// The demands `task`, resting on `auth`, makes for `agency`: one per identifier asked.
+/// The demands `task`, resting on `auth`, makes for `agency`: one per identifier asked
+/// and moment or period (value by value, each at every moment in order).
 pub fn demands(
     auth: &Authorisation,
     task: &LdTask,
     agency: &str,
 ) -> Result<Vec<(Demand, Sought)>, Hi1Error> {
-    let profile = |what: &str| Hi1Error::Profile(format!("task {}: {what}", task.reference));
+    let profile = |what: &str| Hi1Error::Profile(format!("task {}: {what}", task.label()));
     let basis = auth
         .legal_type
         .as_ref()
@@ -88,11 +92,11 @@ pub fn demands(
     }
     let urgent =
         auth.approvals.iter().any(|a| a.emergency) || task.flags.iter().any(|f| f == "IsEmergency");
-    let (from, to) = task.period()?;
-    task.values
-        .iter()
-        .map(|v| {
-            let (kind, value) = v.identifier()?;
+    let periods = task.periods()?;
+    let mut out = Vec::new();
+    for v in &task.values {
+        let (kind, value) = v.identifier()?;
+        for &(from, to) in &periods {
             let demand = Demand {
                 agency: agency.to_owned(),
                 officer: officer.clone(),
@@ -108,15 +112,15 @@ pub fn demands(
                 query: kind,
                 term: None,
             };
-            Ok((
-                demand,
-                Sought {
-                    kind,
-                    value,
-                    from,
-                    to,
-                },
-            ))
-        })
-        .collect()
+            let sought = Sought {
+                kind,
+                value: value.clone(),
+                format: v.format.clone(),
+                from,
+                to,
+            };
+            out.push((demand, sought));
+        }
+    }
+    Ok(out)
 }

@@ -2,11 +2,13 @@
 //! (an `AuthorisationObject` or an `LDTaskObject`) with the fields a lawful-disclosure
 //! task needs, mapped onto tdip's identifiers and moments.
 
-use jiff::Timestamp;
 use tdip_model::{IdentKind, normalize};
 
 use crate::Hi1Error;
-use crate::code::Verb;
+use crate::code::{Hi1Code, Verb};
+use crate::delivery::PayloadFormat;
+use crate::objects;
+use crate::received::Received;
 use crate::tree::{self, Element};
 
 /// The HI-1 core namespace.
@@ -125,9 +127,22 @@ impl RequestValue {
     /// valid (without the value).
     pub fn identifier(&self) -> Result<(IdentKind, String), Hi1Error> {
         let kind = self.kind()?;
-        // ETSI's InternationalE164 is the digits of an international number, no '+'.
-        let raw = if kind == IdentKind::Msisdn && !self.value.starts_with('+') {
-            format!("+{}", self.value)
+        // ETSI's InternationalE164 is 1 to 15 digits (TS 103 280). A leading '+' is
+        // unambiguous and tolerated; a separator often means a national format or two
+        // numbers pasted together, so it is refused rather than stripped (tdip's own
+        // reader of provider files would accept it).
+        let raw = if kind == IdentKind::Msisdn {
+            let digits = self.value.strip_prefix('+').unwrap_or(&self.value);
+            if digits.is_empty() || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit())
+            {
+                return Err(Hi1Error::InvalidValue {
+                    format: self.format.clone(),
+                    reason: "an InternationalE164 value is 1 to 15 digits, ETSI TS 103 280; a \
+                             leading + is tolerated"
+                        .into(),
+                });
+            }
+            format!("+{digits}")
         } else {
             self.value.clone()
         };
@@ -142,6 +157,40 @@ impl RequestValue {
     }
 }
 
+/// Where a task's delivery is to go (`DeliveryDetails/LDDeliveryDestination`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Destination {
+    /// Where tdip pushes it; none: the agency fetches it with GET.
+    pub address: Option<Address>,
+    /// The payload it is to carry (`LDHandoverFormat`).
+    pub format: PayloadFormat,
+}
+
+/// An address tdip pushes a delivery to. `Debug` shows the host only: it is an agency's
+/// system, not personal data, and a path may carry more than that.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Address {
+    /// An `https://` URL: a `DeliveryAddress/URL` as given, or an `IPAddressPort` as
+    /// `https://ADDR:PORT/` (an IPv6 address in brackets).
+    Https(String),
+}
+
+impl Address {
+    /// The host (and port) of the URL, without any user information before an `@`.
+    pub fn host(&self) -> &str {
+        let Address::Https(url) = self;
+        let rest = url.get("https://".len()..).unwrap_or("");
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        authority.rsplit('@').next().unwrap_or("")
+    }
+}
+
+impl std::fmt::Debug for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Https").field(&self.host()).finish()
+    }
+}
+
 /// A lawful-disclosure task.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LdTask {
@@ -149,14 +198,16 @@ pub struct LdTask {
     pub object: String,
     /// The objects it is associated with (its authorisation).
     pub associated: Vec<String>,
-    /// The task's reference.
-    pub reference: String,
+    /// The task's reference (its LDID): optional in ETSI's schema, required by tdip for
+    /// a CREATE (the delivery names the task by it).
+    pub reference: Option<String>,
     /// The status the requester wants (`AwaitingDisclosure`).
     pub desired_status: Option<Entry>,
     /// The kind of request (`IdentityAssociation`, `SubscriberData`, …).
     pub request_type: Option<Entry>,
-    /// The moment asked about (UTC seconds).
-    pub observed: Option<i64>,
+    /// The moments asked about (UTC seconds): `ObservedTime`, then each `ObservedTimes`,
+    /// in order.
+    pub observed: Vec<i64>,
     /// The period asked about (UTC seconds).
     pub start: Option<i64>,
     /// End of the period.
@@ -165,22 +216,35 @@ pub struct LdTask {
     pub values: Vec<RequestValue>,
     /// Its flags' values (`IsEmergency`, `IsTest`, …).
     pub flags: Vec<String>,
+    /// Where its delivery is to go; empty: fetched with GET, in the default format.
+    pub destinations: Vec<Destination>,
 }
 
 impl LdTask {
-    /// The moment or period asked about (UTC seconds, both ends included): the
-    /// `ObservedTime`, or `StartTime` to `EndTime`.
-    pub fn period(&self) -> Result<(i64, i64), Hi1Error> {
-        match (self.observed, self.start, self.end) {
-            (Some(t), _, _) => Ok((t, t)),
-            (None, Some(s), Some(e)) if s <= e => Ok((s, e)),
-            (None, Some(_), Some(_)) => Err(Hi1Error::Period(format!(
-                "task {}: its EndTime lies before its StartTime",
-                self.reference
+    /// How error texts name the task: its reference, or its object identifier when it
+    /// has none.
+    pub fn label(&self) -> &str {
+        self.reference.as_deref().unwrap_or(&self.object)
+    }
+
+    /// The moments or the period asked about (UTC seconds, both ends included): each
+    /// observed moment as `(t, t)`, or one `(StartTime, EndTime)`.
+    pub fn periods(&self) -> Result<Vec<(i64, i64)>, Hi1Error> {
+        let task = self.label();
+        match (self.observed.as_slice(), self.start, self.end) {
+            ([], Some(s), Some(e)) if s <= e => Ok(vec![(s, e)]),
+            ([], Some(_), Some(_)) => Err(Hi1Error::Period(format!(
+                "task {task}: its EndTime lies before its StartTime"
             ))),
-            _ => Err(Hi1Error::Period(format!(
-                "task {} gives neither ObservedTime nor both StartTime and EndTime",
-                self.reference
+            ([], _, _) => Err(Hi1Error::Period(format!(
+                "task {task} gives neither ObservedTime (or ObservedTimes) nor both StartTime \
+                 and EndTime"
+            ))),
+            (_, None, None) => Ok(self.observed.iter().map(|&t| (t, t)).collect()),
+            (_, _, _) => Err(Hi1Error::Period(format!(
+                "task {task} gives both observed moments and a StartTime or EndTime; choose \
+                 one: the moments (ObservedTime, ObservedTimes) or one period (StartTime and \
+                 EndTime), or send two tasks"
             ))),
         }
     }
@@ -204,12 +268,19 @@ pub struct Action {
     pub id: String,
     /// `CREATE`, `GET`, `LIST`, …
     pub verb: Verb,
-    /// The object of a CREATE (or UPDATE); none for the others.
+    /// The object of a CREATE (or UPDATE); none for the others, and none when the
+    /// object cannot be read (see `problem`).
     pub object: Option<Object>,
     /// The object a GET (or DELETE) names by its `Identifier`.
     pub target: Option<String>,
     /// The object type a LIST asks for (`ObjectType` value); none for all.
     pub list_type: Option<String>,
+    /// Why this action cannot be carried out although the message was read: the code
+    /// and description it is answered with (the other actions are judged on their own).
+    pub problem: Option<(Hi1Code, String)>,
+    /// The `HI1Object` of a CREATE or UPDATE as received (canonical; see [`Received`]),
+    /// for an authorisation or task that was read.
+    pub received: Option<Received>,
 }
 
 /// An HI-1 request message.
@@ -221,14 +292,72 @@ pub struct Request {
     pub actions: Vec<Action>,
 }
 
-/// Reads an HI-1 request message.
-pub fn parse_request(xml: &str) -> Result<Request, Hi1Error> {
-    let root = tree::parse(xml)?;
+/// A message that cannot be answered action by action: the error, and its header when
+/// that could be read (the message is then answered with one top-level
+/// `ErrorInformation`; without it there is no one to answer).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unreadable {
+    /// The header, if it could be read.
+    pub header: Option<Header>,
+    /// What is wrong.
+    pub error: Hi1Error,
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for Unreadable {}
+
+/// Reads an HI-1 request message. A problem inside one action is that action's
+/// `problem`; only a message whose XML, header or list of actions cannot be read (or an
+/// action without an `ActionIdentifier`) is [`Unreadable`].
+#[expect(
+    clippy::result_large_err,
+    reason = "read once per message; the header travels by value to the response writer"
+)]
+pub fn parse_request(xml: &str) -> Result<Request, Unreadable> {
+    let unreadable = |header: Option<&Header>, error| Unreadable {
+        header: header.cloned(),
+        error,
+    };
+    let root = tree::parse(xml).map_err(|e| unreadable(None, e))?;
     if root.ns != CORE || root.name != "HI1Message" {
-        return Err(Hi1Error::Missing(
-            "the root element HI1Message in the HI-1 core namespace".into(),
+        return Err(unreadable(
+            None,
+            Hi1Error::Missing("the root element HI1Message in the HI-1 core namespace".into()),
         ));
     }
+    let header = header(&root).map_err(|e| unreadable(None, e))?;
+    let requests = root
+        .at(&[
+            (CORE, "Payload"),
+            (CORE, "RequestPayload"),
+            (CORE, "ActionRequests"),
+        ])
+        .ok_or_else(|| {
+            unreadable(
+                Some(&header),
+                Hi1Error::Missing("Payload/RequestPayload/ActionRequests".into()),
+            )
+        })?;
+    let actions = requests
+        .children(CORE, "ActionRequest")
+        .map(action)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| unreadable(Some(&header), e))?;
+    if actions.is_empty() {
+        return Err(unreadable(
+            Some(&header),
+            Hi1Error::Missing("an ActionRequest".into()),
+        ));
+    }
+    Ok(Request { header, actions })
+}
+
+fn header(root: &Element) -> Result<Header, Hi1Error> {
     let header = root
         .child(CORE, "Header")
         .ok_or_else(|| Hi1Error::Missing("Header".into()))?;
@@ -238,7 +367,7 @@ pub fn parse_request(xml: &str) -> Result<Request, Hi1Error> {
             id: required(header, &[(CORE, name), (CORE, "UniqueIdentifier")])?,
         })
     };
-    let header = Header {
+    Ok(Header {
         sender: endpoint("SenderIdentifier")?,
         receiver: endpoint("ReceiverIdentifier")?,
         transaction: required(header, &[(CORE, "TransactionIdentifier")])?,
@@ -249,142 +378,67 @@ pub fn parse_request(xml: &str) -> Result<Request, Hi1Error> {
             header,
             &[(CORE, "Version"), (CORE, "NationalProfileVersion")],
         )?,
-    };
-    let requests = root
-        .at(&[
-            (CORE, "Payload"),
-            (CORE, "RequestPayload"),
-            (CORE, "ActionRequests"),
-        ])
-        .ok_or_else(|| Hi1Error::Missing("Payload/RequestPayload/ActionRequests".into()))?;
-    let actions = requests
-        .children(CORE, "ActionRequest")
-        .map(action)
-        .collect::<Result<Vec<_>, _>>()?;
-    if actions.is_empty() {
-        return Err(Hi1Error::Missing("an ActionRequest".into()));
-    }
-    Ok(Request { header, actions })
+    })
 }
 
+/// One action; `Err` only when it has no identifier to be answered by.
 fn action(a: &Element) -> Result<Action, Hi1Error> {
     let id = required(a, &[(CORE, "ActionIdentifier")])?;
-    let verb = a
+    let mut action = Action {
+        id: id.clone(),
+        verb: Verb::Other(String::new()),
+        object: None,
+        target: None,
+        list_type: None,
+        problem: None,
+        received: None,
+    };
+    let Some(verb) = a
         .children
         .iter()
         .find(|c| c.ns == CORE && c.name != "ActionIdentifier")
-        .ok_or_else(|| Hi1Error::Missing(format!("the verb of action {id}")))?;
-    let object = match verb.child(CORE, "HI1Object") {
-        None => None,
-        Some(o) => Some(
-            match o.xsi_type.as_ref().map(|(ns, n)| (ns.as_str(), n.as_str())) {
-                Some((AUTH, "AuthorisationObject")) => Object::Authorisation(authorisation(o)?),
-                Some((TASK, "LDTaskObject")) => Object::LdTask(ld_task(o)?),
-                Some((_, other)) => Object::Other(other.to_owned()),
-                None => {
-                    return Err(Hi1Error::Missing(format!(
-                        "the xsi:type of action {id}'s object"
-                    )));
-                }
-            },
-        ),
+    else {
+        action.problem = Some((
+            Hi1Code::Unreadable,
+            format!(
+                "action {id}: {}",
+                Hi1Error::Missing("verb (GET, CREATE, UPDATE, LIST or DELIVER)".into())
+            ),
+        ));
+        return Ok(action);
     };
-    Ok(Action {
-        id,
-        verb: Verb::from_name(&verb.name),
-        object,
-        target: verb.text_at(&[(CORE, "Identifier")]).map(str::to_owned),
-        list_type: verb
-            .text_at(&[(CORE, "ObjectType"), (COMMON, "Value")])
-            .map(str::to_owned),
-    })
+    action.verb = Verb::from_name(&verb.name);
+    action.target = verb.text_at(&[(CORE, "Identifier")]).map(str::to_owned);
+    action.list_type = verb
+        .text_at(&[(CORE, "ObjectType"), (COMMON, "Value")])
+        .map(str::to_owned);
+    let Some(o) = verb.child(CORE, "HI1Object") else {
+        return Ok(action);
+    };
+    let read = match o.xsi_type.as_ref().map(|(ns, n)| (ns.as_str(), n.as_str())) {
+        Some((AUTH, "AuthorisationObject")) => objects::authorisation(o).map(Object::Authorisation),
+        Some((TASK, "LDTaskObject")) => objects::ld_task(o, &action.verb).map(Object::LdTask),
+        Some((_, other)) => Ok(Object::Other(other.to_owned())),
+        None => Err((
+            Hi1Code::Unreadable,
+            Hi1Error::Missing("xsi:type of the HI1Object".into()).to_string(),
+        )),
+    };
+    match read {
+        Ok(object) => {
+            if matches!(action.verb, Verb::Create | Verb::Update)
+                && !matches!(object, Object::Other(_))
+            {
+                action.received = Received::of(o);
+            }
+            action.object = Some(object);
+        }
+        Err((code, why)) => action.problem = Some((code, format!("action {id}: {why}"))),
+    }
+    Ok(action)
 }
 
-fn authorisation(o: &Element) -> Result<Authorisation, Hi1Error> {
-    let span = |name| {
-        o.text_at(&[(AUTH, "AuthorisationTimespan"), (AUTH, name)])
-            .map(moment)
-            .transpose()
-    };
-    Ok(Authorisation {
-        object: required(o, &[(CORE, "ObjectIdentifier")])?,
-        reference: o
-            .text_at(&[(AUTH, "AuthorisationReference")])
-            .map(str::to_owned),
-        legal_type: o.child(AUTH, "AuthorisationLegalType").map(entry),
-        start: span("StartTime")?,
-        end: span("EndTime")?,
-        approvals: o
-            .children(AUTH, "AuthorisationApprovalDetails")
-            .map(|a| {
-                let text = |path: &[(&str, &str)]| a.text_at(path).map(str::to_owned);
-                Approval {
-                    kind: text(&[(COMMON, "ApprovalType")]),
-                    reference: text(&[(COMMON, "ApprovalReference")]),
-                    approver: text(&[(COMMON, "ApproverDetails"), (COMMON, "ApproverName")]),
-                    // xs:boolean: "true" or "1".
-                    emergency: matches!(
-                        a.text_at(&[(COMMON, "ApprovalIsEmergency")]),
-                        Some("true" | "1")
-                    ),
-                }
-            })
-            .collect(),
-    })
-}
-
-fn ld_task(o: &Element) -> Result<LdTask, Hi1Error> {
-    let details = o.child(TASK, "RequestDetails");
-    let time = |name| {
-        details
-            .and_then(|d| d.text_at(&[(TASK, name)]))
-            .map(moment)
-            .transpose()
-    };
-    let values = details
-        .and_then(|d| d.child(TASK, "RequestValues"))
-        .map(|v| {
-            v.children(TASK, "RequestValue")
-                .map(|r| {
-                    Ok(RequestValue {
-                        owner: required(r, &[(TASK, "FormatType"), (TASK, "FormatOwner")])?,
-                        format: required(r, &[(TASK, "FormatType"), (TASK, "FormatName")])?,
-                        value: required(r, &[(TASK, "Value")])?,
-                    })
-                })
-                .collect::<Result<Vec<_>, Hi1Error>>()
-        })
-        .transpose()?
-        .unwrap_or_default();
-    Ok(LdTask {
-        object: required(o, &[(CORE, "ObjectIdentifier")])?,
-        associated: o
-            .child(CORE, "AssociatedObjects")
-            .map(|a| {
-                a.children(CORE, "AssociatedObject")
-                    .map(|e| e.text.clone())
-                    .collect()
-            })
-            .unwrap_or_default(),
-        reference: required(o, &[(TASK, "Reference")])?,
-        desired_status: o.child(TASK, "DesiredStatus").map(entry),
-        request_type: details.and_then(|d| d.child(TASK, "Type")).map(entry),
-        observed: time("ObservedTime")?,
-        start: time("StartTime")?,
-        end: time("EndTime")?,
-        values,
-        flags: o
-            .child(TASK, "Flags")
-            .map(|f| {
-                f.children(TASK, "LDTaskFlag")
-                    .map(|e| entry(e).value)
-                    .collect()
-            })
-            .unwrap_or_default(),
-    })
-}
-
-fn entry(e: &Element) -> Entry {
+pub(crate) fn entry(e: &Element) -> Entry {
     let text = |name| e.text_at(&[(COMMON, name)]).unwrap_or_default().to_owned();
     Entry {
         owner: text("Owner"),
@@ -393,18 +447,11 @@ fn entry(e: &Element) -> Entry {
     }
 }
 
-fn required(e: &Element, path: &[(&str, &str)]) -> Result<String, Hi1Error> {
+pub(crate) fn required(e: &Element, path: &[(&str, &str)]) -> Result<String, Hi1Error> {
     match e.text_at(path) {
         Some(t) if !t.is_empty() => Ok(t.to_owned()),
         _ => Err(Hi1Error::Missing(
             path.iter().map(|(_, n)| *n).collect::<Vec<_>>().join("/"),
         )),
     }
-}
-
-/// An ETSI QualifiedDateTime (RFC 3339 with an offset) as UTC seconds.
-fn moment(s: &str) -> Result<i64, Hi1Error> {
-    s.parse::<Timestamp>()
-        .map(|t| t.as_second())
-        .map_err(|e| Hi1Error::Time(format!("{s}: {e}")))
 }

@@ -12,7 +12,10 @@ use quick_xml::events::{BytesDecl, BytesText, Event};
 
 use crate::code::Hi1Code;
 use crate::delivery::{DELIVERY, DeliveryView, delivery_object};
-use crate::request::{COMMON, CORE, Endpoint, Header, TASK};
+use crate::objects::ETSI_TYPES;
+use crate::received::{Received, needed, write_tree};
+use crate::request::{AUTH, COMMON, CORE, Endpoint, Header, TASK};
+use crate::tree::Element;
 
 /// XML Schema instance, for `xsi:type`.
 pub(crate) const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
@@ -54,7 +57,8 @@ impl TaskStatus {
     }
 }
 
-/// A task as a GET shows it: identity, status and why.
+/// A task as a GET shows it: identity, status and why, and (when kept) the task as
+/// received.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TaskView {
     /// Its object identifier.
@@ -75,6 +79,11 @@ pub struct TaskView {
     pub status: TaskStatus,
     /// Why it is in that status, for a refusal or failure: code and description.
     pub reason: Option<(Hi1Code, String)>,
+    /// The `LDTaskObject` as received. When given, the GET shows it (its own object
+    /// identifier, country, owner, associated objects, `Reference`, `DesiredStatus`,
+    /// `RequestDetails`, `DeliveryDetails`, `Flags`) with this view's `Generation`,
+    /// `LastChanged`, `Status` and `StatusReason`; when not, only this view.
+    pub received: Option<Received>,
 }
 
 /// One object a LIST names.
@@ -98,8 +107,13 @@ pub const ETSI_VERSION: &str = "V1.12.1";
 pub enum Outcome {
     /// The object was created under this identifier.
     Created(String),
+    /// The object of this identifier was updated (an authorisation: the service keeps
+    /// the new one in place of the old): an `UPDATEResponse`.
+    Updated(String),
     /// A GET of a task: the task as it stands.
     Got(TaskView),
+    /// A GET of an authorisation: the `AuthorisationObject` as received.
+    GotAuthorisation(Received),
     /// A GET of a delivery: the `DeliveryObject` with the records answering its task.
     Delivered(DeliveryView),
     /// A LIST: the objects the sender may see.
@@ -208,6 +222,17 @@ fn action(w: &mut Writer<Vec<u8>>, id: &str, outcome: &Outcome) -> io::Result<()
                         .write_inner_content(|w| text(w, "Identifier", identifier))?;
                     Ok(())
                 }
+                Outcome::Updated(identifier) => {
+                    w.create_element("UPDATEResponse")
+                        .write_inner_content(|w| text(w, "Identifier", identifier))?;
+                    Ok(())
+                }
+                Outcome::GotAuthorisation(received) => {
+                    let tree = received.tree();
+                    w.create_element("GETResponse")
+                        .write_inner_content(|w| write_tree(w, &tree, &undeclared(&tree)))?;
+                    Ok(())
+                }
                 Outcome::Got(task) => {
                     w.create_element("GETResponse")
                         .write_inner_content(|w| task_object(w, task))?;
@@ -267,30 +292,70 @@ pub(crate) fn base(w: &mut Writer<Vec<u8>>, b: &Base<'_>) -> io::Result<()> {
     text(w, "LastChanged", &seconds(b.last_changed))
 }
 
+/// The namespaces `e` uses that the response's root does not declare.
+fn undeclared(e: &Element) -> Vec<&'static str> {
+    needed(e)
+        .into_iter()
+        .filter(|ns| [AUTH, ETSI_TYPES].contains(ns))
+        .collect()
+}
+
 fn task_object(w: &mut Writer<Vec<u8>>, t: &TaskView) -> io::Result<()> {
-    w.create_element("HI1Object")
-        .with_attribute(("xsi:type", "task:LDTaskObject"))
-        .write_inner_content(|w| {
-            let b = Base {
-                object: &t.object,
-                country: &t.country,
-                owner: &t.owner,
-                generation: t.generation,
-                associated: &t.associated,
-                last_changed: t.last_changed,
-            };
-            base(w, &b)?;
-            text(w, "task:Reference", &t.reference)?;
-            entry(w, "task:Status", "ETSI", "LDTaskStatus", t.status.as_str())?;
-            if let Some((code, description)) = &t.reason {
-                w.create_element("task:StatusReason")
-                    .write_inner_content(|w| {
-                        text(w, "ErrorCode", &code.to_string())?;
-                        text(w, "ErrorDescription", description)
-                    })?;
-            }
-            Ok(())
-        })?;
+    let received = t.received.as_ref().map(Received::tree).unwrap_or_default();
+    let mut start = w
+        .create_element("HI1Object")
+        .with_attribute(("xsi:type", "task:LDTaskObject"));
+    for ns in undeclared(&received) {
+        let prefix = if ns == AUTH {
+            "xmlns:auth"
+        } else {
+            "xmlns:etsi"
+        };
+        start = start.with_attribute((prefix, ns));
+    }
+    start.write_inner_content(|w| {
+        let own = |name: &str| received.text_at(&[(CORE, name)]).map(str::to_owned);
+        let object = own("ObjectIdentifier").unwrap_or_else(|| t.object.clone());
+        let country = own("CountryCode").unwrap_or_else(|| t.country.clone());
+        let owner = own("OwnerIdentifier").unwrap_or_else(|| t.owner.clone());
+        let associated: Vec<String> = match received.child(CORE, "AssociatedObjects") {
+            Some(a) => a.children.iter().map(|c| c.text.clone()).collect(),
+            None => t.associated.clone(),
+        };
+        let b = Base {
+            object: &object,
+            country: &country,
+            owner: &owner,
+            generation: t.generation,
+            associated: &associated,
+            last_changed: t.last_changed,
+        };
+        base(w, &b)?;
+        let reference = received
+            .text_at(&[(TASK, "Reference")])
+            .unwrap_or(&t.reference);
+        if !reference.is_empty() {
+            text(w, "task:Reference", reference)?;
+        }
+        entry(w, "task:Status", "ETSI", "LDTaskStatus", t.status.as_str())?;
+        if let Some((code, description)) = &t.reason {
+            w.create_element("task:StatusReason")
+                .write_inner_content(|w| {
+                    text(w, "ErrorCode", &code.to_string())?;
+                    text(w, "ErrorDescription", description)
+                })?;
+        }
+        // The rest as received, in the schema's order (Received keeps that order and
+        // has no Status or StatusReason of the sender's).
+        for c in received
+            .children
+            .iter()
+            .filter(|c| c.ns == TASK && c.name != "Reference")
+        {
+            write_tree(w, c, &[])?;
+        }
+        Ok(())
+    })?;
     Ok(())
 }
 

@@ -5,6 +5,8 @@ use tdip_model::IdentKind;
 use crate::{Hi1Error, Object, parse_request};
 
 const LDTASK: &str = include_str!("../tests/etsi/ldtask.xml");
+/// A moment the ETSI example's authorisation is in force (2015-10-01T00:00:00Z).
+const NOW: i64 = 1_443_657_600;
 
 #[test]
 fn etsis_own_ldtask_example_is_read_and_its_cell_identities_are_refused_precisely() {
@@ -30,7 +32,7 @@ fn etsis_own_ldtask_example_is_read_and_its_cell_identities_are_refused_precisel
         panic!("a task: {:?}", r.actions[1]);
     };
     assert_eq!(task.associated, ["7dbbc880-8750-4d3c-abe7-ea4a17646045"]);
-    assert_eq!(task.reference, "LD-0-1");
+    assert_eq!(task.reference.as_deref(), Some("LD-0-1"));
     assert_eq!(
         task.desired_status.as_ref().map(|s| s.value.as_str()),
         Some("AwaitingDisclosure")
@@ -40,7 +42,7 @@ fn etsis_own_ldtask_example_is_read_and_its_cell_identities_are_refused_precisel
         (kind.owner.as_str(), kind.value.as_str()),
         ("3GPP", "IdentityAssociation")
     );
-    assert_eq!(task.observed, Some(1_448_971_200));
+    assert_eq!(task.observed, [1_448_971_200]);
     let formats: Vec<&str> = task.values.iter().map(|v| v.format.as_str()).collect();
     assert_eq!(formats, ["NRCellIdentity", "TrackingAreaCode", "5GSTMSI"]);
     // A cell identity asks for location data tdip does not hold: refused, naming it.
@@ -107,44 +109,141 @@ fn identifiers_map_onto_tdips_kinds_whatever_the_prefixes() {
 
 #[test]
 fn broken_or_incomplete_messages_say_what_is_wrong_without_quoting_identifiers() {
+    // (message, what the error says, whether its header could be read)
     let cases = [
-        (LDTASK.replace("</Header>", ""), "not well-formed XML"),
-        (
-            LDTASK.replace("<task:Reference>LD-0-1</task:Reference>", ""),
-            "has no Reference",
-        ),
+        (LDTASK.replace("</Header>", ""), "not well-formed XML", false),
         (
             LDTASK.replace(
                 "<TransactionIdentifier>c02358b2-76cf-4ba4-a8eb-f6436ccaea2e</TransactionIdentifier>",
                 "",
             ),
-            "has no TransactionIdentifier",
-        ),
-        (
-            LDTASK.replace("2015-12-01T12:00:00Z</task:ObservedTime>", "1 December</task:ObservedTime>"),
-            "not an RFC 3339 date",
+            "has no TransactionIdentifier; HI-1 (ETSI TS 103 120) requires it",
+            false,
         ),
         (
             LDTASK.replace("xsi:type=\"task:LDTaskObject\"", "xsi:type=\"nope:LDTaskObject\""),
             "undeclared prefix nope",
+            false,
         ),
         (
             LDTASK.replace("http://uri.etsi.org/03120/common/2019/10/Core", "urn:other"),
             "HI1Message in the HI-1 core namespace",
+            false,
         ),
         (
             format!("<!DOCTYPE x [<!ENTITY e \"31612345678\">]>{LDTASK}"),
             "DOCTYPE is not accepted",
+            false,
+        ),
+        (
+            LDTASK.replace("<ActionIdentifier>1</ActionIdentifier>", ""),
+            "has no ActionIdentifier; HI-1 (ETSI TS 103 120) requires it",
+            true,
         ),
     ];
-    for (xml, says) in cases {
-        let e = parse_request(&xml).unwrap_err().to_string();
+    for (xml, says, has_header) in cases {
+        let e = parse_request(&xml).unwrap_err();
+        assert_eq!(e.header.is_some(), has_header, "{says}: {e}");
+        let e = e.to_string();
         assert!(e.contains(says), "{says}: {e}");
         assert!(
             !e.contains("31612345678") && !e.contains("AAAAAAAAAAA"),
             "{e}"
         );
     }
+}
+
+#[test]
+fn a_problem_inside_one_action_fails_that_action_only() {
+    use crate::{Hi1Code, Verb};
+    let cases = [
+        (
+            LDTASK.replace("<task:Reference>LD-0-1</task:Reference>", ""),
+            Hi1Code::Incomplete,
+            "has no task:Reference in task 2b36a78b-b628-416d-bd22-404e68a0cd36; tdip needs it \
+             as the LDID the delivery names the task by",
+        ),
+        (
+            LDTASK.replace(
+                "2015-12-01T12:00:00Z</task:ObservedTime>",
+                "1 December</task:ObservedTime>",
+            ),
+            Hi1Code::Invalid,
+            "task LD-0-1: its ObservedTime has no time zone",
+        ),
+        (
+            LDTASK.replace(
+                "2015-12-01T12:00:00Z</task:ObservedTime>",
+                "2015-12-01T12:00:00</task:ObservedTime>",
+            ),
+            Hi1Code::Invalid,
+            "task LD-0-1: its ObservedTime has no time zone; an ETSI QualifiedDateTime ends \
+             in Z or ±hh:mm, and tdip does not guess one",
+        ),
+        (
+            LDTASK.replace(
+                "2015-12-01T12:00:00Z</task:ObservedTime>",
+                "2015-13-01T12:00:00Z</task:ObservedTime>",
+            ),
+            Hi1Code::Invalid,
+            "task LD-0-1: a time is not an RFC 3339 date and time with its offset (ObservedTime",
+        ),
+        (
+            LDTASK.replace(" xsi:type=\"task:LDTaskObject\"", ""),
+            Hi1Code::Unreadable,
+            "has no xsi:type of the HI1Object; HI-1 (ETSI TS 103 120) requires it",
+        ),
+        (
+            LDTASK.replace("<task:FormatName>NRCellIdentity</task:FormatName>", ""),
+            Hi1Code::Incomplete,
+            "task LD-0-1: the message has no FormatType/FormatName; HI-1 (ETSI TS 103 120) \
+             requires it",
+        ),
+    ];
+    for (xml, code, says) in cases {
+        let r = parse_request(&xml).unwrap();
+        assert_eq!(r.actions.len(), 2);
+        assert!(r.actions[0].problem.is_none() && r.actions[0].object.is_some());
+        let a = &r.actions[1];
+        assert_eq!((a.verb.clone(), a.object.clone()), (Verb::Create, None));
+        let (c, why) = a.problem.clone().expect("a problem");
+        assert_eq!(c, code, "{why}");
+        assert!(
+            why.starts_with("action 1: ") && why.contains(says),
+            "{says}: {why}"
+        );
+        let judged = crate::judge(&r, &|_| None, NOW);
+        assert!(
+            matches!(judged[0].1, crate::Outcome::Created(_)),
+            "{judged:?}"
+        );
+        assert_eq!(
+            judged[1].1,
+            crate::Outcome::Failed {
+                code,
+                description: why
+            }
+        );
+    }
+}
+
+#[test]
+fn a_task_without_reference_is_read_for_an_update_and_refused_for_a_create() {
+    let xml = LDTASK.replace("<task:Reference>LD-0-1</task:Reference>", "");
+    let update = xml
+        .replacen("<CREATE>", "<UPDATE>", 2)
+        .replacen("</CREATE>", "</UPDATE>", 2);
+    let r = parse_request(&update).unwrap();
+    let Some(Object::LdTask(task)) = &r.actions[1].object else {
+        panic!("a task: {:?}", r.actions[1]);
+    };
+    assert_eq!(task.reference, None);
+    assert_eq!(task.label(), "2b36a78b-b628-416d-bd22-404e68a0cd36");
+    let r = parse_request(&xml).unwrap();
+    assert_eq!(
+        r.actions[1].problem.as_ref().map(|p| p.0),
+        Some(crate::Hi1Code::Incomplete)
+    );
 }
 
 #[test]
@@ -181,7 +280,7 @@ fn values_are_read_as_tdip_reads_identifiers_and_invalid_ones_refused_without_qu
             "{e}"
         );
     }
-    let judged = crate::judge(&r);
+    let judged = crate::judge(&r, &|_| None, NOW);
     assert!(
         matches!(&judged[1].1, crate::Outcome::Failed { code, description }
             if *code == crate::Hi1Code::Invalid && description.contains("InternationalE164")),
@@ -195,20 +294,29 @@ fn a_task_asks_about_a_moment_or_a_period_that_runs_forward() {
     let Some(Object::LdTask(task)) = &r.actions[1].object else {
         panic!("a task");
     };
-    assert_eq!(task.period().unwrap(), (1_448_971_200, 1_448_971_200));
+    assert_eq!(task.periods().unwrap(), [(1_448_971_200, 1_448_971_200)]);
     let mut t = task.clone();
-    (t.observed, t.start, t.end) = (None, Some(100), Some(200));
-    assert_eq!(t.period().unwrap(), (100, 200));
+    (t.observed, t.start, t.end) = (vec![], Some(100), Some(200));
+    assert_eq!(t.periods().unwrap(), [(100, 200)]);
     t.end = Some(50);
     assert_eq!(
-        t.period().unwrap_err().to_string(),
+        t.periods().unwrap_err().to_string(),
         "task LD-0-1: its EndTime lies before its StartTime"
     );
     t.end = None;
     assert_eq!(
-        t.period().unwrap_err().to_string(),
-        "task LD-0-1 gives neither ObservedTime nor both StartTime and EndTime"
+        t.periods().unwrap_err().to_string(),
+        "task LD-0-1 gives neither ObservedTime (or ObservedTimes) nor both StartTime and \
+         EndTime"
     );
+    (t.observed, t.start) = (vec![7, 9], Some(100));
+    let e = t.periods().unwrap_err().to_string();
+    assert!(
+        e.contains("choose one: the moments (ObservedTime, ObservedTimes) or one period"),
+        "{e}"
+    );
+    t.start = None;
+    assert_eq!(t.periods().unwrap(), [(7, 7), (9, 9)]);
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use tdip_access::Catalogue;
-use tdip_hi1::{Body, Hi1Code, Object, Outcome, Response, judge_for, parse_request};
+use tdip_hi1::{Body, Hi1Code, Object, Outcome, Response, Unreadable, judge_for, parse_request};
 
 /// The agency every golden request is judged for (the sender's registration, not the
 /// message, names it).
@@ -19,11 +19,29 @@ const AGENCY: &str = "nl/politie";
 /// The moment every golden response is written at.
 const AT: &str = "2026-11-24T12:00:00Z";
 
-/// What tdip answers `request` without a store: the response, or (for a message that
-/// cannot be read) the code and reason; and whether every action was created.
+/// What tdip answers `request` without a store: the response (a top-level
+/// `ErrorInformation` for a message that cannot be read but whose header can), or (for a
+/// message without a readable header) the code and reason; and whether every action was
+/// created.
 fn answer(request: &str) -> (String, bool) {
+    let at: jiff::Timestamp = AT.parse().expect("a fixed moment");
     let r = match parse_request(request) {
         Ok(r) => r,
+        Err(Unreadable {
+            header: Some(header),
+            error,
+        }) => {
+            let xml = Response {
+                to: header,
+                at,
+                body: Body::Error {
+                    code: Hi1Code::Unreadable,
+                    description: error.to_string(),
+                },
+            }
+            .to_xml();
+            return (format!("{xml}\n"), false);
+        }
         Err(e) => return (format!("{}: {e}\n", Hi1Code::Unreadable), false),
     };
     let asked: Vec<String> = r
@@ -36,13 +54,13 @@ fn answer(request: &str) -> (String, bool) {
         .flatten()
         .collect();
     let catalogue = Catalogue::defaults().expect("the shipped catalogue reads");
-    let actions = judge_for(&r, AGENCY, &catalogue);
+    let actions = judge_for(&r, AGENCY, &catalogue, &|_| None, at.as_second());
     let all_created = actions
         .iter()
         .all(|(_, o)| matches!(o, Outcome::Created(_)));
     let xml = Response {
         to: r.header,
-        at: AT.parse().expect("a fixed moment"),
+        at,
         body: Body::Actions(actions),
     }
     .to_xml();

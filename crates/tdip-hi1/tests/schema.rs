@@ -15,6 +15,10 @@ const LDTASK: &str = include_str!("etsi/ldtask.xml");
 const ETSI_RESPONSE: &str = include_str!("etsi/response1.xml");
 /// tdip's documented example request (its HI-1 profile).
 const EXAMPLE: &str = include_str!("../../../docs/examples/hi1-lookup.xml");
+/// When ETSI's example is judged: its authorisation is in force then (2015-10-01T00:00:00Z).
+const NOW: i64 = 1_443_657_600;
+/// When tdip's example is judged: its authorisation is in force then (2026-11-24T12:00:00Z).
+const EXAMPLE_NOW: i64 = 1_795_521_600;
 
 /// `xmllint`'s verdict on `xml` against the official schema: Ok, or its complaint.
 fn xmllint(xml: &str) -> Result<(), String> {
@@ -57,7 +61,7 @@ fn valid(xml: &str) {
 
 fn respond(request: &str) -> (Vec<(String, Outcome)>, String) {
     let r = parse_request(request).unwrap();
-    let actions = judge(&r);
+    let actions = judge(&r, &|_| None, NOW);
     let xml = Response {
         to: r.header,
         at: "2026-11-24T12:00:00Z".parse().unwrap(),
@@ -163,7 +167,9 @@ fn refused_actions_and_unreadable_messages_are_valid_error_information() {
         .replacen("<CREATE>", "<GET>", 1)
         .replacen("</CREATE>", "</GET>", 1);
     let r = parse_request(&get).unwrap();
-    assert!(matches!(&judge(&r)[0].1, Outcome::Failed { code: c, .. } if *c == Hi1Code::Verb));
+    assert!(
+        matches!(&judge(&r, &|_| None, NOW)[0].1, Outcome::Failed { code: c, .. } if *c == Hi1Code::Verb)
+    );
 
     // A top-level error; its text is escaped, whatever it holds.
     let r = parse_request(LDTASK).unwrap();
@@ -189,7 +195,7 @@ fn tasks_judged_against_the_catalogue_for_the_senders_agency() {
     let at = "2026-11-24T12:00:00Z".parse().unwrap();
     let respond_for = |xml: &str, agency: &str| {
         let r = parse_request(xml).unwrap();
-        let actions = judge_for(&r, agency, &catalogue);
+        let actions = judge_for(&r, agency, &catalogue, &|_| None, EXAMPLE_NOW);
         let response = Response {
             to: r.header,
             at,
@@ -241,6 +247,7 @@ fn task_status_by_get_and_list_is_valid_with_every_ldtaskstatus_value() {
         reference: "LD-2026-0001".into(),
         status,
         reason,
+        received: None,
     };
     let statuses = [
         TaskStatus::AwaitingApproval,
