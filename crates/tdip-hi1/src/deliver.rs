@@ -139,7 +139,7 @@ fn refusal(e: &Element) -> DeliverRefused {
 /// the delivered object, or an `ErrorInformation` (code 2001) for an action that is not a
 /// DELIVER; back to its sender, same transaction.
 pub fn acknowledge(deliver_xml: &str, at: Timestamp) -> Result<String, Hi1Error> {
-    let request = parse_request(deliver_xml)?;
+    let request = parse_request(deliver_xml).map_err(|u| u.error)?;
     let h = &request.header;
     let header = Hop {
         from: &h.receiver,

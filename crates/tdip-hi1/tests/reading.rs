@@ -348,15 +348,17 @@ fn an_authorisation_ending_before_it_starts_is_refused_at_its_create_and_update(
     }
 }
 
-/// The example's delivery destination replaced by `dest` (the inside of
-/// LDDeliveryDestination).
+/// The example's task with one delivery destination, `dest` (the inside of
+/// LDDeliveryDestination; the prefix `etsi` is TS 103 280's).
 fn with_destination(dest: &str) -> String {
-    let start = EXAMPLE.find("<task:LDDeliveryDestination>").unwrap();
-    let end = EXAMPLE.find("</task:LDDeliveryDestination>").unwrap();
-    format!(
-        "{}<task:LDDeliveryDestination>{dest}{}",
-        &EXAMPLE[..start],
-        &EXAMPLE[end..]
+    EXAMPLE.replace(
+        "</task:RequestDetails>",
+        &format!(
+            "</task:RequestDetails><task:DeliveryDetails \
+             xmlns:etsi=\"http://uri.etsi.org/03280/common/2017/07\">\
+             <task:LDDeliveryDestination>{dest}</task:LDDeliveryDestination>\
+             </task:DeliveryDetails>"
+        ),
     )
 }
 
@@ -413,8 +415,8 @@ fn delivery_destinations_are_https_urls_or_ip_address_ports_in_a_format_tdip_wri
         let t = task(&parse_request(&xml).unwrap());
         assert_eq!(t.destinations, [expected]);
     }
-    // The example's own: 127.0.0.1, port 16000.
-    let t = task(&parse_request(EXAMPLE).unwrap());
+    // ETSI's own example's: 127.0.0.1, port 16000.
+    let t = task(&parse_request(LDTASK).unwrap());
     assert_eq!(
         t.destinations[0].address,
         Some(Address::Https("https://127.0.0.1:16000/".into()))

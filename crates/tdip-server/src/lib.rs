@@ -8,6 +8,8 @@ mod conns;
 mod deliveries;
 pub mod error;
 mod hi1;
+mod hi1_book;
+pub mod hi1_push;
 mod metrics;
 mod tls;
 pub mod wire;
@@ -32,6 +34,7 @@ use tdip_point::{SharedClock, point::Unsealing};
 pub use api::router;
 pub use conns::LimitSettings;
 pub use deliveries::status_json;
+pub use hi1_push::PushSettings;
 pub use tls::Peer;
 pub use wire::{answered, asked};
 
@@ -62,6 +65,9 @@ pub struct ServerConfig {
     pub identities: Vec<PathBuf>,
     /// Where the service reads "now".
     pub clock: SharedClock,
+    /// How HI-1 deliveries are pushed to the destinations tasks name; none: a task that
+    /// names a `DeliveryAddress` is refused, and deliveries are fetched with GET.
+    pub push: Option<PushSettings>,
 }
 
 /// How long a stopping service waits for the requests in progress, by default: a large
@@ -94,8 +100,11 @@ pub struct State {
     point: RwLock<Option<Arc<Point>>>,
     /// The shares given so far, while sealed by custodians.
     unsealer: tokio::sync::Mutex<Option<Unsealer>>,
-    /// The HI-1 tasks and deliveries kept for their senders.
-    tasks: hi1::Tasks,
+    /// The HI-1 authorisations, tasks and deliveries kept for their senders.
+    tasks: Arc<hi1_book::Book>,
+    /// How deliveries are pushed to the destinations tasks name, if the operator
+    /// configured it.
+    push: Option<Arc<hi1_push::Pusher>>,
     /// Held while the spool is applied, so deliveries apply one at a time, in order.
     applying: tokio::sync::Mutex<()>,
     /// Where the service reads "now".
@@ -164,10 +173,17 @@ impl State {
             log,
             point: RwLock::new(opened),
             unsealer: tokio::sync::Mutex::new(unsealer),
-            tasks: hi1::Tasks::default(),
+            tasks: Arc::default(),
+            push: None,
             applying: tokio::sync::Mutex::new(()),
             clock,
         })
+    }
+
+    /// The same state, pushing HI-1 deliveries with `pusher`.
+    pub fn pushing(mut self, pusher: hi1_push::Pusher) -> State {
+        self.push = Some(Arc::new(pusher));
+        self
     }
 
     /// The point's country, as HI-1 names owners' countries.
@@ -222,16 +238,23 @@ pub async fn serve(
         shares: &config.shares,
         identities: &config.identities,
     };
-    let state = Arc::new(
-        State::open(
-            config.data.clone(),
-            config.store_url.clone(),
-            config.zone,
-            &given,
-            config.clock.clone(),
-        )
-        .await?,
-    );
+    let pusher = config
+        .push
+        .as_ref()
+        .map(hi1_push::Pusher::new)
+        .transpose()?;
+    let mut state = State::open(
+        config.data.clone(),
+        config.store_url.clone(),
+        config.zone,
+        &given,
+        config.clock.clone(),
+    )
+    .await?;
+    if let Some(p) = pusher {
+        state = state.pushing(p);
+    }
+    let state = Arc::new(state);
     // The first head reads the whole log into memory: done before serving, not under load.
     if let Some(p) = state.point() {
         p.finish().await;
@@ -314,6 +337,10 @@ async fn sign_heads(state: Arc<State>, quiet: Duration) {
 
 #[cfg(test)]
 mod deliveries_tests;
+#[cfg(test)]
+mod hi1_kept_tests;
+#[cfg(test)]
+mod hi1_push_tests;
 #[cfg(test)]
 mod hi1_tests;
 #[cfg(test)]

@@ -76,3 +76,9 @@ pub fn hi1_action(verb: &str, outcome: &'static str) {
     ::metrics::counter!("tdip_hi1_actions_total", "verb" => verb, "outcome" => outcome)
         .increment(1);
 }
+
+/// Counts an attempt to push an HI-1 delivery by its outcome (`delivered`, `refused`,
+/// `failed`).
+pub fn hi1_push(outcome: &'static str) {
+    ::metrics::counter!("tdip_hi1_pushes_total", "outcome" => outcome).increment(1);
+}

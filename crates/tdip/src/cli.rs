@@ -176,6 +176,31 @@ pub struct ServeArgs {
     /// Where else to keep the heads the service signs.
     #[command(flatten)]
     pub witness: WitnessFlags,
+    /// How HI-1 deliveries are pushed to the destinations tasks name.
+    #[command(flatten)]
+    pub push: PushFlags,
+}
+
+/// How `tdip serve` pushes HI-1 deliveries (docs/hi1.md#pushed-deliveries). Without
+/// `--push-cert`, a task that names a `DeliveryAddress` is refused.
+#[derive(Clone, Debug, Args)]
+pub struct PushFlags {
+    /// The point's client certificate chain (PEM file) presented to receivers.
+    #[arg(long, value_name = "FILE", requires_all = ["push_key", "push_ca"])]
+    pub push_cert: Option<PathBuf>,
+    /// Its private key (PEM file).
+    #[arg(long, value_name = "FILE", requires = "push_cert")]
+    pub push_key: Option<PathBuf>,
+    /// CA certificates (PEM file) that issue receivers' server certificates: no delivery
+    /// goes to a destination whose certificate another CA issued.
+    #[arg(long, value_name = "FILE", requires = "push_cert")]
+    pub push_ca: Option<PathBuf>,
+    /// Attempts per delivery and destination before the push is given up.
+    #[arg(long, value_name = "N", default_value_t = tdip_server::hi1_push::ATTEMPTS)]
+    pub push_attempts: u32,
+    /// Seconds before the second attempt; each later wait doubles (at most 10 minutes).
+    #[arg(long, value_name = "SECONDS", default_value_t = tdip_server::hi1_push::FIRST_RETRY.as_secs())]
+    pub push_first_retry: u64,
 }
 
 /// Arguments of `tdip unseal`.

@@ -22,7 +22,16 @@ fn xmllint(file: &Path) -> std::process::Output {
 fn etsis_ldtask_is_answered_with_a_valid_response_refusing_its_cell_identity_task() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let request = format!("{HI1}/tests/etsi/ldtask.xml");
+    // ETSI's authorisation ended in 2015: judged as if it were in force today.
+    let text = std::fs::read_to_string(format!("{HI1}/tests/etsi/ldtask.xml"))
+        .unwrap()
+        .replace(
+            "2015-12-01T12:00:00Z</auth:EndTime>",
+            "2099-12-01T12:00:00Z</auth:EndTime>",
+        );
+    let file = dir.path().join("ldtask.xml");
+    std::fs::write(&file, text).unwrap();
+    let request = file.to_str().unwrap().to_owned();
     let response = dir.path().join("response.xml");
     let out = tdip(
         &data,
@@ -70,10 +79,17 @@ fn etsis_ldtask_is_answered_with_a_valid_response_refusing_its_cell_identity_tas
 fn tdips_example_is_granted_for_its_agency_and_refused_for_another() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let example = concat!(
+    // The example's authorisation is in force until 2026-12-31: judged as if today were
+    // within it, whenever the test runs.
+    let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../docs/examples/hi1-lookup.xml"
-    );
+    ))
+    .unwrap()
+    .replace("2026-12-31T23:00:00Z", "2099-12-31T23:00:00Z");
+    let file = dir.path().join("hi1-lookup.xml");
+    std::fs::write(&file, text).unwrap();
+    let example = file.to_str().unwrap();
     let out = tdip(
         &data,
         &["hi1", "respond", example, "--agency", "nl/politie"],

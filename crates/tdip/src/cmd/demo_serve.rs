@@ -74,6 +74,7 @@ pub async fn serve(
         shares: Vec::new(),
         identities: Vec::new(),
         clock: super::clock(),
+        push: None,
     };
     let p = pki.display();
     let ready = |at: SocketAddr| {

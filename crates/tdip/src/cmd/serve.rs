@@ -34,7 +34,22 @@ pub fn config(cli: &Cli, args: &ServeArgs, zone: LegalZone) -> ServerConfig {
         shares: args.unseal.shares.clone(),
         identities: args.unseal.identities.clone(),
         clock: super::clock(),
+        push: push(&args.push),
     }
+}
+
+fn push(flags: &crate::cli::PushFlags) -> Option<tdip_server::PushSettings> {
+    let (Some(cert), Some(key), Some(ca)) = (&flags.push_cert, &flags.push_key, &flags.push_ca)
+    else {
+        return None;
+    };
+    Some(tdip_server::PushSettings {
+        cert: cert.clone(),
+        key: key.clone(),
+        ca: ca.clone(),
+        attempts: flags.push_attempts,
+        first_retry: Duration::from_secs(flags.push_first_retry),
+    })
 }
 
 fn limits(flags: &ServeLimits) -> LimitSettings {

@@ -1,0 +1,266 @@
+//! The HI-1 objects the service keeps for their senders, in memory: authorisations (for
+//! tasks sent later to rest on), tasks with their status, and deliveries. Each is kept
+//! under its sender's agency and identifier, as received, so a GET returns it and an
+//! identical resend is recognised; tasks and deliveries for [`KEPT`], an authorisation
+//! until a day after its `EndTime` (so that a late task is told it ended) or
+//! [`KEPT_AUTHORISATION`] after its last change, whichever is first.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use tdip_hi1::{
+    Authorisation, DeliveryView, Hi1Code, Listed, Outcome, Received, TaskStatus, TaskView,
+};
+
+/// How long a task and its delivery are kept for the sender to fetch.
+pub const KEPT: Duration = Duration::from_secs(24 * 3600);
+
+/// The longest an authorisation is kept after it was created or last updated (less if its
+/// `EndTime` comes first): tasks sent later may rest on it meanwhile.
+pub const KEPT_AUTHORISATION: Duration = Duration::from_secs(31 * 24 * 3600);
+
+/// The objects kept, behind one lock.
+#[derive(Default)]
+pub struct Book {
+    kept: Mutex<Shelves>,
+}
+
+#[derive(Default)]
+struct Shelves {
+    /// By (agency, object identifier): each sender has its own identifiers.
+    by_id: HashMap<Key, Kept>,
+    /// Tasks' and deliveries' keys oldest first with the moment they expire (all live
+    /// [`KEPT`], so the queue is in order of expiry): dropped from the front as new ones
+    /// come. A key kept again since carries a later moment, and is not dropped.
+    order: VecDeque<(Instant, Key)>,
+    /// Authorisations' keys by the moment they expire, soonest first (their lives differ).
+    authorisations: BinaryHeap<Reverse<(Instant, Key)>>,
+}
+
+/// An object's key: the sender's agency and the object's identifier.
+type Key = (String, String);
+
+/// One object and when it is no longer kept.
+struct Kept {
+    until: Instant,
+    object: Kind,
+}
+
+/// Boxed, so that the map moves small entries when it grows.
+enum Kind {
+    Authorisation(Box<KeptAuthorisation>),
+    Task(Box<TaskView>),
+    Delivery(Arc<DeliveryView>),
+}
+
+struct KeptAuthorisation {
+    authorisation: Authorisation,
+    received: Received,
+    generation: u64,
+    last_changed: Timestamp,
+}
+
+/// What a CREATE of an identifier already kept for its sender is.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Resend {
+    /// Nothing is kept under it: create.
+    New,
+    /// The same object sent again: answer as the first time, do nothing else.
+    Identical,
+    /// Another object under the same identifier: refused.
+    Different,
+}
+
+impl Book {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Shelves> {
+        self.kept.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether a CREATE of `received` under `id` is new, an identical resend, or clashes.
+    pub fn resend(&self, agency: &str, id: &str, received: Option<&Received>) -> Resend {
+        let kept = self.lock();
+        let Some(k) = kept.live(agency, id) else {
+            return Resend::New;
+        };
+        let same = match (&k.object, received) {
+            (Kind::Authorisation(a), Some(r)) => &a.received == r,
+            (Kind::Task(t), Some(r)) => t.received.as_ref() == Some(r),
+            _ => false,
+        };
+        if same {
+            Resend::Identical
+        } else {
+            Resend::Different
+        }
+    }
+
+    /// Keeps an authorisation (created, or updated: generation one more than the one it
+    /// replaces).
+    pub fn keep_authorisation(
+        &self,
+        agency: &str,
+        authorisation: Authorisation,
+        received: Received,
+        now: Timestamp,
+    ) {
+        let mut kept = self.lock();
+        let id = authorisation.object.clone();
+        let generation = match kept.live(agency, &id).map(|k| &k.object) {
+            Some(Kind::Authorisation(a)) => a.generation + 1,
+            _ => 1,
+        };
+        // Kept a day past its end, so that a task sent late is told it ended.
+        let mut life = KEPT_AUTHORISATION;
+        if let Some(end) = authorisation.end {
+            let left = u64::try_from(end - now.as_second()).unwrap_or(0);
+            life = life.min(Duration::from_secs(left) + KEPT);
+        }
+        let object = Kind::Authorisation(Box::new(KeptAuthorisation {
+            authorisation,
+            received,
+            generation,
+            last_changed: now,
+        }));
+        kept.put(agency, id, life, object);
+    }
+
+    /// The authorisation kept under `id` for `agency`.
+    pub fn authorisation(&self, agency: &str, id: &str) -> Option<Authorisation> {
+        match &self.lock().live(agency, id)?.object {
+            Kind::Authorisation(a) => Some(a.authorisation.clone()),
+            _ => None,
+        }
+    }
+
+    /// Keeps a task as it stands.
+    pub fn keep_task(&self, agency: &str, task: TaskView) {
+        let id = task.object.clone();
+        self.lock()
+            .put(agency, id, KEPT, Kind::Task(Box::new(task)));
+    }
+
+    /// Keeps a delivery.
+    pub fn keep_delivery(&self, agency: &str, delivery: Arc<DeliveryView>) {
+        let id = delivery.object.clone();
+        self.lock().put(agency, id, KEPT, Kind::Delivery(delivery));
+    }
+
+    /// Changes a kept task's status (a push that failed for good): one generation on.
+    pub fn set_status(
+        &self,
+        agency: &str,
+        task: &str,
+        status: TaskStatus,
+        reason: Option<(Hi1Code, String)>,
+        now: Timestamp,
+    ) {
+        let mut kept = self.lock();
+        let key = (agency.to_owned(), task.to_owned());
+        if let Some(Kept {
+            object: Kind::Task(t),
+            ..
+        }) = kept.by_id.get_mut(&key)
+        {
+            t.status = status;
+            t.reason = reason;
+            t.generation += 1;
+            t.last_changed = now;
+        }
+    }
+
+    /// The object kept under `id` for `agency`, as a GET answers it.
+    pub fn get(&self, agency: &str, id: &str) -> Outcome {
+        match self.lock().live(agency, id).map(|k| &k.object) {
+            Some(Kind::Task(t)) => Outcome::Got(TaskView::clone(t)),
+            Some(Kind::Delivery(d)) => Outcome::Delivered(DeliveryView::clone(d)),
+            Some(Kind::Authorisation(a)) => Outcome::GotAuthorisation(a.received.clone()),
+            None => Outcome::Failed {
+                code: Hi1Code::UnknownObject,
+                description: format!(
+                    "no object {id} is kept for this sender: authorisations are kept until \
+                     a day after their EndTime (at most {} days), tasks and deliveries for {} hours, and \
+                     a refused CREATE keeps nothing (docs/hi1.md)",
+                    KEPT_AUTHORISATION.as_secs() / 86_400,
+                    KEPT.as_secs() / 3600
+                ),
+            },
+        }
+    }
+
+    /// The sender's objects, of the `ObjectType` asked (`Authorisation`, `LDTask`,
+    /// `Delivery`) or all, oldest change first.
+    pub fn list(&self, agency: &str, of: Option<&str>) -> Outcome {
+        let kept = self.lock();
+        let now = Instant::now();
+        let mut listed: Vec<Listed> = kept
+            .by_id
+            .iter()
+            .filter(|((a, _), k)| a == agency && k.until > now)
+            .map(|((_, id), k)| {
+                let (kind, generation, last_changed) = match &k.object {
+                    Kind::Authorisation(a) => ("Authorisation", a.generation, a.last_changed),
+                    Kind::Task(t) => ("LDTask", t.generation, t.last_changed),
+                    Kind::Delivery(d) => ("Delivery", d.generation, d.last_changed),
+                };
+                Listed {
+                    kind,
+                    object: id.clone(),
+                    generation,
+                    last_changed,
+                }
+            })
+            .filter(|l| of.is_none_or(|kind| kind == l.kind))
+            .collect();
+        listed.sort_by(|a, b| (a.last_changed, &a.object).cmp(&(b.last_changed, &b.object)));
+        Outcome::Listed(listed)
+    }
+}
+
+impl Shelves {
+    fn live(&self, agency: &str, id: &str) -> Option<&Kept> {
+        // A lookup by borrowed parts would need a custom key type; the clone is two short
+        // strings.
+        let key = (agency.to_owned(), id.to_owned());
+        self.by_id.get(&key).filter(|k| k.until > Instant::now())
+    }
+
+    fn put(&mut self, agency: &str, id: String, life: Duration, object: Kind) {
+        let now = Instant::now();
+        self.expire(now);
+        let until = now + life;
+        let key = (agency.to_owned(), id);
+        if matches!(object, Kind::Authorisation(_)) {
+            self.authorisations.push(Reverse((until, key.clone())));
+        } else {
+            self.order.push_back((until, key.clone()));
+        }
+        self.by_id.insert(key, Kept { until, object });
+    }
+
+    /// Drops what expired by `now`, unless kept again since.
+    fn expire(&mut self, now: Instant) {
+        while self.order.front().is_some_and(|(until, _)| *until <= now) {
+            if let Some((until, key)) = self.order.pop_front() {
+                self.forget(until, key);
+            }
+        }
+        while self
+            .authorisations
+            .peek()
+            .is_some_and(|Reverse((until, _))| *until <= now)
+        {
+            if let Some(Reverse((until, key))) = self.authorisations.pop() {
+                self.forget(until, key);
+            }
+        }
+    }
+
+    fn forget(&mut self, until: Instant, key: Key) {
+        if self.by_id.get(&key).is_some_and(|k| k.until == until) {
+            self.by_id.remove(&key);
+        }
+    }
+}
