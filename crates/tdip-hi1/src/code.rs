@@ -11,6 +11,9 @@ pub enum Hi1Code {
     /// missing); as an action's code, its `HI1Object` cannot be read or it has no verb;
     /// also a task that fails at the point itself.
     Unreadable,
+    /// 1002: (service) the point keeps as many objects for this sender as it keeps for
+    /// one: a CREATE waits until older ones expire.
+    Full,
     /// 2001: a verb tdip does not take there: UPDATE of a task, DELIVER, GET or LIST
     /// without the service, or no HI-1 verb.
     Verb,
@@ -52,8 +55,9 @@ pub enum Hi1Code {
 
 impl Hi1Code {
     /// Every code, in numeric order.
-    pub const ALL: [Hi1Code; 14] = [
+    pub const ALL: [Hi1Code; 15] = [
         Hi1Code::Unreadable,
+        Hi1Code::Full,
         Hi1Code::Verb,
         Hi1Code::Object,
         Hi1Code::UnknownObject,
@@ -73,6 +77,7 @@ impl Hi1Code {
     pub fn value(self) -> u32 {
         match self {
             Hi1Code::Unreadable => 1001,
+            Hi1Code::Full => 1002,
             Hi1Code::Verb => 2001,
             Hi1Code::Object => 2002,
             Hi1Code::UnknownObject => 2003,
@@ -158,7 +163,8 @@ mod tests {
         assert_eq!(
             values,
             [
-                1001, 2001, 2002, 2003, 2004, 3001, 3002, 3003, 3004, 3005, 4001, 4002, 5001, 5002
+                1001, 1002, 2001, 2002, 2003, 2004, 3001, 3002, 3003, 3004, 3005, 4001, 4002, 5001,
+                5002
             ]
         );
         assert_eq!(Hi1Code::Refused.to_string(), "4002");

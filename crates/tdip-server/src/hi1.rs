@@ -107,6 +107,17 @@ async fn respond(state: &State, caller: &Caller, body: &[u8]) -> Result<String, 
                              changed with UPDATE)"
                         ),
                     },
+                    _ if matches!(verdict, Outcome::Created(_)) && book.full(agency) => {
+                        Outcome::Failed {
+                            code: Hi1Code::Full,
+                            description: format!(
+                                "action {id}: the point keeps {} objects for this sender, the most \
+                             it keeps for one; send the CREATE again once older ones expire \
+                             (tasks and deliveries after 24 hours)",
+                                book.most()
+                            ),
+                        }
+                    }
                     _ => create(state, &point, &request, action, object, verdict, agency, at).await,
                 }
             }

@@ -22,10 +22,21 @@ pub const KEPT: Duration = Duration::from_secs(24 * 3600);
 /// `EndTime` comes first): tasks sent later may rest on it meanwhile.
 pub const KEPT_AUTHORISATION: Duration = Duration::from_secs(31 * 24 * 3600);
 
+/// The most objects kept for one sender (authorisations, tasks and deliveries together):
+/// memory stays bounded whatever a sender sends. A request keeps about three, each a few
+/// kilobytes.
+pub const MOST_PER_SENDER: usize = 500_000;
+
 /// The objects kept, behind one lock.
-#[derive(Default)]
 pub struct Book {
     kept: Mutex<Shelves>,
+    most: usize,
+}
+
+impl Default for Book {
+    fn default() -> Book {
+        Book::with_most(MOST_PER_SENDER)
+    }
 }
 
 #[derive(Default)]
@@ -38,6 +49,8 @@ struct Shelves {
     order: VecDeque<(Instant, Key)>,
     /// Authorisations' keys by the moment they expire, soonest first (their lives differ).
     authorisations: BinaryHeap<Reverse<(Instant, Key)>>,
+    /// How many objects are kept per sender.
+    per_sender: HashMap<String, usize>,
 }
 
 /// An object's key: the sender's agency and the object's identifier.
@@ -95,6 +108,26 @@ impl Book {
         } else {
             Resend::Different
         }
+    }
+
+    /// A book that keeps at most `most` objects per sender.
+    pub fn with_most(most: usize) -> Book {
+        Book {
+            kept: Mutex::default(),
+            most,
+        }
+    }
+
+    /// The most objects it keeps for one sender.
+    pub fn most(&self) -> usize {
+        self.most
+    }
+
+    /// Whether the sender has as many objects kept as one may: a CREATE is refused then.
+    pub fn full(&self, agency: &str) -> bool {
+        let mut kept = self.lock();
+        kept.expire(Instant::now());
+        kept.per_sender.get(agency).copied().unwrap_or(0) >= self.most
     }
 
     /// Keeps an authorisation (created, or updated: generation one more than the one it
@@ -237,7 +270,10 @@ impl Shelves {
         } else {
             self.order.push_back((until, key.clone()));
         }
-        self.by_id.insert(key, Kept { until, object });
+        let sender = key.0.clone();
+        if self.by_id.insert(key, Kept { until, object }).is_none() {
+            *self.per_sender.entry(sender).or_default() += 1;
+        }
     }
 
     /// Drops what expired by `now`, unless kept again since.
@@ -261,6 +297,12 @@ impl Shelves {
     fn forget(&mut self, until: Instant, key: Key) {
         if self.by_id.get(&key).is_some_and(|k| k.until == until) {
             self.by_id.remove(&key);
+            if let Some(n) = self.per_sender.get_mut(&key.0) {
+                *n -= 1;
+                if *n == 0 {
+                    self.per_sender.remove(&key.0);
+                }
+            }
         }
     }
 }

@@ -338,6 +338,8 @@ async fn sign_heads(state: Arc<State>, quiet: Duration) {
 #[cfg(test)]
 mod deliveries_tests;
 #[cfg(test)]
+mod hi1_book_tests;
+#[cfg(test)]
 mod hi1_kept_tests;
 #[cfg(test)]
 mod hi1_push_tests;
