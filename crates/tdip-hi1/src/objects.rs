@@ -267,6 +267,17 @@ pub(crate) fn moment(s: &str, element: &str, owner: &str) -> Result<i64, Problem
                 && tail[3] == b':'
                 && tail[4..].iter().all(u8::is_ascii_digit)
         };
+    // An offset written otherwise (`+0100`, `+01`) is named as such, not as missing.
+    let other_offset = s.rfind('T').is_some_and(|t| s[t..].contains(['+', '-']));
+    if !zoned && other_offset {
+        return Err((
+            Hi1Code::Invalid,
+            format!(
+                "{owner}: its {element} writes its offset in another form than ±hh:mm; an \
+                 ETSI QualifiedDateTime ends in Z or ±hh:mm (e.g. +01:00)"
+            ),
+        ));
+    }
     if !zoned {
         return Err((
             Hi1Code::Invalid,

@@ -183,6 +183,14 @@ fn a_problem_inside_one_action_fails_that_action_only() {
         (
             LDTASK.replace(
                 "2015-12-01T12:00:00Z</task:ObservedTime>",
+                "2015-12-01T12:00:00+0100</task:ObservedTime>",
+            ),
+            Hi1Code::Invalid,
+            "task LD-0-1: its ObservedTime writes its offset in another form than ±hh:mm",
+        ),
+        (
+            LDTASK.replace(
+                "2015-12-01T12:00:00Z</task:ObservedTime>",
                 "2015-13-01T12:00:00Z</task:ObservedTime>",
             ),
             Hi1Code::Invalid,

@@ -592,18 +592,19 @@ async fn checkpoint(
     ))
 }
 
-/// An ETSI TS 103 120 (HI-1) `HI1Message`: CREATE of an authorisation and its
-/// lawful-disclosure tasks, GET of a task or its delivery, LIST. Answered with the
-/// `HI1Message` response (docs/hi1.md); a message that cannot be read at all gets the API's
-/// error shape. Agencies only.
+/// An ETSI TS 103 120 (HI-1) `HI1Message`: CREATE or UPDATE of an authorisation, CREATE of
+/// lawful-disclosure tasks, GET of an authorisation, a task or a delivery, LIST. Answered
+/// with the `HI1Message` response, each action judged on its own (docs/hi1.md); a message
+/// whose header can be read but not its actions gets HI-1's message-level error; one that
+/// is not HI-1 at all gets the API's error shape. Agencies only.
 #[utoipa::path(post, path = "/hi1",
     request_body(content = String, content_type = "application/xml",
         description = "An ETSI TS 103 120 `HI1Message`, valid against ETSI's XML schema (which \
-            this document cannot state; crates/tdip-hi1/schema holds it). Anything else is \
-            answered 400."),
+            this document cannot state; crates/tdip-hi1/schema holds it). A message without a \
+            readable header is answered 400."),
     responses(
-        (status = 200, description = "the HI-1 response", content_type = "application/xml", body = String),
-        (status = 400, description = "not an HI-1 message", body = ErrorBody),
+        (status = 200, description = "the HI-1 response: per action, or one message-level ErrorInformation", content_type = "application/xml", body = String),
+        (status = 400, description = "not an HI-1 message: no header to answer to", body = ErrorBody),
         (status = 403, description = "not an agency", body = ErrorBody),
         (status = 503, description = "sealed", body = ErrorBody)))]
 async fn hi1(state: Shared<Arc<State>>, caller: Authenticated, Xml(body): Xml) -> Response {
