@@ -9,6 +9,7 @@ mod deliveries;
 pub mod error;
 mod hi1;
 mod hi1_book;
+mod hi1_disclose;
 pub mod hi1_push;
 mod metrics;
 mod tls;
