@@ -18,7 +18,7 @@ use tdip_hi1::{Body, Hi1Code, Object, Outcome, Request, Unreadable, Verb};
 
 use super::State;
 use crate::error::ApiError;
-use crate::hi1_book::Resend;
+use crate::hi1_book::{Book, Claim};
 use tdip_point::callers::{Caller, Role};
 
 /// Answers an HI-1 message from an agency's system with the response to each action.
@@ -87,28 +87,45 @@ async fn respond(state: &State, caller: &Caller, body: &[u8]) -> Result<String, 
                     Object::LdTask(t) => Some(&t.object),
                     Object::Other(_) => None,
                 };
-                match object_id.map(|o| (o, book.resend(agency, o, action.received.as_ref()))) {
-                    Some((o, Resend::Identical)) => Outcome::Created(o.clone()),
-                    Some((o, Resend::Different)) => Outcome::Failed {
-                        code: Hi1Code::Exists,
-                        description: format!(
-                            "action {id}: an object {o} is already kept for this sender, with \
-                             other content; give a new ObjectIdentifier (an authorisation is \
-                             changed with UPDATE)"
-                        ),
-                    },
-                    _ if matches!(verdict, Outcome::Created(_)) && book.full(agency) => {
-                        Outcome::Failed {
-                            code: Hi1Code::Full,
-                            description: format!(
-                                "action {id}: the point keeps {} objects for this sender, the most \
-                             it keeps for one; send the CREATE again once older ones expire \
-                             (tasks and deliveries after 24 hours)",
-                                book.most()
+                match (object_id, &action.received) {
+                    (Some(o), Some(received)) => {
+                        let creating = matches!(verdict, Outcome::Created(_));
+                        match book.claim(agency, o, received, creating) {
+                            Claim::Identical => Outcome::Created(o.clone()),
+                            Claim::Different => exists(
+                                &id,
+                                o,
+                                "is already kept for this sender, with other content; give a new ObjectIdentifier (an authorisation is changed with UPDATE)",
                             ),
+                            Claim::InFlight => exists(
+                                &id,
+                                o,
+                                "is being created by another request of this sender right now; send it again in a moment",
+                            ),
+                            Claim::Full if creating => Outcome::Failed {
+                                code: Hi1Code::Full,
+                                description: format!(
+                                    "action {id}: the point keeps {} objects for this sender, \
+                                     the most it keeps for one; send the CREATE again once \
+                                     older ones expire (tasks and deliveries after 24 hours)",
+                                    book.most()
+                                ),
+                            },
+                            Claim::Full => verdict,
+                            Claim::New => {
+                                // Released if the CREATE is refused, or the request dropped
+                                // half-way (a client that hung up): a resend then starts anew.
+                                let _reserved = Reserved {
+                                    book,
+                                    agency,
+                                    id: o,
+                                };
+                                create(state, &point, &request, action, object, verdict, agency, at)
+                                    .await
+                            }
                         }
                     }
-                    _ => create(state, &point, &request, action, object, verdict, agency, at).await,
+                    _ => verdict,
                 }
             }
             (Verb::Update, Some(Object::Authorisation(auth))) => {
@@ -128,6 +145,28 @@ async fn respond(state: &State, caller: &Caller, body: &[u8]) -> Result<String, 
         body: Body::Actions(answers),
     }
     .to_xml())
+}
+
+/// An identifier reserved in the book for a CREATE being carried out; released when
+/// dropped unless the object was kept under it meanwhile.
+struct Reserved<'a> {
+    book: &'a Book,
+    agency: &'a str,
+    id: &'a str,
+}
+
+impl Drop for Reserved<'_> {
+    fn drop(&mut self) {
+        self.book.release(self.agency, self.id);
+    }
+}
+
+/// Action `action`'s CREATE of `object`, refused with 2004 as `why` says.
+fn exists(action: &str, object: &str, why: &str) -> Outcome {
+    Outcome::Failed {
+        code: Hi1Code::Exists,
+        description: format!("action {action}: an object {object} {why}"),
+    }
 }
 
 /// Carries out a CREATE the judge let through (anything else is answered with its verdict

@@ -67,6 +67,8 @@ enum Kind {
     Authorisation(Box<KeptAuthorisation>),
     Task(Box<TaskView>),
     Delivery(Arc<DeliveryView>),
+    /// Reserved by a CREATE being carried out (see [`Book::claim`]).
+    Pending(Box<Received>),
 }
 
 struct KeptAuthorisation {
@@ -76,38 +78,24 @@ struct KeptAuthorisation {
     last_changed: Timestamp,
 }
 
-/// What a CREATE of an identifier already kept for its sender is.
+/// What a CREATE of an identifier is, given what is kept for its sender.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Resend {
-    /// Nothing is kept under it: create.
+pub enum Claim {
+    /// Nothing is kept under it: create (reserved, if asked, until kept or released).
     New,
     /// The same object sent again: answer as the first time, do nothing else.
     Identical,
+    /// The same object is being created by another request of the sender right now.
+    InFlight,
     /// Another object under the same identifier: refused.
     Different,
+    /// The sender has as many objects kept as one may.
+    Full,
 }
 
 impl Book {
     fn lock(&self) -> std::sync::MutexGuard<'_, Shelves> {
         self.kept.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Whether a CREATE of `received` under `id` is new, an identical resend, or clashes.
-    pub fn resend(&self, agency: &str, id: &str, received: Option<&Received>) -> Resend {
-        let kept = self.lock();
-        let Some(k) = kept.live(agency, id) else {
-            return Resend::New;
-        };
-        let same = match (&k.object, received) {
-            (Kind::Authorisation(a), Some(r)) => &a.received == r,
-            (Kind::Task(t), Some(r)) => t.received.as_ref() == Some(r),
-            _ => false,
-        };
-        if same {
-            Resend::Identical
-        } else {
-            Resend::Different
-        }
     }
 
     /// A book that keeps at most `most` objects per sender.
@@ -123,11 +111,42 @@ impl Book {
         self.most
     }
 
-    /// Whether the sender has as many objects kept as one may: a CREATE is refused then.
-    pub fn full(&self, agency: &str) -> bool {
+    /// What a CREATE of `received` under `id` is, decided and (when `reserve` and new)
+    /// reserved under one lock, so that two requests sending the same object at once do
+    /// not both carry it out: the second is told it is in flight.
+    pub fn claim(&self, agency: &str, id: &str, received: &Received, reserve: bool) -> Claim {
         let mut kept = self.lock();
         kept.expire(Instant::now());
-        kept.per_sender.get(agency).copied().unwrap_or(0) >= self.most
+        if let Some(k) = kept.live(agency, id) {
+            return match &k.object {
+                Kind::Authorisation(a) if &a.received == received => Claim::Identical,
+                Kind::Task(t) if t.received.as_ref() == Some(received) => Claim::Identical,
+                Kind::Pending(r) if **r == *received => Claim::InFlight,
+                _ => Claim::Different,
+            };
+        }
+        if kept.per_sender.get(agency).copied().unwrap_or(0) >= self.most {
+            return Claim::Full;
+        }
+        if reserve {
+            let pending = Kind::Pending(Box::new(received.clone()));
+            kept.put(agency, id.to_owned(), KEPT, pending);
+        }
+        Claim::New
+    }
+
+    /// Gives up a reservation that was not kept (the CREATE was refused).
+    pub fn release(&self, agency: &str, id: &str) {
+        let mut kept = self.lock();
+        let key = (agency.to_owned(), id.to_owned());
+        if let Some(Kept {
+            until,
+            object: Kind::Pending(_),
+        }) = kept.by_id.get(&key)
+        {
+            let until = *until;
+            kept.forget(until, key);
+        }
     }
 
     /// Keeps an authorisation (created, or updated: generation one more than the one it
@@ -210,7 +229,7 @@ impl Book {
             Some(Kind::Task(t)) => Outcome::Got(TaskView::clone(t)),
             Some(Kind::Delivery(d)) => Outcome::Delivered(DeliveryView::clone(d)),
             Some(Kind::Authorisation(a)) => Outcome::GotAuthorisation(a.received.clone()),
-            None => Outcome::Failed {
+            Some(Kind::Pending(_)) | None => Outcome::Failed {
                 code: Hi1Code::UnknownObject,
                 description: format!(
                     "no object {id} is kept for this sender: authorisations are kept until \
@@ -232,18 +251,19 @@ impl Book {
             .by_id
             .iter()
             .filter(|((a, _), k)| a == agency && k.until > now)
-            .map(|((_, id), k)| {
+            .filter_map(|((_, id), k)| {
                 let (kind, generation, last_changed) = match &k.object {
                     Kind::Authorisation(a) => ("Authorisation", a.generation, a.last_changed),
                     Kind::Task(t) => ("LDTask", t.generation, t.last_changed),
                     Kind::Delivery(d) => ("Delivery", d.generation, d.last_changed),
+                    Kind::Pending(_) => return None,
                 };
-                Listed {
+                Some(Listed {
                     kind,
                     object: id.clone(),
                     generation,
                     last_changed,
-                }
+                })
             })
             .filter(|l| of.is_none_or(|kind| kind == l.kind))
             .collect();

@@ -1,10 +1,11 @@
-//! The kept objects' book on its own: per-sender counts and the cap, resends, and an
-//! updated authorisation one generation on.
+//! The kept objects' book on its own: per-sender counts and the cap, resends, a CREATE in
+//! flight reserved against a second at once and released when refused, and an updated
+//! authorisation one generation on.
 
 use jiff::Timestamp;
 use tdip_hi1::{Listed, Outcome, parse_request};
 
-use super::hi1_book::{Book, Resend};
+use super::hi1_book::{Book, Claim};
 use super::hi1_tests::EXAMPLE;
 
 fn listed(o: Outcome) -> Vec<Listed> {
@@ -15,38 +16,65 @@ fn listed(o: Outcome) -> Vec<Listed> {
 }
 
 #[test]
-fn a_sender_at_its_cap_is_full_another_is_not_and_a_replaced_object_counts_once() {
+fn claims_tell_new_identical_in_flight_different_and_full_apart_per_sender() {
     let r = parse_request(&EXAMPLE).unwrap();
-    let action = &r.actions[0];
-    let Some(tdip_hi1::Object::Authorisation(auth)) = &action.object else {
+    let (auth_action, task_action) = (&r.actions[0], &r.actions[1]);
+    let Some(tdip_hi1::Object::Authorisation(auth)) = &auth_action.object else {
         panic!("the example's first action creates its authorisation");
     };
-    let received = action.received.clone().unwrap();
+    let received = auth_action.received.clone().unwrap();
+    let task_received = task_action.received.clone().unwrap();
     let book = Book::with_most(2);
     let now = Timestamp::from_second(1_800_000_000).unwrap();
+    let id = auth.object.as_str();
+
+    // Reserved while it is carried out: the same object again is in flight, another
+    // object under the identifier differs; released, it is new again.
+    assert_eq!(book.claim("nl/politie", id, &received, true), Claim::New);
     assert_eq!(
-        book.resend("nl/politie", &auth.object, Some(&received)),
-        Resend::New
+        book.claim("nl/politie", id, &received, true),
+        Claim::InFlight
     );
+    assert_eq!(
+        book.claim("nl/politie", id, &task_received, true),
+        Claim::Different
+    );
+    assert_eq!(
+        listed(book.list("nl/politie", None)).len(),
+        0,
+        "a reservation is not listed"
+    );
+    book.release("nl/politie", id);
+    assert_eq!(book.claim("nl/politie", id, &received, false), Claim::New);
+
+    // Kept: identical from now on; another sender's identifiers are its own.
+    assert_eq!(book.claim("nl/politie", id, &received, true), Claim::New);
     book.keep_authorisation("nl/politie", auth.clone(), received.clone(), now);
+    book.release("nl/politie", id);
     assert_eq!(
-        book.resend("nl/politie", &auth.object, Some(&received)),
-        Resend::Identical
+        book.claim("nl/politie", id, &received, true),
+        Claim::Identical
     );
-    // Another sender's identifiers are its own.
-    assert_eq!(
-        book.resend("nl/fiod", &auth.object, Some(&received)),
-        Resend::New
-    );
+    assert_eq!(book.claim("nl/fiod", id, &received, false), Claim::New);
+
     // Kept again (an UPDATE): still one object, one generation on.
     book.keep_authorisation("nl/politie", auth.clone(), received.clone(), now);
-    assert!(!book.full("nl/politie"));
     let l = listed(book.list("nl/politie", Some("Authorisation")));
     assert_eq!((l.len(), l[0].generation), (1, 2));
+
+    // The cap counts objects, not keeps: one more fills it.
     let mut other = auth.clone();
     other.object = "7dbbc880-8750-4d3c-abe7-000000000001".into();
-    book.keep_authorisation("nl/politie", other, received, now);
-    assert!(book.full("nl/politie"));
-    assert!(!book.full("nl/fiod"));
-    assert_eq!(listed(book.list("nl/fiod", None)).len(), 0);
+    let other_id = other.object.clone();
+    assert_eq!(
+        book.claim("nl/politie", &other_id, &received, true),
+        Claim::New
+    );
+    book.keep_authorisation("nl/politie", other, received.clone(), now);
+    let third = "7dbbc880-8750-4d3c-abe7-000000000002";
+    assert_eq!(
+        book.claim("nl/politie", third, &received, true),
+        Claim::Full
+    );
+    assert_eq!(book.claim("nl/fiod", third, &received, true), Claim::New);
 }

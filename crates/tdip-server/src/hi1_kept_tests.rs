@@ -359,3 +359,53 @@ async fn a_destination_asking_tdips_own_records_gets_them_and_the_default_needs_
     // is not the default.
     assert!(super::hi1_tests::check(dir.path(), "all.xsd", &xml).is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_same_create_sent_many_times_at_once_is_consulted_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, number) = point(dir.path()).await;
+    deliver(&data, &dir.path().join("kpn.csv")).await;
+    let s = state(&data).await;
+    let request = EXAMPLE.replace("31612345678", number.trim_start_matches('+'));
+    let sends: Vec<_> = (0..8)
+        .map(|_| {
+            let (s, body) = (s.clone(), request.clone());
+            tokio::spawn(async move {
+                call(&s, "POST", "/hi1", From::Certificate(POLITIE), Some(body)).await
+            })
+        })
+        .collect();
+    let mut created = 0;
+    for send in sends {
+        let (status, xml) = send.await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{xml}");
+        // Each answer creates the task, or says it is in flight (then a resend is Identical).
+        let task = &xml[xml.find("<ActionIdentifier>1</ActionIdentifier>").unwrap()..];
+        if task.contains("<CREATEResponse>") {
+            created += 1;
+        } else {
+            assert!(
+                task.contains(&code(Hi1Code::Exists)) && task.contains("right now"),
+                "{xml}"
+            );
+        }
+    }
+    assert!(created >= 1);
+    assert_eq!(
+        consultations(&s).await,
+        1,
+        "consulted once, however many sends at once"
+    );
+    let (_, xml) = call(
+        &s,
+        "POST",
+        "/hi1",
+        From::Certificate(POLITIE),
+        Some(get(TASK)),
+    )
+    .await;
+    assert!(
+        xml.contains("<common:Value>Disclosed</common:Value>"),
+        "{xml}"
+    );
+}
