@@ -481,6 +481,10 @@ pub enum Hi1Cmd {
         /// Write the response here instead of to standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Judge as at this moment (legal local time `YYYY-MM-DD HH:MM:SS` or RFC 3339):
+        /// whether each authorisation is in force then; default now.
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
     },
 }
 

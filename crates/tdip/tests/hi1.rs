@@ -22,23 +22,17 @@ fn xmllint(file: &Path) -> std::process::Output {
 fn etsis_ldtask_is_answered_with_a_valid_response_refusing_its_cell_identity_task() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    // ETSI's authorisation ended in 2015: judged as if it were in force today.
-    let text = std::fs::read_to_string(format!("{HI1}/tests/etsi/ldtask.xml"))
-        .unwrap()
-        .replace(
-            "2015-12-01T12:00:00Z</auth:EndTime>",
-            "2099-12-01T12:00:00Z</auth:EndTime>",
-        );
-    let file = dir.path().join("ldtask.xml");
-    std::fs::write(&file, text).unwrap();
-    let request = file.to_str().unwrap().to_owned();
+    let request = format!("{HI1}/tests/etsi/ldtask.xml");
     let response = dir.path().join("response.xml");
+    // ETSI's authorisation is in force from 2015-09-01 to 2015-12-01: judged then.
     let out = tdip(
         &data,
         &[
             "hi1",
             "respond",
             &request,
+            "--at",
+            "2015-11-01T12:00:00Z",
             "--out",
             response.to_str().unwrap(),
         ],
@@ -79,20 +73,20 @@ fn etsis_ldtask_is_answered_with_a_valid_response_refusing_its_cell_identity_tas
 fn tdips_example_is_granted_for_its_agency_and_refused_for_another() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    // The example's authorisation is in force until 2026-12-31: judged as if today were
-    // within it, whenever the test runs.
-    let text = std::fs::read_to_string(concat!(
+    let example = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../docs/examples/hi1-lookup.xml"
-    ))
-    .unwrap()
-    .replace("2026-12-31T23:00:00Z", "2099-12-31T23:00:00Z");
-    let file = dir.path().join("hi1-lookup.xml");
-    std::fs::write(&file, text).unwrap();
-    let example = file.to_str().unwrap();
+    );
+    // The example's authorisation is in force from 2026-11-01 until 2026-12-31: judged
+    // within it, in legal local time, whenever the test runs.
+    let at = ["--at", "2026-11-24 13:00:00"];
     let out = tdip(
         &data,
-        &["hi1", "respond", example, "--agency", "nl/politie"],
+        &[
+            &["hi1", "respond", example, "--agency", "nl/politie"][..],
+            &at,
+        ]
+        .concat(),
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
@@ -100,7 +94,14 @@ fn tdips_example_is_granted_for_its_agency_and_refused_for_another() {
         "{}",
         stderr(&out)
     );
-    let out = tdip(&data, &["hi1", "respond", example, "--agency", "nl/nobody"]);
+    let out = tdip(
+        &data,
+        &[
+            &["hi1", "respond", example, "--agency", "nl/nobody"][..],
+            &at,
+        ]
+        .concat(),
+    );
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
@@ -108,4 +109,41 @@ fn tdips_example_is_granted_for_its_agency_and_refused_for_another() {
             && err.contains("agency nl/nobody is not authorised"),
         "{err}"
     );
+}
+
+#[test]
+fn respond_at_a_moment_judges_the_authorisation_then_and_refuses_a_local_time_in_a_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/examples/hi1-lookup.xml"
+    );
+    // After the authorisation's end: its task is not in force.
+    let out = tdip(
+        &data,
+        &[
+            "hi1",
+            "respond",
+            example,
+            "--agency",
+            "nl/politie",
+            "--at",
+            "2027-01-15 10:00:00",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("action 1: REFUSED (3005)"),
+        "{}",
+        stderr(&out)
+    );
+    // 02:30 on 2026-03-29 does not exist in Amsterdam: refused, saying so, not guessed.
+    let out = tdip(
+        &data,
+        &["hi1", "respond", example, "--at", "2026-03-29 02:30:00"],
+    );
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("--at") && err.contains("daylight"), "{err}");
 }

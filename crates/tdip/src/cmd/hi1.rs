@@ -6,17 +6,25 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow};
 use tdip_hi1::{Body, Hi1Code, Outcome, Response, Unreadable, judge, judge_for, parse_request};
 
+use tdip_model::{LegalZone, parse_time};
+
 use crate::cli::Hi1Cmd;
 
-pub fn run(data: &Path, cmd: &Hi1Cmd) -> Result<i32> {
+pub fn run(data: &Path, cmd: &Hi1Cmd, zone: LegalZone) -> Result<i32> {
     let Hi1Cmd::Respond {
         request,
         agency,
         out,
+        at,
     } = cmd;
     let xml = fs::read_to_string(request)
         .with_context(|| format!("cannot read {}", request.display()))?;
-    let now = super::now();
+    let now = match at {
+        Some(t) => parse_time(t, zone)
+            .map_err(|e| anyhow!("--at: {e}"))?
+            .as_second(),
+        None => super::now(),
+    };
     let at = jiff::Timestamp::from_second(now)?;
     let r = match parse_request(&xml) {
         Ok(r) => r,

@@ -104,7 +104,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
         Command::Catalogue(ref cmd) => catalogue::run(cmd),
-        Command::Hi1(ref cmd) => hi1::run(&cli.data, cmd),
+        Command::Hi1(ref cmd) => hi1::run(&cli.data, cmd, zone),
         Command::Spool(SpoolCmd::List) => deliver::spool_list(&cli, zone).await,
         Command::Spool(SpoolCmd::Discard { ref name }) => deliver::spool_discard(&cli, name).await,
         Command::Spool(SpoolCmd::Apply { ref unseal, .. }) => {
