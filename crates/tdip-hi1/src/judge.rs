@@ -196,6 +196,22 @@ fn task_problem(
 ) -> Option<(Hi1Code, String)> {
     let label = task.label();
     let Some(auth) = authorisation_of(r, task, kept) else {
+        // Its authorisation is in this message, but that action was refused: say so.
+        let refused = r.actions.iter().find_map(|a| {
+            let id = a.object_id.as_ref()?;
+            let (code, _) = a.problem.as_ref()?;
+            task.associated.contains(id).then_some((a, id, code))
+        });
+        if let Some((a, id, code)) = refused {
+            return Some((
+                Hi1Code::NoAuthorisation,
+                format!(
+                    "task {label} rests on authorisation {id}, whose {} (action {}) is refused \
+                     with {code}; correct that action and send both again",
+                    a.verb, a.id
+                ),
+            ));
+        }
         return Some((
             Hi1Code::NoAuthorisation,
             format!(

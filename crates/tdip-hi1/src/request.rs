@@ -281,6 +281,9 @@ pub struct Action {
     /// The `HI1Object` of a CREATE or UPDATE as received (canonical; see [`Received`]),
     /// for an authorisation or task that was read.
     pub received: Option<Received>,
+    /// The `ObjectIdentifier` of its `HI1Object`, when it has one, even if the object
+    /// cannot be read otherwise (so that a task resting on it can be told why it fails).
+    pub object_id: Option<String>,
 }
 
 /// An HI-1 request message.
@@ -392,6 +395,7 @@ fn action(a: &Element) -> Result<Action, Hi1Error> {
         list_type: None,
         problem: None,
         received: None,
+        object_id: None,
     };
     let Some(verb) = a
         .children
@@ -415,6 +419,10 @@ fn action(a: &Element) -> Result<Action, Hi1Error> {
     let Some(o) = verb.child(CORE, "HI1Object") else {
         return Ok(action);
     };
+    action.object_id = o
+        .text_at(&[(CORE, "ObjectIdentifier")])
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned);
     let read = match o.xsi_type.as_ref().map(|(ns, n)| (ns.as_str(), n.as_str())) {
         Some((AUTH, "AuthorisationObject")) => objects::authorisation(o).map(Object::Authorisation),
         Some((TASK, "LDTaskObject")) => objects::ld_task(o, &action.verb).map(Object::LdTask),

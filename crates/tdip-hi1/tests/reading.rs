@@ -658,3 +658,23 @@ fn a_get_echoes_tasks_and_authorisations_as_received_valid_against_etsis_schema(
     assert!(status < details);
     assert_eq!(xml.matches("<task:StatusReason>").count(), 3);
 }
+
+#[test]
+fn a_task_resting_on_a_refused_authorisation_in_its_message_is_told_which_and_why() {
+    // The authorisation's StartTime has no zone: that action is refused (3004), and the
+    // task resting on it names it rather than saying no authorisation was sent.
+    let xml = EXAMPLE.replace(
+        "<auth:StartTime>2026-11-01T00:00:00Z</auth:StartTime>",
+        "<auth:StartTime>2026-11-01T00:00:00</auth:StartTime>",
+    );
+    let r = parse_request(&xml).unwrap();
+    let judged = judge(&r, &|_| None, NOW);
+    assert_eq!(failed(&judged[0].1).0, Hi1Code::Invalid);
+    let (code, why) = failed(&judged[1].1);
+    assert_eq!(code, Hi1Code::NoAuthorisation);
+    assert!(
+        why.contains("rests on authorisation 7dbbc880-8750-4d3c-abe7-ea4a17646045")
+            && why.contains("CREATE (action 0) is refused with 3004"),
+        "{why}"
+    );
+}
