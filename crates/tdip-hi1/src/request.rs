@@ -387,6 +387,13 @@ fn header(root: &Element) -> Result<Header, Hi1Error> {
 /// One action; `Err` only when it has no identifier to be answered by.
 fn action(a: &Element) -> Result<Action, Hi1Error> {
     let id = required(a, &[(CORE, "ActionIdentifier")])?;
+    // An xs:nonNegativeInteger, echoed in the answer: another value would make the
+    // answer itself invalid, so the message is answered as a whole.
+    if !id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Hi1Error::Missing(
+            "ActionIdentifier that is a number (0, 1, …) for each action".into(),
+        ));
+    }
     let mut action = Action {
         id: id.clone(),
         verb: Verb::Other(String::new()),

@@ -678,3 +678,17 @@ fn a_task_resting_on_a_refused_authorisation_in_its_message_is_told_which_and_wh
         "{why}"
     );
 }
+
+#[test]
+fn an_action_identifier_that_is_not_a_number_is_answered_for_the_whole_message() {
+    // Echoed in the answer, it would make the answer invalid against ETSI's schema.
+    let xml = EXAMPLE.replace(
+        "<ActionIdentifier>1</ActionIdentifier>",
+        "<ActionIdentifier>ACT-XYZ</ActionIdentifier>",
+    );
+    let e = parse_request(&xml).unwrap_err();
+    assert!(e.header.is_some(), "answered with the message-level error");
+    let why = e.error.to_string();
+    assert!(why.contains("ActionIdentifier that is a number"), "{why}");
+    assert!(!why.contains("ACT-XYZ"), "the value is not repeated: {why}");
+}
