@@ -103,16 +103,38 @@ struct ClientsFile {
 struct ClientEntry {
     /// SHA-256 of the client's DER certificate, hex (colons allowed).
     fingerprint: String,
+    /// For an agency's system: where the point may push HI-1 deliveries for its agency
+    /// (`https://HOST[:PORT]/PATH`, a destination matching one by origin and path prefix).
+    #[serde(default)]
+    push_to: Vec<String>,
     #[serde(flatten)]
     grant: ListedRole,
 }
 
+/// What `clients.toml` says: certificate fingerprint → caller, and per agency where its
+/// deliveries may be pushed.
+struct Clients {
+    by_fingerprint: HashMap<String, Caller>,
+    push_to: HashMap<String, Vec<String>>,
+}
+
+/// Whether `url` is an `https://HOST[:PORT]/…` URL a destination can be matched against.
+fn push_url(url: &str) -> bool {
+    url.strip_prefix("https://").is_some_and(|rest| {
+        !rest.is_empty() && !rest.starts_with('/') && !rest.contains(char::is_whitespace)
+    })
+}
+
 /// Reads `clients.toml` in `data` (its bytes as read, none if absent): certificate
 /// fingerprint → caller. No file, no clients.
-fn load_clients(data: &Path, bytes: Option<&[u8]>) -> Result<HashMap<String, Caller>> {
+fn load_clients(data: &Path, bytes: Option<&[u8]>) -> Result<Clients> {
     let path = data.join(CLIENTS_FILE);
+    let mut push_to: HashMap<String, Vec<String>> = HashMap::new();
     let Some(bytes) = bytes else {
-        return Ok(HashMap::new());
+        return Ok(Clients {
+            by_fingerprint: HashMap::new(),
+            push_to,
+        });
     };
     let text = std::str::from_utf8(bytes)
         .map_err(|_| anyhow!("{} is not valid: it is not UTF-8", path.display()))?;
@@ -130,8 +152,28 @@ fn load_clients(data: &Path, bytes: Option<&[u8]>) -> Result<HashMap<String, Cal
             ));
             continue;
         }
+        if let Some(bad) = entry.push_to.iter().find(|u| !push_url(u)) {
+            problems.push(format!(
+                "client {} ({:?}): push_to {bad:?} must be https://HOST[:PORT]/PATH",
+                i + 1,
+                entry.grant.name
+            ));
+            continue;
+        }
         match entry.grant.caller() {
             Ok(c) => {
+                match (&c.role, entry.push_to.is_empty()) {
+                    (_, true) => {}
+                    (Role::Agency(a), false) => push_to
+                        .entry(a.clone())
+                        .or_default()
+                        .extend(entry.push_to.iter().cloned()),
+                    (_, false) => problems.push(format!(
+                        "client {} ({:?}): push_to is for an agency's system only",
+                        i + 1,
+                        entry.grant.name
+                    )),
+                }
                 if clients.insert(fp, c).is_some() {
                     problems.push(format!(
                         "client {} ({:?}): the fingerprint is listed twice",
@@ -150,7 +192,10 @@ fn load_clients(data: &Path, bytes: Option<&[u8]>) -> Result<HashMap<String, Cal
             problems.join("\n  ")
         );
     }
-    Ok(clients)
+    Ok(Clients {
+        by_fingerprint: clients,
+        push_to,
+    })
 }
 
 /// `tokens.toml`: every token ever issued, revoked ones kept for the record.
@@ -332,6 +377,8 @@ fn lock_tokens(data: &Path) -> Result<std::fs::File> {
 /// file systems) leave the same time, and a revocation must never be missed.
 pub struct Callers {
     clients: HashMap<String, Caller>,
+    /// Per agency, where its deliveries may be pushed (`push_to` in `clients.toml`).
+    push_to: HashMap<String, Vec<String>>,
     tokens_path: PathBuf,
     tokens: Mutex<Cached>,
     /// The audit log the files are checked against (and findings logged in), shared
@@ -379,13 +426,21 @@ impl Callers {
             clock.now(),
         )
         .await?;
+        let listed = load_clients(data, clients.flatten().as_deref())?;
         Ok(Callers {
-            clients: load_clients(data, clients.flatten().as_deref())?,
+            clients: listed.by_fingerprint,
+            push_to: listed.push_to,
             tokens: Mutex::new(Cached { bytes, file }),
             tokens_path,
             log,
             clock,
         })
+    }
+
+    /// Where `agency`'s deliveries may be pushed: the `push_to` its systems list in
+    /// `clients.toml` (none: nowhere).
+    pub fn push_destinations(&self, agency: &str) -> &[String] {
+        self.push_to.get(agency).map_or(&[], Vec::as_slice)
     }
 
     /// The caller a client certificate (by fingerprint) names.
@@ -457,3 +512,7 @@ fn sync_dir(dir: &Path) -> Result<()> {
     std::fs::File::open(dir)?.sync_all()?;
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "callers_tests.rs"]
+mod tests;

@@ -14,7 +14,7 @@ use axum::extract::State as Shared;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
-use tdip_hi1::{Body, Hi1Code, Object, Outcome, Request, Unreadable, Verb};
+use tdip_hi1::{Address, Body, Hi1Code, Object, Outcome, Request, Unreadable, Verb};
 
 use super::State;
 use crate::error::ApiError;
@@ -213,6 +213,26 @@ async fn create(
                     };
                 }
             };
+            // Only where the agency's own systems said its deliveries may go.
+            let allowed = state.callers.push_destinations(agency);
+            let unlisted = task.destinations.iter().find_map(|d| match &d.address {
+                Some(Address::Https(url)) if !crate::hi1_push::listed(url, allowed) => Some(url),
+                _ => None,
+            });
+            if let Some(url) = unlisted {
+                return Outcome::Failed {
+                    code: Hi1Code::Profile,
+                    description: format!(
+                        "action {}: task {} names a DeliveryAddress ({}) that no system of \
+                         {agency} lists as a push destination (push_to in the point's \
+                         clients.toml); ask the point's operator to list it, or leave \
+                         DeliveryAddress out and fetch the delivery with GET",
+                        action.id,
+                        task.label(),
+                        crate::hi1_push::host_of(url)
+                    ),
+                };
+            }
             crate::hi1_disclose::disclose_and_keep(
                 state, point, request, task, agency, at, received, pusher,
             )

@@ -219,6 +219,39 @@ impl Pusher {
     }
 }
 
+/// Whether `url` is one of the destinations `listed` (an agency's `push_to`): the same
+/// origin (https, host without regard to case, port, 443 when not given) and a path that
+/// is the listed one or below it, at a `/` boundary. `https://a.example` does not admit
+/// `https://a.example.evil/`, nor `/hi1` admit `/hi1x`.
+pub fn listed(url: &str, listed: &[String]) -> bool {
+    let Some(to) = origin_and_path(url) else {
+        return false;
+    };
+    listed
+        .iter()
+        .filter_map(|l| origin_and_path(l))
+        .any(|(origin, path)| {
+            origin == to.0
+                && (to.1 == path
+                    || path.ends_with('/') && to.1.starts_with(&path)
+                    || to.1.starts_with(&format!("{path}/")))
+        })
+}
+
+/// `((host, port), path)` of an https URL, the host lower-cased.
+fn origin_and_path(url: &str) -> Option<((String, u16), String)> {
+    let uri: Uri = url.parse().ok()?;
+    if uri.scheme_str() != Some("https") {
+        return None;
+    }
+    let host = uri.host()?.to_ascii_lowercase();
+    let path = match uri.path() {
+        "" => "/".to_owned(),
+        p => p.to_owned(),
+    };
+    Some(((host, uri.port_u16().unwrap_or(443)), path))
+}
+
 /// The host and port of `url`, for the log (an agency system's address, not personal data).
 pub fn host_of(url: &str) -> String {
     url.parse::<Uri>()
@@ -232,4 +265,37 @@ fn server_host(host: &str) -> String {
     host.trim_start_matches('[')
         .trim_end_matches(']')
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::listed;
+
+    #[test]
+    fn a_destination_is_listed_only_by_its_own_origin_and_a_path_at_or_below_a_listed_one() {
+        let list = vec![
+            "https://receiver.politie.example/hi1".to_owned(),
+            "https://10.0.0.7:8443/".to_owned(),
+        ];
+        for ok in [
+            "https://receiver.politie.example/hi1",
+            "https://RECEIVER.politie.example:443/hi1/deliveries",
+            "https://10.0.0.7:8443/anything",
+        ] {
+            assert!(listed(ok, &list), "{ok}");
+        }
+        for refused in [
+            "https://receiver.politie.example.evil/hi1",
+            "https://receiver.politie.example/hi1x",
+            "https://receiver.politie.example/",
+            "https://receiver.politie.example:8443/hi1",
+            "http://receiver.politie.example/hi1",
+            "https://10.0.0.7/anything",
+            "https://user@receiver.politie.example.evil/hi1",
+            "not a url",
+        ] {
+            assert!(!listed(refused, &list), "{refused}");
+        }
+        assert!(!listed("https://receiver.politie.example/hi1", &[]));
+    }
 }

@@ -2,7 +2,8 @@
 //! certificate required, as an agency's system runs it): a task naming a destination has its
 //! `DeliveryObject` DELIVERed there, retried while the receiver fails, every attempt in the
 //! service's log; a push given up shows in the task's status; a point without a push
-//! certificate refuses such a task and keeps nothing.
+//! certificate refuses such a task and keeps nothing, and so does one asked to push where
+//! the agency's systems did not list (`push_to` in `clients.toml`).
 
 use std::convert::Infallible;
 use std::io::Write as _;
@@ -192,6 +193,20 @@ fn with_destination(request: &str, url: &str) -> String {
     )
 }
 
+/// The test agency's system listed in `clients.toml` with `push_to` as where its
+/// deliveries may be pushed (adopted, as an operator's reviewed edit is).
+async fn list_push_to(data: &Path, push_to: &str) {
+    std::fs::write(
+        data.join("clients.toml"),
+        format!(
+            "[[client]]\nname = \"Politie gateway\"\nfingerprint = \"{POLITIE}\"\n\
+             agency = \"nl/politie\"\npush_to = [\"{push_to}\"]\n"
+        ),
+    )
+    .unwrap();
+    super::tests::adopt_clients(data).await;
+}
+
 /// A state of the point in `data` that pushes with the test's certificates.
 async fn pushing_state(data: &Path, pki: &Pki, attempts: u32) -> Arc<State> {
     let settings = PushSettings {
@@ -251,6 +266,7 @@ async fn a_delivery_is_pushed_to_the_destination_retried_while_it_fails_and_ever
     let pki = pki(dir.path());
     // The receiver fails the first attempt.
     let receiver = receiver(&pki, 1).await;
+    list_push_to(&data, &receiver.url).await;
     let s = pushing_state(&data, &pki, 4).await;
     let request = with_destination(
         &EXAMPLE.replace("31612345678", number.trim_start_matches('+')),
@@ -341,6 +357,7 @@ async fn a_push_given_up_sets_the_task_to_error_with_why_and_the_delivery_stays_
     let pki = pki(dir.path());
     // Fails every attempt.
     let receiver = receiver(&pki, usize::MAX).await;
+    list_push_to(&data, &receiver.url).await;
     let s = pushing_state(&data, &pki, 3).await;
     let request = with_destination(
         &EXAMPLE.replace("31612345678", number.trim_start_matches('+')),
@@ -420,4 +437,46 @@ fn base64_decode(text: &str) -> Vec<u8> {
     base64::engine::general_purpose::STANDARD
         .decode(text.trim())
         .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_destination_the_agency_did_not_list_is_refused_and_nothing_is_pushed_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, number) = point(dir.path()).await;
+    deliver(&data, &dir.path().join("kpn.csv")).await;
+    let pki = pki(dir.path());
+    // A receiver the push CA certified, but another agency's: politie lists only its own.
+    let receiver = receiver(&pki, 0).await;
+    list_push_to(&data, "https://receiver.politie.example/hi1").await;
+    let s = pushing_state(&data, &pki, 2).await;
+    let request = with_destination(
+        &EXAMPLE.replace("31612345678", number.trim_start_matches('+')),
+        &receiver.url,
+    );
+    let (_, xml) = call(
+        &s,
+        "POST",
+        "/hi1",
+        From::Certificate(POLITIE),
+        Some(request),
+    )
+    .await;
+    assert_eq!(xml.matches("<CREATEResponse>").count(), 1, "{xml}");
+    let code = format!("<ErrorCode>{}</ErrorCode>", Hi1Code::Profile);
+    assert!(xml.contains(&code) && xml.contains("push_to"), "{xml}");
+    let (_, xml) = call(
+        &s,
+        "POST",
+        "/hi1",
+        From::Certificate(POLITIE),
+        Some(get(TASK)),
+    )
+    .await;
+    let unknown = format!("<ErrorCode>{}</ErrorCode>", Hi1Code::UnknownObject);
+    assert!(xml.contains(&unknown), "a refused task is not kept: {xml}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        receiver.bodies.lock().unwrap().is_empty(),
+        "nothing was pushed"
+    );
 }
