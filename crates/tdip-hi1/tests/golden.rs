@@ -5,10 +5,10 @@
 //! -p tdip-hi1 --test golden` rewrites them (rust-analyzer's `expect_file!`, without the
 //! dependency); review the diff before committing it.
 
+mod common;
+
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use tdip_access::Catalogue;
 use tdip_hi1::{Body, Hi1Code, Object, Outcome, Response, Unreadable, judge_for, parse_request};
@@ -122,33 +122,10 @@ fn check(request: &Path) -> bool {
             );
         }
     }
-    if !unreadable && let Err(e) = xmllint(&actual) {
+    if !unreadable && let Err(e) = common::xmllint(Some("all.xsd"), &actual) {
         panic!("{} is not valid against TS 103 120:\n{e}", golden.display());
     }
     all_created
-}
-
-/// `xmllint`'s verdict on `xml` against ETSI's schema.
-fn xmllint(xml: &str) -> Result<(), String> {
-    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/all.xsd");
-    let mut child = Command::new("xmllint")
-        .args(["--noout", "--schema"])
-        .arg(&schema)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("xmllint runs (install Debian's libxml2-utils; .ci/run does)");
-    let mut stdin = child.stdin.take().expect("xmllint's stdin");
-    stdin.write_all(xml.as_bytes()).expect("xmllint reads");
-    drop(stdin);
-    let out = child.wait_with_output().expect("xmllint finishes");
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
 }
 
 /// The requests in `test_data/{dir}`, by name; and every golden file there has one.

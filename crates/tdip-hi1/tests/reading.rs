@@ -2,9 +2,7 @@
 //! authorisations, observed moments, delivery destinations, the leniency it allows and
 //! the refusals, and objects echoed as received (valid against ETSI's schema).
 
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Stdio};
+mod common;
 
 use tdip_hi1::{
     Address, Authorisation, Body, Destination, Hi1Code, LdTask, Object, Outcome, PayloadFormat,
@@ -21,33 +19,8 @@ const NOW: i64 = 1_795_521_600;
 const AUTH_ID: &str = "7dbbc880-8750-4d3c-abe7-ea4a17646045";
 const TASK_ID: &str = "2b36a78b-b628-416d-bd22-404e68a0cd36";
 
-fn xmllint(xml: &str) -> Result<(), String> {
-    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/all.xsd");
-    let mut child = Command::new("xmllint")
-        .args(["--noout", "--schema"])
-        .arg(&schema)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("xmllint runs (install Debian's libxml2-utils)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(xml.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
-}
-
 fn valid(xml: &str) {
-    if let Err(e) = xmllint(xml) {
+    if let Err(e) = common::xmllint(Some("all.xsd"), xml) {
         panic!("not valid against TS 103 120:\n{e}\n{xml}");
     }
 }

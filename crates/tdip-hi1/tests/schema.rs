@@ -1,15 +1,12 @@
 //! Every kind of HI-1 message tdip writes is valid against ETSI's official schema, checked
 //! with `xmllint` (Debian's libxml2-utils), and says what tdip decided.
 
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Stdio};
-
 use tdip_hi1::{
-    Body, CORE, DELIVERY, DeliveryView, Endpoint, Hi1Code, Listed, Outcome, PayloadFormat, RECORDS,
-    Record, Response, TaskStatus, TaskView, judge, judge_for, parse_request, parse_xml,
+    Body, CORE, DELIVERY, Hi1Code, Listed, Outcome, PayloadFormat, RECORDS, Response, TaskStatus,
+    TaskView, judge, judge_for, parse_request, parse_xml,
 };
-use tdip_model::subscription::{Column, ParseContext, RawRow, Subscription, parse_row};
+
+mod common;
 
 const LDTASK: &str = include_str!("etsi/ldtask.xml");
 const ETSI_RESPONSE: &str = include_str!("etsi/response1.xml");
@@ -22,35 +19,7 @@ const EXAMPLE_NOW: i64 = 1_795_521_600;
 
 /// `xmllint`'s verdict on `xml` against the official schema: Ok, or its complaint.
 fn xmllint(xml: &str) -> Result<(), String> {
-    xmllint_with("all.xsd", xml)
-}
-
-/// `xmllint`'s verdict on `xml` against `schema/{schema}`.
-fn xmllint_with(schema: &str, xml: &str) -> Result<(), String> {
-    let schema = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("schema")
-        .join(schema);
-    let mut child = Command::new("xmllint")
-        .args(["--noout", "--schema"])
-        .arg(&schema)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("xmllint runs (install Debian's libxml2-utils; .ci/run does)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(xml.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
+    common::xmllint(Some("all.xsd"), xml.as_bytes())
 }
 
 fn valid(xml: &str) {
@@ -304,107 +273,16 @@ fn task_status_by_get_and_list_is_valid_with_every_ldtaskstatus_value() {
     );
 }
 
-/// A subscription as the model reads a provider's row.
-fn subscription(cells: &[(&str, &str)]) -> Subscription {
-    let mut row = RawRow::new();
-    for (name, value) in cells {
-        row.set(Column::from_name(name).unwrap(), value);
-    }
-    parse_row(&row, &ParseContext::default()).unwrap()
-}
-
-/// A delivery of two records: one with every field filled, one with the least a
-/// subscription holds.
-fn delivery() -> DeliveryView {
-    let full = subscription(&[
-        ("subscription_id", "K-77"),
-        ("service", "mobile"),
-        ("supplementary", "sms; roaming"),
-        ("msisdn", "06-12345678; 0470 12 34 56"),
-        ("imsi", "204081234567890"),
-        ("imei", "49-015420-323751-8"),
-        ("ip", "198.51.100.0/29;2001:db8::7"),
-        ("email", "Jan@Bücher.DE"),
-        ("user_id", "jan77"),
-        ("mac", "AABB.CCDD.EEFF"),
-        ("surname", "Jansen"),
-        ("given_names", "Jan Piet"),
-        ("organisation", "Jansen & Zonen <B.V.>"),
-        ("billing_street", "Damrak"),
-        ("billing_house_number", "007"),
-        ("billing_house_number_addition", "bis"),
-        ("billing_postcode", "1012 lg"),
-        ("billing_city", "Amsterdam"),
-        ("install_postcode", "1000"),
-        ("install_country", "be"),
-        ("subscription_start", "2026-03-29T01:30:00Z"),
-        ("subscription_end", "2026-11-22T23:00:00Z"),
-        ("registration_place", "Shop 12"),
-        ("activation_at", "2026-03-29T01:45:00Z"),
-        ("activation_cell", "204-08-1234-5678"),
-        ("registration_ip", "2001:DB8::1"),
-        ("registration_port", "443"),
-        ("registration_ntp", "NTP-9"),
-        ("ported_from", "Operator A"),
-        ("ported_to", "Operator B"),
-        ("ported_at", "2026-04-01T10:00:00Z"),
-        ("payment_method", "direct_debit"),
-        ("payment_means", "nl91 abna 0417 1643 00"),
-    ]);
-    let minimal = subscription(&[
-        ("subscription_id", "A-1"),
-        ("service", "fixed"),
-        ("msisdn", "020-7654321"),
-        ("surname", "de Vries"),
-        ("subscription_start", "2020-01-01T00:00:00Z"),
-    ]);
-    let at = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
-    DeliveryView {
-        object: "71ff52ca-bcea-4fa3-b34e-1b89dcfb0d9e".into(),
-        country: "NL".into(),
-        owner: "TDIP-POINT".into(),
-        generation: 1,
-        associated: vec!["2b36a78b-b628-416d-bd22-404e68a0cd36".into()],
-        last_changed: at("2026-11-24T12:00:00Z"),
-        reference: "NL-POLITIE-2026-0001".into(),
-        delivery_id: "d1079830-8e9a-4731-8fb7-36b9b961eb72".into(),
-        records: vec![
-            Record {
-                format: "InternationalE164".into(),
-                searched: "+31612345678".into(),
-                provider: "kpn".into(),
-                provider_name: "KPN B.V.".into(),
-                valid_from: at("2026-03-29T01:30:00Z"),
-                valid_to: Some(at("2026-11-22T23:00:00Z")),
-                basis: "observed".into(),
-                subscription: full,
-            },
-            Record {
-                format: "InternationalE164".into(),
-                searched: "+31612345678".into(),
-                provider: "odido".into(),
-                provider_name: String::new(),
-                valid_from: at("2020-01-01T00:00:00Z"),
-                valid_to: None,
-                basis: String::new(),
-                subscription: minimal,
-            },
-        ],
-        format: PayloadFormat::TdipRecords,
-        requester: Endpoint {
-            country: "NL".into(),
-            id: "POLITIE-LI".into(),
-        },
-    }
-}
-
-/// A response answering a GET of `delivery()`.
+/// A response answering a GET of `common::delivery(PayloadFormat::TdipRecords)`.
 fn delivered() -> String {
     let r = parse_request(EXAMPLE).unwrap();
     Response {
         to: r.header,
         at: "2026-11-24T12:00:00Z".parse().unwrap(),
-        body: Body::Actions(vec![("0".into(), Outcome::Delivered(delivery()))]),
+        body: Body::Actions(vec![(
+            "0".into(),
+            Outcome::Delivered(common::delivery(PayloadFormat::TdipRecords)),
+        )]),
     }
     .to_xml()
 }
@@ -412,7 +290,7 @@ fn delivered() -> String {
 #[test]
 fn a_delivery_carries_its_records_valid_against_etsis_schema_and_the_payload_schema() {
     let xml = delivered();
-    if let Err(e) = xmllint_with("all-tdip.xsd", &xml) {
+    if let Err(e) = common::xmllint(Some("all-tdip.xsd"), &xml) {
         panic!("not valid against TS 103 120 and tdip-records.xsd:\n{e}\n{xml}");
     }
     // ETSI's wildcard is strict: without the payload schema the delivery is not valid.
@@ -520,7 +398,7 @@ fn a_payload_element_the_records_schema_does_not_declare_is_refused() {
         .replace("<iMSI>", "<imsi>")
         .replace("</iMSI>", "</imsi>");
     assert_ne!(renamed, xml);
-    let e = xmllint_with("all-tdip.xsd", &renamed).unwrap_err();
+    let e = common::xmllint(Some("all-tdip.xsd"), &renamed).unwrap_err();
     assert!(
         e.contains("{urn:tdip:records:1}imsi': This element is not expected"),
         "{e}"
@@ -530,12 +408,12 @@ fn a_payload_element_the_records_schema_does_not_declare_is_refused() {
         "<validTo>2026-11-22T23:00:00Z</validTo>",
         "<validTo>tomorrow</validTo>",
     );
-    assert!(xmllint_with("all-tdip.xsd", &not_a_time).is_err());
+    assert!(common::xmllint(Some("all-tdip.xsd"), &not_a_time).is_err());
     // A payload element of a namespace without a schema.
     let foreign = xml.replace(
         r#"<records xmlns="urn:tdip:records:1">"#,
         r#"<records xmlns="urn:example:other">"#,
     );
-    let e = xmllint_with("all-tdip.xsd", &foreign).unwrap_err();
+    let e = common::xmllint(Some("all-tdip.xsd"), &foreign).unwrap_err();
     assert!(e.contains("demanded by the strict wildcard"), "{e}");
 }

@@ -8,8 +8,8 @@
 use axum::http::StatusCode;
 use tdip_hi1::Hi1Code;
 
-use super::hi1_tests::{EXAMPLE, TASK, get, list, text_after, valid};
-use super::tests::{From, POLITIE, call, deliver, point, state};
+use super::hi1_tests::{EXAMPLE, TASK, get, list, post, text_after, valid};
+use super::tests::{deliver, point, state};
 
 /// The example's authorisation.
 const AUTH: &str = "7dbbc880-8750-4d3c-abe7-ea4a17646045";
@@ -64,33 +64,29 @@ async fn an_authorisation_sent_alone_is_kept_listed_and_rests_later_tasks_until_
     let (data, number) = point(dir.path()).await;
     deliver(&data, &dir.path().join("kpn.csv")).await;
     let s = state(&data).await;
-    let post = |body: String| {
-        let s = s.clone();
-        async move { call(&s, "POST", "/hi1", From::Certificate(POLITIE), Some(body)).await }
-    };
     let (auth, task) = actions();
     let task = task.replace("31612345678", number.trim_start_matches('+'));
 
-    let (_, xml) = post(message(&auth)).await;
+    let (_, xml) = post(&s, message(&auth)).await;
     valid(dir.path(), &xml);
     assert_eq!(xml.matches("<CREATEResponse>").count(), 1, "{xml}");
 
     // GET answers the authorisation as received; LIST names it.
-    let (_, xml) = post(get(AUTH)).await;
+    let (_, xml) = post(&s, get(AUTH)).await;
     valid(dir.path(), &xml);
     assert!(xml.contains("AuthorisationObject"), "{xml}");
     assert!(xml.contains("PL0900-2026123456"), "{xml}");
     assert!(xml.contains("mr. A. de Vries (OvJ)"), "{xml}");
-    let (_, xml) = post(list("Authorisation")).await;
+    let (_, xml) = post(&s, list("Authorisation")).await;
     valid(dir.path(), &xml);
     assert_eq!(xml.matches("<ListResponseRecord>").count(), 1, "{xml}");
     assert_eq!(text_after(&xml, "<ListResponseRecord>", "Identifier"), AUTH);
 
     // A task in a later message rests on it.
-    let (_, xml) = post(task_alone(&task)).await;
+    let (_, xml) = post(&s, task_alone(&task)).await;
     valid(dir.path(), &xml);
     assert_eq!(xml.matches("<CREATEResponse>").count(), 1, "{xml}");
-    let (_, xml) = post(get(TASK)).await;
+    let (_, xml) = post(&s, get(TASK)).await;
     assert!(
         xml.contains("<common:Value>Disclosed</common:Value>"),
         "{xml}"
@@ -102,21 +98,21 @@ async fn an_authorisation_sent_alone_is_kept_listed_and_rests_later_tasks_until_
         .replace("</CREATE>", "</UPDATE>")
         .replace("2099-12-31T23:00:00Z", "2026-01-31T23:00:00Z")
         .replace("2026-11-01T00:00:00Z", "2026-01-01T00:00:00Z");
-    let (_, xml) = post(message(&ended)).await;
+    let (_, xml) = post(&s, message(&ended)).await;
     valid(dir.path(), &xml);
     assert!(xml.contains("<UPDATEResponse>"), "{xml}");
-    let (_, xml) = post(list("Authorisation")).await;
+    let (_, xml) = post(&s, list("Authorisation")).await;
     assert_eq!(
         text_after(&xml, "<ListResponseRecord>", "Generation"),
         "2",
         "{xml}"
     );
     let another = task.replace(TASK, "2b36a78b-b628-416d-bd22-000000000002");
-    let (_, xml) = post(task_alone(&another)).await;
+    let (_, xml) = post(&s, task_alone(&another)).await;
     valid(dir.path(), &xml);
     assert!(xml.contains(&code(Hi1Code::NotInForce)), "{xml}");
     // The task kept before the update stands as it was answered.
-    let (_, xml) = post(get(TASK)).await;
+    let (_, xml) = post(&s, get(TASK)).await;
     assert!(
         xml.contains("<common:Value>Disclosed</common:Value>"),
         "{xml}"
@@ -129,7 +125,7 @@ async fn a_task_whose_authorisation_has_not_begun_is_refused_as_not_in_force() {
     let (data, _) = point(dir.path()).await;
     let s = state(&data).await;
     let later = EXAMPLE.replace("2026-11-01T00:00:00Z", "2098-01-01T00:00:00Z");
-    let (_, xml) = call(&s, "POST", "/hi1", From::Certificate(POLITIE), Some(later)).await;
+    let (_, xml) = post(&s, later).await;
     valid(dir.path(), &xml);
     assert!(xml.contains(&code(Hi1Code::NotInForce)), "{xml}");
 }
@@ -141,28 +137,24 @@ async fn an_identical_resend_is_answered_alike_without_a_second_consultation_and
     deliver(&data, &dir.path().join("kpn.csv")).await;
     let s = state(&data).await;
     let request = EXAMPLE.replace("31612345678", number.trim_start_matches('+'));
-    let post = |body: String| {
-        let s = s.clone();
-        async move { call(&s, "POST", "/hi1", From::Certificate(POLITIE), Some(body)).await }
-    };
-    let (_, first) = post(request.clone()).await;
+    let (_, first) = post(&s, request.clone()).await;
     assert_eq!(first.matches("<CREATEResponse>").count(), 2, "{first}");
     let logged = consultations(&s).await;
     assert_eq!(logged, 1);
 
     // The same message again, with other whitespace: the same answer, nothing consulted.
-    let (_, again) = post(request.replace("\n        ", "\n")).await;
+    let (_, again) = post(&s, request.replace("\n        ", "\n")).await;
     valid(dir.path(), &again);
     assert_eq!(again.matches("<CREATEResponse>").count(), 2, "{again}");
     assert_eq!(consultations(&s).await, logged);
 
     // The task's identifier with another question: refused, and the kept one unchanged.
-    let (_, clash) = post(EXAMPLE.replace("31612345678", "31600000001")).await;
+    let (_, clash) = post(&s, EXAMPLE.replace("31612345678", "31600000001")).await;
     valid(dir.path(), &clash);
     assert_eq!(clash.matches("<CREATEResponse>").count(), 1, "{clash}");
     assert!(clash.contains(&code(Hi1Code::Exists)), "{clash}");
     assert_eq!(consultations(&s).await, logged);
-    let (_, xml) = post(get(TASK)).await;
+    let (_, xml) = post(&s, get(TASK)).await;
     assert!(xml.contains(number.trim_start_matches('+')), "{xml}");
 }
 
@@ -171,10 +163,6 @@ async fn every_refused_create_is_answered_with_error_information_and_keeps_nothi
     let dir = tempfile::tempdir().unwrap();
     let (data, _) = point(dir.path()).await;
     let s = state(&data).await;
-    let post = |body: String| {
-        let s = s.clone();
-        async move { call(&s, "POST", "/hi1", From::Certificate(POLITIE), Some(body)).await }
-    };
     // Refused at consultation (an officer nobody registered), by the catalogue (a basis
     // the agency does not hold), and by the reader (a number that is not one).
     for (case, (request, refusal, names)) in [
@@ -199,15 +187,15 @@ async fn every_refused_create_is_answered_with_error_information_and_keeps_nothi
     {
         // Each case under an authorisation of its own: one identifier, one content.
         let request = request.replace(AUTH, &format!("7dbbc880-8750-4d3c-abe7-00000000000{case}"));
-        let (status, xml) = post(request).await;
+        let (status, xml) = post(&s, request).await;
         assert_eq!(status, StatusCode::OK);
         valid(dir.path(), &xml);
         assert_eq!(xml.matches("<CREATEResponse>").count(), 1, "{xml}");
         assert!(xml.contains(&code(refusal)), "{xml}");
         assert!(xml.contains(names), "{xml}");
-        let (_, xml) = post(get(TASK)).await;
+        let (_, xml) = post(&s, get(TASK)).await;
         assert!(xml.contains(&code(Hi1Code::UnknownObject)), "{xml}");
-        let (_, xml) = post(list("LDTask")).await;
+        let (_, xml) = post(&s, list("LDTask")).await;
         assert_eq!(xml.matches("<ListResponseRecord>").count(), 0, "{xml}");
     }
 }
@@ -217,23 +205,9 @@ async fn a_get_returns_the_task_as_received_with_its_status() {
     let dir = tempfile::tempdir().unwrap();
     let (data, _) = point(dir.path()).await;
     let s = state(&data).await;
-    let (_, xml) = call(
-        &s,
-        "POST",
-        "/hi1",
-        From::Certificate(POLITIE),
-        Some(EXAMPLE.clone()),
-    )
-    .await;
+    let (_, xml) = post(&s, EXAMPLE.clone()).await;
     assert_eq!(xml.matches("<CREATEResponse>").count(), 2, "{xml}");
-    let (_, xml) = call(
-        &s,
-        "POST",
-        "/hi1",
-        From::Certificate(POLITIE),
-        Some(get(TASK)),
-    )
-    .await;
+    let (_, xml) = post(&s, get(TASK)).await;
     valid(dir.path(), &xml);
     let object = &xml[xml.find("<HI1Object").unwrap()..];
     for part in [
@@ -257,21 +231,21 @@ async fn a_readable_header_gets_an_hi1_answer_and_one_bad_action_does_not_sink_t
     let dir = tempfile::tempdir().unwrap();
     let (data, _) = point(dir.path()).await;
     let s = state(&data).await;
-    let post = |body: String| {
-        let s = s.clone();
-        async move { call(&s, "POST", "/hi1", From::Certificate(POLITIE), Some(body)).await }
-    };
     // A moment without a zone: that task is refused, the authorisation still created.
-    let (status, xml) = post(EXAMPLE.replace("2026-11-02T11:00:00Z", "2026-11-02T11:00:00")).await;
+    let (status, xml) = post(
+        &s,
+        EXAMPLE.replace("2026-11-02T11:00:00Z", "2026-11-02T11:00:00"),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     valid(dir.path(), &xml);
     assert_eq!(xml.matches("<CREATEResponse>").count(), 1, "{xml}");
     assert!(xml.contains("ObservedTime"), "{xml}");
-    let (_, xml) = post(get(AUTH)).await;
+    let (_, xml) = post(&s, get(AUTH)).await;
     assert!(xml.contains("AuthorisationObject"), "{xml}");
 
     // No actions at all: ETSI's message-level ErrorInformation, to the sender.
-    let (status, xml) = post(message("")).await;
+    let (status, xml) = post(&s, message("")).await;
     assert_eq!(status, StatusCode::OK, "{xml}");
     valid(dir.path(), &xml);
     assert!(!xml.contains("<ActionResponses>"), "{xml}");
@@ -282,7 +256,7 @@ async fn a_readable_header_gets_an_hi1_answer_and_one_bad_action_does_not_sink_t
     );
 
     // Not HI-1 at all: no header to answer to, so the API's error shape.
-    let (status, text) = post("<not-hi1/>".into()).await;
+    let (status, text) = post(&s, "<not-hi1/>".into()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(super::tests::json(&text)["code"], "bad-request");
 }
@@ -301,25 +275,11 @@ async fn observed_times_are_one_consultation_each_and_their_records_one_delivery
             "<task:ObservedTime>2026-11-02T11:00:00Z</task:ObservedTime>",
             times,
         );
-    let (_, xml) = call(
-        &s,
-        "POST",
-        "/hi1",
-        From::Certificate(POLITIE),
-        Some(request),
-    )
-    .await;
+    let (_, xml) = post(&s, request).await;
     valid(dir.path(), &xml);
     assert_eq!(xml.matches("<CREATEResponse>").count(), 2, "{xml}");
     assert_eq!(consultations(&s).await, 2);
-    let (_, xml) = call(
-        &s,
-        "POST",
-        "/hi1",
-        From::Certificate(POLITIE),
-        Some(get(TASK)),
-    )
-    .await;
+    let (_, xml) = post(&s, get(TASK)).await;
     assert!(
         xml.contains("<common:Value>Disclosed</common:Value>"),
         "{xml}"
@@ -334,10 +294,6 @@ async fn a_destination_asking_tdips_own_records_gets_them_and_the_default_needs_
     let (data, number) = point(dir.path()).await;
     deliver(&data, &dir.path().join("kpn.csv")).await;
     let s = state(&data).await;
-    let post = |body: String| {
-        let s = s.clone();
-        async move { call(&s, "POST", "/hi1", From::Certificate(POLITIE), Some(body)).await }
-    };
     let own = EXAMPLE
         .replace("31612345678", number.trim_start_matches('+'))
         .replace(
@@ -347,11 +303,11 @@ async fn a_destination_asking_tdips_own_records_gets_them_and_the_default_needs_
              <common:Name>RecordFormat</common:Name><common:Value>tdip-records-1</common:Value>\
              </task:LDHandoverFormat></task:LDDeliveryDestination></task:DeliveryDetails>",
         );
-    let (_, xml) = post(own).await;
+    let (_, xml) = post(&s, own).await;
     assert_eq!(xml.matches("<CREATEResponse>").count(), 2, "{xml}");
-    let (_, xml) = post(list("Delivery")).await;
+    let (_, xml) = post(&s, list("Delivery")).await;
     let delivery = text_after(&xml, "<ListResponseRecord>", "Identifier").to_owned();
-    let (_, xml) = post(get(&delivery)).await;
+    let (_, xml) = post(&s, get(&delivery)).await;
     assert!(xml.contains("<delivery:XMLData>"), "{xml}");
     assert!(xml.contains("urn:tdip:records:1"), "{xml}");
     super::hi1_tests::valid_with(dir.path(), "all-tdip.xsd", &xml);
@@ -370,9 +326,7 @@ async fn the_same_create_sent_many_times_at_once_is_consulted_once() {
     let sends: Vec<_> = (0..8)
         .map(|_| {
             let (s, body) = (s.clone(), request.clone());
-            tokio::spawn(async move {
-                call(&s, "POST", "/hi1", From::Certificate(POLITIE), Some(body)).await
-            })
+            tokio::spawn(async move { post(&s, body).await })
         })
         .collect();
     let mut created = 0;
@@ -396,14 +350,7 @@ async fn the_same_create_sent_many_times_at_once_is_consulted_once() {
         1,
         "consulted once, however many sends at once"
     );
-    let (_, xml) = call(
-        &s,
-        "POST",
-        "/hi1",
-        From::Certificate(POLITIE),
-        Some(get(TASK)),
-    )
-    .await;
+    let (_, xml) = post(&s, get(TASK)).await;
     assert!(
         xml.contains("<common:Value>Disclosed</common:Value>"),
         "{xml}"

@@ -24,8 +24,8 @@ use sha2::Digest;
 use tdip_hi1::Hi1Code;
 
 use super::hi1_push::{PushSettings, Pusher};
-use super::hi1_tests::{EXAMPLE, TASK, get, text_after};
-use super::tests::{From, POLITIE, call, deliver, point};
+use super::hi1_tests::{EXAMPLE, TASK, get, post, text_after};
+use super::tests::{POLITIE, deliver, point};
 use crate::State;
 
 /// ETSI's schema alone: a pushed delivery needs no schema of tdip's.
@@ -246,6 +246,39 @@ fn xmllint(dir: &Path, xml: &str) -> Result<(), String> {
     }
 }
 
+/// A point with a delivery; a receiver that fails its first `failing` requests; the
+/// agency listing `push_to` (the receiver's own URL if none is given); a state that pushes
+/// with `attempts`; and the example request asking for a delivered number, naming the
+/// receiver as its destination.
+struct Pushing {
+    dir: tempfile::TempDir,
+    s: Arc<State>,
+    receiver: Receiver,
+    request: String,
+    number: String,
+}
+
+async fn pushing(failing: usize, attempts: u32, push_to: Option<&str>) -> Pushing {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, number) = point(dir.path()).await;
+    deliver(&data, &dir.path().join("kpn.csv")).await;
+    let pki = pki(dir.path());
+    let receiver = receiver(&pki, failing).await;
+    list_push_to(&data, push_to.unwrap_or(&receiver.url)).await;
+    let s = pushing_state(&data, &pki, attempts).await;
+    let request = with_destination(
+        &EXAMPLE.replace("31612345678", number.trim_start_matches('+')),
+        &receiver.url,
+    );
+    Pushing {
+        dir,
+        s,
+        receiver,
+        request,
+        number,
+    }
+}
+
 /// Waits until `done` holds, for at most ten seconds.
 async fn until(mut done: impl FnMut() -> bool) {
     for _ in 0..200 {
@@ -260,26 +293,15 @@ async fn until(mut done: impl FnMut() -> bool) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delivery_is_pushed_to_the_destination_retried_while_it_fails_and_every_attempt_logged() {
     log();
-    let dir = tempfile::tempdir().unwrap();
-    let (data, number) = point(dir.path()).await;
-    deliver(&data, &dir.path().join("kpn.csv")).await;
-    let pki = pki(dir.path());
     // The receiver fails the first attempt.
-    let receiver = receiver(&pki, 1).await;
-    list_push_to(&data, &receiver.url).await;
-    let s = pushing_state(&data, &pki, 4).await;
-    let request = with_destination(
-        &EXAMPLE.replace("31612345678", number.trim_start_matches('+')),
-        &receiver.url,
-    );
-    let (status, xml) = call(
-        &s,
-        "POST",
-        "/hi1",
-        From::Certificate(POLITIE),
-        Some(request),
-    )
-    .await;
+    let Pushing {
+        dir,
+        s,
+        receiver,
+        request,
+        number,
+    } = pushing(1, 4, None).await;
+    let (status, xml) = post(&s, request).await;
     assert_eq!(status, StatusCode::OK, "{xml}");
     assert_eq!(xml.matches("<CREATEResponse>").count(), 2, "{xml}");
 
@@ -325,66 +347,32 @@ async fn a_delivery_is_pushed_to_the_destination_retried_while_it_fails_and_ever
     );
 
     // Delivered: the task stays Disclosed, and the delivery can still be fetched.
-    let (_, xml) = call(
-        &s,
-        "POST",
-        "/hi1",
-        From::Certificate(POLITIE),
-        Some(get(TASK)),
-    )
-    .await;
+    let (_, xml) = post(&s, get(TASK)).await;
     assert!(
         xml.contains("<common:Value>Disclosed</common:Value>"),
         "{xml}"
     );
-    let (_, xml) = call(
-        &s,
-        "POST",
-        "/hi1",
-        From::Certificate(POLITIE),
-        Some(get(&delivery)),
-    )
-    .await;
+    let (_, xml) = post(&s, get(&delivery)).await;
     assert!(xml.contains("delivery:DeliveryObject"), "{xml}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_push_given_up_sets_the_task_to_error_with_why_and_the_delivery_stays_fetchable() {
     log();
-    let dir = tempfile::tempdir().unwrap();
-    let (data, number) = point(dir.path()).await;
-    deliver(&data, &dir.path().join("kpn.csv")).await;
-    let pki = pki(dir.path());
     // Fails every attempt.
-    let receiver = receiver(&pki, usize::MAX).await;
-    list_push_to(&data, &receiver.url).await;
-    let s = pushing_state(&data, &pki, 3).await;
-    let request = with_destination(
-        &EXAMPLE.replace("31612345678", number.trim_start_matches('+')),
-        &receiver.url,
-    );
-    let (_, xml) = call(
-        &s,
-        "POST",
-        "/hi1",
-        From::Certificate(POLITIE),
-        Some(request),
-    )
-    .await;
+    let Pushing {
+        s,
+        receiver,
+        request,
+        // Kept to the end of the test: the point lives in it.
+        dir: _dir,
+        ..
+    } = pushing(usize::MAX, 3, None).await;
+    let (_, xml) = post(&s, request).await;
     assert_eq!(xml.matches("<CREATEResponse>").count(), 2, "{xml}");
     let status = || {
         let s = s.clone();
-        async move {
-            call(
-                &s,
-                "POST",
-                "/hi1",
-                From::Certificate(POLITIE),
-                Some(get(TASK)),
-            )
-            .await
-            .1
-        }
+        async move { post(&s, get(TASK)).await.1 }
     };
     let mut xml = String::new();
     for _ in 0..200 {
@@ -407,27 +395,13 @@ async fn a_task_naming_a_destination_is_refused_by_a_point_that_pushes_nothing_a
     let (data, _) = point(dir.path()).await;
     let s = super::tests::state(&data).await;
     let request = with_destination(&EXAMPLE, "https://127.0.0.1:9/hi1");
-    let (_, xml) = call(
-        &s,
-        "POST",
-        "/hi1",
-        From::Certificate(POLITIE),
-        Some(request),
-    )
-    .await;
+    let (_, xml) = post(&s, request).await;
     // The authorisation is created; the task refused, naming what to do.
     assert_eq!(xml.matches("<CREATEResponse>").count(), 1, "{xml}");
     let code = format!("<ErrorCode>{}</ErrorCode>", Hi1Code::Profile);
     assert!(xml.contains(&code), "{xml}");
     assert!(xml.contains("leave DeliveryAddress out"), "{xml}");
-    let (_, xml) = call(
-        &s,
-        "POST",
-        "/hi1",
-        From::Certificate(POLITIE),
-        Some(get(TASK)),
-    )
-    .await;
+    let (_, xml) = post(&s, get(TASK)).await;
     let unknown = format!("<ErrorCode>{}</ErrorCode>", Hi1Code::UnknownObject);
     assert!(xml.contains(&unknown), "a refused task is not kept: {xml}");
 }
@@ -441,37 +415,20 @@ fn base64_decode(text: &str) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_destination_the_agency_did_not_list_is_refused_and_nothing_is_pushed_there() {
-    let dir = tempfile::tempdir().unwrap();
-    let (data, number) = point(dir.path()).await;
-    deliver(&data, &dir.path().join("kpn.csv")).await;
-    let pki = pki(dir.path());
     // A receiver the push CA certified, but another agency's: politie lists only its own.
-    let receiver = receiver(&pki, 0).await;
-    list_push_to(&data, "https://receiver.politie.example/hi1").await;
-    let s = pushing_state(&data, &pki, 2).await;
-    let request = with_destination(
-        &EXAMPLE.replace("31612345678", number.trim_start_matches('+')),
-        &receiver.url,
-    );
-    let (_, xml) = call(
-        &s,
-        "POST",
-        "/hi1",
-        From::Certificate(POLITIE),
-        Some(request),
-    )
-    .await;
+    let Pushing {
+        s,
+        receiver,
+        request,
+        // Kept to the end of the test: the point lives in it.
+        dir: _dir,
+        ..
+    } = pushing(0, 2, Some("https://receiver.politie.example/hi1")).await;
+    let (_, xml) = post(&s, request).await;
     assert_eq!(xml.matches("<CREATEResponse>").count(), 1, "{xml}");
     let code = format!("<ErrorCode>{}</ErrorCode>", Hi1Code::Profile);
     assert!(xml.contains(&code) && xml.contains("push_to"), "{xml}");
-    let (_, xml) = call(
-        &s,
-        "POST",
-        "/hi1",
-        From::Certificate(POLITIE),
-        Some(get(TASK)),
-    )
-    .await;
+    let (_, xml) = post(&s, get(TASK)).await;
     let unknown = format!("<ErrorCode>{}</ErrorCode>", Hi1Code::UnknownObject);
     assert!(xml.contains(&unknown), "a refused task is not kept: {xml}");
     tokio::time::sleep(Duration::from_millis(300)).await;

@@ -51,6 +51,11 @@ pub(super) fn check(dir: &Path, schema: &str, xml: &str) -> Result<(), String> {
     }
 }
 
+/// `POST /hi1` of `body` as the tests' agency system (nl/politie's certificate).
+pub(super) async fn post(s: &std::sync::Arc<crate::State>, body: String) -> (StatusCode, String) {
+    call(s, "POST", "/hi1", From::Certificate(POLITIE), Some(body)).await
+}
+
 /// The example request's header followed by `actions`.
 fn message(actions: &str) -> String {
     let header_end = EXAMPLE.find("<Payload>").unwrap();
