@@ -110,7 +110,8 @@ impl Pusher {
     pub async fn push(&self, url: &str, message: &str, label: &Label<'_>) -> (Attempt, u32) {
         let mut wait = self.first_retry;
         let host = host_of(url);
-        for attempt in 1..=self.attempts {
+        let mut attempt = 1;
+        loop {
             let outcome = match tokio::time::timeout(ATTEMPT_TIMEOUT, self.once(url, message)).await
             {
                 Ok(outcome) => outcome,
@@ -140,12 +141,11 @@ impl Pusher {
                 Attempt::Failed(_) if attempt < self.attempts => {
                     tokio::time::sleep(wait).await;
                     wait = (wait * 2).min(LONGEST_WAIT);
+                    attempt += 1;
                 }
                 done => return (done, attempt),
             }
         }
-        // Not reached: the last attempt returns above.
-        (Attempt::Failed("no attempt made".into()), 0)
     }
 
     async fn once(&self, url: &str, message: &str) -> Attempt {
@@ -162,10 +162,10 @@ impl Pusher {
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_owned();
-        let Ok(server) = ServerName::try_from(name) else {
+        let Ok(server) = ServerName::try_from(name.clone()) else {
             return Attempt::Refused("the destination's host is not a name or address".into());
         };
-        let tcp = match tokio::net::TcpStream::connect((server_host(host), port)).await {
+        let tcp = match tokio::net::TcpStream::connect((name.as_str(), port)).await {
             Ok(t) => t,
             Err(e) => return failed(&format!("cannot connect: {e}")),
         };
@@ -183,7 +183,7 @@ impl Pusher {
         let request = Request::builder()
             .method(Method::POST)
             .uri(path)
-            .header(HOST, uri.authority().map_or(host, |a| a.as_str()))
+            .header(HOST, host_and_port(&uri).unwrap_or_else(|| host.to_owned()))
             .header(CONTENT_TYPE, "application/xml")
             .header(CONTENT_LENGTH, message.len())
             .body(Full::new(Bytes::copy_from_slice(message.as_bytes())));
@@ -252,24 +252,37 @@ fn origin_and_path(url: &str) -> Option<((String, u16), String)> {
     Some(((host, uri.port_u16().unwrap_or(443)), path))
 }
 
-/// The host and port of `url`, for the log (an agency system's address, not personal data).
+/// The host and port of `url`, for the log and the task's status (an agency system's
+/// address, not personal data); never the user information a URL may carry before `@`.
 pub fn host_of(url: &str) -> String {
     url.parse::<Uri>()
         .ok()
-        .and_then(|u| u.authority().map(|a| a.to_string()))
+        .and_then(|u| host_and_port(&u))
         .unwrap_or_else(|| "(not a URL)".into())
 }
 
-/// The host as a socket address wants it: an IPv6 literal without its brackets.
-fn server_host(host: &str) -> String {
-    host.trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_owned()
+/// `HOST[:PORT]` of `uri`, as it is named in logs and the `Host` header.
+fn host_and_port(uri: &Uri) -> Option<String> {
+    let host = uri.host()?;
+    Some(match uri.port_u16() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::listed;
+    use super::{host_of, listed};
+
+    #[test]
+    fn a_destination_is_named_by_host_and_port_never_by_its_user_information() {
+        assert_eq!(
+            host_of("https://u:secret@r.example:8443/hi1"),
+            "r.example:8443"
+        );
+        assert_eq!(host_of("https://[2001:db8::7]/hi1"), "[2001:db8::7]");
+        assert_eq!(host_of("no url"), "(not a URL)");
+    }
 
     #[test]
     fn a_destination_is_listed_only_by_its_own_origin_and_a_path_at_or_below_a_listed_one() {
