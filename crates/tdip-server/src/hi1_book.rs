@@ -27,15 +27,23 @@ pub const KEPT_AUTHORISATION: Duration = Duration::from_secs(31 * 24 * 3600);
 /// kilobytes.
 pub const MOST_PER_SENDER: usize = 500_000;
 
+/// The most bytes of received objects kept for one sender: a message may be up to the
+/// service's body limit, so the count of objects alone does not bound memory.
+pub const MOST_BYTES_PER_SENDER: usize = 512 << 20;
+
+/// What one record of a kept delivery is counted as (a subscription's fields, roughly).
+const RECORD_BYTES: usize = 1024;
+
 /// The objects kept, behind one lock.
 pub struct Book {
     kept: Mutex<Shelves>,
     most: usize,
+    most_bytes: usize,
 }
 
 impl Default for Book {
     fn default() -> Book {
-        Book::with_most(MOST_PER_SENDER)
+        Book::with_most(MOST_PER_SENDER, MOST_BYTES_PER_SENDER)
     }
 }
 
@@ -49,8 +57,15 @@ struct Shelves {
     order: VecDeque<(Instant, Key)>,
     /// Authorisations' keys by the moment they expire, soonest first (their lives differ).
     authorisations: BinaryHeap<Reverse<(Instant, Key)>>,
-    /// How many objects are kept per sender.
-    per_sender: HashMap<String, usize>,
+    /// How many objects, and how many bytes of them, are kept per sender.
+    per_sender: HashMap<String, Held>,
+}
+
+/// What one sender has kept.
+#[derive(Clone, Copy, Default)]
+struct Held {
+    objects: usize,
+    bytes: usize,
 }
 
 /// An object's key: the sender's agency and the object's identifier.
@@ -98,11 +113,12 @@ impl Book {
         self.kept.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A book that keeps at most `most` objects per sender.
-    pub fn with_most(most: usize) -> Book {
+    /// A book that keeps at most `most` objects and `most_bytes` bytes of them per sender.
+    pub fn with_most(most: usize, most_bytes: usize) -> Book {
         Book {
             kept: Mutex::default(),
             most,
+            most_bytes,
         }
     }
 
@@ -125,7 +141,8 @@ impl Book {
                 _ => Claim::Different,
             };
         }
-        if kept.per_sender.get(agency).copied().unwrap_or(0) >= self.most {
+        let held = kept.per_sender.get(agency).copied().unwrap_or_default();
+        if held.objects >= self.most || held.bytes + received.xml().len() > self.most_bytes {
             return Claim::Full;
         }
         if reserve {
@@ -272,6 +289,19 @@ impl Book {
     }
 }
 
+impl Kind {
+    /// What it is counted as against its sender's bytes: the object as received, or a
+    /// delivery's records.
+    fn bytes(&self) -> usize {
+        match self {
+            Kind::Authorisation(a) => a.received.xml().len(),
+            Kind::Task(t) => t.received.as_ref().map_or(0, |r| r.xml().len()),
+            Kind::Delivery(d) => d.records.len() * RECORD_BYTES,
+            Kind::Pending(r) => r.xml().len(),
+        }
+    }
+}
+
 impl Shelves {
     fn live(&self, agency: &str, id: &str) -> Option<&Kept> {
         // A lookup by borrowed parts would need a custom key type; the clone is two short
@@ -291,9 +321,14 @@ impl Shelves {
             self.order.push_back((until, key.clone()));
         }
         let sender = key.0.clone();
-        if self.by_id.insert(key, Kept { until, object }).is_none() {
-            *self.per_sender.entry(sender).or_default() += 1;
+        let bytes = object.bytes();
+        let replaced = self.by_id.insert(key, Kept { until, object });
+        let held = self.per_sender.entry(sender).or_default();
+        match replaced {
+            Some(old) => held.bytes -= old.object.bytes(),
+            None => held.objects += 1,
         }
+        held.bytes += bytes;
     }
 
     /// Drops what expired by `now`, unless kept again since.
@@ -315,13 +350,14 @@ impl Shelves {
     }
 
     fn forget(&mut self, until: Instant, key: Key) {
-        if self.by_id.get(&key).is_some_and(|k| k.until == until) {
-            self.by_id.remove(&key);
-            if let Some(n) = self.per_sender.get_mut(&key.0) {
-                *n -= 1;
-                if *n == 0 {
-                    self.per_sender.remove(&key.0);
-                }
+        if self.by_id.get(&key).is_some_and(|k| k.until == until)
+            && let Some(gone) = self.by_id.remove(&key)
+            && let Some(held) = self.per_sender.get_mut(&key.0)
+        {
+            held.objects -= 1;
+            held.bytes -= gone.object.bytes();
+            if held.objects == 0 {
+                self.per_sender.remove(&key.0);
             }
         }
     }

@@ -24,7 +24,7 @@ fn claims_tell_new_identical_in_flight_different_and_full_apart_per_sender() {
     };
     let received = auth_action.received.clone().unwrap();
     let task_received = task_action.received.clone().unwrap();
-    let book = Book::with_most(2);
+    let book = Book::with_most(2, usize::MAX);
     let now = Timestamp::from_second(1_800_000_000).unwrap();
     let id = auth.object.as_str();
 
@@ -72,6 +72,41 @@ fn claims_tell_new_identical_in_flight_different_and_full_apart_per_sender() {
     );
     book.keep_authorisation("nl/politie", other, received.clone(), now);
     let third = "7dbbc880-8750-4d3c-abe7-000000000002";
+    assert_eq!(
+        book.claim("nl/politie", third, &received, true),
+        Claim::Full
+    );
+    assert_eq!(book.claim("nl/fiod", third, &received, true), Claim::New);
+}
+
+#[test]
+fn a_sender_is_full_when_the_bytes_it_has_kept_would_pass_its_share() {
+    let r = parse_request(&EXAMPLE).unwrap();
+    let action = &r.actions[0];
+    let Some(tdip_hi1::Object::Authorisation(auth)) = &action.object else {
+        panic!("the example's first action creates its authorisation");
+    };
+    let received = action.received.clone().unwrap();
+    let size = received.xml().len();
+    // Room for two such objects' bytes, not three.
+    let book = Book::with_most(100, 2 * size + size / 2);
+    let now = Timestamp::from_second(1_800_000_000).unwrap();
+    for n in 0..2 {
+        let id = format!("7dbbc880-8750-4d3c-abe7-00000000000{n}");
+        let mut a = auth.clone();
+        a.object = id.clone();
+        assert_eq!(book.claim("nl/politie", &id, &received, true), Claim::New);
+        book.keep_authorisation("nl/politie", a, received.clone(), now);
+    }
+    let third = "7dbbc880-8750-4d3c-abe7-000000000009";
+    assert_eq!(
+        book.claim("nl/politie", third, &received, true),
+        Claim::Full
+    );
+    // Kept again under the same identifier, an object counts once.
+    let mut again = auth.clone();
+    again.object = "7dbbc880-8750-4d3c-abe7-000000000000".into();
+    book.keep_authorisation("nl/politie", again, received.clone(), now);
     assert_eq!(
         book.claim("nl/politie", third, &received, true),
         Claim::Full
