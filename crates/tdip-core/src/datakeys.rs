@@ -35,6 +35,9 @@ const TOMBSTONE_EXT: &str = "destroyed";
 pub enum DataClass {
     /// Subscriber (identification) data: the sealed subscription versions.
     Subscriber,
+    /// Retained traffic data (port blocks, sessions): sealed per UTC month of the day
+    /// partition a row lives in, so that shredding a month destroys its days.
+    Traffic,
 }
 
 impl DataClass {
@@ -42,11 +45,16 @@ impl DataClass {
     pub fn as_str(self) -> &'static str {
         match self {
             DataClass::Subscriber => "subscriber",
+            DataClass::Traffic => "traffic",
         }
     }
 
     fn parse(s: &str) -> Option<Self> {
-        (s == "subscriber").then_some(DataClass::Subscriber)
+        match s {
+            "subscriber" => Some(DataClass::Subscriber),
+            "traffic" => Some(DataClass::Traffic),
+            _ => None,
+        }
     }
 }
 

@@ -19,6 +19,7 @@ pub struct PointKeys {
     ring: Keyring,
     idents: Vec<BlindKey>,
     subscription_id: BlindKey,
+    traffic: crate::traffic::TrafficKeys,
     data: Arc<DataKeys>,
 }
 
@@ -32,10 +33,12 @@ impl PointKeys {
             .collect();
         let subscription_id = ring.blind_key("subscription-id");
         let data = Arc::new(DataKeys::open(key_dir, &ring)?);
+        let traffic = crate::traffic::TrafficKeys::new(&ring);
         Ok(PointKeys {
             ring,
             idents,
             subscription_id,
+            traffic,
             data,
         })
     }
@@ -72,6 +75,11 @@ impl PointKeys {
     /// The key-encryption key (wraps data keys and the spool's private key).
     pub fn kek(&self) -> &Kek {
         self.ring.kek()
+    }
+
+    /// The blind-index keys of retained traffic rows.
+    pub fn traffic(&self) -> &crate::traffic::TrafficKeys {
+        &self.traffic
     }
 
     /// The data keys.

@@ -21,6 +21,7 @@ pub mod rotate;
 mod sealed;
 pub mod snapshot;
 pub mod spool;
+pub mod traffic;
 
 pub use error::CoreError;
 pub use keys::PointKeys;

@@ -12,6 +12,7 @@ pub mod ident;
 pub mod reason;
 pub mod subscription;
 pub mod time;
+pub mod traffic;
 
 pub use ident::{Country, IdentError, IdentKind, normalize};
 pub use reason::Reason;

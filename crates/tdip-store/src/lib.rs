@@ -12,6 +12,7 @@ mod access;
 mod audit;
 mod error;
 mod records;
+mod traffic;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -24,6 +25,10 @@ pub use error::StoreError;
 pub use records::{
     BlindIndex, DeliveryOutcome, DeliveryRecord, DeliverySpan, NewDelivery, NewVersion, Provider,
     ProviderRows, Reseal, VersionRow,
+};
+pub use traffic::{
+    Day, NewTrafficBatch, OpenRef, TrafficBatchRecord, TrafficDay, TrafficKind, TrafficProbe,
+    TrafficRow, TrafficStore, TrafficTx, day_of,
 };
 
 /// Result of a store operation.
