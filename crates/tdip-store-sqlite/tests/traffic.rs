@@ -1,7 +1,64 @@
 //! The traffic conformance suite against the embedded SQLite backend, and what is
 //! particular to it: the day tables and the migration of an older store.
 
+use tdip_store::{
+    BlindIndex, DeliveryOutcome, NewTrafficBatch, Provider, Store, StoreError, TrafficKind,
+    TrafficProbe, TrafficRow, TrafficStore, TrafficTx,
+};
 use tdip_store_sqlite::SqliteStore;
+
+async fn store_with_kpn(path: &std::path::Path) -> SqliteStore {
+    let store = SqliteStore::open(path).unwrap();
+    store
+        .add_provider(&Provider {
+            id: "kpn".into(),
+            name: "KPN".into(),
+            country: "NL".into(),
+            zone: "Europe/Amsterdam".into(),
+            created_at: 0,
+        })
+        .await
+        .unwrap();
+    store
+}
+
+fn accepted(batch_id: &str) -> NewTrafficBatch {
+    NewTrafficBatch {
+        provider: "kpn".into(),
+        batch_id: batch_id.into(),
+        kind: TrafficKind::PortBlock,
+        received_at: 10,
+        records: 0,
+        closed: 0,
+        opened: 0,
+        ended: 0,
+        errors: 0,
+        first_at: 0,
+        last_at: 0,
+        checksum: [1; 32],
+        outcome: DeliveryOutcome::Accepted,
+    }
+}
+
+/// Port block `n` (of 128 blocks of 512 ports) of address `key` on `day`.
+fn block(batch: i64, day: i32, key: u32, n: u16) -> TrafficRow {
+    let mut k = [7; 16];
+    k[..4].copy_from_slice(&key.to_be_bytes());
+    let start = i64::from(day) * 86_400 + i64::from(n);
+    TrafficRow {
+        batch,
+        kind: TrafficKind::PortBlock,
+        day,
+        key: BlindIndex(k),
+        net: (4, 32),
+        user: Some(BlindIndex([n as u8; 16])),
+        first_port: n * 512,
+        last_port: n * 512 + 511,
+        start,
+        end: Some(start + 60),
+        sealed: key.to_be_bytes().repeat(20),
+    }
+}
 
 #[tokio::test]
 async fn sqlite_backend_passes_the_traffic_conformance_suite() {
@@ -65,10 +122,6 @@ async fn a_store_of_migration_2_gains_the_traffic_tables_and_keeps_its_data() {
 
 #[tokio::test]
 async fn day_tables_are_named_per_day_and_dropped_with_it() {
-    use tdip_store::{
-        BlindIndex, DeliveryOutcome, NewTrafficBatch, Provider, Store, TrafficKind, TrafficRow,
-        TrafficStore, TrafficTx,
-    };
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store.db");
     let store = SqliteStore::open(&path).unwrap();
@@ -130,4 +183,82 @@ async fn day_tables_are_named_per_day_and_dropped_with_it() {
     assert_eq!(tables(), ["traffic_d20394", "traffic_dm5"]);
     assert_eq!(store.drop_traffic_day(-5).await.unwrap(), 1);
     assert_eq!(tables(), ["traffic_d20394"]);
+}
+
+#[tokio::test]
+async fn a_large_batch_is_written_in_several_runs_and_every_row_is_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_kpn(&dir.path().join("store.db")).await;
+    let day = 20_394;
+    // More rows than one run holds (65,536), handed over in slices, in two batches.
+    let mut tx = store.begin_traffic("kpn").await.unwrap();
+    let first: Vec<TrafficRow> = (0..70_000u32)
+        .map(|i| block(tx.seq(), day, i, (i % 128) as u16))
+        .collect();
+    for slice in first.chunks(9_000) {
+        tx.insert_traffic(slice).await.unwrap();
+    }
+    tx.commit(&accepted("one")).await.unwrap();
+    let mut tx = store.begin_traffic("kpn").await.unwrap();
+    let second: Vec<TrafficRow> = (0..1_000u32)
+        .map(|i| block(tx.seq(), day, i, ((i + 1) % 128) as u16))
+        .collect();
+    tx.insert_traffic(&second).await.unwrap();
+    tx.commit(&accepted("two")).await.unwrap();
+
+    let days = store.traffic_days().await.unwrap();
+    assert_eq!((days[0].day, days[0].rows), (day, 71_000));
+    for want in first.iter().step_by(997).chain(second.iter().step_by(97)) {
+        let probe = TrafficProbe {
+            kind: TrafficKind::PortBlock,
+            days: vec![(day, want.key)],
+            open: vec![],
+            from: want.start,
+            to: want.start,
+            port: Some(want.last_port),
+        };
+        let found = store.traffic_covering(&probe).await.unwrap();
+        assert_eq!(found, std::slice::from_ref(want));
+    }
+    // Both rows of address 5 (one per batch), in key order whatever run holds them.
+    let probe = TrafficProbe {
+        kind: TrafficKind::PortBlock,
+        days: vec![(day, first[5].key)],
+        open: vec![],
+        from: i64::from(day) * 86_400,
+        to: i64::from(day + 1) * 86_400,
+        port: None,
+    };
+    let found = store.traffic_covering(&probe).await.unwrap();
+    assert_eq!(found, [first[5].clone(), second[5].clone()]);
+    let user = store
+        .traffic_of_user(&BlindIndex([3; 16]), 0, i64::MAX, 100_000)
+        .await
+        .unwrap();
+    let want = first
+        .iter()
+        .chain(&second)
+        .filter(|r| r.user == Some(BlindIndex([3; 16])));
+    assert_eq!(user.len(), want.count());
+}
+
+#[tokio::test]
+async fn a_batch_whose_write_failed_is_not_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_kpn(&dir.path().join("store.db")).await;
+    let mut tx = store.begin_traffic("kpn").await.unwrap();
+    let mut open = block(tx.seq(), 20_394, 1, 0);
+    open.end = None;
+    tx.insert_traffic(std::slice::from_ref(&open))
+        .await
+        .unwrap();
+    let err = tx
+        .insert_traffic(&[block(tx.seq(), 20_394, 2, 0), open])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    let err = tx.commit(&accepted("one")).await.unwrap_err();
+    assert!(err.to_string().contains("not committed"), "{err}");
+    assert!(store.traffic_days().await.unwrap().is_empty());
+    assert!(store.traffic_batches(None, 10).await.unwrap().is_empty());
 }
