@@ -5,7 +5,8 @@
 //! ports, ~90-byte sealed blobs) over one UTC day in batches of `--batch` rows handed to
 //! `insert_traffic` in slices of `--slice`, then times `--probes` lookups of one address
 //! and port at one moment (half of them of stored rows, half of addresses never stored).
-//! Only store calls are timed, not the generation of rows. `--dir` keeps the database
+//! Only store calls are timed, not the generation of rows. `--compact` then merges the
+//! day's runs and times the lookups again. `--dir` keeps the database
 //! there (default: a temporary directory, removed at the end).
 
 use std::time::{Duration, Instant};
@@ -184,10 +185,28 @@ async fn main() {
         bytes as f64 / rows as f64
     );
 
+    lookups(&store, &sample, &mut rng, "runs as written").await;
+    if args.iter().any(|a| a == "--compact") {
+        let (t, c) = (Instant::now(), cpu_seconds());
+        let runs = store.compact_traffic_day(DAY).expect("compact");
+        println!(
+            "compact: {runs} runs merged in {:.2} s wall, {:.2} s CPU",
+            t.elapsed().as_secs_f64(),
+            cpu_seconds() - c
+        );
+        lookups(&store, &sample, &mut rng, "after compaction").await;
+    }
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        println!("load average: {}", load.trim());
+    }
+}
+
+/// Times a hit and a miss probe for each sampled row.
+async fn lookups(store: &SqliteStore, sample: &[TrafficRow], rng: &mut Rng, what: &str) {
     let lookup_cpu = cpu_seconds();
     let mut hits = Vec::with_capacity(sample.len());
     let mut misses = Vec::with_capacity(sample.len());
-    for r in &sample {
+    for r in sample {
         let moment = r.start + (r.end.unwrap_or(r.start) - r.start) / 2;
         let port = r.first_port + (rng.next() % 512) as u16;
         let mut probe = TrafficProbe {
@@ -214,7 +233,7 @@ async fn main() {
     misses.sort_unstable();
     if !hits.is_empty() {
         println!(
-            "lookup (day + open set, {} probes): hit p50 {:?} p99 {:?}; miss p50 {:?} p99 {:?}; \
+            "lookup {what} (day + open set, {} probes): hit p50 {:?} p99 {:?}; miss p50 {:?} p99 {:?}; \
              {:.1} µs CPU per probe on average",
             hits.len(),
             percentile(&hits, 0.5),
@@ -223,8 +242,5 @@ async fn main() {
             percentile(&misses, 0.99),
             lookup_cpu * 1e6 / (2 * hits.len()) as f64
         );
-    }
-    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
-        println!("load average: {}", load.trim());
     }
 }
