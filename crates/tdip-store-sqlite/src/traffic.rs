@@ -3,9 +3,11 @@
 //!
 //! A day table is clustered on (kind, run, key, first port, start, batch): a batch writes
 //! its rows in sorted runs of up to 65,536 (appending to the B-trees rather than
-//! inserting all over them, several times faster), and a lookup of an address and port
-//! is one primary-key seek per run of the day, over first ports from the port minus the
-//! largest block stored that day (kept in `traffic_day`) up to the port. Reads run in one
+//! inserting at random: about half the CPU per row at a million rows a day, and no
+//! slowdown once a day outgrows the page cache), and a lookup of an address and port is
+//! one primary-key seek per run of the day (`traffic_run`), over first ports from the
+//! port minus the largest block stored that day (kept in `traffic_day`) up to the port.
+//! [`SqliteStore::compact_traffic_day`] merges a finished day into one run. Reads run in one
 //! read transaction, so the registry and the tables it names are seen at one moment even
 //! while a day is being dropped.
 
