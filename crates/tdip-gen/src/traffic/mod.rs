@@ -30,6 +30,7 @@
 //! Everything is a pure function of the [`TrafficGenConfig`]; memory grows with the number
 //! of internet subscribers, not with the rows written.
 
+mod calendar;
 mod cgnat;
 mod plan;
 mod rhythm;

@@ -60,7 +60,12 @@ pub(crate) struct Sub {
     /// Block starts per unit of the rhythm's intensity.
     pub rate: f64,
     pub v6_only: bool,
-    pub tail: Option<Tail>,
+    /// Index of its tail in [`DayPlan::tails`], or `u32::MAX`.
+    pub tail: u32,
+    /// The number in its user id (see [`super::text::push_user`]).
+    pub user: u32,
+    /// Index of its inside address (see [`super::text::push_private`]).
+    pub private: u32,
     /// Global block id held by the tail (CGNAT'd subscribers only).
     pub tail_block: u32,
 }
@@ -82,9 +87,17 @@ pub(crate) struct Block {
     /// The session ends with this block.
     pub last_in_session: bool,
     /// Seconds the session's log-in precedes the start (when first in its session).
-    pub login_lead: u32,
+    pub login_lead: u8,
     /// Seconds the log-off follows the end (when last in its session).
-    pub logoff_lag: u32,
+    pub logoff_lag: u8,
+}
+
+/// What comes next for a subscriber in a writer: its `k`-th block, its tail, or nothing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Step {
+    Block(Block, u32),
+    Tail,
+    Done,
 }
 
 /// The public pool cut in blocks: global block id `g` is block `g % per_ip` of address
@@ -140,9 +153,9 @@ pub(crate) struct DayPlan<'c, 'g> {
     pub day_start: i64,
     pub rhythm: Rhythm,
     pub subs: Vec<Sub>,
+    pub tails: Vec<Tail>,
     pub carry: Vec<Carry>,
     pub pool: Pool,
-    pub private_scr: Scramble,
     pub prefix_scr: Scramble,
 }
 
@@ -165,6 +178,8 @@ impl<'c, 'g> DayPlan<'c, 'g> {
         );
         let per_unit = f64::from(cfg.blocks_per_subscriber) / rhythm.total();
         let mut subs = Vec::new();
+        let mut tails = Vec::new();
+        let private_scr = Scramble::new(super::text::PRIVATE_CAP, ctx.key ^ 0x7a10);
         let mut carry = Vec::new();
         let (mut night_k_today, mut night_k_before) = (0u32, 0u32);
         let mut birth = 0u32;
@@ -189,39 +204,41 @@ impl<'c, 'g> DayPlan<'c, 'g> {
                 lo = u32::try_from(began + 60).unwrap_or(0);
             }
             // The tail of the day before: it existed then and now, so it had one if drawn.
-            if day > 0 && (birth == 0 || birth + 1 < day) {
-                if let Some(tail) = tail_draw(ctx, i, day - 1) {
-                    let block = if v6_only {
-                        Some(u32::MAX)
-                    } else {
-                        night_k_before += 1;
-                        (night_k_before <= pool.night)
-                            .then(|| night_before(u64::from(night_k_before - 1)) as u32 * 8)
-                    };
-                    if let Some(block) = block {
-                        lo = lo.max(tail.logoff - 86_400 + MIN_GAP);
-                        if tail.open {
-                            carry.push(Carry {
-                                sub: subs.len(),
-                                tail,
-                                block,
-                            });
-                        }
+            if day > 0
+                && (birth == 0 || birth + 1 < day)
+                && let Some(tail) = tail_draw(ctx, i, day - 1)
+            {
+                let block = if v6_only {
+                    Some(u32::MAX)
+                } else {
+                    night_k_before += 1;
+                    (night_k_before <= pool.night)
+                        .then(|| night_before(u64::from(night_k_before - 1)) as u32 * 8)
+                };
+                if let Some(block) = block {
+                    lo = lo.max(tail.logoff - 86_400 + MIN_GAP);
+                    if tail.open {
+                        carry.push(Carry {
+                            sub: subs.len(),
+                            tail,
+                            block,
+                        });
                     }
                 }
             }
             let mut tail = None;
             let mut tail_block = u32::MAX;
-            if survives && (birth == 0 || birth < day) {
-                if let Some(t) = tail_draw(ctx, i, day) {
-                    if v6_only {
+            if survives
+                && (birth == 0 || birth < day)
+                && let Some(t) = tail_draw(ctx, i, day)
+            {
+                if v6_only {
+                    tail = Some(t);
+                } else {
+                    night_k_today += 1;
+                    if night_k_today <= pool.night {
                         tail = Some(t);
-                    } else {
-                        night_k_today += 1;
-                        if night_k_today <= pool.night {
-                            tail = Some(t);
-                            tail_block = night_today(u64::from(night_k_today - 1)) as u32 * 8;
-                        }
+                        tail_block = night_today(u64::from(night_k_today - 1)) as u32 * 8;
                     }
                 }
             }
@@ -231,14 +248,23 @@ impl<'c, 'g> DayPlan<'c, 'g> {
                 (None, false) => SNAPSHOT_SECOND,
             };
             let activity = 0.25 + 1.5 * unit(hash2(seed, 0xac7));
+            let tail_index = match tail {
+                Some(t) => {
+                    tails.push(t);
+                    tails.len() as u32 - 1
+                }
+                None => u32::MAX,
+            };
             subs.push(Sub {
                 rank,
+                user: ctx.user_scr.apply(rank * 3) as u32,
+                private: private_scr.apply(rank % super::text::PRIVATE_CAP) as u32,
                 seed,
                 lo,
                 hi,
                 rate: per_unit * activity,
                 v6_only,
-                tail,
+                tail: tail_index,
                 tail_block,
             });
         }
@@ -249,16 +275,30 @@ impl<'c, 'g> DayPlan<'c, 'g> {
             day_start: start,
             rhythm,
             subs,
+            tails,
             carry,
             pool,
-            private_scr: Scramble::new(super::text::PRIVATE_CAP, ctx.key ^ 0x7a10),
             prefix_scr: Scramble::new(1 << 24, ctx.key ^ 0x7a76),
         }
+    }
+
+    /// The tail `sub` ends its day with, if any.
+    pub(crate) fn tail_of(&self, sub: &Sub) -> Option<Tail> {
+        self.tails.get(sub.tail as usize).copied()
     }
 
     /// Where a subscriber's first block of the day may be looked for.
     pub(crate) fn first_cursor(&self, sub: &Sub) -> u32 {
         sub.lo + 31
+    }
+
+    /// The `k`-th block of `sub` looked for from second `t`, else its tail, else nothing.
+    pub(crate) fn step(&self, sub: &Sub, t: u32, k: u32) -> Step {
+        match self.block(sub, t, k) {
+            Some(b) => Step::Block(b, k),
+            None if sub.tail != u32::MAX => Step::Tail,
+            None => Step::Done,
+        }
     }
 
     /// The `k`-th block of `sub`, looked for from second `t` on (the previous block's end
@@ -280,8 +320,8 @@ impl<'c, 'g> DayPlan<'c, 'g> {
             start,
             end: (start + held).min(sub.hi - 40),
             last_in_session: (h2 & 0xff) < 90,
-            login_lead: 1 + ((h >> 3) % 30) as u32,
-            logoff_lag: 1 + ((h2 >> 8) % 30) as u32,
+            login_lead: 1 + ((h >> 3) % 30) as u8,
+            logoff_lag: 1 + ((h2 >> 8) % 30) as u8,
         })
     }
 }
@@ -300,7 +340,7 @@ fn tail_draw(ctx: &Ctx, i: u64, day: u32) -> Option<Tail> {
         start,
         end,
         logoff: end + 1 + ((h >> 14) % 30) as u32,
-        open: (h >> 10) % 4 == 0,
+        open: (h >> 10).is_multiple_of(4),
         hash: h,
     })
 }

@@ -13,10 +13,11 @@ use super::plan::DayPlan;
 /// Inside addresses of 100.64.0.0/10 without .0 and .255 hosts.
 pub(crate) const PRIVATE_CAP: u64 = 64 * 256 * 254;
 
-/// The `user_id` of internet subscription `rank`, byte for byte as in the subscriber file.
-pub(crate) fn push_user(buf: &mut Vec<u8>, ctx: &Ctx, rank: u64) {
+/// The `user_id` of an internet subscription whose user number is `user`
+/// (`ctx.user_scr.apply(rank * 3)`), byte for byte as in the subscriber file.
+pub(crate) fn push_user(buf: &mut Vec<u8>, ctx: &Ctx, user: u32) {
     buf.push(b'i');
-    push_padded(buf, ctx.user_scr.apply(rank * 3), 8);
+    push_padded(buf, u64::from(user), 8);
     buf.push(b'@');
     buf.extend_from_slice(ctx.cfg.provider.as_bytes());
 }
@@ -28,9 +29,9 @@ fn push_slash10(buf: &mut Vec<u8>, first: u32, second: u32, idx: u32) {
     push_ipv4(buf, a);
 }
 
-/// The stable inside address of a CGNAT'd subscriber (RFC 6598 shared space).
-pub(crate) fn push_private(buf: &mut Vec<u8>, plan: &DayPlan, rank: u64) {
-    let idx = plan.private_scr.apply(rank % PRIVATE_CAP) as u32;
+/// Inside address `idx` (below [`PRIVATE_CAP`]) of a CGNAT'd subscriber, from the RFC 6598
+/// shared space 100.64.0.0/10.
+pub(crate) fn push_private(buf: &mut Vec<u8>, idx: u32) {
     push_slash10(buf, 100, 64, idx);
 }
 
@@ -52,7 +53,7 @@ pub(crate) fn push_prefix(buf: &mut Vec<u8>, plan: &DayPlan, rank: u64) {
 /// (`olt17:1/3/12:21`) or a DSL access-node port (`dslam204:2/9`).
 pub(crate) fn push_ntp(buf: &mut Vec<u8>, ctx: &Ctx, rank: u64) {
     let h = hash2(ctx.key ^ 0x7a77, rank);
-    if h % 3 != 0 {
+    if !h.is_multiple_of(3) {
         buf.extend_from_slice(b"olt");
         push_u64(buf, 1 + (h >> 8) % 240);
         buf.extend_from_slice(b":1/");
@@ -86,6 +87,7 @@ impl<W: Write> Out<W> {
     }
 
     /// Ends a row; writes the buffer out when it is full.
+    #[inline]
     pub(crate) fn end_row(&mut self) -> std::io::Result<()> {
         self.buf.push(b'\n');
         if self.buf.len() >= 1 << 16 {
