@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 use std::io::Write;
 
-use crate::numbers::{push_time, push_u64};
+use crate::numbers::push_u64;
 
 use super::calendar::Calendar;
 use super::plan::{DayPlan, MIN_GAP, QUARANTINE, Step, Sub, permute};
@@ -127,9 +127,9 @@ fn row(plan: &DayPlan, buf: &mut Vec<u8>, sub: &Sub, g: u32, start: i64, end: Op
     buf.push(b',');
     push_user(buf, plan.ctx, sub.user);
     buf.push(b',');
-    push_time(buf, start);
+    plan.clock.push(buf, start);
     buf.push(b',');
     if let Some(end) = end {
-        push_time(buf, end);
+        plan.clock.push(buf, end);
     }
 }

@@ -16,6 +16,8 @@ use super::{FIRST_BLOCK_PORT, TrafficGenConfig};
 pub(crate) const MIN_GAP: u32 = 61;
 /// Seconds a released block rests before it is handed out again.
 pub(crate) const QUARANTINE: u32 = 120;
+/// Mean seconds a daytime block is held (90 s plus a quadratic share of three hours).
+const MEAN_HOLD: u32 = 90 + 3600;
 /// Per mille of eligible subscribers ending their day with a midnight-crossing assignment.
 const TAIL_PER_MILLE: u64 = 120;
 /// Per mille of internet subscribers that are IPv6-only (no CGNAT).
@@ -157,6 +159,7 @@ pub(crate) struct DayPlan<'c, 'g> {
     pub carry: Vec<Carry>,
     pub pool: Pool,
     pub prefix_scr: Scramble,
+    pub clock: super::text::Clock,
 }
 
 /// Unix time of 00:00Z of traffic day `day` (2026-11-01 + day).
@@ -176,7 +179,11 @@ impl<'c, 'g> DayPlan<'c, 'g> {
             u64::from(pool.night),
             ctx.key ^ 0x7a20 ^ u64::from(day.wrapping_sub(1)),
         );
-        let per_unit = f64::from(cfg.blocks_per_subscriber) / rhythm.total();
+        // Time spent holding a block (and the gap after it) draws no new start: make up for
+        // it, so the realised mean comes near the configured one.
+        let bps = f64::from(cfg.blocks_per_subscriber);
+        let busy = (bps * f64::from(MEAN_HOLD + MIN_GAP) / 86_400.0).min(0.8);
+        let per_unit = bps / (1.0 - busy) / rhythm.total();
         let mut subs = Vec::new();
         let mut tails = Vec::new();
         let private_scr = Scramble::new(super::text::PRIVATE_CAP, ctx.key ^ 0x7a10);
@@ -279,6 +286,7 @@ impl<'c, 'g> DayPlan<'c, 'g> {
             carry,
             pool,
             prefix_scr: Scramble::new(1 << 24, ctx.key ^ 0x7a76),
+            clock: super::text::Clock::new(start),
         }
     }
 

@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use crate::numbers::{hash2, mix64, push_time, push_u64};
+use crate::numbers::{hash2, mix64, push_u64};
 
 use super::calendar::Calendar;
 use super::plan::{DayPlan, MIN_GAP, Step, Sub};
@@ -130,10 +130,10 @@ fn row(plan: &DayPlan, buf: &mut Vec<u8>, sub: &Sub, login: i64, end: Option<(i6
         push_ntp(buf, plan.ctx, sub.rank);
     }
     buf.push(b',');
-    push_time(buf, login);
+    plan.clock.push(buf, login);
     buf.push(b',');
     if let Some((logoff, secs, seed)) = end {
-        push_time(buf, logoff);
+        plan.clock.push(buf, logoff);
         let (up, down) = volumes(secs, seed);
         buf.push(b',');
         push_u64(buf, up);

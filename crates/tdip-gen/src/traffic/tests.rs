@@ -410,5 +410,32 @@ fn few_starts_at_night_many_in_the_evening() {
     // Roughly the configured mean of blocks per subscriber.
     let users: HashSet<&str> = rows.iter().map(|r| get(r, "user_id")).collect();
     let mean = rows.len() as f64 / users.len() as f64;
-    assert!((1.5..6.0).contains(&mean), "mean {mean}");
+    assert!((3.2..4.8).contains(&mean), "mean {mean}");
+}
+
+#[test]
+fn the_plan_has_exactly_the_internet_subscriptions_of_the_file() {
+    use crate::ctx::Ctx;
+    use crate::row::{self, Fate, Service};
+    let base = GenConfig::new("odido", Country::Nl, 40_000, 5);
+    for day in [0u32, 9] {
+        let population = base.on_day(day);
+        let ctx = Ctx::new(&population).expect("population");
+        let plan = super::plan::DayPlan::new(&ctx, &TrafficGenConfig::new(population.clone()));
+        let planned: Vec<u64> = plan.subs.iter().map(|s| s.rank).collect();
+        let mut present = Vec::new();
+        let mut birth = 0;
+        let mut r = row::base(&ctx, 0, 0);
+        for i in 0..ctx.total_rows(day) {
+            while i >= ctx.born_until(birth) {
+                birth += 1;
+            }
+            if ctx.service_of(i).0 == Service::Internet
+                && matches!(row::evolve(&ctx, i, birth, day, &mut r), Fate::Present(_))
+            {
+                present.push(r.rank);
+            }
+        }
+        assert_eq!(planned, present, "day {day}");
+    }
 }

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::net::Ipv6Addr;
 
 use crate::ctx::Ctx;
-use crate::numbers::{hash2, push_ipv4, push_padded, push_u64};
+use crate::numbers::{hash2, push_ipv4, push_padded, push_time, push_u64};
 
 use super::plan::DayPlan;
 
@@ -101,5 +101,52 @@ impl<W: Write> Out<W> {
     pub(crate) fn finish(mut self) -> std::io::Result<()> {
         self.out.write_all(&self.buf)?;
         self.out.flush()
+    }
+}
+
+/// RFC 3339 UTC times of the day before, the day and the day after, the date part
+/// formatted once.
+pub(crate) struct Clock {
+    /// Unix time of 00:00Z of the day before.
+    first: i64,
+    /// `YYYY-MM-DDT` of the three days.
+    dates: [[u8; 11]; 3],
+}
+
+impl Clock {
+    /// The clock of the day starting at Unix time `day_start`.
+    pub(crate) fn new(day_start: i64) -> Self {
+        let mut dates = [[0u8; 11]; 3];
+        for (j, date) in dates.iter_mut().enumerate() {
+            let mut v = Vec::with_capacity(20);
+            push_time(&mut v, day_start + (j as i64 - 1) * 86_400);
+            date.copy_from_slice(&v[..11]);
+        }
+        Clock {
+            first: day_start - 86_400,
+            dates,
+        }
+    }
+
+    /// Appends Unix time `t` as `2026-11-02T21:14:05Z`.
+    #[inline]
+    pub(crate) fn push(&self, buf: &mut Vec<u8>, t: i64) {
+        let since = t - self.first;
+        let day = since.div_euclid(86_400);
+        if !(0..3).contains(&day) {
+            return push_time(buf, t);
+        }
+        let s = since.rem_euclid(86_400) as u32;
+        let (h, m, sec) = (s / 3600, s / 60 % 60, s % 60);
+        let mut out = [0u8; 20];
+        out[..11].copy_from_slice(&self.dates[day as usize]);
+        let two = |n: u32| [b'0' + (n / 10) as u8, b'0' + (n % 10) as u8];
+        out[11..13].copy_from_slice(&two(h));
+        out[13] = b':';
+        out[14..16].copy_from_slice(&two(m));
+        out[16] = b':';
+        out[17..19].copy_from_slice(&two(sec));
+        out[19] = b'Z';
+        buf.extend_from_slice(&out);
     }
 }
