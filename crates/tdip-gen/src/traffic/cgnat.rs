@@ -76,6 +76,11 @@ pub(crate) fn write<W: Write>(plan: &DayPlan, out: W) -> std::io::Result<u64> {
         let mut due = starts.take(second);
         while let Some(s) = due {
             due = starts.follow(s);
+            if let Some(n) = due {
+                // Start loading the next subscriber and its link while this one is written.
+                std::hint::black_box(plan.subs[n as usize].seed);
+                std::hint::black_box(starts.follow(n));
+            }
             let s = s as usize;
             let sub = &plan.subs[s];
             match *starts.state(s) {

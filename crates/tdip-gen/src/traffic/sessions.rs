@@ -65,6 +65,11 @@ pub(crate) fn write<W: Write>(plan: &DayPlan, out: W) -> std::io::Result<u64> {
         let mut due = logins.take(second);
         while let Some(s) = due {
             due = logins.follow(s);
+            if let Some(n) = due {
+                // Start loading the next subscriber and its link while this one is written.
+                std::hint::black_box(plan.subs[n as usize].seed);
+                std::hint::black_box(logins.follow(n));
+            }
             let s = s as usize;
             let sub = &plan.subs[s];
             let (first, mut k) = match *logins.state(s) {
