@@ -64,14 +64,19 @@ pub(crate) fn write<W: Write>(plan: &DayPlan, out: W) -> std::io::Result<u64> {
     }
     let nb = plan.pool.day_blocks();
     let order = permute(u64::from(nb), plan.ctx.key ^ 0x7a30 ^ u64::from(plan.day));
-    let mut free: VecDeque<u32> = (0..u64::from(nb)).map(|b| order(b) as u32).collect();
-    let mut releases = Calendar::new(DAY, nb as usize, ());
+    // Blocks never handed out yet are taken in `order`, then the released ones, least
+    // recently released first; memory grows with the subscribers, not with the pool.
+    let mut fresh = 0u32;
+    let mut free: VecDeque<u32> = VecDeque::new();
+    // Releases by second: a subscriber has at most two blocks not yet back in the pool
+    // (one resting, one held), one per parity of the block number.
+    let mut releases = Calendar::new(DAY, 2 * n, 0u32);
     let at = |x: u32| plan.day_start + i64::from(x);
     for second in 0..DAY {
         let mut back = releases.take(second);
-        while let Some(b) = back {
-            back = releases.follow(b);
-            free.push_back(b);
+        while let Some(item) = back {
+            back = releases.follow(item);
+            free.push_back(*releases.state(item as usize));
         }
         let mut due = starts.take(second);
         while let Some(s) = due {
@@ -85,7 +90,13 @@ pub(crate) fn write<W: Write>(plan: &DayPlan, out: W) -> std::io::Result<u64> {
             let sub = &plan.subs[s];
             match *starts.state(s) {
                 Step::Block(b, k) => {
-                    if let Some(day_block) = free.pop_front() {
+                    let day_block = if fresh < nb {
+                        fresh += 1;
+                        Some(order(u64::from(fresh - 1)) as u32)
+                    } else {
+                        free.pop_front()
+                    };
+                    if let Some(day_block) = day_block {
                         let g = plan.pool.day_block(day_block);
                         row(plan, &mut out.buf, sub, g, at(b.start), Some(at(b.end)));
                         if closes {
@@ -93,7 +104,9 @@ pub(crate) fn write<W: Write>(plan: &DayPlan, out: W) -> std::io::Result<u64> {
                         }
                         out.end_row()?;
                         rows += 1;
-                        releases.push(b.end + QUARANTINE + 1, day_block);
+                        let item = 2 * s + (k & 1) as usize;
+                        *releases.state(item) = day_block;
+                        releases.push(b.end + QUARANTINE + 1, item as u32);
                     }
                     let step = plan.step(sub, b.end + MIN_GAP, k + 1);
                     schedule(s, step, &mut starts);

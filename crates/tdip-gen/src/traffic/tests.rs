@@ -439,3 +439,23 @@ fn the_plan_has_exactly_the_internet_subscriptions_of_the_file() {
         assert_eq!(planned, present, "day {day}");
     }
 }
+
+#[test]
+fn memory_follows_the_subscribers_not_the_pool() {
+    // 260,096 addresses of 1,008 blocks: a pool of a quarter billion blocks, which the
+    // writer must not lay out.
+    let mut cfg = config(500, 1);
+    cfg.public_ips = super::MAX_PUBLIC_IPS;
+    cfg.block_size = 64;
+    let rows = cgnat(&cfg);
+    assert!(rows.len() > 100);
+    let blocks: HashSet<(&str, &str)> = rows
+        .iter()
+        .map(|r| (get(r, "public_ip"), get(r, "first_port")))
+        .collect();
+    assert_eq!(
+        blocks.len(),
+        rows.len(),
+        "a pool this large hands out fresh blocks"
+    );
+}
