@@ -50,7 +50,9 @@ pub(crate) struct Tail {
     pub hash: u64,
 }
 
-/// One internet subscriber on the day.
+/// One internet subscriber on the day, one cache line each (the writers visit them in
+/// time order, so at random).
+#[repr(align(64))]
 pub(crate) struct Sub {
     /// Rank among internet subscriptions (decides the user id and addresses).
     pub rank: u64,
