@@ -35,6 +35,16 @@ CREATE TABLE traffic_day (
     PRIMARY KEY (day, kind)
 ) STRICT, WITHOUT ROWID;
 
+-- The runs of each day partition: a run is the rows a batch wrote in one go, sorted, so
+-- a batch appends to the day's B-trees instead of inserting all over them. A lookup
+-- probes each run of the day (one index seek per run).
+CREATE TABLE traffic_run (
+    day INTEGER NOT NULL,
+    kind INTEGER NOT NULL CHECK (kind IN (1, 2)),
+    run INTEGER NOT NULL,
+    PRIMARY KEY (day, kind, run)
+) STRICT, WITHOUT ROWID;
+
 -- Records still open (no end yet), by their address index without day.
 CREATE TABLE traffic_open (
     kind INTEGER NOT NULL CHECK (kind IN (1, 2)),

@@ -10,6 +10,8 @@ mod audit;
 mod delivery;
 mod read;
 mod traffic;
+mod traffic_compact;
+mod traffic_rows;
 mod traffic_tx;
 
 use std::path::{Path, PathBuf};

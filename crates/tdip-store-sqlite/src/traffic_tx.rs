@@ -5,14 +5,19 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::backend;
-use super::traffic::{blind_opt, day_table, insert_batch_log};
+use super::traffic::{blind_opt, insert_batch_log};
+use super::traffic_rows::{bind_row, day_table_ddl, duplicate, insert_sql};
 use tdip_store::{
     Day, DeliveryOutcome, NewTrafficBatch, OpenRef, StoreError, StoreResult, TrafficKind,
     TrafficRow, TrafficTx,
 };
 
-/// Rows per INSERT statement (11 parameters each).
+/// Rows per INSERT statement (12 parameters each).
 const ROWS_PER_INSERT: usize = 64;
+
+/// Closed rows a batch gathers before writing them, sorted, as one run. Bounds the
+/// memory of a batch (about 15 MB of rows) and the runs of a day (a lookup seeks each).
+const RUN_ROWS: usize = 65_536;
 
 /// What a batch adds to one (day, kind) partition, written to `traffic_day` on commit.
 #[derive(Clone, Copy, Default)]
@@ -29,6 +34,12 @@ pub struct SqliteTrafficBatch {
     /// Day tables known to exist (registered before, or created by this batch).
     tables: HashSet<Day>,
     tally: BTreeMap<(Day, i16), Tally>,
+    /// Closed rows not yet written (the next run).
+    pending: Vec<TrafficRow>,
+    /// Runs written so far by this batch.
+    runs: i64,
+    /// A write of this batch failed: part of it may be written, so it cannot commit.
+    failed: bool,
     committed: bool,
 }
 
@@ -72,6 +83,9 @@ impl SqliteTrafficBatch {
             seq,
             tables,
             tally: BTreeMap::new(),
+            pending: Vec::new(),
+            runs: 0,
+            failed: false,
             committed: false,
         })
     }
@@ -82,40 +96,23 @@ impl SqliteTrafficBatch {
         if self.tables.contains(&day) {
             return Ok(());
         }
-        let t = day_table(day);
         self.conn
-            .execute_batch(&format!(
-                "CREATE TABLE IF NOT EXISTS {t} (
-                    kind INTEGER NOT NULL,
-                    key BLOB NOT NULL,
-                    first_port INTEGER NOT NULL,
-                    start INTEGER NOT NULL,
-                    batch INTEGER NOT NULL,
-                    last_port INTEGER NOT NULL CHECK (last_port >= first_port),
-                    end_at INTEGER NOT NULL,
-                    family INTEGER NOT NULL,
-                    len INTEGER NOT NULL,
-                    user BLOB,
-                    sealed BLOB NOT NULL,
-                    PRIMARY KEY (kind, key, first_port, start, batch)
-                 ) STRICT, WITHOUT ROWID;
-                 CREATE INDEX IF NOT EXISTS {t}_by_user ON {t}(user, start)
-                    WHERE user IS NOT NULL;"
-            ))
+            .execute_batch(&day_table_ddl(day))
             .map_err(backend)?;
         self.tables.insert(day);
         Ok(())
     }
 
     /// Inserts rows bound for one place: a day table (`Some(day)`) or the open set.
-    fn insert_run(&mut self, day: Option<Day>, rows: &[&TrafficRow]) -> StoreResult<()> {
+    fn insert_run(&mut self, day: Option<Day>, run: i64, rows: &[&TrafficRow]) -> StoreResult<()> {
         for chunk in rows.chunks(ROWS_PER_INSERT) {
             let mut st = self
                 .conn
                 .prepare_cached(&insert_sql(day, chunk.len()))
                 .map_err(backend)?;
+            let stride = if day.is_some() { 12 } else { 11 };
             for (i, r) in chunk.iter().enumerate() {
-                bind_row(&mut st, 11 * i, day.is_some(), r).map_err(backend)?;
+                bind_row(&mut st, stride * i, day.is_some(), run, r).map_err(backend)?;
             }
             st.raw_execute().map_err(|e| duplicate(e, day.is_none()))?;
             if let Some(d) = day {
@@ -128,6 +125,62 @@ impl SqliteTrafficBatch {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Open rows go to the open set at once; closed rows gather into the next run.
+    fn insert_rows(&mut self, rows: &[TrafficRow]) -> StoreResult<()> {
+        let mut open: Vec<&TrafficRow> = rows.iter().filter(|r| r.end.is_none()).collect();
+        open.sort_unstable_by_key(|r| (r.kind, r.key, r.first_port, r.start));
+        self.insert_run(None, 0, &open)?;
+        for r in rows.iter().filter(|r| r.end.is_some()) {
+            self.pending.push(r.clone());
+            if self.pending.len() >= RUN_ROWS {
+                self.flush()?;
+            }
+        }
+        self.note_prefix_lengths(rows)
+    }
+
+    /// Writes the pending closed rows as one run: sorted by day and primary key, so each
+    /// day table's B-trees are appended to in key order.
+    fn flush(&mut self) -> StoreResult<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.sort_unstable_by(|a, b| {
+            (a.day, a.kind, a.key, a.first_port, a.start, a.batch).cmp(&(
+                b.day,
+                b.kind,
+                b.key,
+                b.first_port,
+                b.start,
+                b.batch,
+            ))
+        });
+        self.runs += 1;
+        let run = (self.seq << 24) | self.runs;
+        let st_run = "INSERT OR IGNORE INTO traffic_run (day, kind, run) VALUES (?1, ?2, ?3)";
+        let mut rest = &pending[..];
+        while let Some(first) = rest.first() {
+            let day = first.day;
+            let n = rest.iter().take_while(|r| r.day == day).count();
+            self.ensure_table(day)?;
+            let refs: Vec<&TrafficRow> = rest[..n].iter().collect();
+            self.insert_run(Some(day), run, &refs)?;
+            let kinds: BTreeSet<i16> = refs.iter().map(|r| r.kind.code()).collect();
+            for kind in kinds {
+                self.conn
+                    .prepare_cached(st_run)
+                    .and_then(|mut st| st.execute(params![day, kind, run]))
+                    .map_err(backend)?;
+            }
+            rest = &rest[n..];
+        }
+        // The buffer is kept for the next run (its capacity, not its rows).
+        pending.clear();
+        self.pending = pending;
         Ok(())
     }
 
@@ -159,70 +212,6 @@ impl SqliteTrafficBatch {
     }
 }
 
-/// The INSERT of `n` rows into a day table (`Some(day)`) or the open set.
-fn insert_sql(day: Option<Day>, n: usize) -> String {
-    let mut sql = match day {
-        Some(d) => format!(
-            "INSERT INTO {} (kind, key, first_port, start, batch, family, len, user, sealed,
-                             last_port, end_at) VALUES ",
-            day_table(d)
-        ),
-        None => "INSERT INTO traffic_open (kind, key, first_port, start, batch, family, len,
-                                           user, sealed, last_port, day) VALUES "
-            .to_owned(),
-    };
-    for i in 0..n {
-        sql.push_str(if i == 0 {
-            "(?,?,?,?,?,?,?,?,?,?,?)"
-        } else {
-            ",(?,?,?,?,?,?,?,?,?,?,?)"
-        });
-    }
-    sql
-}
-
-/// Binds one row's eleven values from parameter `p + 1` on, in [`insert_sql`]'s order.
-fn bind_row(
-    st: &mut rusqlite::Statement<'_>,
-    p: usize,
-    closed: bool,
-    r: &TrafficRow,
-) -> rusqlite::Result<()> {
-    st.raw_bind_parameter(p + 1, r.kind.code())?;
-    st.raw_bind_parameter(p + 2, &r.key.0[..])?;
-    st.raw_bind_parameter(p + 3, r.first_port)?;
-    st.raw_bind_parameter(p + 4, r.start)?;
-    st.raw_bind_parameter(p + 5, r.batch)?;
-    st.raw_bind_parameter(p + 6, r.net.0)?;
-    st.raw_bind_parameter(p + 7, r.net.1)?;
-    st.raw_bind_parameter(p + 8, r.user.as_ref().map(|u| &u.0[..]))?;
-    st.raw_bind_parameter(p + 9, &r.sealed[..])?;
-    st.raw_bind_parameter(p + 10, r.last_port)?;
-    if closed {
-        st.raw_bind_parameter(p + 11, r.end)
-    } else {
-        st.raw_bind_parameter(p + 11, r.day)
-    }
-}
-
-/// A row that is already stored: the same open record, or the same record of one batch
-/// twice in a day. The message names no value.
-fn duplicate(e: rusqlite::Error, open: bool) -> StoreError {
-    match backend(e) {
-        StoreError::Conflict(_) if open => StoreError::Conflict(
-            "an open record of this kind, address, first port and start is already open; \
-             close it (event end) before delivering it open again"
-                .into(),
-        ),
-        StoreError::Conflict(_) => StoreError::Conflict(
-            "a record of this kind, address, first port and start appears twice in this batch \
-             (or a port block's last port lies before its first); deliver it once"
-                .into(),
-        ),
-        other => other,
-    }
-}
-
 impl Drop for SqliteTrafficBatch {
     fn drop(&mut self) {
         if !self.committed {
@@ -238,33 +227,9 @@ impl TrafficTx for SqliteTrafficBatch {
     }
 
     async fn insert_traffic(&mut self, rows: &[TrafficRow]) -> StoreResult<()> {
-        // Sorted by destination and then by primary key: one run per table, appended to
-        // each B-tree in key order.
-        let mut order: Vec<&TrafficRow> = rows.iter().collect();
-        order.sort_unstable_by(|a, b| {
-            (a.end.is_none(), a.day, a.kind, a.key, a.first_port, a.start).cmp(&(
-                b.end.is_none(),
-                b.day,
-                b.kind,
-                b.key,
-                b.first_port,
-                b.start,
-            ))
-        });
-        let mut rest = &order[..];
-        while let Some(first) = rest.first() {
-            let place = first.end.map(|_| first.day);
-            let n = rest
-                .iter()
-                .take_while(|r| r.end.map(|_| r.day) == place)
-                .count();
-            if let Some(day) = place {
-                self.ensure_table(day)?;
-            }
-            self.insert_run(place, &rest[..n])?;
-            rest = &rest[n..];
-        }
-        self.note_prefix_lengths(rows)
+        let out = self.insert_rows(rows);
+        self.failed |= out.is_err();
+        out
     }
 
     async fn take_open(&mut self, refs: &[OpenRef]) -> StoreResult<Vec<Option<TrafficRow>>> {
@@ -305,6 +270,13 @@ impl TrafficTx for SqliteTrafficBatch {
     }
 
     async fn commit(mut self, batch: &NewTrafficBatch) -> StoreResult<i64> {
+        if self.failed {
+            return Err(StoreError::Conflict(
+                "a write of this batch failed, so part of it may be missing; the batch is \
+                 not committed (deliver it again once corrected)"
+                    .into(),
+            ));
+        }
         if batch.provider != self.provider {
             return Err(StoreError::Conflict(
                 "the batch log entry names another provider than the batch was begun for".into(),
@@ -332,6 +304,10 @@ impl TrafficTx for SqliteTrafficBatch {
                  batch a new id",
                 batch.provider
             )));
+        }
+        if let Err(e) = self.flush() {
+            self.failed = true;
+            return Err(e);
         }
         insert_batch_log(&self.conn, Some(self.seq), batch).map_err(backend)?;
         {

@@ -6,12 +6,13 @@
 use std::collections::VecDeque;
 use std::io::Write;
 
-use crate::numbers::{push_time, push_u64};
+use crate::numbers::push_u64;
 
-use super::plan::{DayPlan, MIN_GAP, QUARANTINE, Sub, permute};
+use super::calendar::Calendar;
+use super::plan::{DayPlan, MIN_GAP, QUARANTINE, Step, Sub, permute};
 use super::text::{Out, push_private, push_public, push_user};
 
-/// Seconds in a day: the calendar's length.
+/// Seconds in a day: the calendars' length.
 const DAY: usize = 86_400;
 
 /// Writes the file; returns the data rows written.
@@ -27,83 +28,104 @@ pub(crate) fn write<W: Write>(plan: &DayPlan, out: W) -> std::io::Result<u64> {
     let mut rows = 0u64;
     let prev_start = plan.day_start - 86_400;
     for c in plan.carry.iter().filter(|c| !plan.subs[c.sub].v6_only) {
-        let at = (
-            prev_start + i64::from(c.tail.start),
-            prev_start + i64::from(c.tail.end),
-        );
+        let at = |x: u32| prev_start + i64::from(x);
+        let (start, end) = (at(c.tail.start), at(c.tail.end));
         row(
             plan,
             &mut out.buf,
             &plan.subs[c.sub],
             c.block,
-            at.0,
-            Some(at.1),
+            start,
+            Some(end),
         );
         out.buf.extend_from_slice(b",end");
         out.end_row()?;
         rows += 1;
     }
 
-    // Calendar of starts (subscriber positions) and of blocks back in the pool, by second.
-    let mut starts: Vec<Vec<u32>> = vec![Vec::new(); DAY];
-    let mut releases: Vec<Vec<u32>> = vec![Vec::new(); DAY];
-    // Per subscriber: where to look for its next block, and which block number it is.
-    let mut cursor: Vec<(u32, u32)> = vec![(0, 0); plan.subs.len()];
-    let schedule = |s: usize, t: u32, k: u32, starts: &mut Vec<Vec<u32>>| -> (u32, u32) {
+    // Starts by second (subscriber positions) with each subscriber's next step, and
+    // blocks back in the pool by second.
+    let n = plan.subs.len();
+    let mut starts = Calendar::new(DAY, n, Step::Done);
+    let schedule = |s: usize, step: Step, starts: &mut Calendar<Step>| {
         let sub = &plan.subs[s];
-        match plan.block(sub, t, k) {
-            Some(b) => starts[b.start as usize].push(s as u32),
-            None => {
-                if let Some(tail) = &sub.tail {
-                    starts[tail.start as usize].push(s as u32);
-                }
-                return (u32::MAX, k);
-            }
+        match step {
+            Step::Block(b, _) => starts.push(b.start, s as u32),
+            Step::Tail => starts.push(plan.tail_of(sub).map_or(u32::MAX, |t| t.start), s as u32),
+            Step::Done => {}
         }
-        (t, k)
+        *starts.state(s) = step;
     };
     for (s, sub) in plan.subs.iter().enumerate() {
         if !sub.v6_only {
-            cursor[s] = schedule(s, plan.first_cursor(sub), 0, &mut starts);
+            let step = plan.step(sub, plan.first_cursor(sub), 0);
+            schedule(s, step, &mut starts);
         }
     }
     let nb = plan.pool.day_blocks();
     let order = permute(u64::from(nb), plan.ctx.key ^ 0x7a30 ^ u64::from(plan.day));
-    let mut free: VecDeque<u32> = (0..u64::from(nb)).map(|b| order(b) as u32).collect();
+    // Blocks never handed out yet are taken in `order`, then the released ones, least
+    // recently released first; memory grows with the subscribers, not with the pool.
+    let mut fresh = 0u32;
+    let mut free: VecDeque<u32> = VecDeque::new();
+    // Releases by second: a subscriber has at most two blocks not yet back in the pool
+    // (one resting, one held), one per parity of the block number.
+    let mut releases = Calendar::new(DAY, 2 * n, 0u32);
+    let at = |x: u32| plan.day_start + i64::from(x);
     for second in 0..DAY {
-        free.extend(std::mem::take(&mut releases[second]));
-        let due = std::mem::take(&mut starts[second]);
-        for s in due {
+        let mut back = releases.take(second);
+        while let Some(item) = back {
+            back = releases.follow(item);
+            free.push_back(*releases.state(item as usize));
+        }
+        let mut due = starts.take(second);
+        while let Some(s) = due {
+            due = starts.follow(s);
+            if let Some(n) = due {
+                // Start loading the next subscriber and its link while this one is written.
+                std::hint::black_box(plan.subs[n as usize].seed);
+                std::hint::black_box(starts.follow(n));
+            }
             let s = s as usize;
             let sub = &plan.subs[s];
-            let (t, k) = cursor[s];
-            let at = |x: u32| plan.day_start + i64::from(x);
-            if t == u32::MAX {
-                let tail = sub.tail.as_ref().expect("scheduled only with a tail");
-                let end = (!tail.open).then(|| at(tail.end));
-                row(plan, &mut out.buf, sub, sub.tail_block, at(tail.start), end);
-                if closes {
-                    out.buf.push(b',');
+            match *starts.state(s) {
+                Step::Block(b, k) => {
+                    let day_block = if fresh < nb {
+                        fresh += 1;
+                        Some(order(u64::from(fresh - 1)) as u32)
+                    } else {
+                        free.pop_front()
+                    };
+                    if let Some(day_block) = day_block {
+                        let g = plan.pool.day_block(day_block);
+                        row(plan, &mut out.buf, sub, g, at(b.start), Some(at(b.end)));
+                        if closes {
+                            out.buf.push(b',');
+                        }
+                        out.end_row()?;
+                        rows += 1;
+                        let item = 2 * s + (k & 1) as usize;
+                        *releases.state(item) = day_block;
+                        releases.push(b.end + QUARANTINE + 1, item as u32);
+                    }
+                    let step = plan.step(sub, b.end + MIN_GAP, k + 1);
+                    schedule(s, step, &mut starts);
                 }
-                out.end_row()?;
-                rows += 1;
-                continue;
+                Step::Tail => {
+                    let Some(tail) = plan.tail_of(sub) else {
+                        continue;
+                    };
+                    let end = (!tail.open).then(|| at(tail.end));
+                    row(plan, &mut out.buf, sub, sub.tail_block, at(tail.start), end);
+                    if closes {
+                        out.buf.push(b',');
+                    }
+                    out.end_row()?;
+                    rows += 1;
+                    *starts.state(s) = Step::Done;
+                }
+                Step::Done => {}
             }
-            let b = plan.block(sub, t, k).expect("scheduled blocks exist");
-            if let Some(day_block) = free.pop_front() {
-                let g = plan.pool.day_block(day_block);
-                row(plan, &mut out.buf, sub, g, at(b.start), Some(at(b.end)));
-                if closes {
-                    out.buf.push(b',');
-                }
-                out.end_row()?;
-                rows += 1;
-                let back = (b.end + QUARANTINE + 1) as usize;
-                if back < DAY {
-                    releases[back].push(day_block);
-                }
-            }
-            cursor[s] = schedule(s, b.end + MIN_GAP, k + 1, &mut starts);
         }
     }
     out.finish()?;
@@ -119,13 +141,13 @@ fn row(plan: &DayPlan, buf: &mut Vec<u8>, sub: &Sub, g: u32, start: i64, end: Op
     buf.push(b',');
     push_u64(buf, u64::from(last));
     buf.push(b',');
-    push_private(buf, plan, sub.rank);
+    push_private(buf, sub.private);
     buf.push(b',');
-    push_user(buf, plan.ctx, sub.rank);
+    push_user(buf, plan.ctx, sub.user);
     buf.push(b',');
-    push_time(buf, start);
+    plan.clock.push(buf, start);
     buf.push(b',');
     if let Some(end) = end {
-        push_time(buf, end);
+        plan.clock.push(buf, end);
     }
 }

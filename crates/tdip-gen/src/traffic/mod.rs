@@ -30,6 +30,7 @@
 //! Everything is a pure function of the [`TrafficGenConfig`]; memory grows with the number
 //! of internet subscribers, not with the rows written.
 
+mod calendar;
 mod cgnat;
 mod plan;
 mod rhythm;
@@ -58,8 +59,9 @@ pub struct TrafficGenConfig {
     pub public_ips: u32,
     /// Ports per block: a power of two from 64 to 4096 (default 512).
     pub block_size: u16,
-    /// Mean port blocks per internet subscriber per day (default 4; the realised mean is
-    /// somewhat lower, as blocks are held for a while).
+    /// Mean port blocks per CGNAT'd subscriber per day (default 4; the realised mean comes
+    /// near it for small values, lower for large ones, as a subscriber holds one block at a
+    /// time).
     pub blocks_per_subscriber: u32,
 }
 

@@ -16,6 +16,8 @@ use super::{FIRST_BLOCK_PORT, TrafficGenConfig};
 pub(crate) const MIN_GAP: u32 = 61;
 /// Seconds a released block rests before it is handed out again.
 pub(crate) const QUARANTINE: u32 = 120;
+/// Mean seconds a daytime block is held (90 s plus a quadratic share of three hours).
+const MEAN_HOLD: u32 = 90 + 3600;
 /// Per mille of eligible subscribers ending their day with a midnight-crossing assignment.
 const TAIL_PER_MILLE: u64 = 120;
 /// Per mille of internet subscribers that are IPv6-only (no CGNAT).
@@ -48,7 +50,9 @@ pub(crate) struct Tail {
     pub hash: u64,
 }
 
-/// One internet subscriber on the day.
+/// One internet subscriber on the day, one cache line each (the writers visit them in
+/// time order, so at random).
+#[repr(align(64))]
 pub(crate) struct Sub {
     /// Rank among internet subscriptions (decides the user id and addresses).
     pub rank: u64,
@@ -60,7 +64,12 @@ pub(crate) struct Sub {
     /// Block starts per unit of the rhythm's intensity.
     pub rate: f64,
     pub v6_only: bool,
-    pub tail: Option<Tail>,
+    /// Index of its tail in [`DayPlan::tails`], or `u32::MAX`.
+    pub tail: u32,
+    /// The number in its user id (see [`super::text::push_user`]).
+    pub user: u32,
+    /// Index of its inside address (see [`super::text::push_private`]).
+    pub private: u32,
     /// Global block id held by the tail (CGNAT'd subscribers only).
     pub tail_block: u32,
 }
@@ -82,9 +91,17 @@ pub(crate) struct Block {
     /// The session ends with this block.
     pub last_in_session: bool,
     /// Seconds the session's log-in precedes the start (when first in its session).
-    pub login_lead: u32,
+    pub login_lead: u8,
     /// Seconds the log-off follows the end (when last in its session).
-    pub logoff_lag: u32,
+    pub logoff_lag: u8,
+}
+
+/// What comes next for a subscriber in a writer: its `k`-th block, its tail, or nothing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Step {
+    Block(Block, u32),
+    Tail,
+    Done,
 }
 
 /// The public pool cut in blocks: global block id `g` is block `g % per_ip` of address
@@ -140,10 +157,11 @@ pub(crate) struct DayPlan<'c, 'g> {
     pub day_start: i64,
     pub rhythm: Rhythm,
     pub subs: Vec<Sub>,
+    pub tails: Vec<Tail>,
     pub carry: Vec<Carry>,
     pub pool: Pool,
-    pub private_scr: Scramble,
     pub prefix_scr: Scramble,
+    pub clock: super::text::Clock,
 }
 
 /// Unix time of 00:00Z of traffic day `day` (2026-11-01 + day).
@@ -163,8 +181,14 @@ impl<'c, 'g> DayPlan<'c, 'g> {
             u64::from(pool.night),
             ctx.key ^ 0x7a20 ^ u64::from(day.wrapping_sub(1)),
         );
-        let per_unit = f64::from(cfg.blocks_per_subscriber) / rhythm.total();
+        // Time spent holding a block (and the gap after it) draws no new start: make up for
+        // it, so the realised mean comes near the configured one.
+        let bps = f64::from(cfg.blocks_per_subscriber);
+        let busy = (bps * f64::from(MEAN_HOLD + MIN_GAP) / 86_400.0).min(0.8);
+        let per_unit = bps / (1.0 - busy) / rhythm.total();
         let mut subs = Vec::new();
+        let mut tails = Vec::new();
+        let private_scr = Scramble::new(super::text::PRIVATE_CAP, ctx.key ^ 0x7a10);
         let mut carry = Vec::new();
         let (mut night_k_today, mut night_k_before) = (0u32, 0u32);
         let mut birth = 0u32;
@@ -189,39 +213,41 @@ impl<'c, 'g> DayPlan<'c, 'g> {
                 lo = u32::try_from(began + 60).unwrap_or(0);
             }
             // The tail of the day before: it existed then and now, so it had one if drawn.
-            if day > 0 && (birth == 0 || birth + 1 < day) {
-                if let Some(tail) = tail_draw(ctx, i, day - 1) {
-                    let block = if v6_only {
-                        Some(u32::MAX)
-                    } else {
-                        night_k_before += 1;
-                        (night_k_before <= pool.night)
-                            .then(|| night_before(u64::from(night_k_before - 1)) as u32 * 8)
-                    };
-                    if let Some(block) = block {
-                        lo = lo.max(tail.logoff - 86_400 + MIN_GAP);
-                        if tail.open {
-                            carry.push(Carry {
-                                sub: subs.len(),
-                                tail,
-                                block,
-                            });
-                        }
+            if day > 0
+                && (birth == 0 || birth + 1 < day)
+                && let Some(tail) = tail_draw(ctx, i, day - 1)
+            {
+                let block = if v6_only {
+                    Some(u32::MAX)
+                } else {
+                    night_k_before += 1;
+                    (night_k_before <= pool.night)
+                        .then(|| night_before(u64::from(night_k_before - 1)) as u32 * 8)
+                };
+                if let Some(block) = block {
+                    lo = lo.max(tail.logoff - 86_400 + MIN_GAP);
+                    if tail.open {
+                        carry.push(Carry {
+                            sub: subs.len(),
+                            tail,
+                            block,
+                        });
                     }
                 }
             }
             let mut tail = None;
             let mut tail_block = u32::MAX;
-            if survives && (birth == 0 || birth < day) {
-                if let Some(t) = tail_draw(ctx, i, day) {
-                    if v6_only {
+            if survives
+                && (birth == 0 || birth < day)
+                && let Some(t) = tail_draw(ctx, i, day)
+            {
+                if v6_only {
+                    tail = Some(t);
+                } else {
+                    night_k_today += 1;
+                    if night_k_today <= pool.night {
                         tail = Some(t);
-                    } else {
-                        night_k_today += 1;
-                        if night_k_today <= pool.night {
-                            tail = Some(t);
-                            tail_block = night_today(u64::from(night_k_today - 1)) as u32 * 8;
-                        }
+                        tail_block = night_today(u64::from(night_k_today - 1)) as u32 * 8;
                     }
                 }
             }
@@ -231,14 +257,23 @@ impl<'c, 'g> DayPlan<'c, 'g> {
                 (None, false) => SNAPSHOT_SECOND,
             };
             let activity = 0.25 + 1.5 * unit(hash2(seed, 0xac7));
+            let tail_index = match tail {
+                Some(t) => {
+                    tails.push(t);
+                    tails.len() as u32 - 1
+                }
+                None => u32::MAX,
+            };
             subs.push(Sub {
                 rank,
+                user: ctx.user_scr.apply(rank * 3) as u32,
+                private: private_scr.apply(rank % super::text::PRIVATE_CAP) as u32,
                 seed,
                 lo,
                 hi,
                 rate: per_unit * activity,
                 v6_only,
-                tail,
+                tail: tail_index,
                 tail_block,
             });
         }
@@ -249,16 +284,31 @@ impl<'c, 'g> DayPlan<'c, 'g> {
             day_start: start,
             rhythm,
             subs,
+            tails,
             carry,
             pool,
-            private_scr: Scramble::new(super::text::PRIVATE_CAP, ctx.key ^ 0x7a10),
             prefix_scr: Scramble::new(1 << 24, ctx.key ^ 0x7a76),
+            clock: super::text::Clock::new(start),
         }
+    }
+
+    /// The tail `sub` ends its day with, if any.
+    pub(crate) fn tail_of(&self, sub: &Sub) -> Option<Tail> {
+        self.tails.get(sub.tail as usize).copied()
     }
 
     /// Where a subscriber's first block of the day may be looked for.
     pub(crate) fn first_cursor(&self, sub: &Sub) -> u32 {
         sub.lo + 31
+    }
+
+    /// The `k`-th block of `sub` looked for from second `t`, else its tail, else nothing.
+    pub(crate) fn step(&self, sub: &Sub, t: u32, k: u32) -> Step {
+        match self.block(sub, t, k) {
+            Some(b) => Step::Block(b, k),
+            None if sub.tail != u32::MAX => Step::Tail,
+            None => Step::Done,
+        }
     }
 
     /// The `k`-th block of `sub`, looked for from second `t` on (the previous block's end
@@ -280,8 +330,8 @@ impl<'c, 'g> DayPlan<'c, 'g> {
             start,
             end: (start + held).min(sub.hi - 40),
             last_in_session: (h2 & 0xff) < 90,
-            login_lead: 1 + ((h >> 3) % 30) as u32,
-            logoff_lag: 1 + ((h2 >> 8) % 30) as u32,
+            login_lead: 1 + ((h >> 3) % 30) as u8,
+            logoff_lag: 1 + ((h2 >> 8) % 30) as u8,
         })
     }
 }
@@ -300,7 +350,7 @@ fn tail_draw(ctx: &Ctx, i: u64, day: u32) -> Option<Tail> {
         start,
         end,
         logoff: end + 1 + ((h >> 14) % 30) as u32,
-        open: (h >> 10) % 4 == 0,
+        open: (h >> 10).is_multiple_of(4),
         hash: h,
     })
 }

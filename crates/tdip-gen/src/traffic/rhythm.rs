@@ -1,4 +1,4 @@
-//! The daily rhythm of new port blocks: a start intensity per minute of the UTC day,
+//! The daily rhythm of new port blocks: a start intensity per hour of the UTC day,
 //! following Amsterdam/Brussels local time (CET, CEST in summer), and its inverse, so a
 //! subscriber's next start is drawn by a time change of an exponential waiting time.
 
@@ -10,12 +10,13 @@ const HOURLY: [f64; 24] = [
     13.0, 16.0, 18.0, 18.0, 16.0, 10.0,
 ];
 
-/// Start intensity of one UTC day, per minute, and its running sum.
+/// Start intensity of one UTC day, per UTC hour (the local offset changes on whole hours),
+/// and its running sum.
 pub(crate) struct Rhythm {
-    /// Weight of each minute.
-    per_minute: Vec<f64>,
-    /// `cum[m]`: sum of the weights of minutes before `m` (1441 entries).
-    cum: Vec<f64>,
+    /// Weight of each hour.
+    per_hour: [f64; 24],
+    /// `cum[h]`: sum of the weights of the hours before `h`.
+    cum: [f64; 25],
 }
 
 /// Offset of Amsterdam/Brussels local time from UTC at Unix time `t`, in seconds: CEST
@@ -43,41 +44,39 @@ pub(crate) fn local_offset(t: i64) -> i64 {
 impl Rhythm {
     /// The rhythm of the UTC day starting at Unix time `day_start`.
     pub(crate) fn new(day_start: i64) -> Self {
-        let mut per_minute = Vec::with_capacity(1440);
-        let mut cum = Vec::with_capacity(1441);
-        cum.push(0.0);
-        for m in 0..1440i64 {
-            let t = day_start + 60 * m;
+        let mut per_hour = [0.0; 24];
+        let mut cum = [0.0; 25];
+        for h in 0..24 {
+            let t = day_start + 3600 * h as i64;
             let local = (t + local_offset(t)).rem_euclid(86_400);
-            let w = HOURLY[(local / 3600) as usize];
-            per_minute.push(w);
-            cum.push(cum[cum.len() - 1] + w);
+            per_hour[h] = HOURLY[(local / 3600) as usize];
+            cum[h + 1] = cum[h] + per_hour[h];
         }
-        Rhythm { per_minute, cum }
+        Rhythm { per_hour, cum }
     }
 
     /// The whole day's intensity.
     pub(crate) fn total(&self) -> f64 {
-        self.cum[1440]
+        self.cum[24]
     }
 
     /// Intensity accumulated from midnight to second `t` of the day.
     pub(crate) fn at(&self, t: u32) -> f64 {
-        let m = (t / 60) as usize;
-        if m >= 1440 {
+        let h = (t / 3600) as usize;
+        if h >= 24 {
             return self.total();
         }
-        self.cum[m] + self.per_minute[m] * f64::from(t % 60) / 60.0
+        self.cum[h] + self.per_hour[h] * f64::from(t % 3600) / 3600.0
     }
 
     /// The second of the day at which the accumulated intensity reaches `y`, if it does.
     pub(crate) fn inverse(&self, y: f64) -> Option<u32> {
-        if !(y < self.total()) {
+        if y.is_nan() || y >= self.total() {
             return None;
         }
-        let m = self.cum.partition_point(|&c| c <= y) - 1;
-        let frac = (y - self.cum[m]) / self.per_minute[m];
-        Some((60 * m as u32 + (frac * 60.0) as u32).min(86_399))
+        let h = self.cum[1..].iter().position(|&c| c > y).unwrap_or(23);
+        let frac = ((y - self.cum[h]) / self.per_hour[h]).max(0.0);
+        Some((3600 * h as u32 + (frac * 3600.0) as u32).min(86_399))
     }
 }
 

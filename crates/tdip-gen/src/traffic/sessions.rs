@@ -5,9 +5,10 @@
 
 use std::io::Write;
 
-use crate::numbers::{hash2, mix64, push_time, push_u64};
+use crate::numbers::{hash2, mix64, push_u64};
 
-use super::plan::{DayPlan, MIN_GAP, Sub, Tail};
+use super::calendar::Calendar;
+use super::plan::{DayPlan, MIN_GAP, Step, Sub};
 use super::text::{Out, push_ntp, push_prefix, push_private, push_user};
 
 /// Seconds in a day: the calendar's length.
@@ -42,72 +43,75 @@ pub(crate) fn write<W: Write>(plan: &DayPlan, out: W) -> std::io::Result<u64> {
         rows += 1;
     }
 
-    // Calendar of log-ins (subscriber positions) by second; per subscriber where to look
-    // for the first block of its next session and its number (u32::MAX: the tail is next).
-    let mut logins: Vec<Vec<u32>> = vec![Vec::new(); DAY];
-    let mut cursor: Vec<(u32, u32)> = vec![(0, 0); plan.subs.len()];
-    let schedule = |s: usize, t: u32, k: u32, logins: &mut Vec<Vec<u32>>| -> (u32, u32) {
+    // Log-ins by second (subscriber positions), with each subscriber's next step: the
+    // first block of its next session, or its tail.
+    let n = plan.subs.len();
+    let mut logins = Calendar::new(DAY, n, Step::Done);
+    let schedule = |s: usize, step: Step, logins: &mut Calendar<Step>| {
         let sub = &plan.subs[s];
-        if let Some(b) = plan.block(sub, t, k) {
-            logins[(b.start - b.login_lead) as usize].push(s as u32);
-            return (t, k);
+        match step {
+            Step::Block(b, _) => logins.push(b.start - u32::from(b.login_lead), s as u32),
+            Step::Tail => logins.push(plan.tail_of(sub).map_or(u32::MAX, |t| t.login), s as u32),
+            Step::Done => {}
         }
-        if let Some(tail) = &sub.tail {
-            logins[tail.login as usize].push(s as u32);
-        }
-        (u32::MAX, k)
+        *logins.state(s) = step;
     };
     for (s, sub) in plan.subs.iter().enumerate() {
-        cursor[s] = schedule(s, plan.first_cursor(sub), 0, &mut logins);
+        let step = plan.step(sub, plan.first_cursor(sub), 0);
+        schedule(s, step, &mut logins);
     }
     let at = |x: u32| plan.day_start + i64::from(x);
     for second in 0..DAY {
-        for s in std::mem::take(&mut logins[second]) {
+        let mut due = logins.take(second);
+        while let Some(s) = due {
+            due = logins.follow(s);
+            if let Some(n) = due {
+                // Start loading the next subscriber and its link while this one is written.
+                std::hint::black_box(plan.subs[n as usize].seed);
+                std::hint::black_box(logins.follow(n));
+            }
             let s = s as usize;
             let sub = &plan.subs[s];
-            let (mut t, mut k) = cursor[s];
-            if t == u32::MAX {
-                let tail: &Tail = sub.tail.as_ref().expect("scheduled only with a tail");
-                let seed = hash2(tail.hash, 0x5e55);
-                let logoff =
-                    (!tail.open).then(|| (at(tail.logoff), tail.logoff - tail.login, seed));
-                row(plan, &mut out.buf, sub, at(tail.login), logoff);
-                if closes {
-                    out.buf.push(b',');
+            let (first, mut k) = match *logins.state(s) {
+                Step::Block(b, k) => (b, k),
+                Step::Tail => {
+                    let Some(tail) = plan.tail_of(sub) else {
+                        continue;
+                    };
+                    let seed = hash2(tail.hash, 0x5e55);
+                    let logoff =
+                        (!tail.open).then(|| (at(tail.logoff), tail.logoff - tail.login, seed));
+                    row(plan, &mut out.buf, sub, at(tail.login), logoff);
+                    if closes {
+                        out.buf.push(b',');
+                    }
+                    out.end_row()?;
+                    rows += 1;
+                    *logins.state(s) = Step::Done;
+                    continue;
                 }
-                out.end_row()?;
-                rows += 1;
-                continue;
-            }
-            let first = plan.block(sub, t, k).expect("scheduled blocks exist");
+                Step::Done => continue,
+            };
+            // The session runs to the block marked last in it, or the day's last block.
             let mut last = first;
-            loop {
-                t = last.end + MIN_GAP;
-                k += 1;
-                if last.last_in_session {
-                    break;
+            let step = loop {
+                let step = plan.step(sub, last.end + MIN_GAP, k + 1);
+                match step {
+                    Step::Block(b, kb) if !last.last_in_session => (last, k) = (b, kb),
+                    _ => break step,
                 }
-                match plan.block(sub, t, k) {
-                    Some(b) => last = b,
-                    None => break,
-                }
-            }
-            let login = first.start - first.login_lead;
-            let logoff = last.end + last.logoff_lag;
+            };
+            let login = first.start - u32::from(first.login_lead);
+            let logoff = last.end + u32::from(last.logoff_lag);
             let seed = hash2(sub.seed, 0x5e55 ^ u64::from(k) << 8);
-            row(
-                plan,
-                &mut out.buf,
-                sub,
-                at(login),
-                Some((at(logoff), logoff - login, seed)),
-            );
+            let end = Some((at(logoff), logoff - login, seed));
+            row(plan, &mut out.buf, sub, at(login), end);
             if closes {
                 out.buf.push(b',');
             }
             out.end_row()?;
             rows += 1;
-            cursor[s] = schedule(s, t, k, &mut logins);
+            schedule(s, step, &mut logins);
         }
     }
     out.finish()?;
@@ -117,12 +121,12 @@ pub(crate) fn write<W: Write>(plan: &DayPlan, out: W) -> std::io::Result<u64> {
 /// One session's columns up to `downloaded` (without the row end); a closed session has
 /// its log-off, length in seconds and a seed for its volumes.
 fn row(plan: &DayPlan, buf: &mut Vec<u8>, sub: &Sub, login: i64, end: Option<(i64, u32, u64)>) {
-    push_user(buf, plan.ctx, sub.rank);
+    push_user(buf, plan.ctx, sub.user);
     buf.push(b',');
     if sub.v6_only {
         push_prefix(buf, plan, sub.rank);
     } else {
-        push_private(buf, plan, sub.rank);
+        push_private(buf, sub.private);
     }
     buf.push(b',');
     push_ntp(buf, plan.ctx, sub.rank);
@@ -131,10 +135,10 @@ fn row(plan: &DayPlan, buf: &mut Vec<u8>, sub: &Sub, login: i64, end: Option<(i6
         push_ntp(buf, plan.ctx, sub.rank);
     }
     buf.push(b',');
-    push_time(buf, login);
+    plan.clock.push(buf, login);
     buf.push(b',');
     if let Some((logoff, secs, seed)) = end {
-        push_time(buf, logoff);
+        plan.clock.push(buf, logoff);
         let (up, down) = volumes(secs, seed);
         buf.push(b',');
         push_u64(buf, up);

@@ -2,116 +2,13 @@
 //! uniqueness of block holders, sessions around assignments, the open/close hand-over
 //! between days, the daily rhythm and the block layout.
 
+mod support;
+
 use std::collections::{HashMap, HashSet};
 
 use super::{TrafficGenConfig, write_cgnat_csv, write_sessions_csv};
-use crate::numbers::days_from_civil;
 use crate::{Country, GenConfig, write_csv};
-
-type Rows = Vec<HashMap<String, String>>;
-
-fn config(rows: u64, day: u32) -> TrafficGenConfig {
-    TrafficGenConfig::new(GenConfig::new("kpn", Country::Nl, rows, 7).on_day(day))
-}
-
-fn parse(bytes: &[u8]) -> Rows {
-    let mut r = csv::Reader::from_reader(bytes);
-    let header: Vec<String> = r
-        .headers()
-        .expect("header")
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    r.records()
-        .map(|rec| {
-            let rec = rec.expect("well-formed CSV");
-            header
-                .iter()
-                .cloned()
-                .zip(rec.iter().map(str::to_owned))
-                .collect()
-        })
-        .collect()
-}
-
-fn cgnat(cfg: &TrafficGenConfig) -> Rows {
-    let mut out = Vec::new();
-    let n = write_cgnat_csv(cfg, &mut out).expect("cgnat");
-    let rows = parse(&out);
-    assert_eq!(
-        rows.len() as u64,
-        n,
-        "the count returned is the rows written"
-    );
-    rows
-}
-
-fn sessions(cfg: &TrafficGenConfig) -> Rows {
-    let mut out = Vec::new();
-    let n = write_sessions_csv(cfg, &mut out).expect("sessions");
-    let rows = parse(&out);
-    assert_eq!(
-        rows.len() as u64,
-        n,
-        "the count returned is the rows written"
-    );
-    rows
-}
-
-/// Unix seconds of `YYYY-MM-DDTHH:MM:SSZ`.
-fn time(s: &str) -> i64 {
-    assert_eq!(s.len(), 20, "RFC 3339 UTC to the second");
-    assert!(s.ends_with('Z'));
-    let n = |a: usize, b: usize| s[a..b].parse::<i64>().expect("digits");
-    days_from_civil(n(0, 4), n(5, 7), n(8, 10)) * 86_400
-        + n(11, 13) * 3600
-        + n(14, 16) * 60
-        + n(17, 19)
-}
-
-fn get<'a>(r: &'a HashMap<String, String>, k: &str) -> &'a str {
-    r.get(k).map_or("", String::as_str)
-}
-
-fn is_end(r: &HashMap<String, String>) -> bool {
-    get(r, "event") == "end"
-}
-
-/// Unix time of 00:00Z of traffic day `day`.
-fn midnight(day: u32) -> i64 {
-    (days_from_civil(2026, 11, 1) + i64::from(day)) * 86_400
-}
-
-/// Intervals (start, end) of day `day`'s records, open ones closed by day `day + 1`'s end
-/// records; `key` names a record as an end record repeats it, `start`/`end` the columns.
-fn closed(
-    today: &Rows,
-    tomorrow: &Rows,
-    key: &[&str],
-    start: &str,
-    end: &str,
-) -> Vec<(HashMap<String, String>, i64, i64)> {
-    let name =
-        |r: &HashMap<String, String>| key.iter().map(|k| get(r, k).to_owned()).collect::<Vec<_>>();
-    let ends: HashMap<Vec<String>, i64> = tomorrow
-        .iter()
-        .filter(|r| is_end(r))
-        .map(|r| (name(r), time(get(r, end))))
-        .collect();
-    today
-        .iter()
-        .filter(|r| !is_end(r))
-        .map(|r| {
-            let e = match get(r, end) {
-                "" => *ends
-                    .get(&name(r))
-                    .expect("an open record is closed the next day"),
-                e => time(e),
-            };
-            (r.clone(), time(get(r, start)), e)
-        })
-        .collect()
-}
+use support::{Rows, cgnat, closed, config, get, is_end, midnight, parse, sessions, time};
 
 #[test]
 fn same_bytes_every_run_and_days_differ() {
@@ -322,9 +219,13 @@ fn each_assignment_lies_inside_a_session_of_its_holder() {
         // Some subscribers are IPv6-only: a delegated /56 and no CGNAT.
         let v6: HashSet<&str> = sess
             .iter()
-            .filter(|(r, _, _)| get(r, "address").starts_with("2001:db8:"))
+            .filter(|(r, _, _)| get(r, "address").contains('/'))
             .map(|(r, _, _)| {
-                assert!(get(r, "address").ends_with("00::/56"));
+                let (net, len) = get(r, "address").split_once('/').expect("a prefix");
+                let net = u128::from(net.parse::<std::net::Ipv6Addr>().expect("IPv6"));
+                assert_eq!(len, "56");
+                assert_eq!(net >> 96, 0x2001_0db8, "from 2001:db8::/32");
+                assert_eq!(net & ((1 << 72) - 1), 0, "no host bits");
                 get(r, "user_id")
             })
             .collect();
@@ -410,5 +311,52 @@ fn few_starts_at_night_many_in_the_evening() {
     // Roughly the configured mean of blocks per subscriber.
     let users: HashSet<&str> = rows.iter().map(|r| get(r, "user_id")).collect();
     let mean = rows.len() as f64 / users.len() as f64;
-    assert!((1.5..6.0).contains(&mean), "mean {mean}");
+    assert!((3.2..4.8).contains(&mean), "mean {mean}");
+}
+
+#[test]
+fn the_plan_has_exactly_the_internet_subscriptions_of_the_file() {
+    use crate::ctx::Ctx;
+    use crate::row::{self, Fate, Service};
+    let base = GenConfig::new("odido", Country::Nl, 40_000, 5);
+    for day in [0u32, 9] {
+        let population = base.on_day(day);
+        let ctx = Ctx::new(&population).expect("population");
+        let plan = super::plan::DayPlan::new(&ctx, &TrafficGenConfig::new(population.clone()));
+        let planned: Vec<u64> = plan.subs.iter().map(|s| s.rank).collect();
+        let mut present = Vec::new();
+        let mut birth = 0;
+        let mut r = row::base(&ctx, 0, 0);
+        for i in 0..ctx.total_rows(day) {
+            while i >= ctx.born_until(birth) {
+                birth += 1;
+            }
+            if ctx.service_of(i).0 == Service::Internet
+                && matches!(row::evolve(&ctx, i, birth, day, &mut r), Fate::Present(_))
+            {
+                present.push(r.rank);
+            }
+        }
+        assert_eq!(planned, present, "day {day}");
+    }
+}
+
+#[test]
+fn memory_follows_the_subscribers_not_the_pool() {
+    // 260,096 addresses of 1,008 blocks: a pool of a quarter billion blocks, which the
+    // writer must not lay out.
+    let mut cfg = config(500, 1);
+    cfg.public_ips = super::MAX_PUBLIC_IPS;
+    cfg.block_size = 64;
+    let rows = cgnat(&cfg);
+    assert!(rows.len() > 100);
+    let blocks: HashSet<(&str, &str)> = rows
+        .iter()
+        .map(|r| (get(r, "public_ip"), get(r, "first_port")))
+        .collect();
+    assert_eq!(
+        blocks.len(),
+        rows.len(),
+        "a pool this large hands out fresh blocks"
+    );
 }
