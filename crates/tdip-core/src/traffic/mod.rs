@@ -4,6 +4,7 @@
 //!
 //! Rows cross the store as blind indexes, ports, times and a sealed record (`seal`).
 
+pub mod ingest;
 pub mod seal;
 
 pub use seal::{SealedTraffic, TrafficKeys};
