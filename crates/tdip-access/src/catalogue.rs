@@ -20,8 +20,11 @@ pub enum Category {
     CurrentIdentification,
     /// Who held an identifier at a past moment or during a past period.
     HistoricalIdentification,
-    /// Traffic data (who communicated with whom, when).
+    /// Traffic data (who communicated with whom, when): the retained records themselves.
     Traffic,
+    /// Identification through retained traffic data: who used a public address (and port)
+    /// at a moment, answered through CGNAT port-block assignments and access sessions.
+    TrafficIdentification,
     /// Location data.
     Location,
     /// Searches over the subscriber file by other than an identifier.
@@ -35,6 +38,7 @@ impl Category {
             Category::CurrentIdentification => "current_identification",
             Category::HistoricalIdentification => "historical_identification",
             Category::Traffic => "traffic",
+            Category::TrafficIdentification => "traffic_identification",
             Category::Location => "location",
             Category::FileAnalysis => "file_analysis",
         }

@@ -160,7 +160,10 @@ impl DeadlinePolicy {
                 rule: Rule::SetByDemand,
             });
         }
-        let traffic = matches!(t.category, Category::Traffic | Category::Location);
+        let traffic = matches!(
+            t.category,
+            Category::Traffic | Category::Location | Category::TrafficIdentification
+        );
         let age = t.received - t.earliest;
         if traffic && age >= self.recent_days * DAY {
             Ok(Due {

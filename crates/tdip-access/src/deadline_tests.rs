@@ -38,7 +38,11 @@ fn identification_data_is_due_in_real_time_however_old() {
 
 #[test]
 fn traffic_and_location_data_older_than_thirty_days_are_due_within_a_day() {
-    for category in [Category::Traffic, Category::Location] {
+    for category in [
+        Category::Traffic,
+        Category::Location,
+        Category::TrafficIdentification,
+    ] {
         let recent = due(category, 30 * DAY - 1, None).unwrap();
         assert_eq!((recent.rule, recent.at), (Rule::RealTime, RECEIVED + 60));
         let old = due(category, 30 * DAY, None).unwrap();

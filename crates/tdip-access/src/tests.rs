@@ -286,3 +286,33 @@ fn an_agencys_national_numbers_are_those_of_its_jurisdictions_country() {
         "{unknown}"
     );
 }
+
+#[test]
+fn identification_through_traffic_data_is_granted_only_where_the_catalogue_says() {
+    let c = Catalogue::defaults().unwrap();
+    let ask = |agency: &str, basis: &str| {
+        let mut d = demand(agency, basis);
+        d.category = Category::TrafficIdentification;
+        d.query = IdentKind::Ip;
+        c.authorise(&d)
+    };
+    for (agency, basis) in [
+        ("nl/politie", "nl/sv-126n"),
+        ("nl/politie", "nl/sv-126u"),
+        ("be/federale-politie", "be/sv-46bis"),
+        ("be/federale-politie", "be/sv-88bis"),
+        ("be/vsse", "be/wi-18-7"),
+    ] {
+        assert!(ask(agency, basis).is_ok(), "{basis}");
+    }
+    for basis in ["nl/sv-126na", "nl/sv-126ua", "nl/sv-126ii"] {
+        let refused = ask("nl/politie", basis).unwrap_err();
+        assert_eq!(refused.code(), RefusalCode::CategoryNotPermitted, "{basis}");
+        assert!(
+            refused
+                .to_string()
+                .contains("does not permit traffic_identification data"),
+            "{refused}"
+        );
+    }
+}

@@ -24,7 +24,7 @@ pub enum Channel {
 }
 
 impl Channel {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Channel::Cli => "cli",
             Channel::Api => "api",
@@ -112,17 +112,21 @@ impl std::fmt::Debug for Unreadable {
 
 /// The entries every consultation writes first (request, reference), and the refusal
 /// that may follow them.
-struct Entries<'p, S, A> {
-    p: &'p Consulting<'p, S, A>,
-    now: i64,
-    consultation: String,
-    request: Event,
-    reference: Event,
+pub(crate) struct Entries<'p, S, A> {
+    pub(crate) p: &'p Consulting<'p, S, A>,
+    pub(crate) now: i64,
+    pub(crate) consultation: String,
+    pub(crate) request: Event,
+    pub(crate) reference: Event,
 }
 
 impl<S, A: AuditStore + 'static> Entries<'_, S, A> {
     /// Logs the demand as refused with `code` and `reason`.
-    async fn log_refusal(&self, code: RefusalCode, reason: String) -> Result<u64, CoreError> {
+    pub(crate) async fn log_refusal(
+        &self,
+        code: RefusalCode,
+        reason: String,
+    ) -> Result<u64, CoreError> {
         let events = vec![
             self.request.clone(),
             self.reference.clone(),
@@ -136,7 +140,11 @@ impl<S, A: AuditStore + 'static> Entries<'_, S, A> {
     }
 
     /// Logs the refusal durably, then gives it.
-    async fn refuse<T>(&self, code: RefusalCode, reason: String) -> Result<T, ConsultError> {
+    pub(crate) async fn refuse<T>(
+        &self,
+        code: RefusalCode,
+        reason: String,
+    ) -> Result<T, ConsultError> {
         self.log_refusal(code, reason.clone()).await?;
         Err(ConsultError::Refused {
             consultation: self.consultation.clone(),
@@ -146,7 +154,7 @@ impl<S, A: AuditStore + 'static> Entries<'_, S, A> {
     }
 }
 
-fn request_event(
+pub(crate) fn request_event(
     consultation: &str,
     demand: &Demand,
     query: String,
@@ -352,7 +360,7 @@ where
 
 /// The officer registry's judgement: the registry row changed outside tdip (see
 /// [`crate::registry`]), agency or officer suspended, officer unknown or expired.
-async fn registry<S: AccessStore, A: AuditStore + 'static>(
+pub(crate) async fn registry<S: AccessStore, A: AuditStore + 'static>(
     p: &Consulting<'_, S, A>,
     d: &Demand,
     now: i64,
@@ -417,6 +425,6 @@ fn ts(s: i64) -> Timestamp {
 
 /// A fresh consultation reference: 16 random hex digits (from the thread's CSPRNG; a
 /// system call per lookup would cost more than the rest of the reference).
-fn reference() -> String {
+pub(crate) fn reference() -> String {
     hex::encode(rand::random::<[u8; 8]>())
 }

@@ -15,6 +15,10 @@
 //! imsi, imei, ip, mac and e-mail addresses of providers in different slots never collide;
 //! user ids and subscription ids contain the provider id and never collide at all. Within
 //! one file no identifier repeats.
+//!
+//! [`write_cgnat_csv`] and [`write_sessions_csv`] write the retained traffic data of the
+//! same population (docs/traffic-format.md): CGNAT port-block assignments and access
+//! sessions of its internet subscribers, under the user ids of the subscriber file.
 
 mod change;
 mod ctx;
@@ -23,10 +27,14 @@ mod numbers;
 mod places;
 mod render;
 mod row;
+mod traffic;
 
 use std::io::Write;
 
 pub use ctx::provider_slot;
+pub use traffic::{
+    MAX_PUBLIC_IPS, TrafficGenConfig, default_public_ips, write_cgnat_csv, write_sessions_csv,
+};
 
 /// Default daily change rate: 5000 parts per million (0.5 %).
 pub const DEFAULT_CHANGE_RATE_PPM: u32 = 5000;

@@ -29,7 +29,8 @@ pub use profile::{REQUEST_TYPES, Sought, demands};
 pub use received::Received;
 pub use request::{
     AUTH, Action, Address, Approval, Authorisation, COMMON, CORE, Destination, Endpoint, Entry,
-    Header, LdTask, Object, Request, RequestValue, TASK, Unreadable, parse_request,
+    Header, IP_ADDRESS_PORT, LdTask, Object, Request, RequestValue, TASK, Unreadable, address_port,
+    join_address_port, parse_request,
 };
 pub use response::{Body, ETSI_VERSION, Listed, Outcome, Response, TaskStatus, TaskView};
 pub use tree::{Element, parse as parse_xml};
@@ -64,9 +65,9 @@ pub enum Hi1Error {
     /// An identifier format tdip holds no data for.
     #[error(
         "tdip answers by phone number (InternationalE164), IMSI, IMEI, IP address \
-         (IPv4Address, IPv6Address), e-mail address (EmailAddress, \
-         InternationalizedEmailAddress) or MAC address (MACAddress); it holds no subscriber \
-         data by {0}"
+         (IPv4Address, IPv6Address), IP address and port through retained traffic data \
+         (IPAddressPort), e-mail address (EmailAddress, InternationalizedEmailAddress) or MAC \
+         address (MACAddress); it holds no subscriber data by {0}"
     )]
     UnsupportedFormat(String),
     /// A request value that is not a valid identifier of its format.

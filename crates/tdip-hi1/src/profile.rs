@@ -9,7 +9,7 @@
 //! | officer | the `AuthorisationApprovalDetails` whose `ApprovalType` is `Requester`: its `ApprovalReference` (the officer's id as registered) |
 //! | authorising official | the approval whose `ApprovalType` is `Authorisation`: its `ApproverName` |
 //! | urgency | urgent if an approval has `ApprovalIsEmergency` true or the task the `IsEmergency` flag |
-//! | data category | historical identification (`RequestType` `SubscriberData` or `IdentityAssociation`) |
+//! | data category | historical identification (`RequestType` `SubscriberData` or `IdentityAssociation`); identification through retained traffic data for an `IPAddressPort` request value |
 //! | identifier, moment | each `RequestValue` at each `ObservedTime`/`ObservedTimes`, or from `StartTime` to `EndTime` |
 
 use tdip_access::{Category, Demand, Urgency};
@@ -108,7 +108,11 @@ pub fn demands(
                 } else {
                     Urgency::Normal
                 },
-                category: Category::HistoricalIdentification,
+                category: if v.format == crate::request::IP_ADDRESS_PORT {
+                    Category::TrafficIdentification
+                } else {
+                    Category::HistoricalIdentification
+                },
                 query: kind,
                 term: None,
             };

@@ -116,7 +116,9 @@ impl RequestValue {
             "InternationalE164" => IdentKind::Msisdn,
             "IMSI" => IdentKind::Imsi,
             "IMEI" => IdentKind::Imei,
-            "IPv4Address" | "IPv6Address" | "IPv4CIDR" | "IPv6CIDR" => IdentKind::Ip,
+            "IPv4Address" | "IPv6Address" | "IPv4CIDR" | "IPv6CIDR" | IP_ADDRESS_PORT => {
+                IdentKind::Ip
+            }
             "EmailAddress" | "InternationalizedEmailAddress" => IdentKind::Email,
             "MACAddress" => IdentKind::Mac,
             other => return Err(Hi1Error::UnsupportedFormat(other.to_owned())),
@@ -127,6 +129,16 @@ impl RequestValue {
     /// valid (without the value).
     pub fn identifier(&self) -> Result<(IdentKind, String), Hi1Error> {
         let kind = self.kind()?;
+        if self.format == IP_ADDRESS_PORT {
+            return address_port(&self.value)
+                .map(|(addr, port)| (kind, join_address_port(addr, port)))
+                .ok_or_else(|| Hi1Error::InvalidValue {
+                    format: self.format.clone(),
+                    reason: "an IPAddressPort value is ADDRESS:PORT, an IPv6 address in brackets \
+                             ([2001:db8::1]:443), the port from 0 to 65535"
+                        .into(),
+                });
+        }
         // ETSI's InternationalE164 is 1 to 15 digits (TS 103 280). A leading '+' is
         // unambiguous and tolerated; a separator often means a national format or two
         // numbers pasted together, so it is refused rather than stripped (tdip's own
@@ -155,6 +167,29 @@ impl RequestValue {
                 reason: e.to_string(),
             })
     }
+}
+
+/// The `FormatName` of a request value naming a public address and port
+/// (`198.51.100.7:40123`, `[2001:db8::1]:443`): who used them at the moment is answered
+/// through retained traffic data (tdip's reading of ETSI's `IPAddressPort` type as text).
+pub const IP_ADDRESS_PORT: &str = "IPAddressPort";
+
+/// Reads `ADDRESS:PORT` (an IPv6 address in brackets).
+pub fn address_port(text: &str) -> Option<(std::net::IpAddr, u16)> {
+    text.trim().parse::<std::net::SocketAddr>().ok().map(|s| {
+        let ip = match s.ip() {
+            std::net::IpAddr::V6(v6) => v6
+                .to_ipv4_mapped()
+                .map_or(std::net::IpAddr::V6(v6), std::net::IpAddr::V4),
+            v4 => v4,
+        };
+        (ip, s.port())
+    })
+}
+
+/// Writes `ADDRESS:PORT` as [`address_port`] reads it.
+pub fn join_address_port(addr: std::net::IpAddr, port: u16) -> String {
+    std::net::SocketAddr::new(addr, port).to_string()
 }
 
 /// Where a task's delivery is to go (`DeliveryDetails/LDDeliveryDestination`).

@@ -375,3 +375,42 @@ fn the_element_tree_never_shows_its_text_in_debug() {
         "{shown}"
     );
 }
+
+#[test]
+fn an_address_and_port_is_read_for_identification_through_traffic_data() {
+    let xml = with_values(
+        &[
+            value("IPAddressPort", "198.51.100.7:40123"),
+            value("IPAddressPort", "[2001:db8::1]:443"),
+            value("IPAddressPort", "[::ffff:198.51.100.9]:0"),
+            value("IPAddressPort", "198.51.100.7:65536"),
+            value("IPAddressPort", "198.51.100.7"),
+        ]
+        .concat(),
+    );
+    let r = parse_request(&xml).unwrap();
+    let Some(Object::LdTask(task)) = &r.actions[1].object else {
+        panic!("a task");
+    };
+    let read: Vec<_> = task.values[..3]
+        .iter()
+        .map(|v| v.identifier().unwrap())
+        .collect();
+    assert_eq!(
+        read,
+        [
+            (IdentKind::Ip, "198.51.100.7:40123".to_owned()),
+            (IdentKind::Ip, "[2001:db8::1]:443".to_owned()),
+            (IdentKind::Ip, "198.51.100.9:0".to_owned()),
+        ]
+    );
+    assert_eq!(
+        crate::address_port(&read[1].1),
+        Some(("2001:db8::1".parse().unwrap(), 443))
+    );
+    for v in &task.values[3..] {
+        let e = v.identifier().unwrap_err().to_string();
+        assert!(e.contains("IPAddressPort value is ADDRESS:PORT"), "{e}");
+        assert!(!e.contains("198.51.100.7"), "{e}");
+    }
+}

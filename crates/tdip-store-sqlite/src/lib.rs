@@ -9,6 +9,8 @@ mod access;
 mod audit;
 mod delivery;
 mod read;
+mod traffic;
+mod traffic_tx;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -20,11 +22,13 @@ use tdip_store::{StoreError, StoreResult};
 
 pub use audit::SqliteAudit;
 pub use delivery::SqliteDelivery;
+pub use traffic_tx::SqliteTrafficBatch;
 
 /// Migrations in order; index + 1 is the schema version in `PRAGMA user_version`.
 const MIGRATIONS: &[&str] = &[
     include_str!("0001_init.sql"),
     include_str!("0002_access.sql"),
+    include_str!("0003_traffic.sql"),
 ];
 
 /// The SQLite store.

@@ -76,7 +76,8 @@ async fn a_store_of_migration_1_gains_the_access_registry_and_keeps_its_data() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    // Every later migration applies too (2 is the access registry's).
+    assert!(version >= 2, "schema version {version}");
 }
 
 #[tokio::test]
