@@ -1,5 +1,6 @@
 //! The PostgreSQL backend of tdip's storage traits ([`tdip_store::Store`],
-//! [`tdip_store::DeliveryTx`], [`tdip_store::AuditStore`], [`tdip_store::AccessStore`]).
+//! [`tdip_store::DeliveryTx`], [`tdip_store::AuditStore`], [`tdip_store::AccessStore`],
+//! [`tdip_store::TrafficStore`]; traffic days partitioned by UTC day, see `traffic`).
 //!
 //! It behaves exactly as the embedded SQLite backend (`tdip_store_sqlite`): the
 //! conformance suite `tdip_store::conformance::run_all` is the judge. A small pool of
@@ -19,6 +20,9 @@ mod delivery;
 mod error;
 mod months;
 mod read;
+mod traffic;
+mod traffic_remote;
+mod traffic_tx;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -30,6 +34,8 @@ use tdip_store::{BlindIndex, StoreError, StoreResult};
 
 pub use delivery::PgDelivery;
 use error::backend;
+pub use traffic_remote::traffic_day_table;
+pub use traffic_tx::PgTrafficBatch;
 
 /// Connections in the pool: a delivery holds one for its whole length, readers share the
 /// rest.
@@ -86,6 +92,7 @@ fn migrator() -> Migrator {
             "audit by kind",
             include_str!("../migrations/0005_audit_by_kind.sql"),
         ),
+        migration(6, "traffic", include_str!("../migrations/0006_traffic.sql")),
     ])
 }
 

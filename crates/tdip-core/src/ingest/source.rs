@@ -25,6 +25,12 @@ use tdip_model::subscription::{Column, FieldError, check_header};
 use super::record::{CsvFields, SplitError};
 use super::scan::{Found, Scanner};
 
+/// The strict CSV record scan and field splitter, shared with the traffic batch reader.
+pub(crate) mod csv_parts {
+    pub(crate) use super::super::record::CsvFields;
+    pub(crate) use super::super::scan::{Found, Scanner};
+}
+
 /// Bytes read per chunk (a chunk holds whole records, so it may be a little larger).
 const CHUNK: usize = 1 << 20;
 

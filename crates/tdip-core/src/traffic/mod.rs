@@ -8,6 +8,7 @@
 pub mod consult;
 pub mod fetch;
 pub mod identify;
+pub mod ingest;
 pub mod records;
 pub mod seal;
 

@@ -4,11 +4,25 @@
 //! Times are UTC seconds. `Debug` shows the shape and the times, never an address or an
 //! end-user id (they identify a person as much as a phone number does).
 
+mod columns;
+mod parse;
+#[cfg(test)]
+mod proptests;
+#[cfg(test)]
+mod tests;
+mod write;
+
 use std::fmt;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
+
+pub use columns::{
+    BatchKind, CGNAT_COLUMNS, ColumnMap, MAX_COLUMNS, SESSION_COLUMNS, check_traffic_header,
+};
+pub use parse::{DecodedRecord, Event, MAX_CELL_CHARS, MAX_NTP_CHARS, decode_record};
+pub use write::encode_record;
 
 /// A block of ports of a public address assigned to a subscriber (004 art. 5 §2 2°b): by
 /// private address, end-user id or both, from `start` until `end` (`None`: still
