@@ -325,3 +325,58 @@ async fn the_batch_log_keeps_accepted_ids_unique_and_rejections_apart() {
     );
     store.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lookups_go_on_beside_a_batch_that_creates_a_day() {
+    let dbs = TestDatabases::new();
+    let url = dbs.fresh_url().await;
+    let options: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
+    let store =
+        tdip_store_pg::PgStore::connect_with(options, std::time::Duration::from_millis(300))
+            .await
+            .unwrap();
+    store.add_provider(&provider("kpn")).await.unwrap();
+    let a = key(1, 1);
+    let mut tx = store.begin_traffic("kpn").await.unwrap();
+    let first = block(tx.seq(), DAY, a, (0, 63), (T0 + 100, T0 + 200));
+    tx.insert_traffic(std::slice::from_ref(&first))
+        .await
+        .unwrap();
+    tx.commit(&batch_log("kpn", "b1", DeliveryOutcome::Accepted))
+        .await
+        .unwrap();
+
+    // A batch open on a new day (its partition made) holds no lock that lookups wait for.
+    let mut tx = store.begin_traffic("kpn").await.unwrap();
+    let later = block(
+        tx.seq(),
+        DAY + 3,
+        a,
+        (0, 63),
+        (T0 + 3 * 86_400, T0 + 3 * 86_400 + 5),
+    );
+    tx.insert_traffic(std::slice::from_ref(&later))
+        .await
+        .unwrap();
+    let found = store
+        .traffic_covering(&probe(vec![(DAY, a), (DAY + 3, a)], Some(10), T0 + 150))
+        .await
+        .unwrap();
+    assert_eq!(found, vec![first.clone()]);
+    assert_eq!(store.traffic_days().await.unwrap().len(), 1);
+    // Writers wait for it: a second batch and retention fail as busy.
+    let err = store.begin_traffic("kpn").await.unwrap_err();
+    assert!(matches!(err, StoreError::Busy), "{err}");
+    let err = store.drop_traffic_day(DAY).await.unwrap_err();
+    assert!(matches!(err, StoreError::Busy), "{err}");
+    tx.commit(&batch_log("kpn", "b2", DeliveryOutcome::Accepted))
+        .await
+        .unwrap();
+    let found = store
+        .traffic_covering(&probe(vec![(DAY + 3, a)], Some(10), T0 + 3 * 86_400 + 1))
+        .await
+        .unwrap();
+    assert_eq!(found, vec![later]);
+    assert_eq!(store.drop_traffic_day(DAY).await.unwrap(), 1);
+    store.close().await;
+}
