@@ -83,3 +83,48 @@ pub fn valid_batch_id(id: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
 }
+
+/// What the reader makes of a batch on its own: each record's line and verdict, and the
+/// error that stopped it, if any.
+#[doc(hidden)]
+#[derive(Debug, Default)]
+pub struct ReadOutcome {
+    /// Every record read, in order.
+    pub records: Vec<(
+        u64,
+        Result<tdip_model::traffic::DecodedRecord, Vec<tdip_model::FieldError>>,
+    )>,
+    /// The error that stopped the reading (line, error).
+    pub fatal: Option<(u64, tdip_model::FieldError)>,
+}
+
+/// Reads `bytes` as a batch of `kind` (no store, no sealing), local times in `zone`, for
+/// the fuzz target and the tests of the reader.
+#[doc(hidden)]
+pub fn read_all(
+    kind: tdip_model::traffic::BatchKind,
+    zone: tdip_model::LegalZone,
+    received_at: i64,
+    bytes: &[u8],
+) -> ReadOutcome {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let ctx = read::ReadContext {
+        kind,
+        zone,
+        received_at,
+    };
+    read::read_batch(bytes, ctx, &tx);
+    drop(tx);
+    let mut out = ReadOutcome::default();
+    for msg in rx {
+        match msg {
+            read::Msg::Chunk(items) => out.records.extend(items.into_iter().map(|i| match i {
+                read::Item::Record { line, decoded } => (line, Ok(decoded)),
+                read::Item::Invalid { line, errors } => (line, Err(errors)),
+            })),
+            read::Msg::Fatal(line, e) => out.fatal = out.fatal.take().or(Some((line, e))),
+            read::Msg::Done(_) => {}
+        }
+    }
+    out
+}

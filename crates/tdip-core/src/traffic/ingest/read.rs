@@ -327,10 +327,19 @@ impl<'a> Splitter<'a> {
             return Ok(());
         }
         let kind = self.ctx.kind;
+        if format == Format::JsonLines {
+            let result = json_values(kind, bytes).and_then(|values| {
+                let v: Vec<Option<&str>> = values.iter().map(|v| v.as_deref()).collect();
+                decode_record(kind, &v, self.ctx.zone)
+            });
+            let item = match result.and_then(|d| self.check(d)) {
+                Ok(decoded) => Item::Record { line, decoded },
+                Err(errors) => Item::Invalid { line, errors },
+            };
+            self.push(item);
+            return Ok(());
+        }
         let Some((map, width)) = &self.header else {
-            if format == Format::JsonLines {
-                unreachable!("JSON Lines has no header");
-            }
             if let Some((at, _, reason)) = found {
                 return Err((at, FieldError::new("header", reason)));
             }
@@ -348,28 +357,22 @@ impl<'a> Splitter<'a> {
                 errors: vec![FieldError::new(field, reason)],
             }
         } else {
-            let result = match format {
-                Format::Csv => {
-                    csv_values(kind, map, *width, &mut self.fields, bytes).and_then(|values| {
-                        let v: Vec<Option<&str>> = values.iter().map(|v| *v).collect();
-                        decode_record(kind, &v, self.ctx.zone)
-                    })
-                }
-                Format::JsonLines => json_values(kind, bytes).and_then(|values| {
-                    let v: Vec<Option<&str>> = values.iter().map(|v| v.as_deref()).collect();
-                    decode_record(kind, &v, self.ctx.zone)
-                }),
-            };
+            let result = csv_values(kind, map, *width, &mut self.fields, bytes)
+                .and_then(|values| decode_record(kind, &values, self.ctx.zone));
             match result.and_then(|d| self.check(d)) {
                 Ok(decoded) => Item::Record { line, decoded },
                 Err(errors) => Item::Invalid { line, errors },
             }
         };
+        self.push(item);
+        Ok(())
+    }
+
+    fn push(&mut self, item: Item) {
         self.items.push(item);
         if self.items.len() >= CHUNK_RECORDS {
             self.flush();
         }
-        Ok(())
     }
 
     /// The rules that need the envelope: no start in the future, at most [`MAX_DAYS`].
