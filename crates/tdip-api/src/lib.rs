@@ -9,10 +9,14 @@ mod answer;
 mod error;
 mod lookup;
 mod service;
+mod traffic;
 
 pub use answer::{
     Address, Answered, Evidence, Hit, PaymentMethod, Searched, Service, Subscription, When,
 };
 pub use error::{ErrorBody, ErrorCode, UnknownCode};
 pub use lookup::LookupRequest;
-pub use service::{Listing, Period, Status, UnsealRequest, Unsealing, Upload};
+pub use service::{Listing, Period, Status, TrafficUpload, UnsealRequest, Unsealing, Upload};
+pub use traffic::{
+    Candidate, Fit, PortBlock, Session, Source, TrafficAnswered, TrafficBatch, TrafficRecord,
+};

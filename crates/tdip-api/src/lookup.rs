@@ -64,6 +64,21 @@ pub struct LookupRequest {
     /// The term the demand sets for its answer, instead of the deadline policy's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub term: Option<String>,
+    /// The port of the public address `ip`: who used that address and port at `at`,
+    /// answered through retained traffic data (`POST /v1/traffic/lookups` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// Identify the user of `ip` through retained traffic data without a port: answered
+    /// only when one subscriber used the address then (`/v1/traffic/lookups` only).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub through_traffic: bool,
+    /// The retained traffic records of `ip` or `user_id` over the period, instead of who
+    /// held it (`/v1/traffic/lookups` only).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub traffic: bool,
+    /// Seconds the logs may be off the moment asked, at most 3600 (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerance: Option<u32>,
 }
 
 impl std::fmt::Debug for LookupRequest {

@@ -70,3 +70,17 @@ pub struct Period {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
 }
+
+/// `POST /v1/traffic/batches`: what the uploaded batch is (docs/traffic-format.md).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TrafficUpload {
+    /// `cgnat` (port-block assignments) or `session` (access sessions).
+    pub kind: String,
+    /// The provider's id of the batch, `[A-Za-z0-9._:-]{1,64}`: delivering the same batch
+    /// again changes nothing.
+    pub batch: String,
+    /// The provider; the caller's own if left out, and refused if another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+}

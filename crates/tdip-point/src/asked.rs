@@ -53,6 +53,17 @@ pub struct Asked {
     pub urgent: bool,
     /// The term the demand sets for its answer, instead of the deadline policy's.
     pub term: Option<String>,
+    /// The port of the public address (`ip`) asked about: the question is then who used
+    /// that address and port at the moment, answered through retained traffic data.
+    pub port: Option<u16>,
+    /// Identify through retained traffic data even without a port (answered only when one
+    /// subscriber used the address then).
+    pub through_traffic: bool,
+    /// The retained traffic records (port blocks, sessions) of the `ip` or `user_id` over
+    /// the period, instead of who held it.
+    pub traffic: bool,
+    /// How many seconds the logs may be off the moment asked (default 0).
+    pub tolerance: Option<u32>,
 }
 
 impl std::fmt::Debug for Asked {

@@ -13,6 +13,7 @@
 
 pub mod access_files;
 pub mod asked;
+pub mod asked_traffic;
 pub mod audit_head;
 pub mod audit_store;
 pub mod callers;
@@ -26,7 +27,9 @@ pub mod providers;
 pub mod registry;
 pub mod reports;
 pub mod store;
+pub mod store_traffic;
 pub mod stores;
+pub mod traffic;
 pub mod unseal_log;
 
 pub use clock::{Clock, FixedClock, SharedClock, SystemClock};

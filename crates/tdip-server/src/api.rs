@@ -51,6 +51,11 @@ pub fn router(state: Arc<State>) -> Router {
         .routes(routes!(hi1))
         .routes(routes!(deliver, deliveries))
         .routes(routes!(deadlines))
+        .routes(routes!(super::api_traffic::traffic_lookup))
+        .routes(routes!(
+            super::api_traffic::traffic_deliver,
+            super::api_traffic::traffic_batches
+        ))
         .split_for_parts();
     let doc = Arc::new(exact(doc));
     router
@@ -75,6 +80,38 @@ pub fn router(state: Arc<State>) -> Router {
         .layer(axum::middleware::from_fn(one_shape))
         .layer(axum::middleware::from_fn(super::metrics::track))
         .with_state(state)
+}
+
+/// The fields of a lookup that only `/v1/traffic/lookups` reads.
+const TRAFFIC_FIELDS: [&str; 4] = ["port", "through_traffic", "traffic", "tolerance"];
+
+/// `/v1/traffic/lookups` reads the lookup's body with its traffic fields and by `ip` or
+/// `user_id` only (`TrafficLookupRequest`); `/v1/lookups` without them.
+fn traffic_request(doc: &mut Value) {
+    let schemas = &mut doc["components"]["schemas"];
+    let mut traffic = schemas["LookupRequest"].clone();
+    if let Some(props) = schemas["LookupRequest"]["properties"].as_object_mut() {
+        for field in TRAFFIC_FIELDS {
+            props.remove(field);
+        }
+    }
+    let given =
+        |f: &str| serde_json::json!({"required": [f], "properties": {f: {"type": "string"}}});
+    traffic["oneOf"] = serde_json::json!([given("ip"), given("user_id")]);
+    if let Some(props) = traffic["properties"].as_object_mut() {
+        for field in ["msisdn", "imsi", "imei", "email", "mac", "country"] {
+            props.remove(field);
+        }
+    }
+    traffic["properties"]["port"]["maximum"] = 65_535.into();
+    traffic["properties"]["tolerance"]["maximum"] =
+        tdip_core::traffic::identify::MAX_TOLERANCE_SECONDS.into();
+    traffic["description"] = "A question to the retained traffic data: who used `ip` (and \
+        `port`) at `at`, or with `traffic` the records of `ip` or `user_id` over the period."
+        .into();
+    schemas["TrafficLookupRequest"] = traffic;
+    doc["paths"]["/v1/traffic/lookups"]["post"]["requestBody"]["content"]["application/json"]["schema"] =
+        serde_json::json!({"$ref": "#/components/schemas/TrafficLookupRequest"});
 }
 
 /// The OpenAPI document, with what the handlers require that the derived schemas cannot
@@ -103,7 +140,10 @@ fn exact(doc: utoipa::openapi::OpenApi) -> String {
     if let Some(schema) = lookup["properties"].get_mut("country") {
         schema["enum"] = serde_json::json!(["NL", "BE", "nl", "be", "Nl", "nL", "Be", "bE", null]);
     }
+    traffic_request(&mut doc);
     let queries = [
+        ("/v1/traffic/batches", "post"),
+        ("/v1/traffic/batches", "get"),
         ("/v1/deliveries", "post"),
         ("/v1/deliveries", "get"),
         ("/v1/deadlines", "get"),
@@ -118,6 +158,8 @@ fn exact(doc: utoipa::openapi::OpenApi) -> String {
             match name.as_deref() {
                 Some("snapshot_at" | "from" | "to") => schema["pattern"] = TIME_PATTERN.into(),
                 Some("format") => schema["enum"] = serde_json::json!(["csv", "jsonl"]),
+                Some("kind") => schema["enum"] = serde_json::json!(["cgnat", "session"]),
+                Some("batch") => schema["pattern"] = "^[A-Za-z0-9._:-]{1,64}$".into(),
                 // A u32, which the derived schema calls int32 (at most 2^31 - 1).
                 Some("limit") => {
                     if let Some(s) = schema.as_object_mut() {
@@ -435,9 +477,16 @@ async fn lookup(
             "this caller speaks for agency {agency}, not for the agency the request names"
         )));
     }
+    let asked = crate::wire::asked(request);
+    if asked.asks_traffic() {
+        return Err(ApiError::bad_request(
+            "port, through_traffic, traffic and tolerance ask the retained traffic data: send \
+             the request to POST /v1/traffic/lookups",
+        ));
+    }
     let point = state.point().ok_or_else(ApiError::sealed)?;
     let now = state.clock.now();
-    let (mut demand, query) = crate::wire::asked(request).resolve(state.zone, now, "");
+    let (mut demand, query) = asked.resolve(state.zone, now, "");
     demand.agency = agency.clone();
     let p = point.consulting(&state.catalogue, &state.deadlines, state.zone);
     match tdip_point::asked::consult(&p, &demand, &query, Channel::Api, now).await {

@@ -30,7 +30,7 @@ use tdip_point::callers::Role;
 
 /// What the handler hands the spool's writer: a piece of the body, or word that the body
 /// ended whole.
-enum Piece {
+pub(crate) enum Piece {
     Data(Bytes),
     End,
 }
@@ -39,10 +39,40 @@ enum Piece {
 /// ends only when the handler says the body ended: if the handler stops first (the
 /// service stopping, the connection dropped), the reader fails, so a delivery cut short is
 /// never spooled as if it were whole.
-struct Chunks {
+pub(crate) struct Chunks {
     rx: mpsc::Receiver<Result<Piece, std::io::Error>>,
     current: Bytes,
     ended: bool,
+}
+
+impl Chunks {
+    /// A reader of what arrives on `rx`.
+    pub(crate) fn new(rx: mpsc::Receiver<Result<Piece, std::io::Error>>) -> Self {
+        Chunks {
+            rx,
+            current: Bytes::new(),
+            ended: false,
+        }
+    }
+}
+
+/// Sends `body` into `tx` a frame at a time, then word that it ended whole (or how it
+/// broke off); stops early when the reader has gone.
+pub(crate) async fn pump(mut body: Body, tx: mpsc::Sender<Result<Piece, std::io::Error>>) {
+    loop {
+        let piece = match body.frame().await {
+            Some(Ok(frame)) => match frame.into_data() {
+                Ok(data) => Ok(Piece::Data(data)),
+                Err(_) => continue,
+            },
+            Some(Err(e)) => Err(std::io::Error::other(e.to_string())),
+            None => Ok(Piece::End),
+        };
+        let last = !matches!(piece, Ok(Piece::Data(_)));
+        if tx.send(piece).await.is_err() || last {
+            break;
+        }
+    }
 }
 
 impl Read for Chunks {
@@ -121,11 +151,7 @@ pub async fn upload(
     let who = provider.clone();
     let allow_mass_close = params.allow_mass_close;
     let writer = tokio::task::spawn_blocking(move || {
-        let chunks = Chunks {
-            rx,
-            current: Bytes::new(),
-            ended: false,
-        };
+        let chunks = Chunks::new(rx);
         let source = std::path::Path::new("the uploaded delivery");
         spool.put_reader(
             &recipient,
@@ -137,22 +163,7 @@ pub async fn upload(
             source,
         )
     });
-    let mut body = body;
-    loop {
-        let piece = match body.frame().await {
-            Some(Ok(frame)) => match frame.into_data() {
-                Ok(data) => Ok(Piece::Data(data)),
-                Err(_) => continue,
-            },
-            Some(Err(e)) => Err(std::io::Error::other(e.to_string())),
-            None => Ok(Piece::End),
-        };
-        let last = !matches!(piece, Ok(Piece::Data(_)));
-        if tx.send(piece).await.is_err() || last {
-            break;
-        }
-    }
-    drop(tx);
+    pump(body, tx).await;
     let entry = writer
         .await
         .map_err(|e| internal(&e))?

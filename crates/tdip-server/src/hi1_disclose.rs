@@ -160,7 +160,12 @@ async fn disclose(
             // HI-1 numbers are international; the agency's jurisdiction reads any other.
             default_country: None,
         };
-        match consult::consult(&p, demand, &query, Channel::Hi1, now).await {
+        let done = if sought.format == tdip_hi1::IP_ADDRESS_PORT {
+            identify(&p, demand, sought, now).await
+        } else {
+            consult::consult(&p, demand, &query, Channel::Hi1, now).await
+        };
+        match done {
             Ok(done) => {
                 super::metrics::consultation("hi1", "answered");
                 for hit in done.answer.hits {
@@ -228,6 +233,56 @@ async fn disclose(
         requester: request.header.sender.clone(),
     };
     Ok((TaskStatus::Disclosed, None, Some(delivery)))
+}
+
+/// An `IPAddressPort` value consulted through the retained traffic data, its answer put
+/// as a lookup's: the subscriber versions every candidate leads to (the chain of evidence
+/// itself is the JSON API's `POST /v1/traffic/lookups`).
+async fn identify(
+    p: &tdip_core::consult::Consulting<
+        '_,
+        tdip_point::store::AnyStore,
+        tdip_point::audit_store::AnyAudit,
+    >,
+    demand: &tdip_access::Demand,
+    sought: &tdip_hi1::Sought,
+    now: i64,
+) -> Result<consult::Consulted, ConsultError> {
+    use tdip_core::traffic::consult::{TrafficAnswer, TrafficAsk, consult_traffic};
+    use tdip_core::traffic::identify::Identify;
+    let (address, port) = tdip_hi1::address_port(&sought.value).ok_or(ConsultError::Core(
+        tdip_core::CoreError::Internal("an IPAddressPort value read once no longer reads"),
+    ))?;
+    let ask = TrafficAsk::Identify(Identify {
+        address: address.to_string(),
+        port: Some(port),
+        at: sought.from,
+        tolerance: 0,
+    });
+    let done = consult_traffic(p, demand, &ask, Channel::Hi1, now).await?;
+    let TrafficAnswer::Identified(identified) = done.answer else {
+        return Err(ConsultError::Core(tdip_core::CoreError::Internal(
+            "an identification was answered as records",
+        )));
+    };
+    Ok(consult::Consulted {
+        consultation: done.consultation,
+        grant: done.grant,
+        due: done.due,
+        answer: tdip_core::lookup::Answer {
+            searched: tdip_core::lookup::Searched {
+                kind: identified.searched.kind,
+                value: sought.value.clone(),
+            },
+            kind: "ip",
+            when: When::At { at: identified.at },
+            hits: identified
+                .candidates
+                .into_iter()
+                .flat_map(|c| c.subscriber)
+                .collect(),
+        },
+    })
 }
 
 fn ts(s: i64) -> Timestamp {

@@ -4,6 +4,7 @@
 //! `--sign-every` when quiet, and when the service stops.
 
 mod api;
+mod api_traffic;
 mod conns;
 mod deliveries;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod hi1_push;
 mod metrics;
 mod tls;
 pub mod wire;
+pub mod wire_traffic;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -38,6 +40,7 @@ pub use deliveries::status_json;
 pub use hi1_push::PushSettings;
 pub use tls::Peer;
 pub use wire::{answered, asked};
+pub use wire_traffic::{batch as traffic_batch, traffic_answered};
 
 /// How the service runs: everything `tdip serve` is told, as plain values.
 pub struct ServerConfig {
@@ -352,3 +355,5 @@ mod searched_tests;
 mod signing_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod traffic_tests;

@@ -21,7 +21,7 @@ use tdip_point::registry::RegistryChange;
 pub(super) const POLITIE: &str = "11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa";
 
 /// The generator's seed, as `tdip gen subscribers` has by default.
-const SEED: u64 = 1;
+pub(super) const SEED: u64 = 1;
 
 /// The clock the tests' points run on.
 pub(super) fn clock() -> tdip_point::SharedClock {
@@ -203,7 +203,9 @@ pub(super) async fn call(
 ) -> (StatusCode, String) {
     let media = match (method, path) {
         ("POST", "/hi1") => "application/xml",
-        ("POST", p) if p.starts_with("/v1/deliveries") => "application/octet-stream",
+        ("POST", p) if p.starts_with("/v1/deliveries") || p.starts_with("/v1/traffic/batches") => {
+            "application/octet-stream"
+        }
         _ => "application/json",
     };
     call_as(state, method, path, from, Some(media), body).await
@@ -858,7 +860,7 @@ fn check_golden(path: &str, actual: &str) {
 }
 
 /// The code of the refusal the audit log holds for `consultation`, if it holds one.
-async fn refusal_logged(s: &State, consultation: &str) -> Option<String> {
+pub(super) async fn refusal_logged(s: &State, consultation: &str) -> Option<String> {
     let point = s.point().expect("the point is unsealed");
     let entries = tdip_core::audit::entries(point.auditor.store(), 0, u32::MAX)
         .await

@@ -31,6 +31,10 @@ pub fn asked(r: LookupRequest) -> Asked {
         authorised_by: r.authorised_by,
         urgent: r.urgent,
         term: r.term,
+        port: r.port,
+        through_traffic: r.through_traffic,
+        traffic: r.traffic,
+        tolerance: r.tolerance,
     }
 }
 
@@ -55,14 +59,14 @@ pub fn answered(done: &tdip_core::consult::Consulted) -> Answered {
     }
 }
 
-fn when(w: lookup::When) -> When {
+pub(crate) fn when(w: lookup::When) -> When {
     match w {
         lookup::When::At { at } => When::At { at },
         lookup::When::Between { from, to } => When::Between { from, to },
     }
 }
 
-fn hit(h: &lookup::Hit) -> Hit {
+pub(crate) fn hit(h: &lookup::Hit) -> Hit {
     Hit {
         provider: h.provider.clone(),
         provider_name: h.provider_name.clone(),

@@ -12,7 +12,10 @@
 //! `--data DIR` keeps the loaded point in DIR for the next run (loading 10 M subscribers
 //! takes minutes); without it a temporary directory is used. `--hi1` sends the same
 //! lookups as ETSI TS 103 120 messages to `POST /hi1` instead: each creates an
-//! authorisation and a task whose answer the service keeps as a delivery.
+//! authorisation and a task whose answer the service keeps as a delivery. `--traffic`
+//! asks `POST /v1/traffic/lookups` instead: who used a public address and port at a
+//! moment, over the CGNAT port-block assignments of `tdip gen cgnat` for the first
+//! provider's population (`--traffic-days` days of them, default 1), delivered as batches.
 
 #[allow(dead_code, missing_docs)]
 use std::io::{BufRead, BufReader, Write};
@@ -35,11 +38,22 @@ fn main() {
     let seconds = arg("--seconds", 30);
     let connections = arg("--connections", 64);
     let hi1 = std::env::args().any(|a| a == "--hi1");
+    let traffic = std::env::args().any(|a| a == "--traffic");
     let kept = text_arg("--data").map(PathBuf::from);
     let temp = tempfile::tempdir().unwrap();
     let root = kept.unwrap_or_else(|| temp.path().to_owned());
     let data = root.join("point");
-    let queries = prepare(&root, &data, rows);
+    let mut queries = prepare(&root, &data, rows);
+    if traffic {
+        queries = prepare_traffic(&root, &data, rows, arg("--traffic-days", 1));
+    }
+    let mode = if traffic {
+        Mode::Traffic
+    } else if hi1 {
+        Mode::Hi1
+    } else {
+        Mode::Json
+    };
     let pki = pki(&root);
     std::fs::write(
         data.join("clients.toml"),
@@ -71,7 +85,7 @@ fn main() {
         // they read are in memory as on a point that has been answering for a while (and
         // no burst leaves the audit log catching up when the measurement starts).
         let pass = queries.len() as u64;
-        let warm = run(&client, &queries, connections, Some(rate), 120, pass, hi1).await;
+        let warm = run(&client, &queries, connections, Some(rate), 120, pass, mode).await;
         eprintln!("warm-up: {} requests", warm.latencies.len());
         let cpu0 = server.cpu();
         let open = run(
@@ -81,7 +95,7 @@ fn main() {
             Some(rate),
             seconds,
             u64::MAX,
-            hi1,
+            mode,
         )
         .await;
         let open_cpu = server.cpu() - cpu0;
@@ -93,16 +107,17 @@ fn main() {
             None,
             seconds.min(15),
             u64::MAX,
-            hi1,
+            mode,
         )
         .await;
         let closed_cpu = server.cpu() - cpu1;
         println!(
             "{rows} subscribers, {connections} connections, {} on loopback, audit on",
-            if hi1 {
-                "HI-1 (POST /hi1)"
-            } else {
-                "HTTPS JSON API"
+            match mode {
+                Mode::Hi1 => "HI-1 (POST /hi1)",
+                Mode::Json => "HTTPS JSON API",
+                Mode::Traffic =>
+                    "HTTPS JSON API, address and port → subscriber (POST /v1/traffic/lookups)",
             }
         );
         open.print(&format!("open loop at {rate}/s"), open_cpu);
@@ -203,6 +218,95 @@ fn prepare(root: &Path, data: &Path, rows: u64) -> Vec<String> {
     numbers
 }
 
+/// What the load asks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Json,
+    Hi1,
+    Traffic,
+}
+
+/// The first provider's CGNAT assignments of `days` days delivered as one batch a day (or
+/// as a previous run left them), and `address|port|moment` queries sampled from them.
+fn prepare_traffic(root: &Path, data: &Path, rows: u64, days: u64) -> Vec<String> {
+    let list = root.join("traffic-queries.txt");
+    let ready = root.join(format!("loaded-traffic-{rows}-{days}"));
+    if ready.exists() {
+        let text = std::fs::read_to_string(&list).unwrap();
+        return text.lines().map(str::to_owned).collect();
+    }
+    let per = (rows / PROVIDERS.len() as u64).to_string();
+    let mut queries = Vec::new();
+    for day in 0..days {
+        let file = root.join(format!("cgnat-{day}.csv"));
+        let out = file.to_str().unwrap();
+        let day = day.to_string();
+        let started = Instant::now();
+        tdip(
+            data,
+            &[
+                "gen",
+                "cgnat",
+                "--provider",
+                PROVIDERS[0],
+                "--rows",
+                &per,
+                "--day",
+                &day,
+                "--out",
+                out,
+            ],
+        );
+        tdip(
+            data,
+            &[
+                "traffic",
+                "deliver",
+                "--provider",
+                PROVIDERS[0],
+                "--kind",
+                "cgnat",
+                "--batch",
+                &format!("cgnat-{day}"),
+                out,
+            ],
+        );
+        eprintln!(
+            "loaded the CGNAT assignments of day {day} in {:.0} s",
+            started.elapsed().as_secs_f64()
+        );
+        let mut reader = csv::Reader::from_path(&file).unwrap();
+        let h: Vec<String> = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .map(str::to_owned)
+            .collect();
+        let col = |name: &str| h.iter().position(|c| c == name).unwrap();
+        let (ip, first, start, end) = (
+            col("public_ip"),
+            col("first_port"),
+            col("start"),
+            col("end"),
+        );
+        for (i, rec) in reader.records().enumerate() {
+            let rec = rec.unwrap();
+            if i % 97 != 0 || rec[end].is_empty() {
+                continue;
+            }
+            let from: jiff::Timestamp = rec[start].parse().unwrap();
+            let to: jiff::Timestamp = rec[end].parse().unwrap();
+            let at = jiff::Timestamp::from_second((from.as_second() + to.as_second()) / 2).unwrap();
+            queries.push(format!("{}|{}|{at}", &rec[ip], &rec[first]));
+        }
+        std::fs::remove_file(&file).unwrap();
+    }
+    queries.truncate(20_000);
+    std::fs::write(&list, queries.join("\n")).unwrap();
+    std::fs::write(&ready, "").unwrap();
+    queries
+}
+
 /// Every 97th phone number of a generated file, `want` of them at most.
 fn sample(file: &Path, want: usize) -> Vec<String> {
     let mut reader = csv::Reader::from_path(file).unwrap();
@@ -261,8 +365,9 @@ async fn run(
     rate: Option<u64>,
     seconds: u64,
     limit: u64,
-    hi1: bool,
+    mode: Mode,
 ) -> Phase {
+    let hi1 = mode == Mode::Hi1;
     let next = Arc::new(AtomicU64::new(0));
     let (hits, errors) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let started = Instant::now();
@@ -290,6 +395,15 @@ async fn run(
                 let number = &queries[i as usize % queries.len()];
                 let (path, body) = if hi1 {
                     ("/hi1", hi1_request(number, i).into_bytes())
+                } else if mode == Mode::Traffic {
+                    let mut parts = number.split('|');
+                    let (ip, port, at) = (parts.next(), parts.next(), parts.next());
+                    let body = serde_json::json!({
+                        "ip": ip, "port": port.and_then(|p| p.parse::<u16>().ok()), "at": at,
+                        "officer": "T-1", "basis": "nl/sv-126n", "case": "LOAD-2026-1",
+                        "authorised_by": "mr. A. de Vries",
+                    });
+                    ("/v1/traffic/lookups", serde_json::to_vec(&body).unwrap())
                 } else {
                     let body = serde_json::json!({
                         "msisdn": number,
@@ -318,7 +432,12 @@ async fn run(
                     }
                     Ok((StatusCode::OK, bytes)) => {
                         let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-                        if !v["hits"].as_array().unwrap().is_empty() {
+                        let found = if mode == Mode::Traffic {
+                            "candidates"
+                        } else {
+                            "hits"
+                        };
+                        if !v[found].as_array().unwrap().is_empty() {
                             hits.fetch_add(1, Ordering::Relaxed);
                         }
                     }

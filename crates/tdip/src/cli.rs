@@ -93,6 +93,10 @@ pub enum Command {
     /// (--server). Every lookup is a demand: judged against the catalogue and the officer
     /// registry, answered or refused, and logged.
     Lookup(Box<LookupArgs>),
+    /// Retained traffic data (CGNAT port blocks, access sessions): deliver a batch, list
+    /// the batch log.
+    #[command(subcommand)]
+    Traffic(TrafficCmd),
     /// Run the whole flow on generated data: providers, two days of deliveries, lookups.
     Demo(DemoArgs),
     /// The data keys: list them, rotate a provider's open key, shred a month.
@@ -136,6 +140,7 @@ impl Command {
         let flags = match self {
             Command::Deliver(args) => &args.witness,
             Command::Lookup(args) => &args.witness,
+            Command::Traffic(TrafficCmd::Deliver(args)) => &args.witness,
             Command::Serve(args) => &args.witness,
             Command::Keys(KeysCmd::Rotate { witness, .. } | KeysCmd::Shred { witness, .. })
             | Command::Spool(SpoolCmd::Apply { witness, .. })
@@ -642,6 +647,82 @@ pub enum ProvidersCmd {
 pub enum GenCmd {
     /// A provider's full subscriber file for day N, in delivery format v1 (CSV).
     Subscribers(GenArgs),
+    /// The CGNAT port-block assignments of day N of the same population
+    /// (docs/traffic-format.md, kind cgnat; the same end-user ids).
+    Cgnat(GenTrafficArgs),
+    /// The internet-access sessions of day N of the same population (kind session).
+    Sessions(GenTrafficArgs),
+}
+
+/// Arguments of `tdip gen cgnat` and `tdip gen sessions`.
+#[derive(Debug, Args)]
+pub struct GenTrafficArgs {
+    /// The subscriber population, as given to `tdip gen subscribers`.
+    #[command(flatten)]
+    pub population: GenArgs,
+    /// Public addresses in the CGNAT pool (default: one per 64 subscriptions).
+    #[arg(long)]
+    pub public_ips: Option<u32>,
+    /// Ports per block: a power of two from 64 to 4096.
+    #[arg(long, default_value_t = 512)]
+    pub block_size: u16,
+    /// Mean blocks per internet subscriber per day.
+    #[arg(long, default_value_t = 4)]
+    pub blocks_per_subscriber: u32,
+}
+
+/// `tdip traffic …`
+#[derive(Debug, Subcommand)]
+pub enum TrafficCmd {
+    /// Deliver one batch of retained traffic data (docs/traffic-format.md): applied
+    /// atomically, or rejected with every bad record; delivering the same batch again
+    /// changes nothing. Needs the point unsealed, or --server.
+    Deliver(Box<TrafficDeliverArgs>),
+    /// The traffic batch log, newest first.
+    Batches(TrafficBatchesArgs),
+}
+
+/// Arguments of `tdip traffic deliver`.
+#[derive(Debug, Args)]
+pub struct TrafficDeliverArgs {
+    /// Provider id.
+    #[arg(long)]
+    pub provider: String,
+    /// cgnat (port-block assignments) or session (access sessions).
+    #[arg(long)]
+    pub kind: String,
+    /// The provider's id of the batch, [A-Za-z0-9._:-]{1,64}; default the file name
+    /// without its extensions.
+    #[arg(long)]
+    pub batch: Option<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The batch file (CSV or JSON Lines, optionally gzip-compressed).
+    pub file: PathBuf,
+    /// The shares that unseal the point.
+    #[command(flatten)]
+    pub unseal: UnsealFlags,
+    /// The running service to deliver through, instead of the local data directory.
+    #[command(flatten)]
+    pub remote: RemoteFlags,
+    /// Where else to keep the heads it signs.
+    #[command(flatten)]
+    pub witness: WitnessFlags,
+}
+
+/// Arguments of `tdip traffic batches`.
+#[derive(Debug, Args)]
+pub struct TrafficBatchesArgs {
+    /// Only this provider.
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// Log entries to show.
+    #[arg(long, default_value_t = 20)]
+    pub limit: u32,
+    /// JSON output.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `tdip gen subscribers`.
@@ -766,6 +847,22 @@ pub struct LookupArgs {
     /// jurisdiction's.
     #[arg(long)]
     pub country: Option<String>,
+    /// The port of the public address (--ip): who used that address and port at --at,
+    /// answered through the retained CGNAT port blocks and sessions.
+    #[arg(long, help_heading = "Retained traffic data")]
+    pub port: Option<u16>,
+    /// Identify the user of --ip through retained traffic data without a port (answered
+    /// only when one subscriber used the address then).
+    #[arg(long, help_heading = "Retained traffic data")]
+    pub through_traffic: bool,
+    /// List the retained traffic records (port blocks, sessions) of --ip or --user-id over
+    /// --from/--to, instead of who held it.
+    #[arg(long, help_heading = "Retained traffic data")]
+    pub traffic: bool,
+    /// Seconds the logs may be off the moment asked (at most 3600; default 0): candidates
+    /// within it are each answered, saying how they fit.
+    #[arg(long, value_name = "SECONDS", help_heading = "Retained traffic data")]
+    pub tolerance: Option<u32>,
     /// JSON output.
     #[arg(long)]
     pub json: bool,

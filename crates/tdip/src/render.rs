@@ -55,7 +55,7 @@ pub fn answer(a: &Answered, zone: LegalZone) -> String {
     out
 }
 
-fn hit(h: &Hit, zone: LegalZone) -> String {
+pub fn hit(h: &Hit, zone: LegalZone) -> String {
     let s = &h.subscription;
     let mut out = format!(
         "  provider     {} ({})  version {}\n",
@@ -74,7 +74,7 @@ fn hit(h: &Hit, zone: LegalZone) -> String {
     out
 }
 
-fn basis(b: &Evidence, zone: LegalZone) -> String {
+pub fn basis(b: &Evidence, zone: LegalZone) -> String {
     match *b {
         Evidence::Observed {
             first_delivery,

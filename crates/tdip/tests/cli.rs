@@ -340,6 +340,9 @@ fn the_demo_runs_and_shows_every_kind_of_answer() {
         "NO HIT",
         "refused: lies in the daylight-saving gap of Europe/Amsterdam",
         "REFUSED: nl/politie may not consult under nl/wiv-56",
+        "were assigned to user",
+        "(provider kpn, batch kpn-cgnat-day1)",
+        "REFUSED: nl/sv-126na does not permit traffic_identification data",
     ] {
         assert!(
             text.contains(expected),
@@ -359,13 +362,14 @@ fn the_demo_runs_and_shows_every_kind_of_answer() {
         .output()
         .unwrap();
     let log = String::from_utf8_lossy(&log.stdout);
-    let lookups = text.matches("── lookup ").count() - 1; // the DST example asks nothing
+    // The DST example asks nothing; the traffic part asks twice (answered, refused).
+    let lookups = text.matches("── lookup ").count() - 1 + 2;
     assert_eq!(
         log.matches("\"kind\":\"request\"").count(),
         lookups + 1,
         "{log}"
     );
-    assert_eq!(log.matches("\"kind\":\"refusal\"").count(), 1, "{log}");
+    assert_eq!(log.matches("\"kind\":\"refusal\"").count(), 2, "{log}");
     assert_eq!(log.matches("officer-added").count(), 1, "{log}");
     let verify = Command::new(env!("CARGO_BIN_EXE_tdip"))
         .args(["--data", demo.to_str().unwrap(), "audit", "verify"])

@@ -34,10 +34,20 @@ pub fn arg(name: &str, default: u64) -> u64 {
 /// PostgreSQL refreshes statistics after a large load.
 pub trait Maintain {
     async fn checkpoint(&self, opened: u64);
+    /// After a traffic batch that wrote the UTC days `from..=to`, as `tdip traffic
+    /// deliver` does: SQLite merges each day's runs into one.
+    async fn after_traffic(&self, from: i32, to: i32);
 }
 
 impl Maintain for SqliteStore {
     async fn checkpoint(&self, _opened: u64) {
+        SqliteStore::checkpoint(self).unwrap();
+    }
+
+    async fn after_traffic(&self, from: i32, to: i32) {
+        for day in from..=to {
+            self.compact_traffic_day(day).unwrap();
+        }
         SqliteStore::checkpoint(self).unwrap();
     }
 }
@@ -46,6 +56,8 @@ impl Maintain for PgStore {
     async fn checkpoint(&self, opened: u64) {
         self.after_delivery(opened).await.unwrap();
     }
+
+    async fn after_traffic(&self, _from: i32, _to: i32) {}
 }
 
 pub struct Bench<S> {

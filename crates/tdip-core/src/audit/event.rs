@@ -208,6 +208,33 @@ pub enum Event {
         /// What differs, without any subscriber value.
         detail: String,
     },
+    /// A batch of retained traffic data applied or rejected (kind `delivery`): what it
+    /// added, never a record's content.
+    TrafficBatch {
+        /// Provider id.
+        provider: String,
+        /// The provider's id of the batch.
+        batch: String,
+        /// `cgnat` or `session`.
+        kind: String,
+        /// The batch log's sequence number of it.
+        seq: i64,
+        /// `accepted` or `rejected`.
+        outcome: String,
+        /// SHA-256 of the batch as received.
+        #[serde(with = "hex_bytes::required")]
+        checksum: Vec<u8>,
+        /// Records read.
+        records: u64,
+        /// Records written to their days.
+        closed: u64,
+        /// Records left open.
+        opened: u64,
+        /// Open records of earlier batches it closed.
+        ended: u64,
+        /// Records with errors.
+        errors: u64,
+    },
 }
 
 /// A provider's state after an accepted delivery, as counts and digests (no subscriber
@@ -246,7 +273,9 @@ impl Event {
             Event::Reference { .. } => "reference",
             Event::Answer { .. } | Event::Answered { .. } => "answer",
             Event::Refusal { .. } => "refusal",
-            Event::Delivery { .. } | Event::DeliveryAccepted { .. } => "delivery",
+            Event::Delivery { .. }
+            | Event::DeliveryAccepted { .. }
+            | Event::TrafficBatch { .. } => "delivery",
             Event::Destruction { .. } | Event::Purge { .. } => "destruction",
             Event::Integrity { .. } => "integrity",
             Event::Unseal { .. } => "unseal",

@@ -46,6 +46,7 @@ fn unsealing_flags_are_on_the_commands_that_unseal_only() {
         "lookup",
         "serve",
         "spool apply",
+        "traffic deliver",
         "unseal",
     ]);
     assert_eq!(taking("share"), unsealing);
@@ -54,7 +55,13 @@ fn unsealing_flags_are_on_the_commands_that_unseal_only() {
 
 #[test]
 fn server_flags_are_on_the_commands_with_a_server_mode_only() {
-    let remote = set(&["deliver", "deliveries", "lookup", "unseal"]);
+    let remote = set(&[
+        "deliver",
+        "deliveries",
+        "lookup",
+        "traffic deliver",
+        "unseal",
+    ]);
     for long in ["server", "ca", "client-cert", "client-key", "token"] {
         assert_eq!(taking(long), remote, "--{long}");
     }
@@ -70,6 +77,7 @@ fn witness_dir_is_on_the_commands_that_sign_heads_only() {
         "lookup",
         "serve",
         "spool apply",
+        "traffic deliver",
     ]);
     assert_eq!(taking("witness-dir"), signing);
 }

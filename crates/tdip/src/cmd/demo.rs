@@ -2,7 +2,9 @@
 //!
 //! Three providers (two Dutch, one Belgian) deliver two days of a synthetic population;
 //! then a handful of lookups show hits, history across a change, an uncertain moment, an
-//! inference from the start date, a no-hit and a refused DST-gap time.
+//! inference from the start date, a no-hit and a refused DST-gap time; then kpn's CGNAT
+//! assignments and sessions of day 0 and an IP-and-port identification with its chain of
+//! evidence (`demo_traffic`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -112,8 +114,23 @@ pub async fn run(data: &Path, args: &DemoArgs, zone: LegalZone) -> Result<i32> {
     }
     println!();
     let shown = examples(&point, &paths, zone).await;
+    let traffic = match shown {
+        Ok(()) => {
+            println!();
+            let kpn = GenConfig {
+                provider: "kpn".into(),
+                country: tdip_gen::Country::Nl,
+                rows: args.rows,
+                seed: 2026,
+                day: 0,
+                change_rate_ppm: 5_000,
+            };
+            super::demo_traffic::show(&point, &files, kpn, zone).await
+        }
+        Err(e) => Err(e),
+    };
     point.finish().await;
-    shown?;
+    traffic?;
     println!(
         "\nExplore further with: tdip --data {} lookup --agency {DEMO_AGENCY} --officer \
          {DEMO_OFFICER} --basis {DEMO_BASIS} --case {DEMO_CASE} --msisdn NUMBER --at \
@@ -153,10 +170,10 @@ fn first_number(path: &Path) -> Result<Option<String>> {
     Ok(None)
 }
 
-const DEMO_AGENCY: &str = "nl/politie";
-const DEMO_OFFICER: &str = "DEMO-1";
+pub(super) const DEMO_AGENCY: &str = "nl/politie";
+pub(super) const DEMO_OFFICER: &str = "DEMO-1";
 const DEMO_BASIS: &str = "nl/sv-126na";
-const DEMO_CASE: &str = "DEMO-2026-001";
+pub(super) const DEMO_CASE: &str = "DEMO-2026-001";
 
 /// Asks `q` as the demo officer under `basis`: the answer, or the refusal, as text.
 async fn consult(point: &Point, q: &Query, basis: &str, zone: LegalZone) -> Result<String> {

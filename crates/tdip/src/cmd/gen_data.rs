@@ -1,4 +1,5 @@
-//! `tdip gen subscribers`: deterministic synthetic subscriber files.
+//! `tdip gen subscribers|cgnat|sessions`: deterministic synthetic subscriber files, and the
+//! retained traffic data of the same population.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -9,7 +10,8 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use tdip_gen::{GenConfig, GenStats, snapshot_at, write_csv};
 
-use crate::cli::GenArgs;
+use crate::cli::{GenArgs, GenTrafficArgs};
+use tdip_store::TrafficKind;
 
 pub fn run(args: &GenArgs) -> Result<i32> {
     let cfg = config(args)?;
@@ -70,4 +72,55 @@ pub fn write_file(cfg: &GenConfig, path: &Path) -> Result<GenStats> {
         out.flush()?;
         Ok(stats)
     }
+}
+
+/// `tdip gen cgnat` / `tdip gen sessions`.
+pub fn traffic(args: &GenTrafficArgs, kind: TrafficKind) -> Result<i32> {
+    let mut cfg = tdip_gen::TrafficGenConfig::new(config(&args.population)?);
+    if let Some(ips) = args.public_ips {
+        cfg.public_ips = ips;
+    }
+    if !(64..=4096).contains(&args.block_size) || !args.block_size.is_power_of_two() {
+        bail!("--block-size: a power of two from 64 to 4096");
+    }
+    cfg.block_size = args.block_size;
+    cfg.blocks_per_subscriber = args.blocks_per_subscriber;
+    let write = |out: &mut dyn Write| -> io::Result<u64> {
+        match kind {
+            TrafficKind::PortBlock => tdip_gen::write_cgnat_csv(&cfg, out),
+            TrafficKind::AccessSession => tdip_gen::write_sessions_csv(&cfg, out),
+        }
+    };
+    let rows = match &args.population.out {
+        Some(path) => {
+            let file =
+                File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+            let mut out = BufWriter::with_capacity(1 << 20, file);
+            if path.extension().is_some_and(|e| e == "gz") {
+                let mut gz = GzEncoder::new(out, Compression::fast());
+                let rows = write(&mut gz)?;
+                gz.finish()?.flush()?;
+                rows
+            } else {
+                let rows = write(&mut out)?;
+                out.flush()?;
+                rows
+            }
+        }
+        None => {
+            let mut out = BufWriter::new(io::stdout().lock());
+            let rows = write(&mut out)?;
+            out.flush()?;
+            rows
+        }
+    };
+    eprintln!(
+        "{rows} {} records for {} day {}; deliver with `tdip traffic deliver --provider {} --kind {}`",
+        kind.as_str(),
+        args.population.provider,
+        args.population.day,
+        args.population.provider,
+        kind.as_str()
+    );
+    Ok(0)
 }

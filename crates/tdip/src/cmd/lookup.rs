@@ -12,7 +12,11 @@ use tdip_point::point::Point;
 use tdip_server::error::ApiError;
 
 pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone) -> Result<i32> {
-    let (demand, query) = tdip_server::asked(request(args)).resolve(zone, super::now(), "--");
+    let asked = tdip_server::asked(request(args));
+    if asked.asks_traffic() {
+        return super::traffic::lookup(data, point, &asked, args.json, zone).await;
+    }
+    let (demand, query) = asked.resolve(zone, super::now(), "--");
     let catalogue =
         tdip_point::point::catalogue_checked(data, &point.auditor, super::now()).await?;
     let deadlines = tdip_point::point::deadlines(data)?;
@@ -40,17 +44,20 @@ pub async fn run(data: &Path, point: &Point, args: &LookupArgs, zone: LegalZone)
             consultation,
             code,
             reason,
-        }) => {
-            if args.json {
-                // The API's error shape, as `POST /v1/lookups` answers a refusal.
-                let e = ApiError::refused(code, reason.as_str()).logged_as(consultation.clone());
-                println!("{}", serde_json::to_string_pretty(e.body())?);
-            }
-            eprintln!("REFUSED: {reason}\n(consultation {consultation}; the refusal is logged)");
-            Ok(3)
-        }
+        }) => Ok(refused(args.json, &consultation, code, &reason)?),
         Err(ConsultError::Core(e)) => Err(e.into()),
     }
+}
+
+/// Prints a refusal (as the API's error shape too with `--json`); the exit status 3.
+pub fn refused(json: bool, consultation: &str, code: &'static str, reason: &str) -> Result<i32> {
+    if json {
+        // The API's error shape, as `POST /v1/lookups` answers a refusal.
+        let e = ApiError::refused(code, reason).logged_as(consultation.to_owned());
+        println!("{}", serde_json::to_string_pretty(e.body())?);
+    }
+    eprintln!("REFUSED: {reason}\n(consultation {consultation}; the refusal is logged)");
+    Ok(3)
 }
 
 /// The flags as the request they make (the same the API takes).
@@ -75,5 +82,9 @@ pub fn request(args: &LookupArgs) -> LookupRequest {
         authorised_by: d.authorised_by.clone(),
         urgent: d.urgent,
         term: d.term.clone(),
+        port: args.port,
+        through_traffic: args.through_traffic,
+        traffic: args.traffic,
+        tolerance: args.tolerance,
     }
 }

@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod deliver;
 mod demo;
 mod demo_serve;
+mod demo_traffic;
 mod gen_data;
 mod hi1;
 mod keys;
@@ -14,15 +15,17 @@ mod providers;
 mod remote;
 mod serve;
 mod tokens;
+mod traffic;
 mod witness;
 
 use anyhow::{Result, anyhow, bail};
 use tdip_crypto::custodian::Unsealer;
 use tdip_model::LegalZone;
 
-use crate::cli::{CatalogueCmd, Cli, ClientsCmd, Command, GenCmd, InitArgs, SpoolCmd};
+use crate::cli::{CatalogueCmd, Cli, ClientsCmd, Command, GenCmd, InitArgs, SpoolCmd, TrafficCmd};
 use tdip_point::SharedClock;
 use tdip_point::point::{self, Keeping};
+use tdip_store::TrafficKind;
 
 /// Runs one command; returns the process exit status.
 pub async fn run(cli: Cli) -> Result<i32> {
@@ -67,6 +70,10 @@ pub async fn run(cli: Cli) -> Result<i32> {
             providers::run(&point::open_store(&cli.data, &cli.store).await?, cmd).await
         }
         Command::Gen(GenCmd::Subscribers(args)) => gen_data::run(&args),
+        Command::Gen(GenCmd::Cgnat(args)) => gen_data::traffic(&args, TrafficKind::PortBlock),
+        Command::Gen(GenCmd::Sessions(args)) => {
+            gen_data::traffic(&args, TrafficKind::AccessSession)
+        }
         Command::Deliver(ref args)
             if args.unseal.shares.is_empty() && point::has_custodians(&cli.data) =>
         {
@@ -93,6 +100,19 @@ pub async fn run(cli: Cli) -> Result<i32> {
             let done = lookup::run(&cli.data, &point, args, zone).await;
             point.finish().await;
             done
+        }
+        Command::Traffic(TrafficCmd::Deliver(ref args)) if args.remote.server.is_some() => {
+            traffic::deliver_remote(args, zone).await
+        }
+        Command::Traffic(TrafficCmd::Deliver(ref args)) => {
+            let point =
+                point::open(&cli.data, &cli.store, &args.unseal.unsealing(), clock()).await?;
+            let done = traffic::deliver(&point, args, zone).await;
+            point.finish().await;
+            done
+        }
+        Command::Traffic(TrafficCmd::Batches(ref args)) => {
+            traffic::batches(&point::open_store(&cli.data, &cli.store).await?, args, zone).await
         }
         Command::Demo(args) => demo::run(&cli.data, &args, zone).await,
         Command::Keys(ref cmd) => keys::run(&cli, cmd, zone).await,

@@ -12,7 +12,7 @@ use crate::cli::{DeliverArgs, DeliveriesArgs, LookupArgs, RemoteFlags, UnsealFla
 use tdip_client::{self, Client, Credential};
 
 /// The client of the service that `flags` name, who we are to it included.
-fn client_of(flags: &RemoteFlags) -> Result<Client> {
+pub(super) fn client_of(flags: &RemoteFlags) -> Result<Client> {
     let server = flags
         .server
         .as_deref()
@@ -32,13 +32,13 @@ fn client_of(flags: &RemoteFlags) -> Result<Client> {
 
 /// An error the service answered, in the API's error shape (`tdip_api::ErrorBody`), or
 /// a body that is not in it, said as it came.
-struct Problem {
-    code: String,
-    message: String,
-    consultation: Option<String>,
+pub(super) struct Problem {
+    pub(super) code: String,
+    pub(super) message: String,
+    pub(super) consultation: Option<String>,
 }
 
-fn problem(status: StatusCode, body: &[u8]) -> Problem {
+pub(super) fn problem(status: StatusCode, body: &[u8]) -> Problem {
     match serde_json::from_slice::<ErrorBody>(body) {
         Ok(e) => Problem {
             code: e.code.to_string(),
@@ -59,7 +59,22 @@ pub async fn lookup(args: &LookupArgs, zone: LegalZone) -> Result<i32> {
     let client = client_of(&args.remote)?;
     let request = super::lookup::request(args);
     let body = tdip_client::json(serde_json::to_vec(&request)?);
-    let (status, bytes) = client.call(Method::POST, "/v1/lookups", body).await?;
+    let traffic = tdip_server::asked(request.clone()).asks_traffic();
+    let path = if traffic {
+        "/v1/traffic/lookups"
+    } else {
+        "/v1/lookups"
+    };
+    let (status, bytes) = client.call(Method::POST, path, body).await?;
+    if status == StatusCode::OK && traffic {
+        let a: tdip_api::TrafficAnswered = serde_json::from_slice(&bytes)?;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&a)?);
+        } else {
+            print!("{}", crate::render_traffic::answered(&a, zone));
+        }
+        return Ok(0);
+    }
     if status == StatusCode::OK {
         let a: Answered = serde_json::from_slice(&bytes)?;
         if args.json {

@@ -1,0 +1,153 @@
+//! The JSON API of retained traffic data: `POST /v1/traffic/lookups` (who used an address
+//! and port at a moment; the records of an address or end-user id over a period),
+//! `POST /v1/traffic/batches` (a provider's batch, streamed) and `GET /v1/traffic/batches`
+//! (the batch log).
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State as Shared;
+use axum::http::StatusCode;
+use tdip_api::{ErrorBody, Listing, LookupRequest, TrafficAnswered, TrafficBatch, TrafficUpload};
+use tdip_core::consult::{Channel, ConsultError};
+use tdip_core::traffic::ingest::BatchReport;
+use tdip_point::callers::Role;
+use tdip_store::{Store, TrafficKind};
+use tokio::sync::mpsc;
+
+use super::State;
+use crate::api::{Authenticated, Body, Octets, Params};
+use crate::error::ApiError;
+
+/// Who used a public address (and port) at a moment, through the retained port-block
+/// assignments and sessions, with the subscriber who held the end-user id then; or, with
+/// `traffic`, the records of an `ip` or `user_id` over the period. Judged against the
+/// catalogue (category `traffic_identification` or `traffic`) and the officer registry,
+/// answered and logged; the agency is the caller's.
+#[utoipa::path(post, path = "/v1/traffic/lookups", request_body = LookupRequest, responses(
+    (status = 200, body = TrafficAnswered),
+    (status = 400, description = "the request cannot be read", body = ErrorBody),
+    (status = 403, description = "refused (logged), or the caller is not an agency", body = ErrorBody),
+    (status = 503, description = "sealed", body = ErrorBody)))]
+pub async fn traffic_lookup(
+    Shared(state): Shared<Arc<State>>,
+    Authenticated(caller): Authenticated,
+    Body(request): Body<LookupRequest>,
+) -> Result<Json<TrafficAnswered>, ApiError> {
+    let Role::Agency(agency) = &caller.role else {
+        return Err(ApiError::forbidden(format!(
+            "only agencies consult the point; this caller is the {}",
+            caller.role.describe()
+        )));
+    };
+    if request.agency.as_ref().is_some_and(|a| a != agency) {
+        return Err(ApiError::forbidden(format!(
+            "this caller speaks for agency {agency}, not for the agency the request names"
+        )));
+    }
+    let point = state.point().ok_or_else(ApiError::sealed)?;
+    let now = state.clock.now();
+    let mut asked = crate::wire::asked(request);
+    // This endpoint asks the traffic data: an address alone is identified through them.
+    asked.through_traffic = !asked.traffic;
+    let (mut demand, ask) = asked.resolve_traffic(state.zone, now, "");
+    demand.agency = agency.clone();
+    let p = point.consulting(&state.catalogue, &state.deadlines, state.zone);
+    match tdip_point::asked_traffic::consult(&p, &demand, &ask, Channel::Api, now).await {
+        Ok(done) => {
+            super::metrics::consultation("api", "answered");
+            Ok(Json(crate::wire_traffic::traffic_answered(&done)))
+        }
+        Err(ConsultError::Refused {
+            consultation,
+            code,
+            reason,
+        }) => {
+            super::metrics::consultation("api", code);
+            Err(ApiError::refused(code, reason).logged_as(consultation))
+        }
+        Err(ConsultError::Core(e)) => {
+            super::metrics::consultation("api", "failed");
+            Err(e.into())
+        }
+    }
+}
+
+/// A batch of retained traffic data (docs/traffic-format.md), streamed as it arrives and
+/// applied atomically: 200 with the batch's report when accepted or already applied, 422
+/// with every bad record (line, field, reason) when rejected. Providers only, for
+/// themselves; a sealed point refuses (503) and keeps nothing: deliver again once unsealed.
+#[utoipa::path(post, path = "/v1/traffic/batches", params(TrafficUpload),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 200, description = "accepted or already applied: the batch's report", body = Object),
+        (status = 422, description = "rejected: the report with every bad record", body = Object),
+        (status = 400, description = "bad parameters, or the body broke off", body = ErrorBody),
+        (status = 403, description = "not this provider", body = ErrorBody),
+        (status = 503, description = "sealed", body = ErrorBody)))]
+pub async fn traffic_deliver(
+    Shared(state): Shared<Arc<State>>,
+    Authenticated(caller): Authenticated,
+    Params(params): Params<TrafficUpload>,
+    Octets(body): Octets,
+) -> Result<(StatusCode, Json<BatchReport>), ApiError> {
+    let Role::Provider(provider) = &caller.role else {
+        return Err(ApiError::forbidden(format!(
+            "only providers deliver; this caller is the {}",
+            caller.role.describe()
+        )));
+    };
+    if params.provider.as_ref().is_some_and(|p| p != provider) {
+        return Err(ApiError::forbidden(format!(
+            "this caller delivers for provider {provider}, not for the provider the request names"
+        )));
+    }
+    let kind = TrafficKind::parse(&params.kind).ok_or_else(|| {
+        ApiError::bad_request(
+            "kind: use cgnat (port-block assignments) or session (access sessions)",
+        )
+    })?;
+    let point = state.point().ok_or_else(ApiError::sealed)?;
+    if point.store.provider(provider).await?.is_none() {
+        return Err(ApiError::forbidden(format!(
+            "provider {provider} is not registered at this point; ask the operator"
+        )));
+    }
+    let (tx, rx) = mpsc::channel(8);
+    let source = crate::deliveries::Chunks::new(rx);
+    let (_, report) = tokio::join!(
+        crate::deliveries::pump(body, tx),
+        tdip_point::traffic::deliver(&point, provider, &params.batch, kind, source)
+    );
+    let report = report?;
+    let status = if report.batch == "rejected" {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(report)))
+}
+
+/// The traffic batch log, newest first: a provider sees its own, the operator every
+/// provider's.
+#[utoipa::path(get, path = "/v1/traffic/batches", params(Listing), responses(
+    (status = 200, body = Vec<TrafficBatch>),
+    (status = 403, description = "an agency", body = ErrorBody)))]
+pub async fn traffic_batches(
+    Shared(state): Shared<Arc<State>>,
+    Authenticated(caller): Authenticated,
+    Params(listing): Params<Listing>,
+) -> Result<Json<Vec<TrafficBatch>>, ApiError> {
+    let provider = match &caller.role {
+        Role::Provider(p) => Some(p.as_str()),
+        Role::Operator => None,
+        Role::Agency(_) => {
+            return Err(ApiError::forbidden(
+                "the traffic batch log is for providers and the operator",
+            ));
+        }
+    };
+    let limit = listing.limit.unwrap_or(20);
+    let log = tdip_point::traffic::batches(state.store(), provider, limit).await?;
+    Ok(Json(log.iter().map(crate::wire_traffic::batch).collect()))
+}
