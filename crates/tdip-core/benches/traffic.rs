@@ -4,7 +4,7 @@
 //!
 //! The assignments are synthetic and laid out as a carrier-grade NAT writes them: 30
 //! million a day (fewer when `--rows` is smaller), over a pool of public addresses with
-//! 128 blocks of 512 ports each, every block reassigned a few times a day; each batch is a
+//! 126 blocks of 512 ports each (ports 1024–65535), every block reassigned a few times a day; each batch is a
 //! CSV stream generated on the fly (memory stays flat whatever `--rows`) of
 //! `--batch` records (default: a day's), read, validated, blind-indexed, sealed and
 //! applied atomically by `deliver_batch`, as a provider's upload is, followed by the
@@ -28,7 +28,8 @@ use tdip_store::{Store, TrafficKind, TrafficStore};
 
 /// 2026-11-02T00:00:00Z: the first day of the assignments.
 const DAY0: i64 = 1_793_577_600;
-const BLOCKS_PER_IP: u64 = 128;
+// Ports 1024–65535: 126 blocks of 512.
+const BLOCKS_PER_IP: u64 = 126;
 const BLOCK: u64 = 512;
 
 fn main() {
