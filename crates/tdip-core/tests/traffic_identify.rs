@@ -456,3 +456,51 @@ async fn a_basis_that_does_not_permit_traffic_data_is_refused_and_logged_and_one
     assert_eq!(later.due.rule.as_str(), "retrospective");
     assert_eq!(later.due.at, now + 40 * DAY + DAY);
 }
+
+#[tokio::test]
+async fn a_row_edited_or_a_sealed_record_moved_by_the_database_administrator_is_refused_not_answered()
+ {
+    let t = Traffic::new().await;
+    let day = utc("2026-11-02T00:00:00Z") / DAY;
+    let table = format!("traffic_d{day}");
+    let db = rusqlite::Connection::open(t.p.db_path()).unwrap();
+    let at = utc("2026-11-02T19:00:00Z");
+    // Stretch an assignment's end by two hours: the row no longer opens as it is described.
+    db.execute(
+        &format!("UPDATE {table} SET end_at = end_at + 7200 WHERE end_at = ?1"),
+        [utc("2026-11-02T20:00:00Z")],
+    )
+    .unwrap();
+    let q = Identify {
+        address: "198.51.100.7".into(),
+        port: Some(40000),
+        at,
+        tolerance: 0,
+    };
+    let e = identify(&t.p.store, &t.p.keys, &q).await.unwrap_err();
+    assert!(matches!(e, tdip_core::CoreError::Tampered(_)), "{e}");
+    assert!(!e.to_string().contains("198.51.100.7"), "{e}");
+    db.execute(
+        &format!("UPDATE {table} SET end_at = end_at - 7200 WHERE end_at = ?1"),
+        [utc("2026-11-02T22:00:00Z")],
+    )
+    .unwrap();
+    assert_eq!(
+        identify(&t.p.store, &t.p.keys, &q)
+            .await
+            .unwrap()
+            .candidates
+            .len(),
+        1
+    );
+    // Give block A the sealed record of block B (the same ports, another subscriber).
+    db.execute(
+        &format!(
+            "UPDATE {table} SET sealed = (SELECT sealed FROM {table} WHERE start = ?2) WHERE start = ?1"
+        ),
+        [utc("2026-11-02T18:00:00Z"), utc("2026-11-02T20:00:03Z")],
+    )
+    .unwrap();
+    let e = identify(&t.p.store, &t.p.keys, &q).await.unwrap_err();
+    assert!(matches!(e, tdip_core::CoreError::Tampered(_)), "{e}");
+}
