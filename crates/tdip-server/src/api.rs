@@ -466,6 +466,29 @@ async fn lookup(
     Authenticated(caller): Authenticated,
     Body(request): Body<LookupRequest>,
 ) -> Result<Json<Answered>, ApiError> {
+    let agency = consulting_agency(&caller, &request)?;
+    let asked = crate::wire::asked(request);
+    if asked.asks_traffic() {
+        return Err(ApiError::bad_request(
+            "port, through_traffic, traffic and tolerance ask the retained traffic data: send \
+             the request to POST /v1/traffic/lookups",
+        ));
+    }
+    let point = state.point().ok_or_else(ApiError::sealed)?;
+    let now = state.clock.now();
+    let (mut demand, query) = asked.resolve(state.zone, now, "");
+    demand.agency = agency;
+    let p = point.consulting(&state.catalogue, &state.deadlines, state.zone);
+    let done = tdip_point::asked::consult(&p, &demand, &query, Channel::Api, now).await;
+    answered(done.map(|done| crate::wire::answered(&done)))
+}
+
+/// The agency a consulting caller speaks for: refused unless the caller is an agency and
+/// the request names no other.
+pub(crate) fn consulting_agency(
+    caller: &Caller,
+    request: &LookupRequest,
+) -> Result<String, ApiError> {
     let Role::Agency(agency) = &caller.role else {
         return Err(ApiError::forbidden(format!(
             "only agencies consult the point; this caller is the {}",
@@ -477,22 +500,16 @@ async fn lookup(
             "this caller speaks for agency {agency}, not for the agency the request names"
         )));
     }
-    let asked = crate::wire::asked(request);
-    if asked.asks_traffic() {
-        return Err(ApiError::bad_request(
-            "port, through_traffic, traffic and tolerance ask the retained traffic data: send \
-             the request to POST /v1/traffic/lookups",
-        ));
-    }
-    let point = state.point().ok_or_else(ApiError::sealed)?;
-    let now = state.clock.now();
-    let (mut demand, query) = asked.resolve(state.zone, now, "");
-    demand.agency = agency.clone();
-    let p = point.consulting(&state.catalogue, &state.deadlines, state.zone);
-    match tdip_point::asked::consult(&p, &demand, &query, Channel::Api, now).await {
-        Ok(done) => {
+    Ok(agency.clone())
+}
+
+/// A consultation's outcome as the API answers it, counted in the metrics: the answer, a
+/// refusal with its consultation reference, or the point's failure.
+pub(crate) fn answered<T>(done: Result<T, ConsultError>) -> Result<Json<T>, ApiError> {
+    match done {
+        Ok(answer) => {
             super::metrics::consultation("api", "answered");
-            Ok(Json(crate::wire::answered(&done)))
+            Ok(Json(answer))
         }
         Err(ConsultError::Refused {
             consultation,

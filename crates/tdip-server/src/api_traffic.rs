@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::State as Shared;
 use axum::http::StatusCode;
 use tdip_api::{ErrorBody, Listing, LookupRequest, TrafficAnswered, TrafficBatch, TrafficUpload};
-use tdip_core::consult::{Channel, ConsultError};
+use tdip_core::consult::Channel;
 use tdip_core::traffic::ingest::BatchReport;
 use tdip_point::callers::Role;
 use tdip_store::{Store, TrafficKind};
@@ -34,43 +34,17 @@ pub async fn traffic_lookup(
     Authenticated(caller): Authenticated,
     Body(request): Body<LookupRequest>,
 ) -> Result<Json<TrafficAnswered>, ApiError> {
-    let Role::Agency(agency) = &caller.role else {
-        return Err(ApiError::forbidden(format!(
-            "only agencies consult the point; this caller is the {}",
-            caller.role.describe()
-        )));
-    };
-    if request.agency.as_ref().is_some_and(|a| a != agency) {
-        return Err(ApiError::forbidden(format!(
-            "this caller speaks for agency {agency}, not for the agency the request names"
-        )));
-    }
+    let agency = crate::api::consulting_agency(&caller, &request)?;
     let point = state.point().ok_or_else(ApiError::sealed)?;
     let now = state.clock.now();
     let mut asked = crate::wire::asked(request);
     // This endpoint asks the traffic data: an address alone is identified through them.
     asked.through_traffic = !asked.traffic;
     let (mut demand, ask) = asked.resolve_traffic(state.zone, now, "");
-    demand.agency = agency.clone();
+    demand.agency = agency;
     let p = point.consulting(&state.catalogue, &state.deadlines, state.zone);
-    match tdip_point::asked_traffic::consult(&p, &demand, &ask, Channel::Api, now).await {
-        Ok(done) => {
-            super::metrics::consultation("api", "answered");
-            Ok(Json(crate::wire_traffic::traffic_answered(&done)))
-        }
-        Err(ConsultError::Refused {
-            consultation,
-            code,
-            reason,
-        }) => {
-            super::metrics::consultation("api", code);
-            Err(ApiError::refused(code, reason).logged_as(consultation))
-        }
-        Err(ConsultError::Core(e)) => {
-            super::metrics::consultation("api", "failed");
-            Err(e.into())
-        }
-    }
+    let done = tdip_point::asked_traffic::consult(&p, &demand, &ask, Channel::Api, now).await;
+    crate::api::answered(done.map(|done| crate::wire_traffic::traffic_answered(&done)))
 }
 
 /// A batch of retained traffic data (docs/traffic-format.md), streamed as it arrives and
