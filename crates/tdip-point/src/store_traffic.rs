@@ -2,8 +2,8 @@
 //! [`AnyStore`], each call handed to SQLite or PostgreSQL.
 
 use tdip_store::{
-    BlindIndex, Day, NewTrafficBatch, OpenRef, StoreResult, TrafficBatchRecord, TrafficDay,
-    TrafficProbe, TrafficRow, TrafficStore, TrafficTx,
+    BlindIndex, CellBox, CellRow, CommProbe, CommRow, Day, NewTrafficBatch, OpenRef, StoreResult,
+    TrafficBatchRecord, TrafficDay, TrafficProbe, TrafficRow, TrafficStore, TrafficTx,
 };
 #[cfg(feature = "postgres")]
 use tdip_store_pg::PgStore;
@@ -109,6 +109,18 @@ impl TrafficStore for AnyStore {
     async fn drop_traffic_day(&self, day: Day) -> StoreResult<u64> {
         each!(self, AnyStore, s => s.drop_traffic_day(day).await)
     }
+
+    async fn comm_rows(&self, probe: &CommProbe) -> StoreResult<Vec<CommRow>> {
+        each!(self, AnyStore, s => s.comm_rows(probe).await)
+    }
+
+    async fn cell_history(&self, provider: &str, cell_ids: &[String]) -> StoreResult<Vec<CellRow>> {
+        each!(self, AnyStore, s => s.cell_history(provider, cell_ids).await)
+    }
+
+    async fn cells_in(&self, area: CellBox) -> StoreResult<Vec<CellRow>> {
+        each!(self, AnyStore, s => s.cells_in(area).await)
+    }
 }
 
 impl TrafficTx for AnyTraffic<'_> {
@@ -122,6 +134,14 @@ impl TrafficTx for AnyTraffic<'_> {
 
     async fn take_open(&mut self, refs: &[OpenRef]) -> StoreResult<Vec<Option<TrafficRow>>> {
         each!(self, AnyTraffic, t => t.take_open(refs).await)
+    }
+
+    async fn insert_comm(&mut self, rows: &[CommRow]) -> StoreResult<()> {
+        each!(self, AnyTraffic, t => t.insert_comm(rows).await)
+    }
+
+    async fn insert_cells(&mut self, rows: &[CellRow]) -> StoreResult<()> {
+        each!(self, AnyTraffic, t => t.insert_cells(rows).await)
     }
 
     async fn commit(self, batch: &NewTrafficBatch) -> StoreResult<i64> {

@@ -51,7 +51,7 @@ pub fn traffic_answered(done: &TrafficConsulted) -> TrafficAnswered {
                 from: r.from,
                 to: r.to,
             };
-            out.records = r.records.iter().map(record).collect();
+            out.records = r.records.iter().filter_map(record).collect();
             out.truncated = r.truncated;
         }
     }
@@ -94,25 +94,27 @@ fn source(s: &fetch::Source) -> Source {
     }
 }
 
-/// A record as the wire gives it.
-pub fn record(f: &Fetched) -> TrafficRecord {
+/// A port block or session as the wire gives it (communications and cells have their
+/// own wire types).
+pub fn record(f: &Fetched) -> Option<TrafficRecord> {
     match &f.record {
-        model::TrafficRecord::PortBlock(b) => TrafficRecord::Cgnat(port_block_of(f, b)),
-        model::TrafficRecord::Session(s) => TrafficRecord::Session(session_of(f, s)),
+        model::TrafficRecord::PortBlock(b) => Some(TrafficRecord::Cgnat(port_block_of(f, b))),
+        model::TrafficRecord::Session(s) => Some(TrafficRecord::Session(session_of(f, s))),
+        model::TrafficRecord::Communication(_) | model::TrafficRecord::Cell(_) => None,
     }
 }
 
 fn port_block(f: &Fetched) -> Option<PortBlock> {
     match &f.record {
         model::TrafficRecord::PortBlock(b) => Some(port_block_of(f, b)),
-        model::TrafficRecord::Session(_) => None,
+        _ => None,
     }
 }
 
 fn session(f: &Fetched) -> Option<Session> {
     match &f.record {
         model::TrafficRecord::Session(s) => Some(session_of(f, s)),
-        model::TrafficRecord::PortBlock(_) => None,
+        _ => None,
     }
 }
 

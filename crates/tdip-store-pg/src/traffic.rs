@@ -385,6 +385,31 @@ impl TrafficStore for PgStore {
             .collect())
     }
 
+    async fn comm_rows(
+        &self,
+        _probe: &tdip_store::CommProbe,
+    ) -> StoreResult<Vec<tdip_store::CommRow>> {
+        Err(StoreError::Unavailable(
+            "communications are not stored by this backend yet".into(),
+        ))
+    }
+
+    async fn cell_history(
+        &self,
+        _provider: &str,
+        _cell_ids: &[String],
+    ) -> StoreResult<Vec<tdip_store::CellRow>> {
+        Err(StoreError::Unavailable(
+            "cells are not stored by this backend yet".into(),
+        ))
+    }
+
+    async fn cells_in(&self, _area: tdip_store::CellBox) -> StoreResult<Vec<tdip_store::CellRow>> {
+        Err(StoreError::Unavailable(
+            "cells are not stored by this backend yet".into(),
+        ))
+    }
+
     async fn drop_traffic_day(&self, day: Day) -> StoreResult<u64> {
         // Detaching takes an ACCESS EXCLUSIVE lock on `traffic_row` for the few
         // milliseconds until this commits: lookups wait that long, never longer.

@@ -325,6 +325,18 @@ impl TrafficTx for PgTrafficBatch {
             .collect())
     }
 
+    async fn insert_comm(&mut self, _rows: &[tdip_store::CommRow]) -> StoreResult<()> {
+        Err(StoreError::Unavailable(
+            "communications are not stored by this backend yet".into(),
+        ))
+    }
+
+    async fn insert_cells(&mut self, _rows: &[tdip_store::CellRow]) -> StoreResult<()> {
+        Err(StoreError::Unavailable(
+            "cells are not stored by this backend yet".into(),
+        ))
+    }
+
     async fn commit(self, batch: &NewTrafficBatch) -> StoreResult<i64> {
         if batch.provider != self.provider {
             return Err(StoreError::Conflict(

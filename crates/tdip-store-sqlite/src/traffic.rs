@@ -374,6 +374,31 @@ impl TrafficStore for SqliteStore {
         })
     }
 
+    async fn comm_rows(
+        &self,
+        _probe: &tdip_store::CommProbe,
+    ) -> StoreResult<Vec<tdip_store::CommRow>> {
+        Err(StoreError::Unavailable(
+            "communications are not stored by this backend yet".into(),
+        ))
+    }
+
+    async fn cell_history(
+        &self,
+        _provider: &str,
+        _cell_ids: &[String],
+    ) -> StoreResult<Vec<tdip_store::CellRow>> {
+        Err(StoreError::Unavailable(
+            "cells are not stored by this backend yet".into(),
+        ))
+    }
+
+    async fn cells_in(&self, _area: tdip_store::CellBox) -> StoreResult<Vec<tdip_store::CellRow>> {
+        Err(StoreError::Unavailable(
+            "cells are not stored by this backend yet".into(),
+        ))
+    }
+
     async fn drop_traffic_day(&self, day: Day) -> StoreResult<u64> {
         let conn = connect(&self.path)?;
         conn.execute_batch("BEGIN IMMEDIATE").map_err(backend)?;

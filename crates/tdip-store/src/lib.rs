@@ -10,6 +10,7 @@
 
 mod access;
 mod audit;
+mod comm;
 mod error;
 mod records;
 mod traffic;
@@ -21,6 +22,7 @@ use std::future::Future;
 
 pub use access::{AccessStore, AgencySuspension, Officer, Standing, Suspension};
 pub use audit::{AuditEntry, AuditHead, AuditStore, NewAuditEntry, fixed_len};
+pub use comm::{CellBox, CellRow, CommProbe, CommRow};
 pub use error::StoreError;
 pub use records::{
     BlindIndex, DeliveryOutcome, DeliveryRecord, DeliverySpan, NewDelivery, NewVersion, Provider,

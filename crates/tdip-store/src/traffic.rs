@@ -12,7 +12,7 @@
 
 use std::future::Future;
 
-use crate::{BlindIndex, DeliveryOutcome, StoreResult};
+use crate::{BlindIndex, CellBox, CellRow, CommProbe, CommRow, DeliveryOutcome, StoreResult};
 
 /// The kind of retained traffic record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -22,17 +22,45 @@ pub enum TrafficKind {
     /// An internet-access session (RADIUS accounting): an address or delegated prefix
     /// assigned to an end-user id from log-in to log-off.
     AccessSession,
+    /// Fixed-telephony calls (communications; [`CommRow`]).
+    Fixed,
+    /// Mobile calls, SMS and MMS (communications).
+    Mobile,
+    /// E-mail, VoIP calls and service log-ins (communications).
+    Internet,
+    /// Cell configurations ([`CellRow`]).
+    Cell,
 }
 
 impl TrafficKind {
     /// Every kind, in a stable order.
-    pub const ALL: [TrafficKind; 2] = [TrafficKind::PortBlock, TrafficKind::AccessSession];
+    pub const ALL: [TrafficKind; 6] = [
+        TrafficKind::PortBlock,
+        TrafficKind::AccessSession,
+        TrafficKind::Fixed,
+        TrafficKind::Mobile,
+        TrafficKind::Internet,
+        TrafficKind::Cell,
+    ];
 
-    /// Stable lower-case name (`cgnat`, `session`), as in the batch log and the formats.
+    /// Whether batches of this kind hold communications ([`CommRow`]).
+    pub fn is_communication(self) -> bool {
+        matches!(
+            self,
+            TrafficKind::Fixed | TrafficKind::Mobile | TrafficKind::Internet
+        )
+    }
+
+    /// Stable lower-case name (`cgnat`, `session`, `fixed`, `mobile`, `internet`,
+    /// `cell`), as in the batch log and the formats.
     pub fn as_str(self) -> &'static str {
         match self {
             TrafficKind::PortBlock => "cgnat",
             TrafficKind::AccessSession => "session",
+            TrafficKind::Fixed => "fixed",
+            TrafficKind::Mobile => "mobile",
+            TrafficKind::Internet => "internet",
+            TrafficKind::Cell => "cell",
         }
     }
 
@@ -41,11 +69,15 @@ impl TrafficKind {
         TrafficKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
-    /// The small integer a backend stores (1, 2).
+    /// The small integer a backend stores (1 to 6).
     pub fn code(self) -> i16 {
         match self {
             TrafficKind::PortBlock => 1,
             TrafficKind::AccessSession => 2,
+            TrafficKind::Fixed => 3,
+            TrafficKind::Mobile => 4,
+            TrafficKind::Internet => 5,
+            TrafficKind::Cell => 6,
         }
     }
 
@@ -245,11 +277,32 @@ pub trait TrafficStore: Send + Sync {
     /// addresses, so a lookup of one address probes exactly the enclosing prefixes.
     fn traffic_prefix_lengths(&self) -> impl Future<Output = StoreResult<Vec<(u8, u8)>>> + Send;
 
-    /// The day partitions that hold rows, by day.
+    /// The day partitions that hold rows (traffic rows and communications), by day.
     fn traffic_days(&self) -> impl Future<Output = StoreResult<Vec<TrafficDay>>> + Send;
 
-    /// Drops a day partition whole (retention); returns the rows it held. Waits for the
-    /// write lock like a batch.
+    /// The communications a probe asks for: each row found under any of its (day, index)
+    /// pairs whose interval meets the window, once per (batch, ord, day) however many of
+    /// its indexes were asked, ordered by start, batch, ord, day; at most `limit` (the
+    /// earliest). `keys` of the rows returned are empty.
+    fn comm_rows(
+        &self,
+        probe: &CommProbe,
+    ) -> impl Future<Output = StoreResult<Vec<CommRow>>> + Send;
+
+    /// Every configuration of these cells of `provider`, by cell id, then `valid_from`.
+    fn cell_history(
+        &self,
+        provider: &str,
+        cell_ids: &[String],
+    ) -> impl Future<Output = StoreResult<Vec<CellRow>>> + Send;
+
+    /// Every configuration (of every provider) whose coordinates lie in `area`, by
+    /// provider, cell id, `valid_from`. Removals (no coordinates) are not in an area.
+    fn cells_in(&self, area: CellBox) -> impl Future<Output = StoreResult<Vec<CellRow>>> + Send;
+
+    /// Drops a day partition whole (retention), its communications included; returns the
+    /// rows it held (traffic rows and communications). Waits for the write lock like a
+    /// batch.
     fn drop_traffic_day(&self, day: Day) -> impl Future<Output = StoreResult<u64>> + Send;
 }
 
@@ -272,6 +325,15 @@ pub trait TrafficTx: Send {
         &mut self,
         refs: &[OpenRef],
     ) -> impl Future<Output = StoreResult<Vec<Option<TrafficRow>>>> + Send;
+
+    /// Appends communications to their day partitions (created when missing), each with
+    /// its index entries. A (batch, ord, day) already stored is
+    /// [`crate::StoreError::Conflict`].
+    fn insert_comm(&mut self, rows: &[CommRow]) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Adds cell configurations. A (provider, cell id, valid_from) already stored — by
+    /// an earlier batch or earlier in this one — is [`crate::StoreError::Conflict`].
+    fn insert_cells(&mut self, rows: &[CellRow]) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// Records the batch as accepted and makes everything durable at once. A batch id
     /// the provider already has accepted is [`crate::StoreError::Conflict`].

@@ -142,5 +142,9 @@ fn identity(provider: &str, record: &TrafficRecord) -> (String, u8, i64, String)
             s.login,
             format!("{}/{} {}", s.address, s.prefix_len, s.user_id),
         ),
+        // Communications and cells are read back by their own paths (comm_rows,
+        // cell_history); a traffic row never holds one.
+        TrafficRecord::Communication(c) => (provider.to_owned(), 3, c.start, String::new()),
+        TrafficRecord::Cell(c) => (provider.to_owned(), 6, c.valid_from, c.cell_id.clone()),
     }
 }

@@ -125,7 +125,7 @@ pub async fn identify<S: Store + TrafficStore>(
                 && q.port.is_none_or(|p| b.first_port <= p && p <= b.last_port)
                 && meets(b.start, b.end, from, to)
         }
-        TrafficRecord::Session(_) => false,
+        _ => false,
     })
     .await?;
     let mut candidates = Vec::new();
@@ -141,7 +141,7 @@ pub async fn identify<S: Store + TrafficStore>(
                     TrafficRecord::PortBlock(b) => {
                         Some((f.source.provider.clone(), b.user_id.clone(), b.private_ip))
                     }
-                    TrafficRecord::Session(_) => None,
+                    _ => None,
                 })
                 .collect();
             holders.sort();
@@ -327,7 +327,7 @@ pub(crate) async fn sessions_holding<S: Store + TrafficStore>(
         TrafficRecord::Session(s) => {
             s.net().is_some_and(|n| n.contains(&addr)) && meets(s.login, s.logoff, from, to)
         }
-        TrafficRecord::PortBlock(_) => false,
+        _ => false,
     })
     .await
 }

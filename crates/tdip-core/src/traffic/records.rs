@@ -95,7 +95,7 @@ pub async fn records_of<S: Store + TrafficStore>(
                 TrafficRecord::PortBlock(b) => {
                     b.public_ip == addr && meets(b.start, b.end, q.from, q.to)
                 }
-                TrafficRecord::Session(_) => false,
+                _ => false,
             })
             .await?;
             found.extend(sessions_holding(store, keys, addr, q.from, q.to).await?);

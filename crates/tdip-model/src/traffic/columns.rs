@@ -3,14 +3,86 @@
 use crate::Reason;
 use crate::subscription::FieldError;
 
-/// Which records a batch holds, as the format names them (`cgnat`, `session`).
+/// Which records a batch holds, as the format names them (`cgnat`, `session`, `fixed`,
+/// `mobile`, `internet`, `cell`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BatchKind {
     /// Port-block assignments of a carrier-grade NAT.
     Cgnat,
     /// Internet-access sessions.
     Session,
+    /// Fixed-telephony calls (004 art. 3 §2).
+    Fixed,
+    /// Mobile calls, SMS and MMS (004 art. 4 §2).
+    Mobile,
+    /// E-mail, VoIP calls and service log-ins (004 art. 6 §2).
+    Internet,
+    /// Cell configurations as dated changes (004 art. 4 §2 7°).
+    Cell,
 }
+
+/// The columns of a `fixed` batch.
+pub const FIXED_COLUMNS: [&str; 10] = [
+    "type",
+    "calling_number",
+    "called_number",
+    "calling_ntp",
+    "called_ntp",
+    "forwarded_to",
+    "lines",
+    "start",
+    "end",
+    "service",
+];
+
+/// The columns of a `mobile` batch.
+pub const MOBILE_COLUMNS: [&str; 16] = [
+    "type",
+    "calling_number",
+    "called_number",
+    "calling_imsi",
+    "calling_imei",
+    "called_imsi",
+    "called_imei",
+    "calling_cell_start",
+    "calling_cell_end",
+    "called_cell_start",
+    "called_cell_end",
+    "forwarded_to",
+    "lines",
+    "start",
+    "end",
+    "service",
+];
+
+/// The columns of an `internet` batch.
+pub const INTERNET_COLUMNS: [&str; 12] = [
+    "type",
+    "account",
+    "recipient",
+    "calling_number",
+    "called_number",
+    "user_ip",
+    "user_port",
+    "recipient_ip",
+    "recipient_port",
+    "start",
+    "end",
+    "service",
+];
+
+/// The columns of a `cell` batch.
+pub const CELL_COLUMNS: [&str; 9] = [
+    "cell_id",
+    "valid_from",
+    "event",
+    "latitude",
+    "longitude",
+    "azimuth",
+    "beam_width",
+    "address",
+    "technology",
+];
 
 /// The columns of a `cgnat` batch, in the order the format lists them.
 pub const CGNAT_COLUMNS: [&str; 8] = [
@@ -39,7 +111,7 @@ pub const SESSION_COLUMNS: [&str; 10] = [
 ];
 
 /// The most columns any kind has.
-pub const MAX_COLUMNS: usize = 10;
+pub const MAX_COLUMNS: usize = 16;
 
 impl BatchKind {
     /// The format's name of the kind.
@@ -47,6 +119,10 @@ impl BatchKind {
         match self {
             BatchKind::Cgnat => "cgnat",
             BatchKind::Session => "session",
+            BatchKind::Fixed => "fixed",
+            BatchKind::Mobile => "mobile",
+            BatchKind::Internet => "internet",
+            BatchKind::Cell => "cell",
         }
     }
 
@@ -56,6 +132,10 @@ impl BatchKind {
         match self {
             BatchKind::Cgnat => &CGNAT_COLUMNS,
             BatchKind::Session => &SESSION_COLUMNS,
+            BatchKind::Fixed => &FIXED_COLUMNS,
+            BatchKind::Mobile => &MOBILE_COLUMNS,
+            BatchKind::Internet => &INTERNET_COLUMNS,
+            BatchKind::Cell => &CELL_COLUMNS,
         }
     }
 
@@ -64,6 +144,10 @@ impl BatchKind {
         match self {
             BatchKind::Cgnat => &["public_ip", "first_port", "last_port", "start"],
             BatchKind::Session => &["user_id", "address", "login"],
+            BatchKind::Fixed => &["calling_number", "called_number", "start", "end"],
+            BatchKind::Mobile => &["type", "start"],
+            BatchKind::Internet => &["type", "start"],
+            BatchKind::Cell => &["cell_id", "valid_from"],
         }
     }
 

@@ -5,7 +5,9 @@
 //! end-user id (they identify a person as much as a phone number does).
 
 mod columns;
+mod comm;
 mod parse;
+mod parse_comm;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]
@@ -19,8 +21,10 @@ use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
 pub use columns::{
-    BatchKind, CGNAT_COLUMNS, ColumnMap, MAX_COLUMNS, SESSION_COLUMNS, check_traffic_header,
+    BatchKind, CELL_COLUMNS, CGNAT_COLUMNS, ColumnMap, FIXED_COLUMNS, INTERNET_COLUMNS,
+    MAX_COLUMNS, MOBILE_COLUMNS, SESSION_COLUMNS, check_traffic_header,
 };
+pub use comm::{CellConfig, CommType, Communication, MicroDegrees, Network, Party};
 pub use parse::{DecodedRecord, Event, MAX_CELL_CHARS, MAX_NTP_CHARS, decode_record};
 pub use write::encode_record;
 
@@ -70,13 +74,18 @@ pub struct AccessSession {
     pub cell: Option<String>,
 }
 
-/// One traffic record of either kind.
+/// One traffic record of any kind.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TrafficRecord {
     /// A port-block assignment.
     PortBlock(PortBlock),
     /// An access session.
     Session(AccessSession),
+    /// A call, message, e-mail, VoIP call or service log-in (kinds `fixed`, `mobile`,
+    /// `internet`); always complete.
+    Communication(Communication),
+    /// A cell's configuration from a moment on (kind `cell`).
+    Cell(CellConfig),
 }
 
 impl AccessSession {
@@ -93,6 +102,8 @@ impl TrafficRecord {
         match self {
             TrafficRecord::PortBlock(b) => b.start,
             TrafficRecord::Session(s) => s.login,
+            TrafficRecord::Communication(c) => c.start,
+            TrafficRecord::Cell(c) => c.valid_from,
         }
     }
 
@@ -101,6 +112,8 @@ impl TrafficRecord {
         match self {
             TrafficRecord::PortBlock(b) => b.end,
             TrafficRecord::Session(s) => s.logoff,
+            TrafficRecord::Communication(c) => Some(c.end),
+            TrafficRecord::Cell(c) => Some(c.valid_from),
         }
     }
 
@@ -109,6 +122,7 @@ impl TrafficRecord {
         match self {
             TrafficRecord::PortBlock(b) => b.user_id.as_deref(),
             TrafficRecord::Session(s) => Some(&s.user_id),
+            TrafficRecord::Communication(_) | TrafficRecord::Cell(_) => None,
         }
     }
 }
@@ -146,6 +160,8 @@ impl fmt::Debug for TrafficRecord {
         match self {
             TrafficRecord::PortBlock(b) => b.fmt(f),
             TrafficRecord::Session(s) => s.fmt(f),
+            TrafficRecord::Communication(c) => c.fmt(f),
+            TrafficRecord::Cell(c) => c.fmt(f),
         }
     }
 }

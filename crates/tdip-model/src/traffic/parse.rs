@@ -55,14 +55,14 @@ pub struct DecodedRecord {
 }
 
 /// The fields of one record, indexed as [`BatchKind::columns`]; empty = absent.
-struct Fields<'a, 'v> {
+pub(super) struct Fields<'a, 'v> {
     kind: BatchKind,
     values: &'a [Option<&'v str>],
-    errors: Vec<FieldError>,
+    pub(super) errors: Vec<FieldError>,
 }
 
 impl<'v> Fields<'_, 'v> {
-    fn get(&self, name: &'static str) -> Option<&'v str> {
+    pub(super) fn get(&self, name: &'static str) -> Option<&'v str> {
         let i = self.kind.column(name).expect("a column of its kind");
         self.values
             .get(i)
@@ -72,11 +72,11 @@ impl<'v> Fields<'_, 'v> {
             .filter(|s| !s.is_empty())
     }
 
-    fn error(&mut self, field: &'static str, reason: impl Into<Reason>) {
+    pub(super) fn error(&mut self, field: &'static str, reason: impl Into<Reason>) {
         self.errors.push(FieldError::new(field, reason));
     }
 
-    fn required(&mut self, name: &'static str) -> Option<&'v str> {
+    pub(super) fn required(&mut self, name: &'static str) -> Option<&'v str> {
         let v = self.get(name);
         if v.is_none() {
             self.error(name, "is required and missing or empty");
@@ -84,7 +84,12 @@ impl<'v> Fields<'_, 'v> {
         v
     }
 
-    fn time(&mut self, name: &'static str, v: Option<&str>, zone: LegalZone) -> Option<i64> {
+    pub(super) fn time(
+        &mut self,
+        name: &'static str,
+        v: Option<&str>,
+        zone: LegalZone,
+    ) -> Option<i64> {
         match parse_time(v?, zone) {
             Ok(t) => Some(t.as_second()),
             Err(e) => {
@@ -94,7 +99,7 @@ impl<'v> Fields<'_, 'v> {
         }
     }
 
-    fn port(&mut self, name: &'static str, v: Option<&str>) -> Option<u16> {
+    pub(super) fn port(&mut self, name: &'static str, v: Option<&str>) -> Option<u16> {
         let v = v?;
         match digits(v).and_then(|n| u16::try_from(n).ok()) {
             Some(p) => Some(p),
@@ -108,7 +113,7 @@ impl<'v> Fields<'_, 'v> {
         }
     }
 
-    fn volume(&mut self, name: &'static str) -> Option<u64> {
+    pub(super) fn volume(&mut self, name: &'static str) -> Option<u64> {
         let v = self.get(name)?;
         let n = digits(v);
         if n.is_none() {
@@ -121,7 +126,7 @@ impl<'v> Fields<'_, 'v> {
         n
     }
 
-    fn address(&mut self, name: &'static str, v: Option<&str>) -> Option<IpAddr> {
+    pub(super) fn address(&mut self, name: &'static str, v: Option<&str>) -> Option<IpAddr> {
         match parse_ip_addr(v?) {
             Ok(a) => Some(a),
             Err(e) => {
@@ -131,7 +136,7 @@ impl<'v> Fields<'_, 'v> {
         }
     }
 
-    fn user(&mut self, name: &'static str, v: Option<&str>) -> Option<String> {
+    pub(super) fn user(&mut self, name: &'static str, v: Option<&str>) -> Option<String> {
         match normalize_user_id(v?) {
             Ok(u) => Some(u),
             Err(e) => {
@@ -141,7 +146,7 @@ impl<'v> Fields<'_, 'v> {
         }
     }
 
-    fn text(&mut self, name: &'static str, max: usize) -> Option<String> {
+    pub(super) fn text(&mut self, name: &'static str, max: usize) -> Option<String> {
         let v = self.get(name)?;
         let n = v.chars().count();
         if n > max {
@@ -161,7 +166,7 @@ impl<'v> Fields<'_, 'v> {
         Some(v.to_string())
     }
 
-    fn event(&mut self, end_given: bool) -> Option<Event> {
+    pub(super) fn event(&mut self, end_given: bool) -> Option<Event> {
         match self.get("event") {
             None if end_given => Some(Event::Complete),
             None => Some(Event::Start),
@@ -176,7 +181,7 @@ impl<'v> Fields<'_, 'v> {
     }
 
     /// The event's consistency with the end (`end_name`) and the order of the times.
-    fn interval(
+    pub(super) fn interval(
         &mut self,
         event: Option<Event>,
         end_name: &'static str,
@@ -213,7 +218,7 @@ impl<'v> Fields<'_, 'v> {
 }
 
 /// A whole number written in ASCII digits only.
-fn digits(v: &str) -> Option<u64> {
+pub(super) fn digits(v: &str) -> Option<u64> {
     if v.is_empty() || v.len() > 20 || !v.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -235,6 +240,10 @@ pub fn decode_record(
     let decoded = match kind {
         BatchKind::Cgnat => decode_block(&mut f, zone),
         BatchKind::Session => decode_session(&mut f, zone),
+        BatchKind::Fixed | BatchKind::Mobile | BatchKind::Internet => {
+            super::parse_comm::decode_communication(&mut f, zone)
+        }
+        BatchKind::Cell => super::parse_comm::decode_cell(&mut f, zone),
     };
     match decoded {
         Some(d) if f.errors.is_empty() => Ok(d),

@@ -158,6 +158,7 @@ proptest! {
                 let cols = match kind {
                     BatchKind::Cgnat => &["public_ip", "first_port", "last_port", "private_ip", "start", "end", "event"][..],
                     BatchKind::Session => &["address", "login", "logoff", "uploaded", "downloaded", "event"][..],
+                    _ => unreachable!("the generator makes cgnat and session records"),
                 };
                 (*which.get(cols), Some(g))
             }
@@ -165,6 +166,7 @@ proptest! {
                 let cols = match kind {
                     BatchKind::Cgnat => &["first_port", "last_port"][..],
                     BatchKind::Session => &["uploaded", "downloaded"][..],
+                    _ => unreachable!("the generator makes cgnat and session records"),
                 };
                 (*which.get(cols), Some("18446744073709551616".to_string()))
             }
@@ -173,6 +175,7 @@ proptest! {
                 let (end, start) = match kind {
                     BatchKind::Cgnat => ("end", d.record.start()),
                     BatchKind::Session => ("logoff", d.record.start()),
+                    _ => unreachable!("the generator makes cgnat and session records"),
                 };
                 let before = jiff::Timestamp::from_second(start - 1).unwrap().to_string();
                 (end, Some(before))

@@ -89,6 +89,10 @@ pub fn traffic(args: &GenTrafficArgs, kind: TrafficKind) -> Result<i32> {
         match kind {
             TrafficKind::PortBlock => tdip_gen::write_cgnat_csv(&cfg, out),
             TrafficKind::AccessSession => tdip_gen::write_sessions_csv(&cfg, out),
+            other => Err(io::Error::other(format!(
+                "{} records are written by their own generator",
+                other.as_str()
+            ))),
         }
     };
     let rows = match &args.population.out {

@@ -133,6 +133,10 @@ pub async fn deliver_batch<S: Store + TrafficStore>(
         kind: match input.kind {
             TrafficKind::PortBlock => BatchKind::Cgnat,
             TrafficKind::AccessSession => BatchKind::Session,
+            TrafficKind::Fixed => BatchKind::Fixed,
+            TrafficKind::Mobile => BatchKind::Mobile,
+            TrafficKind::Internet => BatchKind::Internet,
+            TrafficKind::Cell => BatchKind::Cell,
         },
         zone,
         received_at: input.received_at,
@@ -267,6 +271,8 @@ impl<T: TrafficTx> Run<'_, T> {
         match self.kind {
             TrafficKind::PortBlock => "start",
             TrafficKind::AccessSession => "login",
+            TrafficKind::Cell => "valid_from",
+            TrafficKind::Fixed | TrafficKind::Mobile | TrafficKind::Internet => "start",
         }
     }
 
@@ -332,7 +338,7 @@ impl<T: TrafficTx> Run<'_, T> {
                             "opens an assignment of a block that is already open with the same \
                              start (same public_ip, first_port and start); deliver it once"
                         }
-                        TrafficKind::AccessSession => {
+                        _ => {
                             "opens a session that is already open with the same address and \
                              login; deliver it once"
                         }
@@ -374,7 +380,7 @@ impl<T: TrafficTx> Run<'_, T> {
                         "closes an assignment that is not open: deliver its start first, or \
                          the complete record"
                     }
-                    TrafficKind::AccessSession => {
+                    _ => {
                         "closes a session that is not open: deliver its start first, or the \
                          complete record"
                     }

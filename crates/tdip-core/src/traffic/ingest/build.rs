@@ -62,6 +62,10 @@ pub fn net_of(record: &TrafficRecord) -> IpNet {
         TrafficRecord::PortBlock(b) => IpNet::from(b.public_ip),
         // The reader built it from a valid net.
         TrafficRecord::Session(s) => s.net().unwrap_or_else(|| IpNet::from(s.address)),
+        // Not traffic rows: no address of their own.
+        TrafficRecord::Communication(_) | TrafficRecord::Cell(_) => {
+            IpNet::from(IpAddr::from([0u8; 4]))
+        }
     }
 }
 
@@ -76,7 +80,9 @@ fn family(net: &IpNet) -> (u8, u8) {
 fn ports(record: &TrafficRecord) -> (u16, u16) {
     match record {
         TrafficRecord::PortBlock(b) => (b.first_port, b.last_port),
-        TrafficRecord::Session(_) => (0, u16::MAX),
+        TrafficRecord::Session(_) | TrafficRecord::Communication(_) | TrafficRecord::Cell(_) => {
+            (0, u16::MAX)
+        }
     }
 }
 

@@ -380,6 +380,8 @@ impl<'a> Splitter<'a> {
         let (start_name, end_name) = match self.ctx.kind {
             BatchKind::Cgnat => ("start", "end"),
             BatchKind::Session => ("login", "logoff"),
+            BatchKind::Fixed | BatchKind::Mobile | BatchKind::Internet => ("start", "end"),
+            BatchKind::Cell => ("valid_from", "valid_from"),
         };
         let mut errors = Vec::new();
         if d.record.start() > self.ctx.received_at + CLOCK_SKEW {
