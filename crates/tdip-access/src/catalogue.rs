@@ -29,6 +29,10 @@ pub enum Category {
     Location,
     /// Searches over the subscriber file by other than an identifier.
     FileAnalysis,
+    /// A cell dump ("mastverkeersgegevens", 002 annex item 10): every communication through
+    /// a cell, or the cells within a radius of a point, in a window — within the bound the
+    /// basis sets ([`Basis::cell_dump`]).
+    CellDump,
 }
 
 impl Category {
@@ -41,6 +45,7 @@ impl Category {
             Category::TrafficIdentification => "traffic_identification",
             Category::Location => "location",
             Category::FileAnalysis => "file_analysis",
+            Category::CellDump => "cell_dump",
         }
     }
 }
@@ -78,6 +83,17 @@ pub struct Basis {
     pub queries: BTreeSet<IdentKind>,
     /// Who must authorise a demand under it, if anyone beyond the officer.
     pub authorised_by: Option<String>,
+    /// How far a cell dump may reach under it (given exactly when it permits `cell_dump`).
+    pub cell_dump: Option<DumpBound>,
+}
+
+/// The bound a basis sets on a cell dump.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DumpBound {
+    /// The longest window, in seconds.
+    pub max_window_seconds: i64,
+    /// The largest radius around a point, in metres (a dump of named cells has no radius).
+    pub max_radius_metres: u32,
 }
 
 /// An agency, by qualified id (`nl/politie`).
@@ -189,6 +205,14 @@ struct RawBasis {
     categories: Spanned<Vec<Category>>,
     queries: Vec<Spanned<String>>,
     authorised_by: Option<String>,
+    cell_dump: Option<Spanned<RawDumpBound>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDumpBound {
+    max_window_minutes: u32,
+    max_radius_metres: u32,
 }
 
 #[derive(Deserialize)]
@@ -322,6 +346,48 @@ impl Catalogue {
                     ),
                 );
             }
+            let permits_dump = categories.contains(&Category::CellDump);
+            let cell_dump = match &b.cell_dump {
+                Some(bound) => {
+                    let r = bound.get_ref();
+                    if !permits_dump {
+                        at(
+                            Some(bound.span()),
+                            format!(
+                                "legal basis {id}: a cell_dump bound is given but the basis does \
+                                 not permit cell_dump; add the category or remove the bound"
+                            ),
+                        );
+                    }
+                    if !(1..=1440).contains(&r.max_window_minutes)
+                        || !(1..=50_000).contains(&r.max_radius_metres)
+                    {
+                        at(
+                            Some(bound.span()),
+                            format!(
+                                "legal basis {id}: cell_dump needs max_window_minutes from 1 to \
+                                 1440 and max_radius_metres from 1 to 50000"
+                            ),
+                        );
+                    }
+                    Some(DumpBound {
+                        max_window_seconds: i64::from(r.max_window_minutes) * 60,
+                        max_radius_metres: r.max_radius_metres,
+                    })
+                }
+                None => {
+                    if permits_dump {
+                        at(
+                            Some(b.categories.span()),
+                            format!(
+                                "legal basis {id} permits cell_dump without a bound; add \
+                                 [basis.cell_dump] with max_window_minutes and max_radius_metres"
+                            ),
+                        );
+                    }
+                    None
+                }
+            };
             if self.bases.contains_key(&id) {
                 at(
                     Some(b.id.span()),
@@ -337,6 +403,7 @@ impl Catalogue {
                     categories,
                     queries,
                     authorised_by: b.authorised_by.filter(|a| !a.trim().is_empty()),
+                    cell_dump,
                 },
             );
         }

@@ -42,6 +42,8 @@ pub enum RefusalCode {
     BadCountry,
     /// `bad-term`: the term set for the answer cannot be read or kept.
     BadTerm,
+    /// `beyond-bound`: a cell dump reaches further (window, radius) than its basis allows.
+    BeyondBound,
     /// `failed`: not a refusal but the point's failure, logged as one so the log shows
     /// the demand was made and not answered.
     Failed,
@@ -49,7 +51,7 @@ pub enum RefusalCode {
 
 impl RefusalCode {
     /// Every code.
-    pub const ALL: [RefusalCode; 18] = [
+    pub const ALL: [RefusalCode; 19] = [
         RefusalCode::MissingField,
         RefusalCode::UnknownAgency,
         RefusalCode::OversightOnly,
@@ -67,6 +69,7 @@ impl RefusalCode {
         RefusalCode::BadTime,
         RefusalCode::BadCountry,
         RefusalCode::BadTerm,
+        RefusalCode::BeyondBound,
         RefusalCode::Failed,
     ];
 
@@ -90,6 +93,7 @@ impl RefusalCode {
             RefusalCode::BadTime => "bad-time",
             RefusalCode::BadCountry => "bad-country",
             RefusalCode::BadTerm => "bad-term",
+            RefusalCode::BeyondBound => "beyond-bound",
             RefusalCode::Failed => "failed",
         }
     }
@@ -143,6 +147,7 @@ mod tests {
                 "bad-time",
                 "bad-country",
                 "bad-term",
+                "beyond-bound",
                 "failed",
             ]
         );

@@ -13,7 +13,8 @@ mod deadline;
 mod demand;
 
 pub use catalogue::{
-    Agency, Basis, Catalogue, CatalogueError, Category, DEFAULTS, Jurisdiction, Oversight, Problem,
+    Agency, Basis, Catalogue, CatalogueError, Category, DEFAULTS, DumpBound, Jurisdiction,
+    Oversight, Problem,
 };
 pub use code::RefusalCode;
 pub use deadline::{DEFAULT_POLICY, DeadlineError, DeadlinePolicy, Due, Rule, Timing};

@@ -316,3 +316,82 @@ fn identification_through_traffic_data_is_granted_only_where_the_catalogue_says(
         );
     }
 }
+
+#[test]
+fn a_cell_dump_is_granted_only_under_bases_that_set_its_bound() {
+    let c = Catalogue::defaults().unwrap();
+    let ask = |basis: &str| {
+        let mut d = demand("nl/politie", basis);
+        d.category = Category::CellDump;
+        c.authorise(&d)
+    };
+    for basis in ["nl/sv-126n", "nl/sv-126u", "nl/sv-126zh"] {
+        assert!(ask(basis).is_ok(), "{basis}");
+        let bound = c.bases[basis].cell_dump.expect("a bound");
+        assert!(bound.max_window_seconds >= 3600 && bound.max_radius_metres >= 500);
+    }
+    assert_eq!(
+        c.bases["nl/sv-126n"].cell_dump,
+        Some(crate::DumpBound {
+            max_window_seconds: 4 * 3600,
+            max_radius_metres: 2000
+        })
+    );
+    let refused = ask("nl/sv-126na").unwrap_err();
+    assert_eq!(refused.code(), RefusalCode::CategoryNotPermitted);
+    assert!(
+        refused
+            .to_string()
+            .contains("does not permit cell_dump data")
+    );
+}
+
+#[test]
+fn a_cell_dump_without_a_bound_or_a_bound_without_the_category_is_a_catalogue_problem() {
+    let file = |categories: &str, bound: &str| {
+        format!(
+            "[jurisdiction]\nid = \"nl\"\nname = \"Nederland\"\nzone = \"Europe/Amsterdam\"\n\n\
+             [[basis]]\nid = \"b\"\ntitle = \"t\"\ncategories = [{categories}]\n\
+             queries = [\"msisdn\"]\n{bound}\n"
+        )
+    };
+    let unbounded = Catalogue::from_files(&[("nl.toml", &file("\"cell_dump\"", ""))])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        unbounded.contains("permits cell_dump without a bound"),
+        "{unbounded}"
+    );
+    let stray = Catalogue::from_files(&[(
+        "nl.toml",
+        &file(
+            "\"traffic\"",
+            "[basis.cell_dump]\nmax_window_minutes = 60\nmax_radius_metres = 500",
+        ),
+    )])
+    .unwrap_err()
+    .to_string();
+    assert!(stray.contains("does not permit cell_dump"), "{stray}");
+    let huge = Catalogue::from_files(&[(
+        "nl.toml",
+        &file(
+            "\"cell_dump\"",
+            "[basis.cell_dump]\nmax_window_minutes = 0\nmax_radius_metres = 500000",
+        ),
+    )])
+    .unwrap_err()
+    .to_string();
+    assert!(huge.contains("max_window_minutes from 1 to 1440"), "{huge}");
+    let fine = Catalogue::from_files(&[(
+        "nl.toml",
+        &file(
+            "\"cell_dump\"",
+            "[basis.cell_dump]\nmax_window_minutes = 30\nmax_radius_metres = 300",
+        ),
+    )])
+    .unwrap();
+    assert_eq!(
+        fine.bases["nl/b"].cell_dump.unwrap().max_window_seconds,
+        1800
+    );
+}

@@ -73,6 +73,8 @@ pub enum ErrorCode {
     BadCountry,
     /// Refusal: a term that cannot be read, or has passed.
     BadTerm,
+    /// Refusal: a cell dump reaching further (window, radius) than its basis allows.
+    BeyondBound,
     /// Refusal: the agency is suspended.
     AgencySuspended,
     /// Refusal: the officer is not registered.
@@ -113,6 +115,7 @@ impl ErrorCode {
             ErrorCode::BadTime => "bad-time",
             ErrorCode::BadCountry => "bad-country",
             ErrorCode::BadTerm => "bad-term",
+            ErrorCode::BeyondBound => "beyond-bound",
             ErrorCode::AgencySuspended => "agency-suspended",
             ErrorCode::UnknownOfficer => "unknown-officer",
             ErrorCode::OfficerSuspended => "officer-suspended",
@@ -122,7 +125,7 @@ impl ErrorCode {
     }
 
     /// Every code.
-    pub const ALL: [ErrorCode; 29] = [
+    pub const ALL: [ErrorCode; 30] = [
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
         ErrorCode::BadRequest,
@@ -147,6 +150,7 @@ impl ErrorCode {
         ErrorCode::BadTime,
         ErrorCode::BadCountry,
         ErrorCode::BadTerm,
+        ErrorCode::BeyondBound,
         ErrorCode::AgencySuspended,
         ErrorCode::UnknownOfficer,
         ErrorCode::OfficerSuspended,
