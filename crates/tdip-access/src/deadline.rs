@@ -162,7 +162,10 @@ impl DeadlinePolicy {
         }
         let traffic = matches!(
             t.category,
-            Category::Traffic | Category::Location | Category::TrafficIdentification
+            Category::Traffic
+                | Category::Location
+                | Category::TrafficIdentification
+                | Category::CellDump
         );
         let age = t.received - t.earliest;
         if traffic && age >= self.recent_days * DAY {

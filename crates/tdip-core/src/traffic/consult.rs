@@ -14,6 +14,10 @@ use crate::audit::{Event, Outcome};
 use crate::consult::{
     Channel, ConsultError, Consulting, Entries, reference, registry, request_event,
 };
+use crate::traffic::comms::devices::{Devices, devices_of};
+use crate::traffic::comms::dump::{CellDump, DumpTarget, Dumped, cell_dump};
+use crate::traffic::comms::of::{Comms, CommsOf, comms_of};
+use crate::traffic::comms::{Communicated, Reach};
 use crate::traffic::identify::{Identified, Identify, identify, parse_address};
 use crate::traffic::records::{Records, RecordsOf, records_of};
 
@@ -24,6 +28,12 @@ pub enum TrafficAsk {
     Identify(Identify),
     /// The records of an end-user id or address over a period.
     Records(RecordsOf),
+    /// The communications of an identifier over a period.
+    Comms(CommsOf),
+    /// The devices, SIMs and numbers used together with an identifier over a period.
+    Devices(CommsOf),
+    /// Every communication through some cells in a window.
+    Dump(CellDump),
 }
 
 impl TrafficAsk {
@@ -31,15 +41,29 @@ impl TrafficAsk {
     pub fn category(&self) -> Category {
         match self {
             TrafficAsk::Identify(_) => Category::TrafficIdentification,
-            TrafficAsk::Records(_) => Category::Traffic,
+            TrafficAsk::Records(_) | TrafficAsk::Comms(_) | TrafficAsk::Devices(_) => {
+                Category::Traffic
+            }
+            TrafficAsk::Dump(_) => Category::CellDump,
         }
     }
 
-    /// The kind of identifier asked by.
+    /// The kind of identifier asked by (a cell dump asks by none: `Imei` stands in for the
+    /// catalogue, which checks no query kind for a dump; the log says `cell`).
     pub fn kind(&self) -> IdentKind {
         match self {
             TrafficAsk::Identify(_) => IdentKind::Ip,
             TrafficAsk::Records(r) => r.kind,
+            TrafficAsk::Comms(r) | TrafficAsk::Devices(r) => r.kind,
+            TrafficAsk::Dump(_) => IdentKind::Imei,
+        }
+    }
+
+    /// The query's name as logged (`msisdn`, …, `cell` for a dump).
+    pub fn query_name(&self) -> &'static str {
+        match self {
+            TrafficAsk::Dump(_) => "cell",
+            other => other.kind().as_str(),
         }
     }
 
@@ -47,6 +71,8 @@ impl TrafficAsk {
         match self {
             TrafficAsk::Identify(q) => (q.at, q.at),
             TrafficAsk::Records(r) => (r.from, r.to),
+            TrafficAsk::Comms(r) | TrafficAsk::Devices(r) => (r.from, r.to),
+            TrafficAsk::Dump(d) => (d.from, d.to),
         }
     }
 
@@ -58,6 +84,19 @@ impl TrafficAsk {
                 None => q.address.trim().to_owned(),
             },
             TrafficAsk::Records(r) => r.value.trim().to_owned(),
+            TrafficAsk::Comms(r) | TrafficAsk::Devices(r) => r.value.trim().to_owned(),
+            TrafficAsk::Dump(d) => match &d.target {
+                DumpTarget::Cells { provider, cell_ids } => {
+                    format!("cells {provider}: {}", cell_ids.join(", "))
+                }
+                DumpTarget::Area {
+                    latitude,
+                    longitude,
+                    radius_metres,
+                } => {
+                    format!("area {latitude},{longitude} (micro-degrees) radius {radius_metres} m")
+                }
+            },
         }
     }
 }
@@ -69,6 +108,18 @@ pub enum TrafficAnswer {
     Identified(Identified),
     /// To a records query.
     Records(Records),
+    /// To a communications query.
+    Comms(Comms),
+    /// To a device history.
+    Devices(Devices),
+    /// To a cell dump.
+    Dumped(Dumped),
+}
+
+fn comm_providers(items: &[Communicated]) -> impl Iterator<Item = String> + '_ {
+    items
+        .iter()
+        .flat_map(|c| c.records.iter().map(|r| r.source.provider.clone()))
 }
 
 impl TrafficAnswer {
@@ -85,12 +136,18 @@ impl TrafficAnswer {
                 .iter()
                 .map(|f| f.source.provider.clone())
                 .collect(),
+            TrafficAnswer::Comms(c) => comm_providers(&c.items).collect(),
+            TrafficAnswer::Dumped(d) => comm_providers(&d.items).collect(),
+            TrafficAnswer::Devices(d) => d.uses.iter().map(|u| u.provider.clone()).collect(),
         };
         providers.sort();
         providers.dedup();
         let records = match self {
             TrafficAnswer::Identified(a) => a.candidates.len(),
             TrafficAnswer::Records(r) => r.records.len(),
+            TrafficAnswer::Comms(c) => c.items.iter().map(|i| i.records.len()).sum(),
+            TrafficAnswer::Dumped(d) => d.items.iter().map(|i| i.records.len()).sum(),
+            TrafficAnswer::Devices(d) => d.uses.len(),
         };
         (records > 0, providers, records)
     }
@@ -137,10 +194,17 @@ where
     let address = match ask {
         TrafficAsk::Identify(q) => Some(parse_address(&q.address)),
         TrafficAsk::Records(r) if r.kind == IdentKind::Ip => Some(parse_address(&r.value)),
-        TrafficAsk::Records(_) => None,
+        TrafficAsk::Records(_) | TrafficAsk::Comms(_) | TrafficAsk::Devices(_) => None,
+        TrafficAsk::Dump(_) => None,
     };
-    let blind = match &address {
-        Some(Ok(addr)) => Some(p.keys.ident(IdentKind::Ip, &addr.to_string()).0.to_vec()),
+    let country = p.catalogue.country_of(&demand.agency);
+    let blind = match (&address, ask) {
+        (Some(Ok(addr)), _) => Some(p.keys.ident(IdentKind::Ip, &addr.to_string()).0.to_vec()),
+        (None, TrafficAsk::Comms(r) | TrafficAsk::Devices(r)) => {
+            tdip_model::normalize(r.kind, &r.value, r.country.or(country))
+                .ok()
+                .map(|v| p.keys.ident(r.kind, &v).0.to_vec())
+        }
         _ => None,
     };
     let entries = Entries {
@@ -149,7 +213,7 @@ where
         request: request_event(
             &consultation,
             demand,
-            ask.kind().as_str().to_owned(),
+            ask.query_name().to_owned(),
             (from, to),
             channel,
         ),
@@ -172,6 +236,17 @@ where
             .refuse(RefusalCode::BadIdentifier, e.to_string())
             .await;
     }
+    if let TrafficAsk::Dump(d) = ask
+        && let Some(why) = beyond_bound(p, demand, d)
+    {
+        return entries.refuse(RefusalCode::BeyondBound, why).await;
+    }
+    let basis = p.catalogue.bases.get(&demand.basis);
+    let permits = |c: Category| basis.is_some_and(|b| b.categories.contains(&c));
+    let reach = Reach {
+        location: permits(Category::Location),
+        subscribers: permits(Category::HistoricalIdentification),
+    };
     let timing = Timing {
         category: demand.category,
         received: now,
@@ -189,6 +264,30 @@ where
         TrafficAsk::Records(r) => records_of(p.store, p.keys, r)
             .await
             .map(TrafficAnswer::Records),
+        TrafficAsk::Comms(r) => {
+            let r = with_country(r, country);
+            comms_of(p.store, p.keys, &r, reach)
+                .await
+                .map(TrafficAnswer::Comms)
+        }
+        TrafficAsk::Devices(r) => {
+            let r = with_country(r, country);
+            devices_of(p.store, p.keys, &r)
+                .await
+                .map(TrafficAnswer::Devices)
+        }
+        // A dump's records are location data by nature: their cells are always placed.
+        TrafficAsk::Dump(d) => cell_dump(
+            p.store,
+            p.keys,
+            d,
+            Reach {
+                location: true,
+                ..reach
+            },
+        )
+        .await
+        .map(TrafficAnswer::Dumped),
     };
     let answer = match answered {
         Ok(answer) => answer,
@@ -228,4 +327,37 @@ where
         answer,
         due,
     })
+}
+
+/// The query with the asking agency's country for national numbers, unless it names one.
+fn with_country(r: &CommsOf, country: Option<tdip_model::Country>) -> CommsOf {
+    CommsOf {
+        country: r.country.or(country),
+        ..r.clone()
+    }
+}
+
+/// Why a cell dump reaches further than its basis allows, if it does.
+fn beyond_bound<S, A>(p: &Consulting<'_, S, A>, demand: &Demand, d: &CellDump) -> Option<String> {
+    let bound = p.catalogue.bases.get(&demand.basis)?.cell_dump?;
+    let window = d.window_seconds();
+    if window > bound.max_window_seconds {
+        return Some(format!(
+            "the window of this cell dump is {} minutes; {} allows at most {} minutes: ask for \
+             a shorter window, or several under their own authorisation",
+            (window + 59) / 60,
+            demand.basis,
+            bound.max_window_seconds / 60
+        ));
+    }
+    if let DumpTarget::Area { radius_metres, .. } = d.target
+        && radius_metres > bound.max_radius_metres
+    {
+        return Some(format!(
+            "the radius of this cell dump is {radius_metres} m; {} allows at most {} m: ask for \
+             a smaller area, or name the cells",
+            demand.basis, bound.max_radius_metres
+        ));
+    }
+    None
 }

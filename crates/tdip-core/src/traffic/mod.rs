@@ -5,11 +5,13 @@
 //!
 //! Rows cross the store as blind indexes, ports, times and a sealed record (`seal`).
 
+pub mod comms;
 pub mod consult;
 pub mod fetch;
 pub mod identify;
 pub mod ingest;
 pub mod records;
 pub mod seal;
+pub mod seal_comm;
 
 pub use seal::{SealedTraffic, TrafficKeys};

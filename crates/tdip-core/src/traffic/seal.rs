@@ -28,6 +28,9 @@ pub struct TrafficKeys {
     day: BlindKey,
     open: BlindKey,
     user: BlindKey,
+    pub(crate) party: BlindKey,
+    pub(crate) cell: BlindKey,
+    pub(crate) cell_mac: BlindKey,
 }
 
 impl TrafficKeys {
@@ -37,6 +40,9 @@ impl TrafficKeys {
             day: ring.blind_key("traffic/address-day"),
             open: ring.blind_key("traffic/address-open"),
             user: ring.blind_key("traffic/user"),
+            party: ring.blind_key("traffic/party-day"),
+            cell: ring.blind_key("traffic/cell-day"),
+            cell_mac: ring.blind_key("traffic/cell-mac"),
         }
     }
 

@@ -8,8 +8,8 @@ use hashbrown::HashSet;
 use tdip_model::traffic::{BatchKind, DecodedRecord};
 use tdip_model::{FieldError, LegalZone, Reason};
 use tdip_store::{
-    DeliveryOutcome, NewTrafficBatch, OpenRef, Store, TrafficBatchRecord, TrafficKind, TrafficRow,
-    TrafficStore, TrafficTx,
+    CellRow, CommRow, DeliveryOutcome, NewTrafficBatch, OpenRef, Store, TrafficBatchRecord,
+    TrafficKind, TrafficRow, TrafficStore, TrafficTx,
 };
 
 use super::build::{Built, BuiltChunk, RowBuilder, close};
@@ -117,6 +117,10 @@ pub async fn deliver_batch<S: Store + TrafficStore>(
     let mut run = Run {
         report,
         tx,
+        store,
+        pending_comm: Vec::with_capacity(2 * FLUSH),
+        pending_cells: Vec::new(),
+        cells_seen: HashSet::new(),
         builder: RowBuilder::new(keys.clone(), &provider.id, input.kind, 0),
         keys,
         provider: &provider.id,
@@ -232,9 +236,16 @@ fn already_applied(mut report: BatchReport, before: &TrafficBatchRecord) -> Batc
 }
 
 /// The state of one batch being applied.
-struct Run<'a, T> {
+struct Run<'a, S, T> {
     report: BatchReport,
     tx: T,
+    store: &'a S,
+    /// Communications not yet handed to the transaction.
+    pending_comm: Vec<CommRow>,
+    /// Cell configurations not yet checked and handed over, with their lines.
+    pending_cells: Vec<(u64, CellRow)>,
+    /// (cell id, valid_from) of every configuration of this batch so far.
+    cells_seen: HashSet<(String, i64)>,
     builder: RowBuilder,
     keys: &'a PointKeys,
     provider: &'a str,
@@ -249,7 +260,7 @@ struct Run<'a, T> {
     last_at: Option<i64>,
 }
 
-impl<T: TrafficTx> Run<'_, T> {
+impl<S: TrafficStore, T: TrafficTx> Run<'_, S, T> {
     fn error(&mut self, line: u64, field: &str, reason: Reason) {
         if self.report.errors.len() < MAX_LISTED_ERRORS {
             self.report.errors.push(RowError {
@@ -277,6 +288,7 @@ impl<T: TrafficTx> Run<'_, T> {
     }
 
     async fn take(&mut self, chunk: BuiltChunk) -> Result<(), CoreError> {
+        self.pending_comm.extend(chunk.comm);
         let mut rows = chunk.rows.into_iter();
         let mut taken = 0;
         for (item, end) in chunk.items.into_iter().zip(chunk.rows_end) {
@@ -307,13 +319,39 @@ impl<T: TrafficTx> Run<'_, T> {
                         self.end_ends().await?;
                     }
                 }
+                Built::Comm { start, end } => {
+                    self.report.closed += 1;
+                    self.times(start, Some(end));
+                }
+                Built::Cell { line, row } => {
+                    self.report.closed += 1;
+                    self.times(row.valid_from, None);
+                    if self
+                        .cells_seen
+                        .insert((row.cell_id.clone(), row.valid_from))
+                    {
+                        self.pending_cells.push((line, *row));
+                    } else {
+                        self.error(
+                            line,
+                            "valid_from",
+                            Reason::new(
+                                "repeats a configuration earlier in this batch (same cell_id \
+                                 and valid_from); deliver each dated change once",
+                            ),
+                        );
+                    }
+                }
                 Built::Invalid { line, errors } => {
                     for e in errors {
                         self.error(line, e.field, e.reason);
                     }
                 }
             }
-            if self.pending.len() >= FLUSH {
+            if self.pending.len() >= FLUSH
+                || self.pending_comm.len() >= FLUSH
+                || self.pending_cells.len() >= FLUSH
+            {
                 self.flush().await?;
             }
         }
@@ -355,6 +393,51 @@ impl<T: TrafficTx> Run<'_, T> {
         if !self.pending.is_empty() {
             self.tx.insert_traffic(&self.pending).await?;
             self.pending.clear();
+        }
+        if !self.pending_comm.is_empty() {
+            // After an error the batch is rejected whole: nothing more need be written.
+            if self.report.error_count == 0 {
+                self.tx.insert_comm(&self.pending_comm).await?;
+            }
+            self.pending_comm.clear();
+        }
+        if !self.pending_cells.is_empty() {
+            self.flush_cells().await?;
+        }
+        Ok(())
+    }
+
+    /// Checks the waiting cell configurations against those already stored (a dated
+    /// change is delivered once) and hands the others to the transaction.
+    async fn flush_cells(&mut self) -> Result<(), CoreError> {
+        let cells = std::mem::take(&mut self.pending_cells);
+        let mut ids: Vec<String> = cells.iter().map(|(_, r)| r.cell_id.clone()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let stored: HashSet<(String, i64)> = self
+            .store
+            .cell_history(self.provider, &ids)
+            .await?
+            .into_iter()
+            .map(|r| (r.cell_id, r.valid_from))
+            .collect();
+        let mut fresh = Vec::with_capacity(cells.len());
+        for (line, row) in cells {
+            if stored.contains(&(row.cell_id.clone(), row.valid_from)) {
+                self.error(
+                    line,
+                    "valid_from",
+                    Reason::new(
+                        "repeats a configuration an earlier batch delivered (same cell_id and \
+                         valid_from); a correction is a new dated change",
+                    ),
+                );
+            } else {
+                fresh.push(row);
+            }
+        }
+        if self.report.error_count == 0 && !fresh.is_empty() {
+            self.tx.insert_cells(&fresh).await?;
         }
         Ok(())
     }

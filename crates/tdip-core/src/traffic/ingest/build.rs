@@ -8,14 +8,15 @@ use hashbrown::HashMap;
 use ipnet::IpNet;
 use tdip_crypto::Sealer;
 use tdip_model::FieldError;
-use tdip_model::traffic::{DecodedRecord, Event, TrafficRecord};
-use tdip_store::{BlindIndex, Day, OpenRef, TrafficKind, TrafficRow, day_of};
+use tdip_model::traffic::{Communication, DecodedRecord, Event, TrafficRecord};
+use tdip_store::{BlindIndex, CellRow, CommRow, Day, OpenRef, TrafficKind, TrafficRow, day_of};
 
 use super::read::Item;
 use crate::CoreError;
 use crate::datakeys::{DataClass, Month};
 use crate::keys::PointKeys;
 use crate::traffic::seal::{SealedTraffic, month_of, seal_row_with};
+use crate::traffic::seal_comm::{cell_row, comm_keys, kind_of, seal_comm_with};
 
 /// One record's verdict, in file order.
 pub enum Built {
@@ -33,6 +34,10 @@ pub enum Built {
         decoded: DecodedRecord,
         open: OpenRef,
     },
+    /// A communication, written to its days (rows in the chunk's `comm`).
+    Comm { start: i64, end: i64 },
+    /// A cell configuration, to add once checked against the cell's history.
+    Cell { line: u64, row: Box<CellRow> },
     /// A record with errors.
     Invalid { line: u64, errors: Vec<FieldError> },
 }
@@ -45,6 +50,8 @@ pub struct BuiltChunk {
     pub rows: Vec<TrafficRow>,
     /// For each item, the end of its rows in `rows`.
     pub rows_end: Vec<usize>,
+    /// The day copies of the chunk's communications, in file order.
+    pub comm: Vec<CommRow>,
 }
 
 /// Seals rows of one batch: the keys, the provider, the batch and a sealer per month.
@@ -54,6 +61,8 @@ pub struct RowBuilder {
     kind: TrafficKind,
     batch: i64,
     sealers: HashMap<Month, Arc<Sealer>>,
+    /// The number the next record gets in its batch (communications are named by it).
+    next_ord: u32,
 }
 
 /// The address of a record as a net (a port block's: /32 or /128).
@@ -95,6 +104,7 @@ impl RowBuilder {
             kind,
             batch,
             sealers: HashMap::new(),
+            next_ord: 0,
         }
     }
 
@@ -160,6 +170,32 @@ impl RowBuilder {
         Ok(())
     }
 
+    /// Appends the day copies of a communication (one per UTC day it covers) to `out`.
+    fn comm_rows(
+        &mut self,
+        ord: u32,
+        c: &Communication,
+        out: &mut Vec<CommRow>,
+    ) -> Result<(), CoreError> {
+        let kind = kind_of(c);
+        for day in day_of(c.start)..=day_of(c.end) {
+            let mut row = CommRow {
+                batch: self.batch,
+                ord,
+                kind,
+                day,
+                start: c.start,
+                end: c.end,
+                keys: comm_keys(self.keys.traffic(), &self.provider, c, day),
+                sealed: Vec::new(),
+            };
+            let sealer = self.sealer(day)?;
+            seal_comm_with(&sealer, &self.provider, &mut row, c);
+            out.push(row);
+        }
+        Ok(())
+    }
+
     /// The open-set row of an open record.
     fn open_row(&mut self, record: TrafficRecord, open: &OpenRef) -> Result<TrafficRow, CoreError> {
         let net = net_of(&record);
@@ -194,22 +230,27 @@ impl RowBuilder {
             items: Vec::with_capacity(items.len()),
             rows: Vec::with_capacity(items.len()),
             rows_end: Vec::with_capacity(items.len()),
+            comm: Vec::new(),
         };
         for item in items {
+            let ord = self.next_ord;
+            self.next_ord = self.next_ord.saturating_add(1);
             let built = match item {
                 Item::Invalid { line, errors } => Built::Invalid { line, errors },
-                Item::Record { line, decoded } => match self.one(line, decoded, &mut out.rows) {
-                    Ok(b) => b,
-                    Err(_) => Built::Invalid {
-                        line,
-                        errors: vec![FieldError::new(
-                            "start",
-                            "cannot be sealed: the provider's traffic key of its month is \
+                Item::Record { line, decoded } => {
+                    match self.one(line, ord, decoded, &mut out.rows, &mut out.comm) {
+                        Ok(b) => b,
+                        Err(_) => Built::Invalid {
+                            line,
+                            errors: vec![FieldError::new(
+                                "start",
+                                "cannot be sealed: the provider's traffic key of its month is \
                              unavailable (destroyed by retention, or the key file is not \
                              this point's); leave the record out or ask the operator",
-                        )],
-                    },
-                },
+                            )],
+                        },
+                    }
+                }
             };
             out.items.push(built);
             out.rows_end.push(out.rows.len());
@@ -220,10 +261,30 @@ impl RowBuilder {
     fn one(
         &mut self,
         line: u64,
+        ord: u32,
         decoded: DecodedRecord,
         rows: &mut Vec<TrafficRow>,
+        comm: &mut Vec<CommRow>,
     ) -> Result<Built, CoreError> {
         let start = decoded.record.start();
+        match decoded.record {
+            TrafficRecord::Communication(c) => {
+                let mark = comm.len();
+                if let Err(e) = self.comm_rows(ord, &c, comm) {
+                    comm.truncate(mark);
+                    return Err(e);
+                }
+                return Ok(Built::Comm { start, end: c.end });
+            }
+            TrafficRecord::Cell(c) => {
+                let row = cell_row(self.keys.traffic(), &self.provider, self.batch, &c);
+                return Ok(Built::Cell {
+                    line,
+                    row: Box::new(row),
+                });
+            }
+            _ => {}
+        }
         match (decoded.event, decoded.record.end()) {
             (Event::End, _) => {
                 let open = self.open_ref(&decoded.record);
