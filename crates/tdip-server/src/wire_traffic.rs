@@ -54,6 +54,21 @@ pub fn traffic_answered(done: &TrafficConsulted) -> TrafficAnswered {
             out.records = r.records.iter().filter_map(record).collect();
             out.truncated = r.truncated;
         }
+        // Carried by the wire's communication types (being added beside these).
+        TrafficAnswer::Comms(c) => {
+            out.category = "traffic".into();
+            out.searched = searched(&c.searched);
+            out.truncated = c.truncated;
+        }
+        TrafficAnswer::Devices(d) => {
+            out.category = "traffic".into();
+            out.searched = searched(&d.searched);
+            out.truncated = d.truncated;
+        }
+        TrafficAnswer::Dumped(d) => {
+            out.category = "cell_dump".into();
+            out.truncated = d.truncated;
+        }
     }
     out
 }
