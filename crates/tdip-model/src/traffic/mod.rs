@@ -6,13 +6,19 @@
 
 mod columns;
 mod comm;
+#[cfg(test)]
+mod comm_proptests;
+#[cfg(test)]
+mod comm_tests;
 mod parse;
+mod parse_cell;
 mod parse_comm;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]
 mod tests;
 mod write;
+mod write_comm;
 
 use std::fmt;
 use std::net::IpAddr;
