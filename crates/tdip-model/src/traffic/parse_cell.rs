@@ -4,8 +4,8 @@
 
 use super::TrafficRecord;
 use super::comm::{CellConfig, MicroDegrees};
+use super::comm_fields::cell_id;
 use super::parse::{DecodedRecord, Event, Fields, digits};
-use super::parse_comm::cell_id;
 use crate::LegalZone;
 
 /// The longest site address, in characters.
