@@ -15,6 +15,8 @@ mod comm_proptests;
 mod comm_strategies;
 #[cfg(test)]
 mod comm_tests;
+#[cfg(test)]
+mod format_examples;
 mod parse;
 mod parse_cell;
 mod parse_comm;
