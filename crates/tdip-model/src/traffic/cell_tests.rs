@@ -221,6 +221,17 @@ fn a_record_its_kind_cannot_hold_is_not_written() {
             ("end", END),
         ],
     );
+    let ok = DecodedRecord {
+        record: TrafficRecord::Communication(c.clone()),
+        event: Event::Complete,
+    };
+    assert!(encode_record(BatchKind::Fixed, &ok).is_some());
+    // Nor a communication said to be open: it has no open form.
+    let open = DecodedRecord {
+        event: Event::Start,
+        ..ok
+    };
+    assert_eq!(encode_record(BatchKind::Fixed, &open), None);
     c.calling.imsi = Some("206011234567890".into());
     let d = DecodedRecord {
         record: TrafficRecord::Communication(c),

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 
 use super::TrafficRecord;
 use super::columns::BatchKind;
-use super::parse::DecodedRecord;
+use super::parse::{DecodedRecord, Event};
 use crate::ident::display_ip;
 
 /// A UTC moment as RFC 3339 (`2026-11-02T18:02:11Z`); `None` out of jiff's range.
@@ -17,7 +17,8 @@ pub(super) fn time(t: i64) -> Option<String> {
 /// The fields of `decoded`, indexed as `kind.columns()` (`None` = empty), with `event`
 /// written out where the kind has one (`cgnat`, `session`: as decoded; `cell`:
 /// `configured` or `removed`). `None` when the record is not of `kind`, or cannot be
-/// written in it (a time out of range, a party field the kind has no column for).
+/// written in it (a time out of range, a party field the kind has no column for, a
+/// communication or cell that is not [`Event::Complete`]).
 pub fn encode_record(kind: BatchKind, decoded: &DecodedRecord) -> Option<Vec<Option<String>>> {
     let mut out = vec![None; kind.columns().len()];
     let mut set = |name: &str, v: Option<String>| {
@@ -45,6 +46,12 @@ pub fn encode_record(kind: BatchKind, decoded: &DecodedRecord) -> Option<Vec<Opt
             set("downloaded", s.downloaded.map(|v| v.to_string()));
             set("cell", s.cell.clone());
             set("event", Some(decoded.event.as_str().to_string()));
+        }
+        // Communications and cells are always complete; they have no open or closing form.
+        (TrafficRecord::Communication(_) | TrafficRecord::Cell(_), _)
+            if decoded.event != Event::Complete =>
+        {
+            return None;
         }
         (TrafficRecord::Communication(c), _) => {
             super::write_comm::communication(kind, c, &mut set)?
