@@ -4,15 +4,28 @@
 //! Times are UTC seconds. `Debug` shows the shape and the times, never an address or an
 //! end-user id (they identify a person as much as a phone number does).
 
+#[cfg(test)]
+mod cell_tests;
 mod columns;
 mod comm;
+mod comm_fields;
+#[cfg(test)]
+mod comm_proptests;
+#[cfg(test)]
+mod comm_strategies;
+#[cfg(test)]
+mod comm_tests;
+#[cfg(test)]
+mod format_examples;
 mod parse;
+mod parse_cell;
 mod parse_comm;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]
 mod tests;
 mod write;
+mod write_comm;
 
 use std::fmt;
 use std::net::IpAddr;

@@ -62,6 +62,11 @@ pub(super) struct Fields<'a, 'v> {
 }
 
 impl<'v> Fields<'_, 'v> {
+    /// The kind of batch the record is of (the communication reader serves three).
+    pub(super) fn kind(&self) -> BatchKind {
+        self.kind
+    }
+
     pub(super) fn get(&self, name: &'static str) -> Option<&'v str> {
         let i = self.kind.column(name).expect("a column of its kind");
         self.values

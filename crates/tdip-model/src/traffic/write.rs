@@ -6,16 +6,19 @@ use jiff::Timestamp;
 
 use super::TrafficRecord;
 use super::columns::BatchKind;
-use super::parse::DecodedRecord;
+use super::parse::{DecodedRecord, Event};
 use crate::ident::display_ip;
 
 /// A UTC moment as RFC 3339 (`2026-11-02T18:02:11Z`); `None` out of jiff's range.
-fn time(t: i64) -> Option<String> {
+pub(super) fn time(t: i64) -> Option<String> {
     Timestamp::from_second(t).ok().map(|t| t.to_string())
 }
 
 /// The fields of `decoded`, indexed as `kind.columns()` (`None` = empty), with `event`
-/// written out. `None` when the record is not of `kind`.
+/// written out where the kind has one (`cgnat`, `session`: as decoded; `cell`:
+/// `configured` or `removed`). `None` when the record is not of `kind`, or cannot be
+/// written in it (a time out of range, a party field the kind has no column for, a
+/// communication or cell that is not [`Event::Complete`]).
 pub fn encode_record(kind: BatchKind, decoded: &DecodedRecord) -> Option<Vec<Option<String>>> {
     let mut out = vec![None; kind.columns().len()];
     let mut set = |name: &str, v: Option<String>| {
@@ -30,6 +33,7 @@ pub fn encode_record(kind: BatchKind, decoded: &DecodedRecord) -> Option<Vec<Opt
             set("user_id", b.user_id.clone());
             set("start", Some(time(b.start)?));
             set("end", b.end.map(time).transpose_none()?);
+            set("event", Some(decoded.event.as_str().to_string()));
         }
         (TrafficRecord::Session(s), BatchKind::Session) => {
             set("user_id", Some(s.user_id.clone()));
@@ -41,10 +45,20 @@ pub fn encode_record(kind: BatchKind, decoded: &DecodedRecord) -> Option<Vec<Opt
             set("uploaded", s.uploaded.map(|v| v.to_string()));
             set("downloaded", s.downloaded.map(|v| v.to_string()));
             set("cell", s.cell.clone());
+            set("event", Some(decoded.event.as_str().to_string()));
         }
+        // Communications and cells are always complete; they have no open or closing form.
+        (TrafficRecord::Communication(_) | TrafficRecord::Cell(_), _)
+            if decoded.event != Event::Complete =>
+        {
+            return None;
+        }
+        (TrafficRecord::Communication(c), _) => {
+            super::write_comm::communication(kind, c, &mut set)?
+        }
+        (TrafficRecord::Cell(c), BatchKind::Cell) => super::write_comm::cell(c, &mut set)?,
         _ => return None,
     }
-    set("event", Some(decoded.event.as_str().to_string()));
     Some(out)
 }
 
