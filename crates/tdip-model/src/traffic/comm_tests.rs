@@ -362,7 +362,7 @@ fn an_internet_record_reports_every_bad_field_at_once() {
         &[
             ("type", "login"),
             ("account", "sip-user-17"),
-            ("recipient", "other@example.be"),
+            ("recipient", "other@@example"),
             ("start", START),
         ],
     );

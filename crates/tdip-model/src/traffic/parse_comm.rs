@@ -142,7 +142,11 @@ fn internet(f: &mut Fields<'_, '_>, zone: LegalZone) -> Option<Communication> {
         ),
         _ => {}
     }
-    let recipient = account(f, "recipient", rv);
+    // A log-in's recipient is refused above; it is not read as an account too.
+    let recipient = match kind {
+        Some(CommType::Login) => None,
+        _ => account(f, "recipient", rv),
+    };
     let v = f.get("calling_number");
     let calling_number = number(f, "calling_number", v, c);
     let v = f.get("called_number");
