@@ -7,6 +7,8 @@
 
 mod access;
 mod audit;
+mod comm;
+mod comm_tx;
 mod delivery;
 mod read;
 mod traffic;
@@ -31,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0001_init.sql"),
     include_str!("0002_access.sql"),
     include_str!("0003_traffic.sql"),
+    include_str!("0004_comm.sql"),
 ];
 
 /// The SQLite store.

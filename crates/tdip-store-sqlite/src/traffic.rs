@@ -13,6 +13,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use super::comm;
 use super::traffic_tx::SqliteTrafficBatch;
 use super::{SqliteStore, backend, connect};
 use tdip_store::{
@@ -361,8 +362,9 @@ impl TrafficStore for SqliteStore {
     async fn traffic_days(&self) -> StoreResult<Vec<TrafficDay>> {
         self.read(|c| {
             c.prepare_cached(
-                "SELECT day, SUM(rows) FROM traffic_day GROUP BY day HAVING SUM(rows) > 0
-                 ORDER BY day",
+                "SELECT day, SUM(rows) FROM (
+                    SELECT day, rows FROM traffic_day UNION ALL SELECT day, rows FROM comm_day
+                 ) GROUP BY day HAVING SUM(rows) > 0 ORDER BY day",
             )?
             .query_map([], |r| {
                 Ok(TrafficDay {
@@ -376,27 +378,21 @@ impl TrafficStore for SqliteStore {
 
     async fn comm_rows(
         &self,
-        _probe: &tdip_store::CommProbe,
+        probe: &tdip_store::CommProbe,
     ) -> StoreResult<Vec<tdip_store::CommRow>> {
-        Err(StoreError::Unavailable(
-            "communications are not stored by this backend yet".into(),
-        ))
+        self.read(|c| comm::comm_rows(c, probe))
     }
 
     async fn cell_history(
         &self,
-        _provider: &str,
-        _cell_ids: &[String],
+        provider: &str,
+        cell_ids: &[String],
     ) -> StoreResult<Vec<tdip_store::CellRow>> {
-        Err(StoreError::Unavailable(
-            "cells are not stored by this backend yet".into(),
-        ))
+        self.read(|c| comm::cell_history(c, provider, cell_ids))
     }
 
-    async fn cells_in(&self, _area: tdip_store::CellBox) -> StoreResult<Vec<tdip_store::CellRow>> {
-        Err(StoreError::Unavailable(
-            "cells are not stored by this backend yet".into(),
-        ))
+    async fn cells_in(&self, area: tdip_store::CellBox) -> StoreResult<Vec<tdip_store::CellRow>> {
+        self.read(|c| comm::cells_in(c, area))
     }
 
     async fn drop_traffic_day(&self, day: Day) -> StoreResult<u64> {
@@ -404,14 +400,20 @@ impl TrafficStore for SqliteStore {
         conn.execute_batch("BEGIN IMMEDIATE").map_err(backend)?;
         let rows: Option<i64> = conn
             .query_row(
-                "SELECT SUM(rows) FROM traffic_day WHERE day = ?1",
+                "SELECT COALESCE((SELECT SUM(rows) FROM traffic_day WHERE day = ?1), 0)
+                      + COALESCE((SELECT rows FROM comm_day WHERE day = ?1), 0)",
                 [day],
                 |r| r.get(0),
             )
             .map_err(backend)?;
         let t = day_table(day);
+        let (cd, ck) = (comm::comm_table('d', day), comm::comm_table('k', day));
         conn.execute_batch(&format!(
             "DROP TABLE IF EXISTS {t};
+             DROP TABLE IF EXISTS {cd};
+             DROP TABLE IF EXISTS {ck};
+             DELETE FROM comm_day WHERE day = {day};
+             DELETE FROM comm_run WHERE day = {day};
              DELETE FROM traffic_day WHERE day = {day};
              DELETE FROM traffic_run WHERE day = {day};
              DELETE FROM traffic_prefix_len WHERE open = 0 AND day = {day};

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::backend;
+use super::comm_tx::{CommWriter, insert_cells};
 use super::traffic::{blind_opt, insert_batch_log};
 use super::traffic_rows::{bind_row, day_table_ddl, duplicate, insert_sql};
 use tdip_store::{
@@ -38,6 +39,8 @@ pub struct SqliteTrafficBatch {
     pending: Vec<TrafficRow>,
     /// Runs written so far by this batch.
     runs: i64,
+    /// Communications and cells of this batch.
+    comm: CommWriter,
     /// A write of this batch failed: part of it may be written, so it cannot commit.
     failed: bool,
     committed: bool,
@@ -77,7 +80,9 @@ impl SqliteTrafficBatch {
                 .collect::<Result<HashSet<_>, _>>()
                 .map_err(backend)?
         };
+        let comm = CommWriter::begin(&conn, seq)?;
         Ok(SqliteTrafficBatch {
+            comm,
             conn,
             provider: provider.to_owned(),
             seq,
@@ -269,16 +274,16 @@ impl TrafficTx for SqliteTrafficBatch {
         Ok(out)
     }
 
-    async fn insert_comm(&mut self, _rows: &[tdip_store::CommRow]) -> StoreResult<()> {
-        Err(StoreError::Unavailable(
-            "communications are not stored by this backend yet".into(),
-        ))
+    async fn insert_comm(&mut self, rows: &[tdip_store::CommRow]) -> StoreResult<()> {
+        let out = self.comm.insert_comm(&self.conn, rows);
+        self.failed |= out.is_err();
+        out
     }
 
-    async fn insert_cells(&mut self, _rows: &[tdip_store::CellRow]) -> StoreResult<()> {
-        Err(StoreError::Unavailable(
-            "cells are not stored by this backend yet".into(),
-        ))
+    async fn insert_cells(&mut self, rows: &[tdip_store::CellRow]) -> StoreResult<()> {
+        let out = insert_cells(&self.conn, rows);
+        self.failed |= out.is_err();
+        out
     }
 
     async fn commit(mut self, batch: &NewTrafficBatch) -> StoreResult<i64> {
@@ -317,7 +322,7 @@ impl TrafficTx for SqliteTrafficBatch {
                 batch.provider
             )));
         }
-        if let Err(e) = self.flush() {
+        if let Err(e) = self.flush().and_then(|()| self.comm.finish(&self.conn)) {
             self.failed = true;
             return Err(e);
         }
