@@ -1,5 +1,6 @@
 //! The traffic batch reader and record decoder on arbitrary bytes: a CSV row under a
-//! header of every column, or a JSON Lines record, of either kind. It never panics; every
+//! header of every column, or a JSON Lines record, of any of the six kinds (`cgnat`,
+//! `session`, `fixed`, `mobile`, `internet`, `cell`). It never panics; every
 //! error names a column, `row`, `header` or `file`; and a record it accepts, written back
 //! in the same encoding, reads back equal.
 
@@ -9,6 +10,16 @@ use libfuzzer_sys::fuzz_target;
 use tdip_core::traffic::ingest::read_all;
 use tdip_model::LegalZone;
 use tdip_model::traffic::{BatchKind, DecodedRecord, encode_record};
+
+/// Every kind; the first byte of the input picks one.
+const KINDS: [BatchKind; 6] = [
+    BatchKind::Cgnat,
+    BatchKind::Session,
+    BatchKind::Fixed,
+    BatchKind::Mobile,
+    BatchKind::Internet,
+    BatchKind::Cell,
+];
 
 /// 2100-01-01: no record of a plausible time lies in the future.
 const RECEIVED: i64 = 4_102_444_800;
@@ -49,12 +60,8 @@ fuzz_target!(|data: &[u8]| {
     let Some((&mode, body)) = data.split_first() else {
         return;
     };
-    let kind = if mode & 1 == 0 {
-        BatchKind::Cgnat
-    } else {
-        BatchKind::Session
-    };
-    let json = mode & 2 != 0;
+    let kind = KINDS[usize::from(mode & 7) % KINDS.len()];
+    let json = mode & 8 != 0;
     let input = if json {
         body.to_vec()
     } else {
