@@ -100,7 +100,9 @@ fn connect(path: &Path) -> StoreResult<Connection> {
          PRAGMA cache_size = -262144;",
     )
     .map_err(backend)?;
-    conn.set_prepared_statement_cache_capacity(32);
+    // Room for the statements of a 30-day communications lookup (two per day table)
+    // beside the others, so a lookup does not push out the statements it uses next.
+    conn.set_prepared_statement_cache_capacity(256);
     Ok(conn)
 }
 
