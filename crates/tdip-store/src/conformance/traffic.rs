@@ -6,6 +6,7 @@
 use std::future::Future;
 
 mod batches;
+mod comm;
 mod lookups;
 
 use crate::{
@@ -28,6 +29,7 @@ where
     lookups::rows_of_a_user_span_days_and_the_open_set(&fresh().await).await;
     lookups::prefix_lengths_are_those_of_stored_sessions(&fresh().await).await;
     lookups::a_day_is_counted_and_dropped_whole(&fresh().await).await;
+    comm::run_all(&fresh).await;
 }
 
 /// The UTC day most checks write to (2025-11-02), and its first second.
