@@ -15,6 +15,9 @@
 
 mod access;
 mod audit;
+mod cells;
+mod comm;
+mod comm_tx;
 mod copy;
 mod delivery;
 mod error;
@@ -93,6 +96,7 @@ fn migrator() -> Migrator {
             include_str!("../migrations/0005_audit_by_kind.sql"),
         ),
         migration(6, "traffic", include_str!("../migrations/0006_traffic.sql")),
+        migration(7, "comm", include_str!("../migrations/0007_comm.sql")),
     ])
 }
 

@@ -1,5 +1,6 @@
 //! The `TrafficStore` implementation of the PostgreSQL backend (migration 6): the batch
-//! log, `traffic_row` partitioned by UTC day, the open set and the session prefix lengths.
+//! log, `traffic_row` partitioned by UTC day, the open set and the session prefix lengths;
+//! communications and cells (migration 7) are read by `comm` and `cells`.
 //!
 //! A day partition's unique key is (kind, key, first port, start, batch) and includes the
 //! last port and end, so a lookup of an address and port is one range of that index: first
@@ -11,8 +12,9 @@
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 use tdip_store::{
-    BlindIndex, Day, DeliveryOutcome, NewTrafficBatch, StoreError, StoreResult, TrafficBatchRecord,
-    TrafficDay, TrafficKind, TrafficProbe, TrafficRow, TrafficStore,
+    BlindIndex, CellBox, CellRow, CommProbe, CommRow, Day, DeliveryOutcome, NewTrafficBatch,
+    StoreError, StoreResult, TrafficBatchRecord, TrafficDay, TrafficKind, TrafficProbe, TrafficRow,
+    TrafficStore,
 };
 
 use crate::PgStore;
@@ -385,29 +387,16 @@ impl TrafficStore for PgStore {
             .collect())
     }
 
-    async fn comm_rows(
-        &self,
-        _probe: &tdip_store::CommProbe,
-    ) -> StoreResult<Vec<tdip_store::CommRow>> {
-        Err(StoreError::Unavailable(
-            "communications are not stored by this backend yet".into(),
-        ))
+    async fn comm_rows(&self, probe: &CommProbe) -> StoreResult<Vec<CommRow>> {
+        crate::comm::comm_rows(&self.pool, probe).await
     }
 
-    async fn cell_history(
-        &self,
-        _provider: &str,
-        _cell_ids: &[String],
-    ) -> StoreResult<Vec<tdip_store::CellRow>> {
-        Err(StoreError::Unavailable(
-            "cells are not stored by this backend yet".into(),
-        ))
+    async fn cell_history(&self, provider: &str, cell_ids: &[String]) -> StoreResult<Vec<CellRow>> {
+        crate::cells::history(&self.pool, provider, cell_ids).await
     }
 
-    async fn cells_in(&self, _area: tdip_store::CellBox) -> StoreResult<Vec<tdip_store::CellRow>> {
-        Err(StoreError::Unavailable(
-            "cells are not stored by this backend yet".into(),
-        ))
+    async fn cells_in(&self, area: CellBox) -> StoreResult<Vec<CellRow>> {
+        crate::cells::within(&self.pool, area).await
     }
 
     async fn drop_traffic_day(&self, day: Day) -> StoreResult<u64> {
@@ -426,6 +415,7 @@ impl TrafficStore for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
+        crate::comm::drop_day(&mut tx, day).await?;
         sqlx::query("DELETE FROM traffic_day WHERE day = $1")
             .bind(day)
             .execute(&mut *tx)

@@ -4,7 +4,8 @@
 //! own, so a traffic batch and a subscriber delivery do not wait for each other) from
 //! [`PgTrafficBatch::begin`] until commit or rollback. Rows go in with binary `COPY`:
 //! closed rows into `traffic_row`, which routes each to its day partition (a local table
-//! or a `postgres_fdw` foreign table), open rows into `traffic_open`.
+//! or a `postgres_fdw` foreign table), open rows into `traffic_open`; communications and
+//! cells through `comm_tx` and `cells`.
 //!
 //! Day partitions a batch needs are learnt from the rows as they come and created before
 //! the rows are sent, each in a short transaction of its own on another connection (see
@@ -19,11 +20,12 @@ use sqlx::PgConnection;
 use sqlx::postgres::{PgPool, Postgres};
 use sqlx::{AssertSqlSafe, Transaction};
 use tdip_store::{
-    Day, DeliveryOutcome, NewTrafficBatch, OpenRef, StoreError, StoreResult, TrafficKind,
-    TrafficRow, TrafficTx,
+    CellRow, CommRow, Day, DeliveryOutcome, NewTrafficBatch, OpenRef, StoreError, StoreResult,
+    TrafficKind, TrafficRow, TrafficTx,
 };
 
 use crate::DELIVERY_TIMEOUT;
+use crate::comm_tx::CommBatch;
 use crate::copy::{BinaryRows, Field, check_field, copy_in};
 use crate::error::{backend, is_connection_lost, is_timeout, read};
 use crate::traffic::{OPEN_COLUMNS, TRAFFIC_LOCK, insert_batch_log, open_row, prefixed};
@@ -41,6 +43,8 @@ pub struct PgTrafficBatch {
     days: HashSet<Day>,
     /// Rows written per (day, kind) and the largest block among them, for `traffic_day`.
     tally: BTreeMap<(Day, i16), (u64, i32)>,
+    /// Communications written so far.
+    comm: CommBatch,
 }
 
 impl std::fmt::Debug for PgTrafficBatch {
@@ -179,6 +183,7 @@ impl PgTrafficBatch {
             seq,
             days: HashSet::new(),
             tally: BTreeMap::new(),
+            comm: CommBatch::default(),
         })
     }
 }
@@ -325,16 +330,14 @@ impl TrafficTx for PgTrafficBatch {
             .collect())
     }
 
-    async fn insert_comm(&mut self, _rows: &[tdip_store::CommRow]) -> StoreResult<()> {
-        Err(StoreError::Unavailable(
-            "communications are not stored by this backend yet".into(),
-        ))
+    async fn insert_comm(&mut self, rows: &[CommRow]) -> StoreResult<()> {
+        self.comm
+            .insert(&mut self.tx, &self.pool, rows, &mut self.tally)
+            .await
     }
 
-    async fn insert_cells(&mut self, _rows: &[tdip_store::CellRow]) -> StoreResult<()> {
-        Err(StoreError::Unavailable(
-            "cells are not stored by this backend yet".into(),
-        ))
+    async fn insert_cells(&mut self, rows: &[CellRow]) -> StoreResult<()> {
+        crate::cells::insert(&mut self.tx, rows).await
     }
 
     async fn commit(self, batch: &NewTrafficBatch) -> StoreResult<i64> {
@@ -355,6 +358,7 @@ impl TrafficTx for PgTrafficBatch {
             pool,
             seq,
             tally,
+            comm,
             ..
         } = self;
         match insert_batch_log(&mut tx, Some(seq), batch).await {
@@ -390,6 +394,7 @@ impl TrafficTx for PgTrafficBatch {
             .await
             .map_err(backend)?;
         }
+        comm.commit(&mut tx).await?;
         match tx.commit().await {
             Ok(()) => Ok(seq),
             Err(e) if is_connection_lost(&e) => settle_lost_commit(&pool, seq, batch).await,
