@@ -1,0 +1,1 @@
+//! Tests of the communication and cell generators.
