@@ -21,6 +21,7 @@
 //! sessions of its internet subscribers, under the user ids of the subscriber file.
 
 mod change;
+mod comm;
 mod ctx;
 mod names;
 mod numbers;
@@ -31,6 +32,7 @@ mod traffic;
 
 use std::io::Write;
 
+pub use comm::{write_calls_csv, write_cells_csv, write_fixed_csv, write_mail_csv};
 pub use ctx::provider_slot;
 pub use traffic::{
     MAX_PUBLIC_IPS, TrafficGenConfig, default_public_ips, write_cgnat_csv, write_sessions_csv,

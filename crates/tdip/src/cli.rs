@@ -652,6 +652,24 @@ pub enum GenCmd {
     Cgnat(GenTrafficArgs),
     /// The internet-access sessions of day N of the same population (kind session).
     Sessions(GenTrafficArgs),
+    /// The cell configuration changes of day N of the provider (kind cell): on day 0 every
+    /// cell, later only that day's dated changes.
+    Cells(GenCommArgs),
+    /// The mobile calls, SMS and MMS of day N of the same population (kind mobile).
+    Calls(GenCommArgs),
+    /// The fixed-line calls of day N of the same population (kind fixed).
+    Fixed(GenCommArgs),
+    /// The e-mail, mail log-in and VoIP records of day N of the same population (kind
+    /// internet).
+    Mail(GenCommArgs),
+}
+
+/// Arguments of `tdip gen cells|calls|fixed|mail`.
+#[derive(Debug, Args)]
+pub struct GenCommArgs {
+    /// The subscriber population, as given to `tdip gen subscribers`.
+    #[command(flatten)]
+    pub population: GenArgs,
 }
 
 /// Arguments of `tdip gen cgnat` and `tdip gen sessions`.

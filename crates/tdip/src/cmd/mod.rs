@@ -6,6 +6,7 @@ pub mod deliver;
 mod demo;
 mod demo_serve;
 mod demo_traffic;
+mod gen_comm;
 mod gen_data;
 mod hi1;
 mod keys;
@@ -74,6 +75,10 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Gen(GenCmd::Sessions(args)) => {
             gen_data::traffic(&args, TrafficKind::AccessSession)
         }
+        Command::Gen(GenCmd::Cells(args)) => gen_comm::run(&args, TrafficKind::Cell),
+        Command::Gen(GenCmd::Calls(args)) => gen_comm::run(&args, TrafficKind::Mobile),
+        Command::Gen(GenCmd::Fixed(args)) => gen_comm::run(&args, TrafficKind::Fixed),
+        Command::Gen(GenCmd::Mail(args)) => gen_comm::run(&args, TrafficKind::Internet),
         Command::Deliver(ref args)
             if args.unseal.shares.is_empty() && point::has_custodians(&cli.data) =>
         {
