@@ -6,6 +6,7 @@
 //! change of the published API: `/openapi.json` is built from these types.
 
 mod answer;
+mod comm;
 mod error;
 mod lookup;
 mod service;
@@ -13,6 +14,9 @@ mod traffic;
 
 pub use answer::{
     Address, Answered, Evidence, Hit, PaymentMethod, Searched, Service, Subscription, When,
+};
+pub use comm::{
+    Cell, CellDumpRequest, CommRecord, Communication, DeviceUse, DumpedCell, Party, PlacedCell,
 };
 pub use error::{ErrorBody, ErrorCode, UnknownCode};
 pub use lookup::LookupRequest;

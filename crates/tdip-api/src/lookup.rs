@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::comm::CellDumpRequest;
+
 /// A lookup as asked: exactly one identifier field, the moment or period, and the demand.
 /// Times are legal local time (`YYYY-MM-DD HH:MM:SS`) or RFC 3339 with an offset.
 #[derive(Clone, Default, Deserialize, Serialize, ToSchema)]
@@ -72,10 +74,24 @@ pub struct LookupRequest {
     /// only when one subscriber used the address then (`/v1/traffic/lookups` only).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub through_traffic: bool,
-    /// The retained traffic records of `ip` or `user_id` over the period, instead of who
-    /// held it (`/v1/traffic/lookups` only).
+    /// The retained traffic data of the identifier over the period, instead of who held
+    /// it (`/v1/traffic/lookups` only): the records of `ip` or `user_id` (port blocks,
+    /// sessions), or the communications of `msisdn`, `imsi`, `imei` or `email`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub traffic: bool,
+    /// With `traffic`: the communications of `user_id` (an account) or `ip` (an address)
+    /// instead of their port blocks and sessions (`/v1/traffic/lookups` only).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub communications: bool,
+    /// The devices, SIMs and numbers used together with `imei`, `imsi` or `msisdn` over the
+    /// period, each with its first and last use (`/v1/traffic/lookups` only).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub devices: bool,
+    /// A cell dump: every communication through the cells named, or through every cell
+    /// within a radius of a point, between `from` and `to`; no identifier is given
+    /// (`/v1/traffic/lookups` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell_dump: Option<CellDumpRequest>,
     /// Seconds the logs may be off the moment asked, at most 3600 (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tolerance: Option<u32>,

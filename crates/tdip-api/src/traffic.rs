@@ -1,6 +1,7 @@
 //! The answer of `POST /v1/traffic/lookups` (and of `tdip lookup --port … --json`): who used
-//! a public address and port at a moment, with its chain of evidence, or the retained
-//! traffic records of an address or end-user id over a period. Times are UTC seconds.
+//! a public address and port at a moment, with its chain of evidence, the retained
+//! traffic records of an address or end-user id over a period, or communications, a
+//! device history or a cell dump (their types in `comm`). Times are UTC seconds.
 //!
 //! No type here shows an address, a user id or a personal datum through `Debug`.
 
@@ -8,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::answer::{Hit, Searched, When};
+use crate::comm::{Communication, DeviceUse, DumpedCell};
 
 /// An answered traffic consultation.
 #[derive(Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
@@ -19,7 +21,8 @@ pub struct TrafficAnswered {
     /// The legal basis granted.
     pub legal_basis: String,
     /// The data category the catalogue judged the demand by: `traffic_identification`
-    /// (who used the address) or `traffic` (the records themselves).
+    /// (who used the address), `traffic` (the records, communications or devices of an
+    /// identifier) or `cell_dump`.
     pub category: String,
     /// When the answer was due (UTC seconds).
     pub due: i64,
@@ -43,6 +46,17 @@ pub struct TrafficAnswered {
     pub records: Vec<TrafficRecord>,
     /// More records matched than one answer holds; ask for a shorter period.
     pub truncated: bool,
+    /// For a communications query or a cell dump: the communications, by start; none is
+    /// a no-hit.
+    #[serde(default)]
+    pub communications: Vec<Communication>,
+    /// For a device history: every combination of device, SIM and number seen together,
+    /// by first use; none is a no-hit.
+    #[serde(default)]
+    pub devices: Vec<DeviceUse>,
+    /// For a cell dump: the cells it covered, with their configurations then.
+    #[serde(default)]
+    pub dump_cells: Vec<DumpedCell>,
 }
 
 impl std::fmt::Debug for TrafficAnswered {
@@ -52,6 +66,9 @@ impl std::fmt::Debug for TrafficAnswered {
             .field("category", &self.category)
             .field("candidates", &self.candidates.len())
             .field("records", &self.records.len())
+            .field("communications", &self.communications.len())
+            .field("devices", &self.devices.len())
+            .field("dump_cells", &self.dump_cells.len())
             .finish_non_exhaustive()
     }
 }

@@ -64,6 +64,14 @@ pub struct Asked {
     pub traffic: bool,
     /// How many seconds the logs may be off the moment asked (default 0).
     pub tolerance: Option<u32>,
+    /// With `traffic`: the communications of the `user_id` (an account) or `ip` (an
+    /// address) instead of its port blocks and sessions.
+    pub communications: bool,
+    /// The devices, SIMs and numbers used together with the `imei`, `imsi` or `msisdn`
+    /// over the period.
+    pub devices: bool,
+    /// A cell dump over the period: the cells or the area asked; no identifier is given.
+    pub cell_dump: Option<crate::asked_traffic::DumpAsked>,
 }
 
 impl std::fmt::Debug for Asked {
@@ -173,13 +181,19 @@ impl Asked {
                     return Err(unread(RefusalCode::BadTime, why, None));
                 }
             };
-            let [(kind, value)] = &given[..] else {
-                let why = Reason::counted(
-                    "give exactly one identifier (msisdn, imsi, imei, ip, email, user_id or \
-                     mac); this request gives {}",
-                    &[given.len() as u64],
-                );
-                return Err(unread(RefusalCode::BadIdentifier, why, Some(when)));
+            let (kind, value) = match &given[..] {
+                [(kind, value)] => (*kind, value.clone()),
+                // A cell dump asks by cells, not by an identifier: the kind is a
+                // placeholder that `Asked::resolve_traffic` does not read.
+                [] if self.cell_dump.is_some() => (IdentKind::Imei, String::new()),
+                _ => {
+                    let why = Reason::counted(
+                        "give exactly one identifier (msisdn, imsi, imei, ip, email, user_id \
+                         or mac); this request gives {}",
+                        &[given.len() as u64],
+                    );
+                    return Err(unread(RefusalCode::BadIdentifier, why, Some(when)));
+                }
             };
             // No country given: the consultation reads a national number in the asking
             // agency's jurisdiction's country (the catalogue's).
@@ -194,8 +208,8 @@ impl Asked {
                 return Err(unread(RefusalCode::BadTerm, why.clone(), Some(when)));
             }
             Ok(Query {
-                kind: *kind,
-                value: value.clone(),
+                kind,
+                value,
                 when,
                 default_country,
             })

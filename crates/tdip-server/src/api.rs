@@ -83,7 +83,15 @@ pub fn router(state: Arc<State>) -> Router {
 }
 
 /// The fields of a lookup that only `/v1/traffic/lookups` reads.
-const TRAFFIC_FIELDS: [&str; 4] = ["port", "through_traffic", "traffic", "tolerance"];
+const TRAFFIC_FIELDS: [&str; 7] = [
+    "port",
+    "through_traffic",
+    "traffic",
+    "tolerance",
+    "communications",
+    "devices",
+    "cell_dump",
+];
 
 /// `/v1/traffic/lookups` reads the lookup's body with its traffic fields and by `ip` or
 /// `user_id` only (`TrafficLookupRequest`); `/v1/lookups` without them.
@@ -97,17 +105,25 @@ fn traffic_request(doc: &mut Value) {
     }
     let given =
         |f: &str| serde_json::json!({"required": [f], "properties": {f: {"type": "string"}}});
-    traffic["oneOf"] = serde_json::json!([given("ip"), given("user_id")]);
+    // One identifier (a MAC address is not kept by), or a cell dump without one.
+    let mut one: Vec<Value> = ["msisdn", "imsi", "imei", "ip", "email", "user_id"]
+        .iter()
+        .map(|f| given(f))
+        .collect();
+    one.push(serde_json::json!({"required": ["cell_dump"],
+        "properties": {"cell_dump": {"type": "object"}}}));
+    traffic["oneOf"] = Value::Array(one);
     if let Some(props) = traffic["properties"].as_object_mut() {
-        for field in ["msisdn", "imsi", "imei", "email", "mac", "country"] {
-            props.remove(field);
-        }
+        props.remove("mac");
     }
     traffic["properties"]["port"]["maximum"] = 65_535.into();
     traffic["properties"]["tolerance"]["maximum"] =
         tdip_core::traffic::identify::MAX_TOLERANCE_SECONDS.into();
     traffic["description"] = "A question to the retained traffic data: who used `ip` (and \
-        `port`) at `at`, or with `traffic` the records of `ip` or `user_id` over the period."
+        `port`) at `at`; with `traffic` the records of `ip` or `user_id` (with \
+        `communications`, their communications) or the communications of `msisdn`, `imsi`, \
+        `imei` or `email` over the period; with `devices` a device history; with `cell_dump` \
+        every communication through some cells between `from` and `to`."
         .into();
     schemas["TrafficLookupRequest"] = traffic;
     doc["paths"]["/v1/traffic/lookups"]["post"]["requestBody"]["content"]["application/json"]["schema"] =
@@ -470,8 +486,8 @@ async fn lookup(
     let asked = crate::wire::asked(request);
     if asked.asks_traffic() {
         return Err(ApiError::bad_request(
-            "port, through_traffic, traffic and tolerance ask the retained traffic data: send \
-             the request to POST /v1/traffic/lookups",
+            "port, through_traffic, traffic, tolerance, communications, devices and cell_dump \
+             ask the retained traffic data: send the request to POST /v1/traffic/lookups",
         ));
     }
     let point = state.point().ok_or_else(ApiError::sealed)?;

@@ -1,5 +1,6 @@
 //! The JSON API of retained traffic data: `POST /v1/traffic/lookups` (who used an address
-//! and port at a moment; the records of an address or end-user id over a period),
+//! and port at a moment; the records of an address or end-user id, or the communications
+//! of an identifier, over a period; a device history; a cell dump),
 //! `POST /v1/traffic/batches` (a provider's batch, streamed) and `GET /v1/traffic/batches`
 //! (the batch log).
 
@@ -21,9 +22,13 @@ use crate::error::ApiError;
 
 /// Who used a public address (and port) at a moment, through the retained port-block
 /// assignments and sessions, with the subscriber who held the end-user id then; or, with
-/// `traffic`, the records of an `ip` or `user_id` over the period. Judged against the
-/// catalogue (category `traffic_identification` or `traffic`) and the officer registry,
-/// answered and logged; the agency is the caller's.
+/// `traffic`, the records of an `ip` or `user_id` (with `communications`, its
+/// communications) or the communications of an `msisdn`, `imsi`, `imei` or `email` over
+/// the period; with `devices`, the devices, SIMs and numbers used with an `imei`, `imsi`
+/// or `msisdn`; with `cell_dump`, every communication through some cells between `from`
+/// and `to`. Judged against the catalogue (category `traffic_identification`, `traffic`
+/// or `cell_dump`) and the officer registry, answered and logged; the agency is the
+/// caller's.
 #[utoipa::path(post, path = "/v1/traffic/lookups", request_body = LookupRequest, responses(
     (status = 200, body = TrafficAnswered),
     (status = 400, description = "the request cannot be read", body = ErrorBody),
@@ -39,7 +44,8 @@ pub async fn traffic_lookup(
     let now = state.clock.now();
     let mut asked = crate::wire::asked(request);
     // This endpoint asks the traffic data: an address alone is identified through them.
-    asked.through_traffic = !asked.traffic;
+    asked.through_traffic =
+        !(asked.traffic || asked.communications || asked.devices || asked.cell_dump.is_some());
     let (mut demand, ask) = asked.resolve_traffic(state.zone, now, "");
     demand.agency = agency;
     let p = point.consulting(&state.catalogue, &state.deadlines, state.zone);

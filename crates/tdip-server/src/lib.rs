@@ -15,6 +15,7 @@ pub mod hi1_push;
 mod metrics;
 mod tls;
 pub mod wire;
+pub mod wire_comm;
 pub mod wire_traffic;
 
 use std::future::Future;
@@ -339,6 +340,8 @@ async fn sign_heads(state: Arc<State>, quiet: Duration) {
     }
 }
 
+#[cfg(test)]
+mod comm_tests;
 #[cfg(test)]
 mod deliveries_tests;
 #[cfg(test)]

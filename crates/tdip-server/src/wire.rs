@@ -35,6 +35,13 @@ pub fn asked(r: LookupRequest) -> Asked {
         through_traffic: r.through_traffic,
         traffic: r.traffic,
         tolerance: r.tolerance,
+        communications: r.communications,
+        devices: r.devices,
+        cell_dump: r.cell_dump.map(|d| tdip_point::asked_traffic::DumpAsked {
+            cells: d.cells,
+            near: d.near,
+            radius_metres: d.radius_metres,
+        }),
     }
 }
 

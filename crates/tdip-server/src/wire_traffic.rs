@@ -1,5 +1,5 @@
-//! The edge between core's traffic answers and the wire's (`tdip_api::TrafficAnswered`),
-//! field by field, so that a field added to the model does not compile until the wire
+//! The edge between core's traffic answers and the wire's (`tdip_api::TrafficAnswered`;
+//! communications, devices and cells through `wire_comm`), field by field, so that a field added to the model does not compile until the wire
 //! says whether it carries it.
 
 use tdip_api::{
@@ -12,6 +12,8 @@ use tdip_core::traffic::identify;
 use tdip_model::ident::display_ip;
 use tdip_model::traffic as model;
 use tdip_store::TrafficBatchRecord;
+
+use crate::wire_comm;
 
 /// The answer to a traffic consultation as the CLI's `--json` and the API give it.
 pub fn traffic_answered(done: &TrafficConsulted) -> TrafficAnswered {
@@ -33,6 +35,9 @@ pub fn traffic_answered(done: &TrafficConsulted) -> TrafficAnswered {
         candidates: Vec::new(),
         records: Vec::new(),
         truncated: false,
+        communications: Vec::new(),
+        devices: Vec::new(),
+        dump_cells: Vec::new(),
     };
     match &done.answer {
         TrafficAnswer::Identified(a) => {
@@ -54,19 +59,36 @@ pub fn traffic_answered(done: &TrafficConsulted) -> TrafficAnswered {
             out.records = r.records.iter().filter_map(record).collect();
             out.truncated = r.truncated;
         }
-        // Carried by the wire's communication types (being added beside these).
         TrafficAnswer::Comms(c) => {
             out.category = "traffic".into();
             out.searched = searched(&c.searched);
+            out.when = When::Between {
+                from: c.from,
+                to: c.to,
+            };
+            out.communications = c.items.iter().map(wire_comm::communication).collect();
             out.truncated = c.truncated;
         }
         TrafficAnswer::Devices(d) => {
             out.category = "traffic".into();
             out.searched = searched(&d.searched);
+            out.when = When::Between {
+                from: d.from,
+                to: d.to,
+            };
+            out.devices = d.uses.iter().map(wire_comm::device_use).collect();
             out.truncated = d.truncated;
         }
+        // A dump searches by cells, not by an identifier: `searched` stays empty.
         TrafficAnswer::Dumped(d) => {
             out.category = "cell_dump".into();
+            out.searched.kind = "cell".into();
+            out.when = When::Between {
+                from: d.from,
+                to: d.to,
+            };
+            out.dump_cells = d.cells.iter().map(wire_comm::dumped_cell).collect();
+            out.communications = d.items.iter().map(wire_comm::communication).collect();
             out.truncated = d.truncated;
         }
     }
@@ -99,7 +121,8 @@ fn fit(f: identify::Fit) -> Fit {
     }
 }
 
-fn source(s: &fetch::Source) -> Source {
+/// Where a record came from.
+pub(crate) fn source(s: &fetch::Source) -> Source {
     Source {
         provider: s.provider.clone(),
         provider_name: s.provider_name.clone(),

@@ -881,6 +881,44 @@ pub struct LookupArgs {
     /// within it are each answered, saying how they fit.
     #[arg(long, value_name = "SECONDS", help_heading = "Retained traffic data")]
     pub tolerance: Option<u32>,
+    /// With --traffic: the communications of --user-id (an account) or --ip (an address)
+    /// instead of its port blocks and sessions.
+    #[arg(long, help_heading = "Retained traffic data")]
+    pub communications: bool,
+    /// The devices, SIMs and numbers used together with --imei, --imsi or --msisdn over
+    /// --from/--to, each with its first and last use.
+    #[arg(long, help_heading = "Retained traffic data")]
+    pub devices: bool,
+    /// A cell dump: every communication through the cells --cell, or through every cell
+    /// within --radius of --near, between --from and --to (no identifier).
+    #[arg(long, help_heading = "Retained traffic data")]
+    pub cell_dump: bool,
+    /// A cell of the dump (repeatable; all of one provider).
+    #[arg(
+        long = "cell",
+        value_name = "PROVIDER:CELL-ID",
+        requires = "cell_dump",
+        help_heading = "Retained traffic data"
+    )]
+    pub cells: Vec<String>,
+    /// The centre of the dump's area, decimal degrees with at most six decimals
+    /// (52.370216,4.895168).
+    #[arg(
+        long,
+        value_name = "LAT,LON",
+        requires = "cell_dump",
+        allow_hyphen_values = true,
+        help_heading = "Retained traffic data"
+    )]
+    pub near: Option<String>,
+    /// The radius of the dump's area around --near, metres.
+    #[arg(
+        long,
+        value_name = "METRES",
+        requires = "cell_dump",
+        help_heading = "Retained traffic data"
+    )]
+    pub radius: Option<u32>,
     /// JSON output.
     #[arg(long)]
     pub json: bool,

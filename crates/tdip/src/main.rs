@@ -7,6 +7,7 @@
 mod cli;
 mod cmd;
 mod render;
+mod render_comm;
 mod render_traffic;
 
 use clap::Parser;

@@ -1,7 +1,8 @@
 //! A traffic answer as the officer reads it: the consultation's heading, then for an
 //! identification each candidate's chain of evidence ("ports 40000–40511 of 198.51.100.7
 //! were assigned to user u123 from … to … (provider P, batch B); u123 was subscription S,
-//! held by …; observed in the deliveries of …"), or for a records query every record.
+//! held by …; observed in the deliveries of …"), for a records query every record;
+//! communications, device histories and cell dumps through `render_comm`.
 
 use tdip_api::{Candidate, Fit, PortBlock, Session, Source, TrafficAnswered, TrafficRecord, When};
 use tdip_model::LegalZone;
@@ -34,11 +35,26 @@ pub fn answered(a: &TrafficAnswered, zone: LegalZone) -> String {
     } else {
         String::new()
     };
+    if a.category == "cell_dump" {
+        out.push_str(&format!("cell dump {when}\n"));
+        crate::render_comm::dump(&mut out, a, zone);
+        return out;
+    }
     out.push_str(&format!(
         "searched: {} {searched} {when}{tolerance}\n",
         a.searched.kind
     ));
     if a.category == "traffic" {
+        // The answer says which question it answers by what it holds; an empty one is a
+        // no-hit whichever it was.
+        if !a.devices.is_empty() {
+            crate::render_comm::devices(&mut out, a, zone);
+            return out;
+        }
+        if !a.communications.is_empty() {
+            crate::render_comm::communications(&mut out, a, zone);
+            return out;
+        }
         return records(out, a, zone);
     }
     if a.port_needed {
@@ -159,7 +175,7 @@ fn fit(f: Option<Fit>) -> String {
 
 fn records(mut out: String, a: &TrafficAnswered, zone: LegalZone) -> String {
     if a.records.is_empty() {
-        out.push_str("NO HIT: no retained traffic record of this identifier in the period.\n");
+        out.push_str("NO HIT: no retained traffic data of this identifier in the period.\n");
         return out;
     }
     out.push_str(&format!("{} RECORDS:\n", a.records.len()));

@@ -86,5 +86,12 @@ pub fn request(args: &LookupArgs) -> LookupRequest {
         through_traffic: args.through_traffic,
         traffic: args.traffic,
         tolerance: args.tolerance,
+        communications: args.communications,
+        devices: args.devices,
+        cell_dump: args.cell_dump.then(|| tdip_api::CellDumpRequest {
+            cells: args.cells.clone(),
+            near: args.near.clone(),
+            radius_metres: args.radius,
+        }),
     }
 }
