@@ -51,11 +51,15 @@ pub enum Hi1Code {
     /// 5002: (service, a task's `StatusReason` with `Error`) the delivery could not be
     /// pushed to the destination the task names; it can still be fetched with GET.
     NotDelivered,
+    /// 5003: (service, a task's `StatusReason` with `Disclosed`) the delivery holds the
+    /// first communications of a period that has more than one answer takes; ask for
+    /// shorter periods.
+    Truncated,
 }
 
 impl Hi1Code {
     /// Every code, in numeric order.
-    pub const ALL: [Hi1Code; 15] = [
+    pub const ALL: [Hi1Code; 16] = [
         Hi1Code::Unreadable,
         Hi1Code::Full,
         Hi1Code::Verb,
@@ -71,6 +75,7 @@ impl Hi1Code {
         Hi1Code::Refused,
         Hi1Code::NoData,
         Hi1Code::NotDelivered,
+        Hi1Code::Truncated,
     ];
 
     /// The number written as `ErrorCode`.
@@ -91,6 +96,7 @@ impl Hi1Code {
             Hi1Code::Refused => 4002,
             Hi1Code::NoData => 5001,
             Hi1Code::NotDelivered => 5002,
+            Hi1Code::Truncated => 5003,
         }
     }
 }
@@ -164,7 +170,7 @@ mod tests {
             values,
             [
                 1001, 1002, 2001, 2002, 2003, 2004, 3001, 3002, 3003, 3004, 3005, 4001, 4002, 5001,
-                5002
+                5002, 5003
             ]
         );
         assert_eq!(Hi1Code::Refused.to_string(), "4002");

@@ -14,6 +14,7 @@ use tdip_model::subscription::{Address, Subscription};
 
 use crate::request::Endpoint;
 use crate::response::{Base, base, entry, seconds, text};
+use crate::traffic_records::CommRecord;
 use crate::ts102657;
 
 /// The HI-1 delivery namespace (`DeliveryObject`).
@@ -60,8 +61,12 @@ pub struct DeliveryView {
     pub reference: String,
     /// The delivery's identifier (a UUID).
     pub delivery_id: String,
-    /// The records, in order; numbered from 1 in the payload.
+    /// The subscriber records, in order; numbered from 1 in the payload.
     pub records: Vec<Record>,
+    /// The communication records (a `TrafficData` task's answer), in order; numbered on
+    /// after the subscriber records. A delivery holding any is written as TS 102 657
+    /// whatever its [`PayloadFormat`]: tdip's own record format has no element for them.
+    pub comms: Vec<CommRecord>,
     /// How the records are carried (the task's `LDHandoverFormat`).
     pub format: PayloadFormat,
     /// The agency system the task came from (the request header's sender): TS 102 657's
@@ -94,6 +99,28 @@ pub struct Record {
     pub subscription: Subscription,
 }
 
+impl DeliveryView {
+    /// How many records it holds, subscriber and communication records together.
+    pub fn len(&self) -> usize {
+        self.records.len() + self.comms.len()
+    }
+
+    /// Whether it holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The format its payload is written in: its [`PayloadFormat`], except that
+    /// communication records are always written as TS 102 657.
+    pub fn written_as(&self) -> PayloadFormat {
+        if self.comms.is_empty() {
+            self.format
+        } else {
+            PayloadFormat::Ts102657
+        }
+    }
+}
+
 impl fmt::Debug for DeliveryView {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DeliveryView")
@@ -106,6 +133,7 @@ impl fmt::Debug for DeliveryView {
             .field("reference", &self.reference)
             .field("delivery_id", &self.delivery_id)
             .field("records", &self.records)
+            .field("comms", &self.comms)
             .field("format", &self.format)
             .field("requester", &self.requester)
             .finish()
@@ -147,14 +175,15 @@ pub(crate) fn delivery_object(w: &mut Writer<Vec<u8>>, d: &DeliveryView) -> io::
             text(w, "delivery:DeliveryID", &d.delivery_id)?;
             text(w, "delivery:SequenceNumber", "1")?;
             text(w, "delivery:LastSequence", "true")?;
-            let (owner, name, value) = match d.format {
+            let format = d.written_as();
+            let (owner, name, value) = match format {
                 PayloadFormat::Ts102657 => ("ETSI", "ManifestSpecification", TS102657_XML),
                 PayloadFormat::TdipRecords => ("tdip", "RecordFormat", RECORD_FORMAT),
             };
             w.create_element("delivery:Manifest")
                 .write_inner_content(|w| entry(w, "delivery:Specification", owner, name, value))?;
             w.create_element("delivery:Delivery")
-                .write_inner_content(|w| match d.format {
+                .write_inner_content(|w| match format {
                     PayloadFormat::Ts102657 => binary(w, &ts102657::document(d)),
                     PayloadFormat::TdipRecords => xml_records(w, d),
                 })?;

@@ -35,6 +35,7 @@ fn view(subscription: Subscription) -> DeliveryView {
             basis: "observed".into(),
             subscription,
         }],
+        comms: Vec::new(),
         format: PayloadFormat::default(),
         requester: Endpoint {
             country: "NL".into(),
@@ -191,4 +192,16 @@ fn a_business_mobile_without_numbers_or_addresses_writes_only_what_it_holds() {
     ] {
         assert!(doc.contains(present), "no {present} in {doc}");
     }
+}
+
+/// One subscriber record, of a mobile subscription (for the communication records' tests).
+pub(crate) fn one_record() -> Vec<Record> {
+    view(subscription(&[
+        ("subscription_id", "K-1"),
+        ("service", "mobile"),
+        ("surname", "Jansen"),
+        ("msisdn", "+31612345678"),
+        ("subscription_start", "2026-01-01T00:00:00Z"),
+    ]))
+    .records
 }

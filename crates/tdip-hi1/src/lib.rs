@@ -15,8 +15,10 @@ mod profile;
 mod received;
 mod request;
 mod response;
+mod traffic_records;
 mod tree;
 mod ts102657;
+mod ts102657_telephony;
 
 pub use code::{Hi1Code, Verb};
 pub use deliver::{Deliver, DeliverRefused, acknowledge, deliver_answer};
@@ -33,6 +35,7 @@ pub use request::{
     join_address_port, parse_request,
 };
 pub use response::{Body, ETSI_VERSION, Listed, Outcome, Response, TaskStatus, TaskView};
+pub use traffic_records::{CellEnd, CommCell, CommRecord};
 pub use tree::{Element, parse as parse_xml};
 pub use ts102657::{EXTENSION, TS102657};
 
@@ -87,8 +90,12 @@ pub enum Hi1Error {
 }
 
 #[cfg(test)]
+mod comm_fixtures;
+#[cfg(test)]
 mod delivery_tests;
 #[cfg(test)]
 mod profile_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod ts102657_telephony_tests;

@@ -59,6 +59,10 @@ fn write(w: &mut Writer<Vec<u8>>, d: &DeliveryView) -> io::Result<()> {
                                     for (i, r) in d.records.iter().enumerate() {
                                         record(w, i + 1, r)?;
                                     }
+                                    let after = d.records.len() + 1;
+                                    for (i, r) in d.comms.iter().enumerate() {
+                                        crate::ts102657_telephony::record(w, after + i, r)?;
+                                    }
                                     Ok(())
                                 })?;
                             Ok(())
@@ -250,6 +254,6 @@ fn extension(w: &mut Writer<Vec<u8>>, r: &Record) -> io::Result<()> {
 
 /// An ASN.1 GeneralizedTime as its XML encoding writes it, UTC to the second
 /// (`20261124120000Z`).
-fn generalized(t: Timestamp) -> String {
+pub(crate) fn generalized(t: Timestamp) -> String {
     t.strftime("%Y%m%d%H%M%SZ").to_string()
 }

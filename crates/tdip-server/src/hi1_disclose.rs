@@ -225,6 +225,7 @@ async fn disclose(
         reference: task.label().to_owned(),
         delivery_id: uuid(),
         records,
+        comms: Vec::new(),
         format: task
             .destinations
             .first()

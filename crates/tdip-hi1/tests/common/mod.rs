@@ -125,6 +125,7 @@ pub fn delivery(format: PayloadFormat) -> DeliveryView {
                 subscription: minimal,
             },
         ],
+        comms: Vec::new(),
         format,
         requester: Endpoint {
             country: "NL".into(),
