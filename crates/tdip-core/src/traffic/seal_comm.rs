@@ -69,7 +69,7 @@ impl TrafficKeys {
 
     /// The MAC of a stored cell configuration.
     pub fn cell_mac(&self, row: &CellRow) -> BlindIndex {
-        let coord = |c: Option<i32>| c.map_or([0xff; 5], |v| with_flag(v));
+        let coord = |c: Option<i32>| c.map_or([0xff; 5], with_flag);
         BlindIndex(self.cell_mac.index_parts([
             row.provider.as_bytes(),
             row.cell_id.as_bytes(),

@@ -58,6 +58,9 @@ pub struct Devices {
     pub truncated: bool,
 }
 
+/// Provider, IMEI, IMSI and number of one combination.
+type UseKey = (String, Option<String>, Option<String>, Option<String>);
+
 /// Lists the device, SIM and number combinations of an IMEI, IMSI or number.
 pub async fn devices_of<S: Store + TrafficStore>(
     store: &S,
@@ -75,8 +78,7 @@ pub async fn devices_of<S: Store + TrafficStore>(
     }
     let (kind, value) = party_of(q.kind, &q.value, q.country)?;
     let (found, cut) = records_naming(store, keys, (kind, &value), q.from, q.to).await?;
-    let mut uses: BTreeMap<(String, Option<String>, Option<String>, Option<String>), DeviceUse> =
-        BTreeMap::new();
+    let mut uses: BTreeMap<UseKey, DeviceUse> = BTreeMap::new();
     for f in found.iter().take(MAX_COMMS) {
         let r = &f.record;
         if r.network != Network::Mobile {

@@ -19,6 +19,9 @@ use crate::traffic::seal::{SealedTraffic, month_of, seal_row_with};
 use crate::traffic::seal_comm::{cell_row, comm_keys, kind_of, seal_comm_with};
 
 /// One record's verdict, in file order.
+// Items move by value in chunks between the pipeline's threads; a box per record
+// would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
 pub enum Built {
     /// A complete record, written to its days (`rows` rows of the chunk's rows).
     Closed { start: i64, end: i64 },
