@@ -56,6 +56,16 @@ pub(super) fn account(
     v: Option<&str>,
 ) -> Option<String> {
     let v = v?;
+    // A provider-local account id (`v33213371@kpn`: a VoIP or end-user id, its domain
+    // without a dot) is no e-mail address: it is read as a user id. Anything else with an
+    // `@` must be an e-mail address.
+    let local_id = v
+        .trim()
+        .rsplit_once('@')
+        .is_some_and(|(l, d)| !l.is_empty() && !d.is_empty() && !d.contains('.'));
+    if local_id && normalize_email(v).is_err() {
+        return ident(f, name, Some(v), normalize_user_id);
+    }
     let normalize = if v.contains('@') {
         normalize_email
     } else {

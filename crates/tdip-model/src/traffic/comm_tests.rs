@@ -372,3 +372,28 @@ fn an_internet_record_reports_every_bad_field_at_once() {
         ["type", "account"]
     );
 }
+
+#[test]
+fn a_provider_local_account_id_is_read_as_a_user_id_and_a_broken_address_is_refused() {
+    use crate::traffic::{BatchKind, TrafficRecord, decode_record};
+    let row = |account: &str| {
+        let mut values: Vec<Option<&str>> = vec![None; BatchKind::Internet.columns().len()];
+        let mut set = |c: &str, v: &'static str| {
+            values[BatchKind::Internet.column(c).unwrap()] = Some(v);
+        };
+        set("type", "login");
+        set("start", "2026-11-02T10:00:00Z");
+        set("end", "2026-11-02T11:00:00Z");
+        let account: &'static str = Box::leak(account.to_owned().into_boxed_str());
+        set("account", account);
+        decode_record(BatchKind::Internet, &values, crate::LegalZone::Amsterdam)
+    };
+    match row("v33213371@kpn").unwrap().record {
+        TrafficRecord::Communication(c) => {
+            assert_eq!(c.calling.account.as_deref(), Some("v33213371@kpn"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let refused = row("jan@@example.org").unwrap_err();
+    assert_eq!(refused[0].field, "account");
+}
