@@ -248,16 +248,3 @@ async fn run<S: Store + TrafficStore + Maintain>(b: Bench<S>) {
     );
     println!("peak RSS {} MB", peak_rss_mb());
 }
-
-fn dir_bytes(dir: &std::path::Path) -> u64 {
-    let mut total = 0;
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let meta = entry.metadata().unwrap();
-        total += if meta.is_dir() {
-            dir_bytes(&entry.path())
-        } else {
-            meta.len()
-        };
-    }
-    total
-}

@@ -296,3 +296,17 @@ pub fn cpu_seconds(thread: &str) -> (f64, f64) {
     }
     (all, named)
 }
+
+/// Bytes of every file under `dir`, recursively.
+pub fn dir_bytes(dir: &std::path::Path) -> u64 {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let meta = entry.metadata().unwrap();
+        total += if meta.is_dir() {
+            dir_bytes(&entry.path())
+        } else {
+            meta.len()
+        };
+    }
+    total
+}

@@ -156,25 +156,49 @@ pub fn open_row(
             row.day
         ))
     };
-    let id = tdip_crypto::Sealer::key_id_of(&row.sealed)?;
+    match open_blob(
+        keys,
+        provider,
+        row.day,
+        &aad(provider, row),
+        &row.sealed,
+        tampered,
+    )? {
+        Some(plain) => decode(&plain).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Opens a traffic blob of `provider` on day partition `day` (a traffic row or a
+/// communication): `Ok(None)` when its key was destroyed (retention); `tampered(what)`
+/// when it is not sealed under the provider's traffic key of the day's month, or does not
+/// open with `aad`.
+pub(crate) fn open_blob(
+    keys: &PointKeys,
+    provider: &str,
+    day: Day,
+    aad: &[u8],
+    sealed: &[u8],
+    tampered: impl Fn(&str) -> CoreError,
+) -> Result<Option<Zeroizing<Vec<u8>>>, CoreError> {
+    let id = tdip_crypto::Sealer::key_id_of(sealed)?;
     let Some(key) = keys.data().key(id)? else {
         return Ok(None);
     };
     // The key must be this provider's traffic key of the row's month.
     match key.scope.as_deref() {
-        Some((p, DataClass::Traffic, Scope::Month(m)))
-            if p == provider && *m == month_of(row.day)? => {}
+        Some((p, DataClass::Traffic, Scope::Month(m))) if p == provider && *m == month_of(day)? => {
+        }
         _ => {
             return Err(tampered(
                 "is not sealed under its provider's traffic key of its month",
             ));
         }
     }
-    let plain = key
-        .sealer
-        .open(&aad(provider, row), &row.sealed)
-        .map_err(|_| tampered("does not open as its row describes it"))?;
-    decode(&plain).map(Some)
+    key.sealer
+        .open(aad, sealed)
+        .map(Some)
+        .map_err(|_| tampered("does not open as its row describes it"))
 }
 
 fn encode(content: &SealedTraffic) -> Zeroizing<Vec<u8>> {

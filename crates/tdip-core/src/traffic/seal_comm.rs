@@ -16,9 +16,8 @@ use tdip_store::{BlindIndex, CellRow, CommRow, Day, TrafficKind};
 use zeroize::Zeroizing;
 
 use crate::CoreError;
-use crate::datakeys::{DataClass, Scope};
 use crate::keys::PointKeys;
-use crate::traffic::seal::{TrafficKeys, month_of};
+use crate::traffic::seal::{TrafficKeys, open_blob};
 
 const FORMAT: u8 = 1;
 
@@ -171,23 +170,17 @@ pub fn open_comm(
             row.day
         ))
     };
-    let id = tdip_crypto::Sealer::key_id_of(&row.sealed)?;
-    let Some(key) = keys.data().key(id)? else {
+    let Some(plain) = open_blob(
+        keys,
+        provider,
+        row.day,
+        &aad(provider, row),
+        &row.sealed,
+        tampered,
+    )?
+    else {
         return Ok(None);
     };
-    match key.scope.as_deref() {
-        Some((p, DataClass::Traffic, Scope::Month(m)))
-            if p == provider && *m == month_of(row.day)? => {}
-        _ => {
-            return Err(tampered(
-                "is not sealed under its provider's traffic key of its month",
-            ));
-        }
-    }
-    let plain = key
-        .sealer
-        .open(&aad(provider, row), &row.sealed)
-        .map_err(|_| tampered("does not open as its row describes it"))?;
     match plain.split_first() {
         Some((&FORMAT, body)) => postcard::from_bytes(body)
             .map(Some)

@@ -16,7 +16,7 @@ use super::cells::CellPlan;
 use super::outside;
 use super::population::{Mobile, Population};
 use super::rec::Rows;
-use super::rhythm::Rhythm;
+use super::rhythm;
 use super::schedule::{self, Stream, unit};
 
 /// The `mobile` columns (docs/traffic-format.md).
@@ -116,7 +116,7 @@ pub(crate) fn write<W: Write>(
     plan: &CellPlan,
     out: W,
 ) -> Result<u64, GenError> {
-    let rhythm = Rhythm::new(pop.day_start);
+    let rhythm = rhythm::of_day(pop.day_start);
     let per_unit = EVENTS_PER_DAY / rhythm.total();
     let streams: Vec<Stream> = pop
         .mobiles

@@ -14,7 +14,7 @@ use super::calls::{duration, end_of};
 use super::outside;
 use super::population::Population;
 use super::rec::Rows;
-use super::rhythm::Rhythm;
+use super::rhythm;
 use super::schedule::{self, Stream, unit};
 
 /// The `fixed` columns (docs/traffic-format.md).
@@ -36,7 +36,7 @@ const CALLS_PER_DAY: f64 = 3.0;
 
 /// Writes the file; returns the data rows written.
 pub(crate) fn write<W: Write>(ctx: &Ctx, pop: &Population, out: W) -> Result<u64, GenError> {
-    let rhythm = Rhythm::new(pop.day_start);
+    let rhythm = rhythm::of_day(pop.day_start);
     let per_unit = CALLS_PER_DAY / rhythm.total();
     let streams: Vec<Stream> = pop
         .lines

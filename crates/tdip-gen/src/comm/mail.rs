@@ -16,7 +16,7 @@ use super::calls::{duration, end_of};
 use super::outside;
 use super::population::{Net, Population};
 use super::rec::Rows;
-use super::rhythm::Rhythm;
+use super::rhythm;
 use super::schedule::{self, Stream, unit};
 
 /// The `internet` columns (docs/traffic-format.md).
@@ -42,7 +42,7 @@ const VOIP_CALLS_PER_DAY: f64 = 3.0;
 
 /// Writes the file; returns the data rows written.
 pub(crate) fn write<W: Write>(ctx: &Ctx, pop: &Population, out: W) -> Result<u64, GenError> {
-    let rhythm = Rhythm::new(pop.day_start);
+    let rhythm = rhythm::of_day(pop.day_start);
     let streams: Vec<Stream> = pop
         .nets
         .iter()

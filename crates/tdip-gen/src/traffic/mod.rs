@@ -33,7 +33,7 @@
 mod calendar;
 mod cgnat;
 mod plan;
-mod rhythm;
+pub(crate) mod rhythm;
 mod sessions;
 #[cfg(test)]
 mod tests;

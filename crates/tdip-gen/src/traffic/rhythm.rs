@@ -1,6 +1,7 @@
-//! The daily rhythm of new port blocks: a start intensity per hour of the UTC day,
-//! following Amsterdam/Brussels local time (CET, CEST in summer), and its inverse, so a
-//! subscriber's next start is drawn by a time change of an exponential waiting time.
+//! The daily rhythm of new port blocks (and, with its own weights, of communications): a
+//! start intensity per hour of the UTC day, following Amsterdam/Brussels local time (CET,
+//! CEST in summer), and its inverse, so a subscriber's next start is drawn by a time change
+//! of an exponential waiting time.
 
 use crate::numbers::days_from_civil;
 
@@ -44,12 +45,17 @@ pub(crate) fn local_offset(t: i64) -> i64 {
 impl Rhythm {
     /// The rhythm of the UTC day starting at Unix time `day_start`.
     pub(crate) fn new(day_start: i64) -> Self {
+        Rhythm::with_hourly(day_start, &HOURLY)
+    }
+
+    /// The rhythm of that day with other relative intensities per local hour.
+    pub(crate) fn with_hourly(day_start: i64, hourly: &[f64; 24]) -> Self {
         let mut per_hour = [0.0; 24];
         let mut cum = [0.0; 25];
         for h in 0..24 {
             let t = day_start + 3600 * h as i64;
             let local = (t + local_offset(t)).rem_euclid(86_400);
-            per_hour[h] = HOURLY[(local / 3600) as usize];
+            per_hour[h] = hourly[(local / 3600) as usize];
             cum[h + 1] = cum[h] + per_hour[h];
         }
         Rhythm { per_hour, cum }
