@@ -27,7 +27,11 @@ pub struct CellDumpRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub near: Option<String>,
     /// The radius of the area around `near`, metres.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::whole::option"
+    )]
     pub radius_metres: Option<u32>,
 }
 

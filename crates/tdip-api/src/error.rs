@@ -49,6 +49,9 @@ pub enum ErrorCode {
     StoreUnavailable,
     /// 500: the point failed; the operator's log says why.
     Internal,
+    /// 503 from `/ready`: the last retention run failed, or none succeeded for more than
+    /// a day; the message says which.
+    RetentionOverdue,
     /// Refusal: a field the demand needs is missing.
     MissingField,
     /// Refusal: the catalogue knows no such agency.
@@ -103,6 +106,7 @@ impl ErrorCode {
             ErrorCode::Busy => "busy",
             ErrorCode::StoreUnavailable => "store-unavailable",
             ErrorCode::Internal => "internal",
+            ErrorCode::RetentionOverdue => "retention-overdue",
             ErrorCode::MissingField => "missing-field",
             ErrorCode::UnknownAgency => "unknown-agency",
             ErrorCode::OversightOnly => "oversight-only",
@@ -125,7 +129,7 @@ impl ErrorCode {
     }
 
     /// Every code.
-    pub const ALL: [ErrorCode; 30] = [
+    pub const ALL: [ErrorCode; 31] = [
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
         ErrorCode::BadRequest,
@@ -138,6 +142,7 @@ impl ErrorCode {
         ErrorCode::Busy,
         ErrorCode::StoreUnavailable,
         ErrorCode::Internal,
+        ErrorCode::RetentionOverdue,
         ErrorCode::MissingField,
         ErrorCode::UnknownAgency,
         ErrorCode::OversightOnly,

@@ -11,6 +11,7 @@ mod error;
 mod lookup;
 mod service;
 mod traffic;
+mod whole;
 
 pub use answer::{
     Address, Answered, Evidence, Hit, PaymentMethod, Searched, Service, Subscription, When,

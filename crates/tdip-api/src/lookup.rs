@@ -68,7 +68,11 @@ pub struct LookupRequest {
     pub term: Option<String>,
     /// The port of the public address `ip`: who used that address and port at `at`,
     /// answered through retained traffic data (`POST /v1/traffic/lookups` only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::whole::option"
+    )]
     pub port: Option<u16>,
     /// Identify the user of `ip` through retained traffic data without a port: answered
     /// only when one subscriber used the address then (`/v1/traffic/lookups` only).
@@ -93,7 +97,11 @@ pub struct LookupRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cell_dump: Option<CellDumpRequest>,
     /// Seconds the logs may be off the moment asked, at most 3600 (default 0).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::whole::option"
+    )]
     pub tolerance: Option<u32>,
 }
 

@@ -71,6 +71,40 @@ impl Month {
         Ok(Month(i32::from(t.year()) * 12 + i32::from(t.month()) - 1))
     }
 
+    /// The month as `year * 12 + month - 1` (PostgreSQL's `tdip_month`).
+    pub fn index(self) -> i32 {
+        self.0
+    }
+
+    /// The month of an index as [`Month::index`] gives it.
+    pub fn from_index(index: i32) -> Month {
+        Month(index)
+    }
+
+    /// The month after this one.
+    pub fn next(self) -> Month {
+        Month(self.0 + 1)
+    }
+
+    /// The first day of the month.
+    pub fn first_day(self) -> Result<jiff::civil::Date, CoreError> {
+        let year = i16::try_from(self.0.div_euclid(12))
+            .map_err(|_| CoreError::Config("a month is out of range".into()))?;
+        let month = i8::try_from(self.0.rem_euclid(12) + 1).expect("1..=12");
+        jiff::civil::Date::new(year, month, 1)
+            .map_err(|_| CoreError::Config("a month is out of range".into()))
+    }
+
+    /// Its first second (UTC).
+    pub fn first_second(self) -> Result<i64, CoreError> {
+        Ok(self
+            .first_day()?
+            .to_zoned(TimeZone::UTC)
+            .map_err(|_| CoreError::Config("a month is out of range".into()))?
+            .timestamp()
+            .as_second())
+    }
+
     /// Parses `YYYY-MM`.
     pub fn parse(s: &str) -> Option<Month> {
         let (y, m) = s.split_once('-')?;

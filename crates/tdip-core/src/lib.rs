@@ -17,6 +17,7 @@ pub mod keys;
 pub mod lateness;
 pub mod lookup;
 pub mod registry;
+pub mod retention;
 pub mod rotate;
 mod sealed;
 pub mod snapshot;

@@ -18,6 +18,8 @@ pub const AUDIT_PUBLIC: &str = "audit.pub";
 pub const HEAD_FILE: &str = "audit.head";
 /// The audit log's retention classes, if the point does not use the shipped ones.
 pub const RETENTION_FILE: &str = "audit-retention.toml";
+/// The data's retention policy, if the point does not use the shipped one.
+pub const DATA_RETENTION_FILE: &str = "data-retention.toml";
 /// The key directory: one file per wrapped data key.
 pub const KEY_DIR: &str = "keys";
 /// The spool of deliveries accepted while sealed.

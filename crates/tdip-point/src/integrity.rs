@@ -71,9 +71,7 @@ pub async fn on_start(
     let recorded = Recorded::read(auditor.store()).await?;
     let (mut findings, unrecorded) = integrity::check_deliveries(store, &recorded).await?;
     if check == Check::Everything && unrecorded.is_empty() {
-        for (provider, state) in recorded.latest() {
-            findings.extend(integrity::check_state(store, &provider, &state).await?);
-        }
+        findings.extend(integrity::check_recorded(store, &recorded).await?);
     }
     if !findings.is_empty() {
         report(auditor, &findings, now).await?;
@@ -159,11 +157,8 @@ pub async fn check_store(data: &Path, url: &str, now: i64) -> Result<StoreCheck>
         });
     }
     let latest = recorded.latest();
-    let mut providers: Vec<&String> = latest.keys().collect();
-    providers.sort();
-    for provider in &providers {
-        findings.extend(integrity::check_state(&store, provider, &latest[*provider]).await?);
-    }
+    let providers: Vec<&String> = latest.keys().collect();
+    findings.extend(integrity::check_recorded(&store, &recorded).await?);
     let mut unchecked = Vec::new();
     for p in store.providers().await? {
         if !latest.contains_key(&p.id) && !store.deliveries(Some(&p.id), 1).await?.is_empty() {

@@ -405,6 +405,11 @@ pub async fn open_root(
     if let Some(event) = unsealed {
         auditor.record(clock.now(), vec![event]).await?;
     }
+    // A retention step a stop left half-done is finished before the store is held to
+    // the log (which expects the step's month either there or gone, never both ways).
+    tdip_core::retention::finish(&store, &keys, &auditor, clock.now())
+        .await
+        .context("cannot finish the retention step a stopped run began")?;
     crate::integrity::on_start(&store, &auditor, check, clock.now()).await?;
     Ok(Point {
         store,

@@ -457,16 +457,19 @@ async fn health() -> Json<Status> {
 /// Readiness: the point is unsealed and answers consultations.
 #[utoipa::path(get, path = "/ready", responses(
     (status = 200, body = Status),
-    (status = 503, description = "sealed", body = ErrorBody)))]
+    (status = 503, description = "sealed, or retention failed or is overdue", body = ErrorBody)))]
 async fn ready(Shared(state): Shared<Arc<State>>) -> Result<Json<Status>, ApiError> {
-    state
-        .point()
-        .map(|_| {
-            Json(Status {
-                status: "ready".into(),
-            })
-        })
-        .ok_or_else(ApiError::sealed)
+    state.point().ok_or_else(ApiError::sealed)?;
+    if let Some(why) = state.retention.problem(state.clock.now()) {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::RetentionOverdue,
+            why,
+        ));
+    }
+    Ok(Json(Status {
+        status: "ready".into(),
+    }))
 }
 
 /// Who held an identifier at a moment or during a period. The demand is judged against

@@ -13,6 +13,7 @@ mod hi1_book;
 mod hi1_disclose;
 pub mod hi1_push;
 mod metrics;
+pub mod retention_job;
 mod tls;
 pub mod wire;
 pub mod wire_comm;
@@ -73,6 +74,8 @@ pub struct ServerConfig {
     /// How HI-1 deliveries are pushed to the destinations tasks name; none: a task that
     /// names a `DeliveryAddress` is refused, and deliveries are fetched with GET.
     pub push: Option<PushSettings>,
+    /// When the daily retention run starts, legal local time (one runs at start too).
+    pub retention_at: jiff::civil::Time,
 }
 
 /// How long a stopping service waits for the requests in progress, by default: a large
@@ -110,8 +113,11 @@ pub struct State {
     /// How deliveries are pushed to the destinations tasks name, if the operator
     /// configured it.
     push: Option<Arc<hi1_push::Pusher>>,
-    /// Held while the spool is applied, so deliveries apply one at a time, in order.
+    /// Held while the spool is applied, so deliveries apply one at a time, in order (and
+    /// while retention runs, so a delivery never sees a destruction half-recorded).
     applying: tokio::sync::Mutex<()>,
+    /// How the daily retention job stands.
+    retention: retention_job::JobState,
     /// Where the service reads "now".
     pub clock: SharedClock,
 }
@@ -181,6 +187,7 @@ impl State {
             tasks: Arc::default(),
             push: None,
             applying: tokio::sync::Mutex::new(()),
+            retention: retention_job::JobState::default(),
             clock,
         })
     }
@@ -278,6 +285,7 @@ pub async fn serve(
         state.clone(),
         config.sign_every.max(Duration::from_secs(1)),
     ));
+    let retention = tokio::spawn(retention_job::daily(state.clone(), config.retention_at));
     tls::serve(
         listener,
         tls,
@@ -288,6 +296,7 @@ pub async fn serve(
     )
     .await;
     signer.abort();
+    retention.abort();
     if let Some(p) = state.point() {
         p.finish().await;
     }

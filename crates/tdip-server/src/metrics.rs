@@ -82,3 +82,19 @@ pub fn hi1_action(verb: &str, outcome: &'static str) {
 pub fn hi1_push(outcome: &'static str) {
     ::metrics::counter!("tdip_hi1_pushes_total", "outcome" => outcome).increment(1);
 }
+
+/// Records what a retention step destroyed, by class (`subscriber`, `traffic-day`,
+/// `traffic-keys`, `audit-bodies`): counts only.
+pub fn destroyed(class: &'static str, count: u64) {
+    ::metrics::counter!("tdip_retention_destroyed_total", "class" => class).increment(count);
+}
+
+/// Records a successful retention run at `now` (UTC seconds).
+pub fn retention_ok(now: i64) {
+    ::metrics::gauge!("tdip_retention_last_success_timestamp_seconds").set(now as f64);
+}
+
+/// Counts a failed retention run.
+pub fn retention_failed() {
+    ::metrics::counter!("tdip_retention_failures_total").increment(1);
+}

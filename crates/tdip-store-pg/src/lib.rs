@@ -23,6 +23,7 @@ mod delivery;
 mod error;
 mod months;
 mod read;
+mod retention;
 mod traffic;
 mod traffic_remote;
 mod traffic_tx;

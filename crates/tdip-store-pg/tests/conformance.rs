@@ -159,6 +159,47 @@ async fn the_access_registry_passes_the_conformance_suite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_retention_conformance_suite_passes_and_an_emptied_month_is_dropped() {
+    let dbs = TestDatabases::new();
+    let url = dbs.fresh_url().await;
+    let store = PgStore::connect(&url).await.unwrap();
+    tdip_store::conformance::retention::run_all(&store).await;
+    // Every provider's January went, then a late delivery closed one version into it
+    // again: the partition is there (recreated). February's is there, untouched.
+    let mut admin = PgConnection::connect(&url).await.unwrap();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT relname::text FROM pg_class WHERE relname ~ '^(version|ident)_2026_0[12]$'
+         ORDER BY relname",
+    )
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    assert_eq!(
+        tables,
+        [
+            "ident_2026_01",
+            "ident_2026_02",
+            "version_2026_01",
+            "version_2026_02"
+        ]
+    );
+    // Delete January again: with nothing left in it, both partitions are dropped.
+    use tdip_store::RetentionStore;
+    store
+        .delete_closed("kpn", tdip_store::conformance::retention::JANUARY)
+        .await
+        .unwrap();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT relname::text FROM pg_class WHERE relname ~ '^(version|ident)_2026_0[12]$'
+         ORDER BY relname",
+    )
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    assert_eq!(tables, ["ident_2026_02", "version_2026_02"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn suspending_an_officer_does_not_wait_for_a_delivery() {
     let dbs = TestDatabases::new();
     let store = dbs.fresh_store().await;

@@ -11,6 +11,7 @@ mod comm;
 mod comm_tx;
 mod delivery;
 mod read;
+mod retention;
 mod traffic;
 mod traffic_compact;
 mod traffic_rows;
@@ -34,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0002_access.sql"),
     include_str!("0003_traffic.sql"),
     include_str!("0004_comm.sql"),
+    include_str!("0005_retention.sql"),
 ];
 
 /// The SQLite store.

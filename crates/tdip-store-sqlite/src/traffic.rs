@@ -397,7 +397,10 @@ impl TrafficStore for SqliteStore {
 
     async fn drop_traffic_day(&self, day: Day) -> StoreResult<u64> {
         let conn = connect(&self.path)?;
-        conn.execute_batch("BEGIN IMMEDIATE").map_err(backend)?;
+        // Freed pages are zeroed, not left in the file's free list (nor, after the
+        // checkpoint below, in the WAL).
+        conn.execute_batch("PRAGMA secure_delete = ON; BEGIN IMMEDIATE")
+            .map_err(backend)?;
         let rows: Option<i64> = conn
             .query_row(
                 "SELECT COALESCE((SELECT SUM(rows) FROM traffic_day WHERE day = ?1), 0)
@@ -420,6 +423,8 @@ impl TrafficStore for SqliteStore {
              COMMIT;"
         ))
         .map_err(backend)?;
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .map_err(backend)?;
         Ok(rows.unwrap_or(0) as u64)
     }
 }

@@ -13,6 +13,7 @@ mod audit;
 mod comm;
 mod error;
 mod records;
+mod retention;
 mod traffic;
 
 #[cfg(feature = "conformance")]
@@ -28,6 +29,7 @@ pub use records::{
     BlindIndex, DeliveryOutcome, DeliveryRecord, DeliverySpan, NewDelivery, NewVersion, Provider,
     ProviderRows, Reseal, VersionRow,
 };
+pub use retention::{ClosedCounts, ClosedMonth, RetentionStore};
 pub use traffic::{
     Day, NewTrafficBatch, OpenRef, TrafficBatchRecord, TrafficDay, TrafficKind, TrafficProbe,
     TrafficRow, TrafficStore, TrafficTx, day_of,

@@ -4,6 +4,7 @@
 
 mod flags;
 mod redact;
+mod retention;
 #[cfg(test)]
 mod tests;
 
@@ -14,6 +15,7 @@ use tdip_server::LimitSettings;
 
 pub use flags::{RemoteFlags, UnsealFlags, WitnessFlags};
 pub use redact::Personal;
+pub use retention::RetentionCmd;
 
 /// The help heading of the options every command takes, before or after its name.
 const GLOBAL: &str = "Global options";
@@ -102,6 +104,10 @@ pub enum Command {
     /// The data keys: list them, rotate a provider's open key, shred a month.
     #[command(subcommand)]
     Keys(KeysCmd),
+    /// Retention of data: what is due, destroy it (also run daily by `tdip serve`), what
+    /// was destroyed.
+    #[command(subcommand)]
+    Retention(RetentionCmd),
     /// Deliveries accepted while the point was sealed: list them, apply them.
     #[command(subcommand)]
     Spool(SpoolCmd),
@@ -144,6 +150,7 @@ impl Command {
             Command::Serve(args) => &args.witness,
             Command::Keys(KeysCmd::Rotate { witness, .. } | KeysCmd::Shred { witness, .. })
             | Command::Spool(SpoolCmd::Apply { witness, .. })
+            | Command::Retention(RetentionCmd::Run { witness, .. })
             | Command::Audit(AuditCmd::Checkpoint { witness, .. }) => witness,
             _ => return None,
         };
@@ -171,6 +178,10 @@ pub struct ServeArgs {
     /// nothing (entries it records are signed within a second).
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub sign_every: u64,
+    /// When the daily retention run starts, legal local time (`HH:MM`, not in the DST
+    /// change between 02:00 and 03:00); one also runs when the service starts.
+    #[arg(long, value_name = "HH:MM", default_value = "03:30", value_parser = retention_at)]
+    pub retention_at: jiff::civil::Time,
     /// Limits that keep slow or numerous clients from exhausting the service.
     #[command(flatten)]
     pub limits: ServeLimits,
@@ -978,4 +989,11 @@ pub struct DemoArgs {
     /// End after the flow instead of serving the demo point.
     #[arg(long)]
     pub no_serve: bool,
+}
+
+/// Reads `--retention-at` against both legal zones (the zone is known only once the
+/// catalogue is read; a time valid in one is valid in the other, both change at 02:00).
+fn retention_at(text: &str) -> Result<jiff::civil::Time, String> {
+    tdip_server::retention_job::parse_at(text, tdip_model::LegalZone::Amsterdam)?;
+    tdip_server::retention_job::parse_at(text, tdip_model::LegalZone::Brussels)
 }

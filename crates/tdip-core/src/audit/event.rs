@@ -235,6 +235,59 @@ pub enum Event {
         /// Records with errors.
         errors: u64,
     },
+    /// A step of retention (kind `destruction`): one period of one class of data
+    /// destroyed at the end of its term. Written before the destruction starts (`begun`,
+    /// with what the period holds) and when it is done (`done`, with what went), so a run
+    /// stopped in between is seen and finished by the next; never any of the data.
+    Retention {
+        /// `begun` or `done`.
+        step: String,
+        /// `subscriber` (closed versions of a month and their month keys), `traffic-day`
+        /// (a UTC day partition of every provider's traffic records and communications),
+        /// `traffic-keys` (a provider's traffic keys of a month whose every day went).
+        class: String,
+        /// Provider id; empty for a day partition, which holds every provider's records.
+        provider: String,
+        /// The period: `YYYY-MM` for a month, `YYYY-MM-DD` for a day (UTC).
+        period: String,
+        /// Records: versions, or traffic records and communications.
+        records: u64,
+        /// Blind-index entries of those versions.
+        indexes: u64,
+        /// Data keys destroyed (ids, hex).
+        keys: Vec<String>,
+        /// The rule applied, with its source and the term.
+        rule: String,
+        /// The moment the period became due (UTC seconds).
+        due: i64,
+        /// Preservation orders that held data of this period back past its due moment
+        /// (their ids; each has ended or been lifted since).
+        preserved: Vec<String>,
+    },
+    /// A preservation order placed, extended or lifted (kind `config`): a provider's data
+    /// of a period kept past its term for a case, until a moment at the latest.
+    Preservation {
+        /// `placed`, `extended` or `lifted`.
+        action: String,
+        /// The order's id.
+        id: String,
+        /// The case reference.
+        case: String,
+        /// The legal basis it is ordered under.
+        basis: String,
+        /// The provider whose data it holds.
+        provider: String,
+        /// `traffic`, `subscriber` or `all`.
+        class: String,
+        /// Start of the period held (UTC seconds).
+        from: i64,
+        /// End of the period held (UTC seconds, inclusive).
+        to: i64,
+        /// It holds until this moment at the latest (for `extended`: the new end).
+        until: i64,
+        /// Why it was placed, extended or lifted, as the operator wrote it.
+        reason: String,
+    },
 }
 
 /// A provider's state after an accepted delivery, as counts and digests (no subscriber
@@ -276,10 +329,12 @@ impl Event {
             Event::Delivery { .. }
             | Event::DeliveryAccepted { .. }
             | Event::TrafficBatch { .. } => "delivery",
-            Event::Destruction { .. } | Event::Purge { .. } => "destruction",
+            Event::Destruction { .. } | Event::Purge { .. } | Event::Retention { .. } => {
+                "destruction"
+            }
             Event::Integrity { .. } => "integrity",
             Event::Unseal { .. } => "unseal",
-            Event::Config { .. } => "config",
+            Event::Config { .. } | Event::Preservation { .. } => "config",
         }
     }
 

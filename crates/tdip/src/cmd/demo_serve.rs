@@ -75,6 +75,7 @@ pub async fn serve(
         identities: Vec::new(),
         clock: super::clock(),
         push: None,
+        retention_at: tdip_server::retention_job::DEFAULT_AT,
     };
     let p = pki.display();
     let ready = |at: SocketAddr| {

@@ -35,6 +35,7 @@ pub fn config(cli: &Cli, args: &ServeArgs, zone: LegalZone) -> ServerConfig {
         identities: args.unseal.identities.clone(),
         clock: super::clock(),
         push: push(&args.push),
+        retention_at: args.retention_at,
     }
 }
 
