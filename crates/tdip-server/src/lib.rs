@@ -362,6 +362,8 @@ mod hi1_push_tests;
 #[cfg(test)]
 mod hi1_tests;
 #[cfg(test)]
+mod retention_job_tests;
+#[cfg(test)]
 mod searched_tests;
 #[cfg(test)]
 mod signing_tests;

@@ -148,3 +148,148 @@ fn a_run_killed_at_random_points_is_finished_by_the_next_and_touches_nothing_not
     assert!(report.contains("traffic-day 2024-12-01"), "{report}");
     assert!(report.contains("12 months"), "{report}");
 }
+
+#[test]
+fn a_preservation_order_holds_a_period_until_lifted_and_every_change_is_checked_and_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&data, &["init", "--dev-key"]);
+    add_kpn(&data);
+    let file = dir.path().join("old.csv");
+    std::fs::write(
+        &file,
+        "public_ip,first_port,last_port,private_ip,user_id,start,end\n\
+         198.51.100.7,40000,40511,,u-jansen,2025-01-05T10:00:00Z,2025-01-05T11:00:00Z\n",
+    )
+    .unwrap();
+    ok(
+        &data,
+        &[
+            "traffic",
+            "deliver",
+            "--provider",
+            "kpn",
+            "--kind",
+            "cgnat",
+            file.to_str().unwrap(),
+        ],
+    );
+    let order = |until: &str| {
+        common::tdip(
+            &data,
+            &[
+                "retention",
+                "preserve",
+                "--provider",
+                "kpn",
+                "--class",
+                "traffic",
+                "--from",
+                "2025-01-05 00:00:00",
+                "--to",
+                "2025-01-05 23:59:59",
+                "--until",
+                until,
+                "--case",
+                "PV-2026-77",
+                "--basis",
+                "be/sv-39bis",
+                "--reason",
+                "order of the investigating judge",
+            ],
+        )
+    };
+    // An end inside the spring DST gap is refused, saying so; one that has passed too.
+    let gap = order("2027-03-28 02:30:00");
+    assert!(!gap.status.success());
+    assert!(
+        common::stderr(&gap).contains("daylight-saving gap"),
+        "{}",
+        common::stderr(&gap)
+    );
+    let past = order("2026-01-01 00:00:00");
+    assert!(
+        common::stderr(&past).contains("--until has passed"),
+        "{}",
+        common::stderr(&past)
+    );
+    let placed = order("2027-06-01 12:00:00");
+    assert!(placed.status.success(), "{}", common::stderr(&placed));
+    let id = String::from_utf8(placed.stdout).unwrap().trim().to_owned();
+    assert!(id.starts_with("P-"), "{id}");
+
+    let plan = ok(&data, &["retention", "plan"]);
+    assert!(
+        plan.contains(&format!("HELD by {id}: traffic-day 2025-01-05")),
+        "{plan}"
+    );
+    let run = ok(&data, &["retention", "run", "--yes"]);
+    assert!(run.contains(&format!("held by {id}")), "{run}");
+    let plan = json(&data, &["retention", "plan", "--json"]);
+    assert_eq!(
+        plan["held"].as_array().unwrap().len(),
+        2,
+        "the day and its month's keys"
+    );
+
+    // Shortening is refused (an order ends by being lifted); extending and lifting are logged.
+    let shorter = common::tdip(
+        &data,
+        &[
+            "retention",
+            "extend",
+            "--id",
+            &id,
+            "--until",
+            "2027-01-01 00:00:00",
+            "--reason",
+            "x",
+        ],
+    );
+    assert!(
+        common::stderr(&shorter).contains("must be later"),
+        "{}",
+        common::stderr(&shorter)
+    );
+    ok(
+        &data,
+        &[
+            "retention",
+            "extend",
+            "--id",
+            &id,
+            "--until",
+            "2027-12-01 00:00:00",
+            "--reason",
+            "extended by the judge",
+        ],
+    );
+    ok(
+        &data,
+        &["retention", "lift", "--id", &id, "--reason", "case closed"],
+    );
+    let orders = json(&data, &["retention", "orders", "--json"]);
+    assert_eq!(orders[0]["in_force"], false, "{orders}");
+    let again = common::tdip(
+        &data,
+        &["retention", "lift", "--id", &id, "--reason", "again"],
+    );
+    assert!(
+        common::stderr(&again).contains("no longer in force"),
+        "{}",
+        common::stderr(&again)
+    );
+    let log = ok(&data, &["audit", "log", "--json", "--limit", "1000"]);
+    for action in ["placed", "extended", "lifted"] {
+        assert!(
+            log.contains(&format!("\"action\":\"{action}\"")),
+            "{action}: {log}"
+        );
+    }
+
+    let run = ok(&data, &["retention", "run", "--yes"]);
+    assert!(run.contains("destroyed: traffic-day 2025-01-05"), "{run}");
+    let report = json(&data, &["retention", "report", "--json"]);
+    assert_eq!(report["plan"]["held"], serde_json::json!([]), "{report}");
+    ok(&data, &["audit", "verify"]);
+}
