@@ -362,6 +362,29 @@ async fn a_copy_of_the_database_from_before_a_run_cannot_answer_for_what_it_dest
         .await
         .unwrap();
     assert!(again.done.is_empty() && again.resumed.is_empty());
+    // The copy put back in the store's place: its October is due again, found, logged as
+    // brought back around tdip, and destroyed again.
+    let restored = retention::run(&backup, &p.keys, &log, &Policy::defaults(), now + 60)
+        .await
+        .unwrap();
+    let again: Vec<Class> = restored.done.iter().map(|s| s.class).collect();
+    assert_eq!(again, [Class::TrafficDay, Class::Subscriber]);
+    let findings: Vec<String> = of_kind(log.store(), "integrity")
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|(_, e)| match e {
+            Event::Integrity { what, detail, .. } if what == "retention" => Some(detail),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    assert!(findings[0].contains("traffic-day 2025-10-05 of every provider is held again"));
+    assert!(
+        findings[1].contains("subscriber 2025-10 of kpn"),
+        "{findings:?}"
+    );
+    assert!(backup.traffic_days().await.unwrap().len() == 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

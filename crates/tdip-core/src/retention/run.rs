@@ -51,7 +51,33 @@ where
     out.resumed = finish_steps(store, keys, auditor, now, &mut out.rotated).await?;
     let orders = orders(auditor.store()).await?;
     let Plan { due, held, .. } = plan(store, &keys.data().list()?, policy, &orders, now).await?;
+    let before = destroyed_before(auditor.store()).await?;
     for step in due {
+        // A period destroyed before that is there again was brought back around tdip (a
+        // backup of the database or of the key directory copied in): say so, then destroy it
+        // again.
+        let id = (
+            step.class.as_str().to_owned(),
+            step.provider.clone(),
+            step.period.label(),
+        );
+        if let Some(seq) = before.get(&id) {
+            auditor
+                .record(
+                    now,
+                    vec![Event::Integrity {
+                        what: "retention".into(),
+                        subject: format!("{} {}", id.0, id.2),
+                        detail: format!(
+                            "{} {} of {} is held again after its destruction (entry {seq}):                              brought back from a copy around tdip; destroyed again",
+                            id.0,
+                            id.2,
+                            if id.1.is_empty() { "every provider" } else { id.1.as_str() }
+                        ),
+                    }],
+                )
+                .await?;
+        }
         // The orders that held it back past its due moment, ended or lifted since.
         let preserved: Vec<String> = orders
             .iter()
@@ -121,6 +147,27 @@ pub fn event(step: &Step, phase: &str, preserved: &[String]) -> Event {
         due: step.due,
         preserved: preserved.to_vec(),
     }
+}
+
+/// The periods the log shows destroyed (`done`), each with the entry that says so.
+async fn destroyed_before<A: AuditStore>(
+    audit: &A,
+) -> Result<BTreeMap<(String, String, String), u64>, CoreError> {
+    let mut out = BTreeMap::new();
+    for (seq, e) in of_kind(audit, "destruction").await? {
+        if let Event::Retention {
+            step,
+            class,
+            provider,
+            period,
+            ..
+        } = e
+            && step == "done"
+        {
+            out.insert((class, provider, period), seq);
+        }
+    }
+    Ok(out)
 }
 
 /// The steps the log shows begun and not done, in the order they were begun.
