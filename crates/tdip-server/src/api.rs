@@ -639,6 +639,9 @@ async fn unseal(
             let applied = super::deliveries::apply(&state, &p).await?;
             tracing::info!("{} spooled deliveries applied", applied.len());
         }
+        // Retention cannot run while sealed: a pass starts now, beside this answer.
+        let later = state.clone();
+        tokio::spawn(async move { crate::retention_job::pass(&later).await });
     }
     Ok(Json(Unsealing {
         sealed: guard.is_some(),

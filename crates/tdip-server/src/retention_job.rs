@@ -134,8 +134,8 @@ pub async fn daily(state: Arc<State>, at: Time) {
     }
 }
 
-/// One pass, if the point is unsealed (a sealed point holds no keys to destroy with; the
-/// pass after unsealing, or the next day's, does it).
+/// One pass, if the point is unsealed (a sealed point holds no keys to destroy with; a
+/// pass starts as soon as custodians unseal it through the API).
 pub async fn pass(state: &State) {
     let Some(point) = state.point() else {
         return;
