@@ -55,7 +55,7 @@ pub async fn run(cli: &Cli, cmd: &RetentionCmd, zone: LegalZone) -> Result<i32> 
             for provider in &outcome.data.rotated {
                 println!("rotated the open key of {provider} first");
             }
-            for b in &outcome.purged {
+            for b in outcome.purged.iter().filter(|b| b.count > 0) {
                 println!(
                     "destroyed {} bodies of {} entries (audit class {}) from before {}",
                     b.count,
@@ -66,7 +66,7 @@ pub async fn run(cli: &Cli, cmd: &RetentionCmd, zone: LegalZone) -> Result<i32> 
             }
             if outcome.data.done.is_empty()
                 && outcome.data.resumed.is_empty()
-                && outcome.purged.is_empty()
+                && outcome.purged.iter().all(|b| b.count == 0)
             {
                 eprintln!("nothing was due");
             }
