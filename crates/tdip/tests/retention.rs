@@ -37,8 +37,9 @@ fn json(data: &Path, args: &[&str]) -> serde_json::Value {
 }
 
 /// Traffic days the report shows done, and steps begun and not done.
-fn progress(data: &Path) -> (usize, usize) {
-    let report = json(data, &["retention", "report", "--json"]);
+fn progress(data: &Path, store: &str) -> (usize, usize) {
+    let report: serde_json::Value =
+        serde_json::from_str(&on(data, store, &["retention", "report", "--json"])).unwrap();
     let list = report["destroyed"].as_array().unwrap();
     let days = list
         .iter()
@@ -50,28 +51,56 @@ fn progress(data: &Path) -> (usize, usize) {
 
 #[test]
 fn a_run_killed_at_random_points_is_finished_by_the_next_and_touches_nothing_not_due() {
+    killed_runs_are_finished("sqlite:");
+}
+
+#[test]
+fn on_postgresql_a_run_killed_at_random_points_is_finished_by_the_next() {
+    let db = common::pg::TempDb::new("retention_kill");
+    killed_runs_are_finished(&db.url());
+}
+
+/// `tdip --store STORE ARGS…` succeeds; its standard output.
+fn on(data: &Path, store: &str, args: &[&str]) -> String {
+    let mut all = vec!["--store", store];
+    all.extend_from_slice(args);
+    ok(data, &all)
+}
+
+fn killed_runs_are_finished(store: &str) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    ok(&data, &["init", "--dev-key"]);
-    add_kpn(&data);
-    let file = batch(dir.path());
-    let out = json(
+    on(&data, store, &["init", "--dev-key"]);
+    on(
         &data,
+        store,
         &[
-            "traffic",
-            "deliver",
-            "--provider",
+            "providers",
+            "add",
             "kpn",
-            "--kind",
-            "cgnat",
-            "--json",
-            file.to_str().unwrap(),
+            "--name",
+            "KPN B.V.",
+            "--country",
+            "NL",
         ],
     );
+    let file = batch(dir.path());
+    let json = |args: &[&str]| -> serde_json::Value {
+        serde_json::from_str(&on(&data, store, args)).unwrap()
+    };
+    let out = json(&[
+        "traffic",
+        "deliver",
+        "--provider",
+        "kpn",
+        "--kind",
+        "cgnat",
+        "--json",
+        file.to_str().unwrap(),
+    ]);
     assert_eq!(out["batch"], "accepted", "{out}");
-    let plan = json(&data, &["retention", "plan", "--json"]);
+    let plan = json(&["retention", "plan", "--json"]);
     assert_eq!(plan["due"].as_array().unwrap().len(), 300 + 10, "{plan}");
-
     // Kill runs at pseudo-random moments (a fixed sequence: the same test every time).
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
     let mut interrupted = 0;
@@ -83,7 +112,7 @@ fn a_run_killed_at_random_points_is_finished_by_the_next_and_touches_nothing_not
         let mut child = Command::new(env!("CARGO_BIN_EXE_tdip"))
             .arg("--data")
             .arg(&data)
-            .args(["retention", "run", "--yes"])
+            .args(["--store", store, "retention", "run", "--yes"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -98,7 +127,7 @@ fn a_run_killed_at_random_points_is_finished_by_the_next_and_touches_nothing_not
         let running = child.try_wait().unwrap().is_none();
         child.kill().unwrap();
         child.wait().unwrap();
-        let (days, _) = progress(&data);
+        let (days, _) = progress(&data, store);
         if running && days < 300 {
             interrupted += 1;
         }
@@ -111,15 +140,15 @@ fn a_run_killed_at_random_points_is_finished_by_the_next_and_touches_nothing_not
         "no kill landed inside a run: make the run longer"
     );
 
-    let out = ok(&data, &["retention", "run", "--yes"]);
+    let out = on(&data, store, &["retention", "run", "--yes"]);
     assert!(!out.contains("BEGUN"), "{out}");
-    let (days, open) = progress(&data);
+    let (days, open) = progress(&data, store);
     assert_eq!(
         (days, open),
         (300, 0),
         "every due day done, no step left half-done"
     );
-    let plan = json(&data, &["retention", "plan", "--json"]);
+    let plan = json(&["retention", "plan", "--json"]);
     assert_eq!(plan["due"], serde_json::json!([]), "{plan}");
     // The six recent days are untouched, each due a year on.
     let later: Vec<&str> = plan["later"]
@@ -140,11 +169,11 @@ fn a_run_killed_at_random_points_is_finished_by_the_next_and_touches_nothing_not
             "2026-11-30"
         ]
     );
-    ok(&data, &["audit", "verify"]);
-    let check = ok(&data, &["audit", "verify", "--check-store"]);
+    on(&data, store, &["audit", "verify"]);
+    let check = on(&data, store, &["audit", "verify", "--check-store"]);
     assert!(!check.contains("differs"), "{check}");
     // The supervisor's report names the rule and the period of each destruction.
-    let report = ok(&data, &["retention", "report"]);
+    let report = on(&data, store, &["retention", "report"]);
     assert!(report.contains("traffic-day 2024-12-01"), "{report}");
     assert!(report.contains("12 months"), "{report}");
 }
