@@ -220,26 +220,10 @@ async fn each_class_disappears_exactly_on_its_due_day_over_fourteen_months() {
     );
 }
 
-/// How many of Jansen's versions `store` answers for `at`, with `p`'s keys.
-async fn old_address(store: &SqliteStore, p: &Point, at: i64) -> usize {
-    let q = tdip_core::lookup::Query {
-        kind: IdentKind::Msisdn,
-        value: "+31612345678".into(),
-        when: tdip_core::lookup::When::At { at },
-        default_country: None,
-    };
-    tdip_core::lookup::lookup(store, &p.keys, &q)
-        .await
-        .unwrap()
-        .hits
-        .len()
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_copy_of_the_database_from_before_a_run_cannot_answer_for_what_it_destroyed() {
+/// A point where Jansen moved on 2025-10-10 (his first version closed in October 2025)
+/// and kpn delivered a block of his on 2025-10-05; the moment of his first version.
+async fn october() -> (Point, i64) {
     let p = Point::new().await;
-    let log = auditor(&p);
-    // Jansen moves on 2025-10-10; a block of his on 2025-10-05; another on 2026-11-20.
     let oct5 = utc("2025-10-05T12:00:00Z");
     assert!(
         p.deliver("kpn", &csv(&[JANSEN, BAKKER]), oct5)
@@ -261,6 +245,29 @@ async fn a_copy_of_the_database_from_before_a_run_cannot_answer_for_what_it_dest
         oct10,
     )
     .await;
+    (p, oct5)
+}
+
+/// How many of Jansen's versions `store` answers for `at`, with `p`'s keys.
+async fn old_address(store: &SqliteStore, p: &Point, at: i64) -> usize {
+    let q = tdip_core::lookup::Query {
+        kind: IdentKind::Msisdn,
+        value: "+31612345678".into(),
+        when: tdip_core::lookup::When::At { at },
+        default_country: None,
+    };
+    tdip_core::lookup::lookup(store, &p.keys, &q)
+        .await
+        .unwrap()
+        .hits
+        .len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_of_the_database_from_before_a_run_cannot_answer_for_what_it_destroyed() {
+    let (p, oct5) = october().await;
+    let log = auditor(&p);
+    // And a block of Jansen's on 2026-11-20, not due.
     batch(
         &p,
         "kpn",
@@ -389,29 +396,8 @@ async fn a_copy_of_the_database_from_before_a_run_cannot_answer_for_what_it_dest
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_preserved_period_is_held_until_its_order_ends_then_destroyed_naming_it() {
-    let p = Point::new().await;
+    let (p, oct5) = october().await;
     let log = auditor(&p);
-    let oct5 = utc("2025-10-05T12:00:00Z");
-    assert!(
-        p.deliver("kpn", &csv(&[JANSEN, BAKKER]), oct5)
-            .await
-            .accepted()
-    );
-    let oct10 = utc("2025-10-10T12:00:00Z");
-    assert!(
-        p.deliver("kpn", &csv(&[JANSEN_MOVED, BAKKER]), oct10)
-            .await
-            .accepted()
-    );
-    batch(
-        &p,
-        "kpn",
-        "old",
-        "public_ip,first_port,last_port,private_ip,user_id,start,end\n\
-         198.51.100.7,40000,40511,,u-jansen,2025-10-05T10:00:00Z,2025-10-05T11:00:00Z\n",
-        oct10,
-    )
-    .await;
     // A case holds kpn's traffic of 4–6 October 2025 until 1 March 2027.
     let placed = utc("2026-11-01T09:00:00Z");
     let order = |action: &str, until: i64| Event::Preservation {

@@ -20,6 +20,10 @@ impl RetentionStore for AnyStore {
         each!(self, s => s.oldest_closed_end(provider).await)
     }
 
+    async fn closed_versions_in(&self, provider: &str, month: ClosedMonth) -> StoreResult<u64> {
+        each!(self, s => s.closed_versions_in(provider, month).await)
+    }
+
     async fn closed_in(&self, provider: &str, month: ClosedMonth) -> StoreResult<ClosedCounts> {
         each!(self, s => s.closed_in(provider, month).await)
     }

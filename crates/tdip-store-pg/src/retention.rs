@@ -29,6 +29,12 @@ impl RetentionStore for PgStore {
         Ok(None)
     }
 
+    async fn closed_versions_in(&self, provider: &str, month: ClosedMonth) -> StoreResult<u64> {
+        let m = checked(month)?;
+        let mut conn = self.pool.acquire().await.map_err(backend)?;
+        versions_in(&mut conn, provider, m).await
+    }
+
     async fn closed_in(&self, provider: &str, month: ClosedMonth) -> StoreResult<ClosedCounts> {
         let m = checked(month)?;
         let mut tx = self.pool.begin().await.map_err(backend)?;
@@ -36,13 +42,7 @@ impl RetentionStore for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        let versions: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
-            "SELECT count(*) FROM version WHERE ends_month = {m} AND provider = $1"
-        )))
-        .bind(provider)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(backend)?;
+        let versions = versions_in(&mut tx, provider, m).await?;
         let indexes: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
             "SELECT count(*) FROM ident WHERE ends_month = {m} AND provider = $1"
         )))
@@ -52,7 +52,7 @@ impl RetentionStore for PgStore {
         .map_err(backend)?;
         tx.commit().await.map_err(backend)?;
         Ok(ClosedCounts {
-            versions: versions as u64,
+            versions,
             indexes: indexes as u64,
         })
     }
@@ -98,6 +98,19 @@ impl RetentionStore for PgStore {
         tx.commit().await.map_err(backend)?;
         Ok(ClosedCounts { versions, indexes })
     }
+}
+
+/// The versions of `provider` in month partition `m` (the month written into the
+/// statement, so the partition is chosen when it is planned).
+async fn versions_in(conn: &mut PgConnection, provider: &str, m: i32) -> StoreResult<u64> {
+    let n: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT count(*) FROM version WHERE ends_month = {m} AND provider = $1"
+    )))
+    .bind(provider)
+    .fetch_one(conn)
+    .await
+    .map_err(backend)?;
+    Ok(n as u64)
 }
 
 /// The month, refused if it is not one a closed version can end in.

@@ -24,6 +24,10 @@ impl RetentionStore for SqliteStore {
         })
     }
 
+    async fn closed_versions_in(&self, provider: &str, month: ClosedMonth) -> StoreResult<u64> {
+        self.read(|c| versions_in(c, provider, month))
+    }
+
     async fn closed_in(&self, provider: &str, month: ClosedMonth) -> StoreResult<ClosedCounts> {
         self.read(|c| {
             let tx = c.unchecked_transaction()?;
@@ -65,19 +69,27 @@ fn counts(
     provider: &str,
     month: ClosedMonth,
 ) -> rusqlite::Result<ClosedCounts> {
-    let args = params![provider, month.from, month.to];
-    let versions: i64 = c.query_row(
-        "SELECT COUNT(*) FROM version WHERE provider = ?1 AND valid_to >= ?2 AND valid_to < ?3",
-        args,
-        |r| r.get(0),
-    )?;
     let indexes: i64 = c.query_row(
         &format!("SELECT COUNT(*) FROM ident WHERE version_id IN ({IN_MONTH})"),
-        args,
+        params![provider, month.from, month.to],
         |r| r.get(0),
     )?;
     Ok(ClosedCounts {
-        versions: versions as u64,
+        versions: versions_in(c, provider, month)?,
         indexes: indexes as u64,
     })
+}
+
+/// The versions of `provider` that ended in `month` (an index range of `version_by_end`).
+fn versions_in(
+    c: &rusqlite::Connection,
+    provider: &str,
+    month: ClosedMonth,
+) -> rusqlite::Result<u64> {
+    let n: i64 = c.query_row(
+        "SELECT COUNT(*) FROM version WHERE provider = ?1 AND valid_to >= ?2 AND valid_to < ?3",
+        params![provider, month.from, month.to],
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
 }

@@ -36,6 +36,14 @@ pub trait RetentionStore: Send + Sync {
         provider: &str,
     ) -> impl Future<Output = StoreResult<Option<i64>>> + Send;
 
+    /// How many closed versions of `provider` ended in `month`: the versions alone, which
+    /// is cheap (counting their index entries can mean a scan of every index entry).
+    fn closed_versions_in(
+        &self,
+        provider: &str,
+        month: ClosedMonth,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
+
     /// How many closed versions of `provider` ended in `month`, and their index entries.
     fn closed_in(
         &self,

@@ -91,7 +91,8 @@ pub struct Step {
     pub period: Period,
     /// Records it holds: versions, or traffic records and communications.
     pub records: u64,
-    /// Blind-index entries of those versions.
+    /// Blind-index entries of those versions (counted for a step due now; 0 for one that
+    /// falls due later).
     pub indexes: u64,
     /// Live data keys of the period.
     pub keys: Vec<u32>,
@@ -175,7 +176,17 @@ pub async fn plan<S: Store + TrafficStore + RetentionStore>(
         for m in months {
             let ids = live(&p.id, DataClass::Subscriber, m);
             let range = Period::Month(m).closed_month()?.expect("a month");
-            let counts: ClosedCounts = store.closed_in(&p.id, range).await?;
+            let due = month_due(m, terms.subscriber_months)?;
+            // Index entries are counted only for a month due now (its destruction record
+            // carries them); counting them can scan every index entry of the store.
+            let counts = if due <= now {
+                store.closed_in(&p.id, range).await?
+            } else {
+                ClosedCounts {
+                    versions: store.closed_versions_in(&p.id, range).await?,
+                    indexes: 0,
+                }
+            };
             if counts.versions == 0 && ids.is_empty() {
                 continue;
             }
@@ -192,7 +203,7 @@ pub async fn plan<S: Store + TrafficStore + RetentionStore>(
                      the measure)",
                     terms.subscriber_rule, terms.subscriber_months
                 ),
-                due: month_due(m, terms.subscriber_months)?,
+                due,
             });
         }
     }

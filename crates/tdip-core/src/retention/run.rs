@@ -48,35 +48,35 @@ where
     A: AuditStore + 'static,
 {
     let mut out = Outcome::default();
-    out.resumed = finish_steps(store, keys, auditor, now, &mut out.rotated).await?;
+    let (pending, mut before) = history(auditor.store()).await?;
+    for step in pending {
+        carry_out(store, keys, auditor, &step, now, &mut out.rotated).await?;
+        let seq = auditor.record(now, vec![event(&step, "done", &[])]).await?;
+        before.insert(step_id(&step), seq);
+        out.resumed.push(step);
+    }
     let orders = orders(auditor.store()).await?;
     let Plan { due, held, .. } = plan(store, &keys.data().list()?, policy, &orders, now).await?;
-    let before = destroyed_before(auditor.store()).await?;
     for step in due {
         // A period destroyed before that is there again was brought back around tdip (a
         // backup of the database or of the key directory copied in): say so, then destroy it
         // again.
-        let id = (
-            step.class.as_str().to_owned(),
-            step.provider.clone(),
-            step.period.label(),
-        );
-        if let Some(seq) = before.get(&id) {
-            auditor
-                .record(
-                    now,
-                    vec![Event::Integrity {
-                        what: "retention".into(),
-                        subject: format!("{} {}", id.0, id.2),
-                        detail: format!(
-                            "{} {} of {} is held again after its destruction (entry {seq}):                              brought back from a copy around tdip; destroyed again",
-                            id.0,
-                            id.2,
-                            if id.1.is_empty() { "every provider" } else { id.1.as_str() }
-                        ),
-                    }],
-                )
-                .await?;
+        if let Some(seq) = before.get(&step_id(&step)) {
+            let whose = if step.provider.is_empty() {
+                "every provider"
+            } else {
+                step.provider.as_str()
+            };
+            let (class, period) = (step.class.as_str(), step.period.label());
+            let finding = Event::Integrity {
+                what: "retention".into(),
+                subject: format!("{class} {period}"),
+                detail: format!(
+                    "{class} {period} of {whose} is held again after its destruction (entry \
+                     {seq}): brought back from a copy around tdip; destroyed again"
+                ),
+            };
+            auditor.record(now, vec![finding]).await?;
         }
         // The orders that held it back past its due moment, ended or lifted since.
         let preserved: Vec<String> = orders
@@ -110,23 +110,9 @@ where
     S: Store + TrafficStore + RetentionStore,
     A: AuditStore + 'static,
 {
-    finish_steps(store, keys, auditor, now, &mut Vec::new()).await
-}
-
-async fn finish_steps<S, A>(
-    store: &S,
-    keys: &PointKeys,
-    auditor: &Auditor<A>,
-    now: i64,
-    rotated: &mut Vec<String>,
-) -> Result<Vec<Step>, CoreError>
-where
-    S: Store + TrafficStore + RetentionStore,
-    A: AuditStore + 'static,
-{
     let mut finished = Vec::new();
     for step in unfinished(auditor.store()).await? {
-        carry_out(store, keys, auditor, &step, now, rotated).await?;
+        carry_out(store, keys, auditor, &step, now, &mut Vec::new()).await?;
         auditor.record(now, vec![event(&step, "done", &[])]).await?;
         finished.push(step);
     }
@@ -149,30 +135,29 @@ pub fn event(step: &Step, phase: &str, preserved: &[String]) -> Event {
     }
 }
 
-/// The periods the log shows destroyed (`done`), each with the entry that says so.
-async fn destroyed_before<A: AuditStore>(
-    audit: &A,
-) -> Result<BTreeMap<(String, String, String), u64>, CoreError> {
-    let mut out = BTreeMap::new();
-    for (seq, e) in of_kind(audit, "destruction").await? {
-        if let Event::Retention {
-            step,
-            class,
-            provider,
-            period,
-            ..
-        } = e
-            && step == "done"
-        {
-            out.insert((class, provider, period), seq);
-        }
-    }
-    Ok(out)
+/// A step's identity in the log: class, provider and period as its entries name them.
+type StepId = (String, String, String);
+
+fn step_id(step: &Step) -> StepId {
+    (
+        step.class.as_str().to_owned(),
+        step.provider.clone(),
+        step.period.label(),
+    )
 }
 
 /// The steps the log shows begun and not done, in the order they were begun.
 pub async fn unfinished<A: AuditStore>(audit: &A) -> Result<Vec<Step>, CoreError> {
-    let mut open: BTreeMap<(String, String, String), (u64, Step)> = BTreeMap::new();
+    Ok(history(audit).await?.0)
+}
+
+/// One read of the log's retention entries: the steps begun and not done, in the order
+/// they were begun, and every period done, with the entry that says so.
+async fn history<A: AuditStore>(
+    audit: &A,
+) -> Result<(Vec<Step>, BTreeMap<StepId, u64>), CoreError> {
+    let mut open: BTreeMap<StepId, (u64, Step)> = BTreeMap::new();
+    let mut done: BTreeMap<StepId, u64> = BTreeMap::new();
     for (seq, e) in of_kind(audit, "destruction").await? {
         let Event::Retention {
             step: phase,
@@ -192,6 +177,7 @@ pub async fn unfinished<A: AuditStore>(audit: &A) -> Result<Vec<Step>, CoreError
         let id = (class.clone(), provider.clone(), period.clone());
         if phase != "begun" {
             open.remove(&id);
+            done.insert(id, seq);
             continue;
         }
         let (Some(class), Some(period)) = (Class::parse(&class), Period::parse(&period)) else {
@@ -220,7 +206,7 @@ pub async fn unfinished<A: AuditStore>(audit: &A) -> Result<Vec<Step>, CoreError
     }
     let mut steps: Vec<(u64, Step)> = open.into_values().collect();
     steps.sort_by_key(|(seq, _)| *seq);
-    Ok(steps.into_iter().map(|(_, s)| s).collect())
+    Ok((steps.into_iter().map(|(_, s)| s).collect(), done))
 }
 
 /// Destroys what `step` names; doing it again destroys nothing more.
@@ -271,8 +257,8 @@ where
             }
             destroy_keys(keys, &step.keys)?;
             store.delete_closed(&step.provider, range).await?;
-            let left = store.closed_in(&step.provider, range).await?;
-            if left.versions != 0 || left.indexes != 0 {
+            // Their index entries went in the same transaction as the versions.
+            if store.closed_versions_in(&step.provider, range).await? != 0 {
                 return Err(CoreError::Internal(
                     "closed versions of a destroyed month are still in the store",
                 ));

@@ -92,6 +92,8 @@ async fn a_month_of_closed_versions_goes_with_its_index_entries_and_nothing_else
         indexes: 4,
     };
     assert_eq!(store.closed_in("kpn", JANUARY).await.unwrap(), january);
+    assert_eq!(store.closed_versions_in("kpn", JANUARY).await.unwrap(), 2);
+    assert_eq!(store.closed_versions_in("kpn", FEBRUARY).await.unwrap(), 1);
     assert_eq!(
         store.closed_in("kpn", FEBRUARY).await.unwrap(),
         ClosedCounts {
@@ -111,6 +113,7 @@ async fn a_month_of_closed_versions_goes_with_its_index_entries_and_nothing_else
         store.closed_in("kpn", JANUARY).await.unwrap(),
         ClosedCounts::default()
     );
+    assert_eq!(store.closed_versions_in("kpn", JANUARY).await.unwrap(), 0);
     let after = store.provider_rows("kpn").await.unwrap();
     assert_eq!(after.versions, before.versions - 2);
     assert_eq!(after.indexes, before.indexes - 4);
