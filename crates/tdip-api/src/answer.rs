@@ -85,6 +85,29 @@ pub struct Hit {
     pub basis: Evidence,
     /// The subscriber data.
     pub subscription: Subscription,
+    /// The subscription's payments made while this version may have been in force (after
+    /// the delivery before it, before its end), oldest first: the payment history the
+    /// point holds, of the last months only (delivery format version 2). Empty when the
+    /// provider delivers none.
+    #[serde(default)]
+    pub payments: Vec<Payment>,
+}
+
+/// One payment of a subscription.
+#[derive(Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+pub struct Payment {
+    /// When it was made (UTC seconds).
+    pub at: i64,
+    /// How it was paid.
+    pub method: Option<PaymentMethod>,
+    /// IBAN or masked card number.
+    pub means: Option<String>,
+}
+
+impl std::fmt::Debug for Payment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Payment").finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for Hit {
@@ -277,6 +300,19 @@ pub enum PaymentMethod {
     Cash,
     /// Prepaid top-up.
     TopUp,
+}
+
+impl PaymentMethod {
+    /// The name the wire and the delivery format use (`direct_debit`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethod::Transfer => "transfer",
+            PaymentMethod::DirectDebit => "direct_debit",
+            PaymentMethod::Card => "card",
+            PaymentMethod::Cash => "cash",
+            PaymentMethod::TopUp => "top_up",
+        }
+    }
 }
 
 #[cfg(test)]

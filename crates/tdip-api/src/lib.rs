@@ -14,7 +14,7 @@ mod traffic;
 mod whole;
 
 pub use answer::{
-    Address, Answered, Evidence, Hit, PaymentMethod, Searched, Service, Subscription, When,
+    Address, Answered, Evidence, Hit, Payment, PaymentMethod, Searched, Service, Subscription, When,
 };
 pub use comm::{
     Cell, CellDumpRequest, CommRecord, Communication, DeviceUse, DumpedCell, Party, PlacedCell,

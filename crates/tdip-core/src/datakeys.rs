@@ -38,6 +38,9 @@ pub enum DataClass {
     /// Retained traffic data (port blocks, sessions): sealed per UTC month of the day
     /// partition a row lives in, so that shredding a month destroys its days.
     Traffic,
+    /// Payment history: each payment sealed under the key of the UTC month it was made
+    /// in, so that shredding the month destroys its payments.
+    Payment,
 }
 
 impl DataClass {
@@ -46,6 +49,7 @@ impl DataClass {
         match self {
             DataClass::Subscriber => "subscriber",
             DataClass::Traffic => "traffic",
+            DataClass::Payment => "payment",
         }
     }
 
@@ -53,6 +57,7 @@ impl DataClass {
         match s {
             "subscriber" => Some(DataClass::Subscriber),
             "traffic" => Some(DataClass::Traffic),
+            "payment" => Some(DataClass::Payment),
             _ => None,
         }
     }

@@ -16,6 +16,7 @@ pub mod integrity;
 pub mod keys;
 pub mod lateness;
 pub mod lookup;
+pub mod payments;
 pub mod registry;
 pub mod retention;
 pub mod rotate;

@@ -120,6 +120,12 @@ pub struct Hit {
     pub basis: Evidence,
     /// The subscriber data.
     pub subscription: Subscription,
+    /// The subscription's payments the point holds (the last months only, see the
+    /// retention policy) that were made while this version may have been the one in
+    /// force: after the delivery before it (`seen_before`; any time for a version of the
+    /// provider's first delivery) and before its end. A payment in the gap between two
+    /// deliveries is listed with both versions, as either may have been in force.
+    pub payments: Vec<crate::payments::Payment>,
 }
 
 impl std::fmt::Debug for Hit {
@@ -224,6 +230,7 @@ pub async fn lookup_prepared<S: Store>(
     };
     let versions = store.versions_by_index(&indexes).await?;
     let mut hits = Vec::new();
+    let mut windows: Vec<(BlindIndex, Option<i64>, Option<i64>)> = Vec::new();
     if !versions.is_empty() {
         let mut ids: Vec<&str> = versions.iter().map(|v| v.provider.as_str()).collect();
         ids.sort_unstable();
@@ -246,6 +253,7 @@ pub async fn lookup_prepared<S: Store>(
             }
             let latest = spans.get(&v.provider).map_or(v.valid_from, |s| s.1);
             if let Some(basis) = judge(&v, &sub, latest, q.when) {
+                windows.push((v.sub_key, v.seen_before, v.valid_to));
                 hits.push(Hit {
                     provider_name: names.get(&v.provider).cloned().unwrap_or_default(),
                     provider: v.provider,
@@ -254,10 +262,12 @@ pub async fn lookup_prepared<S: Store>(
                     valid_to: v.valid_to,
                     basis,
                     subscription: sub,
+                    payments: Vec::new(),
                 });
             }
         }
     }
+    add_payments(store, keys, &mut hits, &windows).await?;
     hits.sort_by(|a, b| {
         (&a.provider, a.valid_from, a.version).cmp(&(&b.provider, b.valid_from, b.version))
     });
@@ -270,6 +280,43 @@ pub async fn lookup_prepared<S: Store>(
         when: q.when,
         hits,
     })
+}
+
+/// Gives each hit its subscription's payments made while it may have been in force
+/// (`windows`: per hit, its subscription key, the delivery before it and its end). A
+/// payment whose month was destroyed is past its term: no part of the answer.
+async fn add_payments<S: Store>(
+    store: &S,
+    keys: &PointKeys,
+    hits: &mut [Hit],
+    windows: &[(BlindIndex, Option<i64>, Option<i64>)],
+) -> Result<(), CoreError> {
+    if hits.is_empty() {
+        return Ok(());
+    }
+    let mut subs: Vec<BlindIndex> = windows.iter().map(|w| w.0).collect();
+    subs.sort_unstable();
+    subs.dedup();
+    let rows = store.payments_of(&subs).await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    for row in rows {
+        let Some(payment) = crate::payments::open(keys, &row)? else {
+            continue;
+        };
+        for (hit, (sub_key, after, before)) in hits.iter_mut().zip(windows) {
+            let in_window =
+                after.is_none_or(|a| payment.at > a) && before.is_none_or(|b| payment.at < b);
+            if *sub_key == row.sub_key && row.provider == hit.provider && in_window {
+                hit.payments.push(payment.clone());
+            }
+        }
+    }
+    for hit in hits.iter_mut() {
+        hit.payments.sort_by_key(|p| p.at);
+    }
+    Ok(())
 }
 
 /// The blind indexes to search for an IP address or prefix: those of every stored prefix

@@ -437,6 +437,8 @@ impl Spool {
             }],
             errors_truncated: 0,
             mass_close: false,
+            payments: 0,
+            payments_not_kept: 0,
             applied: None,
         })
     }

@@ -596,6 +596,8 @@ fn the_scan_finds_a_quoted_value() {
         }],
         errors_truncated: 0,
         mass_close: false,
+        payments: 0,
+        payments_not_kept: 0,
         applied: None,
     };
     let quoted = report("unknown column \"Maas\" at position 2; did you mean mac?");

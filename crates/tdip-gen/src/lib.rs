@@ -42,7 +42,7 @@ pub use traffic::{
 pub const DEFAULT_CHANGE_RATE_PPM: u32 = 5000;
 
 /// The header row: every column of the delivery format, in the documented order.
-pub const COLUMNS: [&str; 38] = [
+pub const COLUMNS: [&str; 39] = [
     "subscription_id",
     "service",
     "supplementary",
@@ -81,6 +81,7 @@ pub const COLUMNS: [&str; 38] = [
     "ported_at",
     "payment_method",
     "payment_means",
+    "payment_at",
 ];
 
 /// The provider's country: decides number plans, MCC, postcodes, names and streets.

@@ -144,6 +144,8 @@ impl Record {
         self.end(); // registration_ntp
         self.porting(ctx, r);
         self.payment(r);
+        // payment_at (format version 2): the generator writes no payment history yet.
+        self.end();
         debug_assert_eq!(self.col, NCOL);
     }
 

@@ -26,7 +26,7 @@ fn documented_columns() -> Vec<String> {
 #[test]
 fn header_equals_documented_columns() {
     let doc = documented_columns();
-    assert_eq!(doc.len(), 38);
+    assert_eq!(doc.len(), 39);
     assert_eq!(COLUMNS.to_vec(), doc);
     let (header, _) = parse(&generate(&GenConfig::new("kpn", Country::Nl, 5, 1)));
     assert_eq!(header, doc);

@@ -489,17 +489,18 @@ pub fn deadlines(data: &Path) -> Result<tdip_access::DeadlinePolicy> {
 
 /// The delivery policy in force: `delivery.toml` in the data directory, else the defaults
 /// (docs/delivery-format.md, "Envelope").
+/// The payment term comes from the retention policy (`data-retention.toml`).
 pub fn delivery_policy(data: &Path) -> Result<tdip_core::ingest::DeliveryPolicy> {
     let path = data.join(DELIVERY_POLICY_FILE);
-    if !path.exists() {
-        return Ok(tdip_core::ingest::DeliveryPolicy::default());
-    }
-    let text =
-        fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(tdip_core::ingest::DeliveryPolicy::parse(
-        &path.display().to_string(),
-        &text,
-    )?)
+    let mut policy = if path.exists() {
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        tdip_core::ingest::DeliveryPolicy::parse(&path.display().to_string(), &text)?
+    } else {
+        tdip_core::ingest::DeliveryPolicy::default()
+    };
+    policy.payment_months = crate::retention::policy_in_force(data)?.longest_payment_term();
+    Ok(policy)
 }
 
 /// The data directory's catalogue files, by name; none if it uses the shipped ones.

@@ -244,6 +244,10 @@ impl DeliveryTx for AnyDelivery {
         each!(self, AnyDelivery, t => t.add_prefix_lengths(lengths).await)
     }
 
+    async fn insert_payments(&mut self, payments: &[tdip_store::NewPayment]) -> StoreResult<u64> {
+        each!(self, AnyDelivery, t => t.insert_payments(payments).await)
+    }
+
     async fn put_snapshot(&mut self, data: &[u8]) -> StoreResult<()> {
         each!(self, AnyDelivery, t => t.put_snapshot(data).await)
     }

@@ -3,7 +3,7 @@
 //! [`Answered`] the API (and the CLI's `--json`) send.
 
 use tdip_api::{
-    Address, Answered, Evidence, Hit, LookupRequest, PaymentMethod, Searched, Service,
+    Address, Answered, Evidence, Hit, LookupRequest, Payment, PaymentMethod, Searched, Service,
     Subscription, When,
 };
 use tdip_core::lookup;
@@ -82,6 +82,25 @@ pub(crate) fn hit(h: &lookup::Hit) -> Hit {
         valid_to: h.valid_to,
         basis: basis(h.basis),
         subscription: subscription(&h.subscription),
+        payments: h
+            .payments
+            .iter()
+            .map(|p| Payment {
+                at: p.at,
+                method: p.method.map(payment_method),
+                means: p.means.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn payment_method(p: model::PaymentMethod) -> PaymentMethod {
+    match p {
+        model::PaymentMethod::Transfer => PaymentMethod::Transfer,
+        model::PaymentMethod::DirectDebit => PaymentMethod::DirectDebit,
+        model::PaymentMethod::Card => PaymentMethod::Card,
+        model::PaymentMethod::Cash => PaymentMethod::Cash,
+        model::PaymentMethod::TopUp => PaymentMethod::TopUp,
     }
 }
 
@@ -194,13 +213,7 @@ fn subscription(s: &model::Subscription) -> Subscription {
         ported_from,
         ported_to,
         ported_at: secs(ported_at),
-        payment_method: payment_method.map(|p| match p {
-            model::PaymentMethod::Transfer => PaymentMethod::Transfer,
-            model::PaymentMethod::DirectDebit => PaymentMethod::DirectDebit,
-            model::PaymentMethod::Card => PaymentMethod::Card,
-            model::PaymentMethod::Cash => PaymentMethod::Cash,
-            model::PaymentMethod::TopUp => PaymentMethod::TopUp,
-        }),
+        payment_method: payment_method.map(self::payment_method),
         payment_means,
     }
 }

@@ -121,6 +121,7 @@ fn an_answer_carries_the_fields_the_api_has_always_sent() {
             valid_to: (i == 0).then_some(20),
             basis: *b,
             subscription: full(),
+            payments: Vec::new(),
         })
         .collect();
     let done = Consulted {
@@ -168,7 +169,8 @@ fn an_answer_carries_the_fields_the_api_has_always_sent() {
             if i == 0 { json!(20) } else { json!(null) }
         );
         assert_eq!(hit["subscription"], serde_json::to_value(full()).unwrap());
-        assert_eq!(hit.as_object().unwrap().len(), 7, "{hit}");
+        assert_eq!(hit["payments"], json!([]));
+        assert_eq!(hit.as_object().unwrap().len(), 8, "{hit}");
     }
     let at = When::At { at: 7 };
     let done = Consulted {

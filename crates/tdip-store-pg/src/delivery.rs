@@ -10,7 +10,8 @@ use std::collections::{HashMap, HashSet};
 use sqlx::postgres::{PgPool, Postgres};
 use sqlx::{AssertSqlSafe, Connection, Transaction};
 use tdip_store::{
-    BlindIndex, DeliveryTx, NewDelivery, NewVersion, StoreError, StoreResult, VersionRow,
+    BlindIndex, DeliveryTx, NewDelivery, NewPayment, NewVersion, StoreError, StoreResult,
+    VersionRow,
 };
 
 use crate::copy::{Field, check_field, copy_in};
@@ -55,6 +56,18 @@ impl std::fmt::Debug for PgDelivery {
 }
 
 impl PgDelivery {
+    pub(crate) fn conn(&mut self) -> &mut sqlx::PgConnection {
+        &mut self.tx
+    }
+
+    pub(crate) fn provider(&self) -> &str {
+        &self.provider
+    }
+
+    pub(crate) fn id(&self) -> i64 {
+        self.delivery_id
+    }
+
     pub(crate) async fn begin(pool: &PgPool, provider: &str) -> StoreResult<Self> {
         months::ensure_current(pool).await?;
         let mut tx = pool.begin().await.map_err(backend)?;
@@ -345,6 +358,10 @@ impl DeliveryTx for PgDelivery {
         .await
         .map_err(backend)?;
         Ok(())
+    }
+
+    async fn insert_payments(&mut self, payments: &[NewPayment]) -> StoreResult<u64> {
+        self.put_payments(payments).await
     }
 
     async fn put_snapshot(&mut self, data: &[u8]) -> StoreResult<()> {

@@ -22,6 +22,7 @@ mod copy;
 mod delivery;
 mod error;
 mod months;
+mod payments;
 mod read;
 mod retention;
 mod traffic;
@@ -98,6 +99,11 @@ fn migrator() -> Migrator {
         ),
         migration(6, "traffic", include_str!("../migrations/0006_traffic.sql")),
         migration(7, "comm", include_str!("../migrations/0007_comm.sql")),
+        migration(
+            8,
+            "payments",
+            include_str!("../migrations/0008_payments.sql"),
+        ),
     ])
 }
 

@@ -25,6 +25,15 @@ pub(crate) async fn ensure_current(pool: &PgPool) -> StoreResult<()> {
     .execute(&mut *tx)
     .await
     .map_err(backend)?;
+    // The payment partitions of the last year and the next month: a delivery lists the
+    // payments of the past months, which then need no partition made inside it.
+    sqlx::query(
+        "SELECT tdip_payment_partition(tdip_month(extract(epoch FROM now())::bigint) + k)
+         FROM generate_series(-12, 1) AS k",
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(backend)?;
     tx.commit().await.map_err(backend)
 }
 

@@ -159,6 +159,26 @@ async fn the_access_registry_passes_the_conformance_suite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_payment_conformance_suite_passes_and_a_month_no_provider_holds_is_dropped() {
+    let dbs = TestDatabases::new();
+    let url = dbs.fresh_url().await;
+    let store = PgStore::connect(&url).await.unwrap();
+    tdip_store::conformance::payments::run_all(&store).await;
+    let mut admin = PgConnection::connect(&url).await.unwrap();
+    let january =
+        || sqlx::query_scalar::<_, bool>("SELECT to_regclass('payment_2026_01') IS NOT NULL");
+    // ziggo still has a January payment (and kpn one again): the partition stays.
+    assert!(january().fetch_one(&mut admin).await.unwrap());
+    use tdip_store::PaymentStore;
+    let jan = tdip_store::conformance::payments::JANUARY;
+    assert_eq!(store.delete_payments("kpn", jan).await.unwrap(), 1);
+    assert!(january().fetch_one(&mut admin).await.unwrap());
+    assert_eq!(store.delete_payments("ziggo", jan).await.unwrap(), 1);
+    assert!(!january().fetch_one(&mut admin).await.unwrap());
+    assert_eq!(store.payments_in("ziggo", jan).await.unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_retention_conformance_suite_passes_and_an_emptied_month_is_dropped() {
     let dbs = TestDatabases::new();
     let url = dbs.fresh_url().await;

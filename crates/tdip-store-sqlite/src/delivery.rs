@@ -5,7 +5,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::read::{insert_delivery, version_row};
 use super::{backend, short_index};
 use tdip_store::{
-    BlindIndex, DeliveryTx, NewDelivery, NewVersion, StoreError, StoreResult, VersionRow,
+    BlindIndex, DeliveryTx, NewDelivery, NewPayment, NewVersion, StoreError, StoreResult,
+    VersionRow,
 };
 
 /// Snapshot indexes are stored in chunks so no single blob nears SQLite's 1 GB limit.
@@ -124,6 +125,18 @@ fn bind_pairs(st: &mut rusqlite::Statement<'_>, pairs: &[(BlindIndex, i64)]) -> 
 }
 
 impl SqliteDelivery {
+    pub(super) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(super) fn provider(&self) -> &str {
+        &self.provider
+    }
+
+    pub(super) fn delivery_id_now(&self) -> i64 {
+        self.delivery_id
+    }
+
     fn write_part(&mut self, part: i64, data: &[u8]) -> StoreResult<()> {
         let mut st = self
             .conn
@@ -275,6 +288,10 @@ impl DeliveryTx for SqliteDelivery {
             st.execute(params![family, len]).map_err(backend)?;
         }
         Ok(())
+    }
+
+    async fn insert_payments(&mut self, payments: &[NewPayment]) -> StoreResult<u64> {
+        self.put_payments(payments)
     }
 
     async fn put_snapshot(&mut self, data: &[u8]) -> StoreResult<()> {

@@ -10,6 +10,7 @@ mod audit;
 mod comm;
 mod comm_tx;
 mod delivery;
+mod payments;
 mod read;
 mod retention;
 mod traffic;
@@ -36,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("0003_traffic.sql"),
     include_str!("0004_comm.sql"),
     include_str!("0005_retention.sql"),
+    include_str!("0006_payments.sql"),
 ];
 
 /// The SQLite store.

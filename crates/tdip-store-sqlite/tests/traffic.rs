@@ -117,7 +117,7 @@ async fn a_store_of_migration_2_gains_the_traffic_tables_and_keeps_its_data() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 5, "every later migration applies too");
+    assert_eq!(version, 6, "every later migration applies too");
 }
 
 #[tokio::test]

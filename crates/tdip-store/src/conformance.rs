@@ -7,6 +7,7 @@ use std::future::Future;
 
 pub mod access;
 pub mod audit;
+pub mod payments;
 pub mod retention;
 pub mod traffic;
 

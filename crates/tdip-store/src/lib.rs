@@ -6,12 +6,14 @@
 //! the same shape as the embedded one (SQLite). No plaintext identifier or personal
 //! datum of a subscriber ever crosses these traits: only blind indexes, sealed blobs and
 //! times. Beside them, [`AuditStore`] keeps the audit log and [`AccessStore`] the
-//! registry of officers and suspensions.
+//! registry of officers and suspensions, and [`PaymentStore`]
+//! the payment history.
 
 mod access;
 mod audit;
 mod comm;
 mod error;
+mod payments;
 mod records;
 mod retention;
 mod traffic;
@@ -25,6 +27,7 @@ pub use access::{AccessStore, AgencySuspension, Officer, Standing, Suspension};
 pub use audit::{AuditEntry, AuditHead, AuditStore, NewAuditEntry, fixed_len};
 pub use comm::{CellBox, CellRow, CommProbe, CommRow};
 pub use error::StoreError;
+pub use payments::{NewPayment, PaymentRow, PaymentStore};
 pub use records::{
     BlindIndex, DeliveryOutcome, DeliveryRecord, DeliverySpan, NewDelivery, NewVersion, Provider,
     ProviderRows, Reseal, VersionRow,
@@ -38,8 +41,9 @@ pub use traffic::{
 /// Result of a store operation.
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// A tdip store: the durable state of one information point.
-pub trait Store: Send + Sync {
+/// A tdip store: the durable state of one information point, its payment history
+/// included.
+pub trait Store: PaymentStore + Send + Sync {
     /// An open delivery: one atomic change of one provider's subscriber state.
     type Delivery<'a>: DeliveryTx + 'a
     where
@@ -170,6 +174,13 @@ pub trait DeliveryTx: Send {
         &mut self,
         lengths: &[(u8, u8)],
     ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Keeps payments of this provider's subscriptions; a payment whose key is stored
+    /// already is left as it is. Returns how many were new.
+    fn insert_payments(
+        &mut self,
+        payments: &[NewPayment],
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
 
     /// Replaces the provider's snapshot index with one base part.
     fn put_snapshot(&mut self, data: &[u8]) -> impl Future<Output = StoreResult<()>> + Send;

@@ -27,7 +27,8 @@ pub struct ClosedCounts {
     pub indexes: u64,
 }
 
-/// The closed versions of a store, by month of their end.
+/// The closed versions of a store, by month of their end. (The payment history, which
+/// retention destroys a month at a time too, is every store's: [`crate::PaymentStore`].)
 pub trait RetentionStore: Send + Sync {
     /// When the earliest closed version of `provider` stopped being valid (UTC seconds),
     /// if it has any.

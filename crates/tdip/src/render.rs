@@ -1,6 +1,6 @@
 //! Human-readable output: times in legal local time, tables, lookup answers.
 
-use tdip_api::{Address, Answered, Evidence, Hit, Subscription, When};
+use tdip_api::{Address, Answered, Evidence, Hit, Payment, Subscription, When};
 use tdip_model::{LegalZone, format_time};
 
 /// Formats UTC seconds in the legal zone, to the second.
@@ -71,6 +71,30 @@ pub fn hit(h: &Hit, zone: LegalZone) -> String {
     ));
     out.push_str(&format!("  basis        {}\n", basis(&h.basis, zone)));
     out.push_str(&subscription(s, zone));
+    out.push_str(&payments(&h.payments, zone));
+    out
+}
+
+/// How the subscription is paid, then each payment held (the payment history of delivery
+/// format version 2), one per line.
+fn payments(list: &[Payment], zone: LegalZone) -> String {
+    let mut out = String::new();
+    for (i, p) in list.iter().enumerate() {
+        let label = if i == 0 { "payments" } else { "" };
+        let method = p
+            .method
+            .map(|m| format!(" {}", m.as_str()))
+            .unwrap_or_default();
+        let means = p
+            .means
+            .as_deref()
+            .map(|m| format!(" {m}"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  {label:<12} {}{method}{means}\n",
+            time(p.at, zone)
+        ));
+    }
     out
 }
 
@@ -159,6 +183,17 @@ fn subscription(s: &Subscription, zone: LegalZone) -> String {
     line(
         "subscribed",
         format!("since {}{end}", time(s.subscription_start, zone)),
+    );
+    line(
+        "paid by",
+        [
+            s.payment_method.map(|m| m.as_str().to_owned()),
+            s.payment_means.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" "),
     );
     out
 }

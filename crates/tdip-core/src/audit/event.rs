@@ -244,7 +244,8 @@ pub enum Event {
         step: String,
         /// `subscriber` (closed versions of a month and their month keys), `traffic-day`
         /// (a UTC day partition of every provider's traffic records and communications),
-        /// `traffic-keys` (a provider's traffic keys of a month whose every day went).
+        /// `traffic-keys` (a provider's traffic keys of a month whose every day went),
+        /// `payment` (a provider's payments of a month and its payment keys of the month).
         class: String,
         /// Provider id; empty for a day partition, which holds every provider's records.
         provider: String,

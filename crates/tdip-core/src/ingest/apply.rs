@@ -17,6 +17,7 @@ use super::{DeliveryRequest, RULES_VERSION};
 use crate::audit::ProviderState;
 use crate::datakeys::{DataClass, Month};
 use crate::keys::{PointKeys, VersionAad};
+use crate::payments::{PaymentSealer, kept_from};
 use crate::snapshot::Snapshot;
 use crate::{CoreError, provider_context};
 
@@ -65,7 +66,7 @@ pub async fn deliver<S: Store>(
         &req,
         latest,
         previous.clone(),
-    ));
+    )?);
 
     let (raw_tx, raw_rx) = crossbeam_channel::bounded::<Msg>(2 * WORKERS + 2);
     let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<Step>(2 * WORKERS + 2);
@@ -105,6 +106,7 @@ pub async fn deliver<S: Store>(
     drop(raw_rx);
 
     let mut run = Run::new(previous.entries.len());
+    let mut payment_sealer = PaymentSealer::new(keys, &provider.id);
     let mut waiting: BTreeMap<u64, Vec<Outcome>> = BTreeMap::new();
     let mut next_seq = 0u64;
     let mut end: Option<(u64, [u8; 32])> = None;
@@ -119,6 +121,9 @@ pub async fn deliver<S: Store>(
                     }
                     if run.error_count == 0 && run.pending.len() >= FLUSH {
                         run.flush(&mut tx, req.snapshot_at, latest).await?;
+                    }
+                    if run.error_count == 0 && run.payments.len() >= 4 * FLUSH {
+                        run.flush_payments(&mut tx, &mut payment_sealer).await?;
                     }
                 }
             }
@@ -157,6 +162,7 @@ pub async fn deliver<S: Store>(
     }
 
     run.flush(&mut tx, req.snapshot_at, latest).await?;
+    run.flush_payments(&mut tx, &mut payment_sealer).await?;
     let closing = run.closing(&previous);
     if !closing.is_empty() {
         let last_seen = latest.ok_or_else(|| {
@@ -270,7 +276,7 @@ fn work_context(
     req: &DeliveryRequest,
     seen_before: Option<i64>,
     previous: Arc<Snapshot>,
-) -> WorkContext {
+) -> Result<WorkContext, CoreError> {
     let mut raw_index = HashMap::new();
     if previous.rules == RULES_VERSION {
         raw_index.reserve(previous.entries.len());
@@ -278,7 +284,8 @@ fn work_context(
             raw_index.insert(e.raw_fp, i as u32);
         }
     }
-    WorkContext {
+    Ok(WorkContext {
+        payments_from: kept_from(req.snapshot_at, req.policy.payment_months)?,
         keys: keys.clone(),
         sealer,
         provider: provider.to_owned(),
@@ -287,7 +294,7 @@ fn work_context(
         seen_before,
         previous,
         raw_index,
-    }
+    })
 }
 
 enum Step {

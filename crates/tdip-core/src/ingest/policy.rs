@@ -20,6 +20,11 @@ pub struct DeliveryPolicy {
     /// ... and only when it closes at least this many, so that a small provider's
     /// ordinary day (three of twenty subscribers leaving) is not refused.
     pub mass_close_minimum: u64,
+    /// Months payments are kept after the end of the month they were made in: the
+    /// longest payment term of the retention policy (`data-retention.toml`), not of this
+    /// file. A delivery keeps no payment its term has passed.
+    #[serde(skip)]
+    pub payment_months: u32,
 }
 
 impl Default for DeliveryPolicy {
@@ -28,6 +33,7 @@ impl Default for DeliveryPolicy {
             max_clock_skew_seconds: 300,
             mass_close_percent: 10,
             mass_close_minimum: 10,
+            payment_months: 12,
         }
     }
 }

@@ -45,6 +45,11 @@ pub struct DeliveryReport {
     /// Accepted, closing more of the provider's open subscriptions than a delivery may
     /// close unasked, because the delivery said it meant to.
     pub mass_close: bool,
+    /// Payments (format version 2, `payment_at`) kept that the point did not hold yet.
+    pub payments: u64,
+    /// Payments listed that the point does not keep: older than the payment term (or of
+    /// a month whose payments were destroyed already).
+    pub payments_not_kept: u64,
     /// For an accepted delivery: its snapshot moment and the state it left the provider
     /// in, for its audit entry.
     #[serde(skip)]

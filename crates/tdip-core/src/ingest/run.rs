@@ -5,9 +5,11 @@ use hashbrown::HashMap;
 use tdip_model::Reason;
 use tdip_store::{BlindIndex, DeliveryOutcome, DeliveryTx, NewDelivery, NewVersion};
 
+use crate::payments::{Payment, PaymentSealer};
+
 use super::DeliveryRequest;
 use super::report::{DeliveryReport, MAX_ERRORS, RowError};
-use super::worker::{Fresh, Outcome};
+use super::worker::{Fresh, Outcome, Paid};
 use crate::CoreError;
 use crate::snapshot::{Delta, Entry, Snapshot};
 
@@ -28,6 +30,12 @@ pub(super) struct Run {
     pub(super) opened: u64,
     pub(super) changed: u64,
     pub(super) unchanged: u64,
+    /// Payments waiting to be sealed and written, by subscription.
+    pub(super) payments: Vec<(BlindIndex, Payment)>,
+    /// Payments written that the store did not hold yet.
+    pub(super) payments_new: u64,
+    /// Payments listed that are older than the payment term, or of a month destroyed.
+    pub(super) payments_not_kept: u64,
 }
 
 impl Run {
@@ -46,6 +54,17 @@ impl Run {
             opened: 0,
             changed: 0,
             unchanged: 0,
+            payments: Vec::new(),
+            payments_new: 0,
+            payments_not_kept: 0,
+        }
+    }
+
+    fn pay(&mut self, sub_key: BlindIndex, paid: Paid) {
+        if self.error_count == 0 {
+            self.payments_not_kept += paid.past_term;
+            self.payments
+                .extend(paid.payments.into_iter().map(|p| (sub_key, p)));
         }
     }
 
@@ -87,13 +106,20 @@ impl Run {
                     self.unchanged += 1;
                 }
             }
-            Outcome::Reformatted { line, prev, raw_fp } => {
+            Outcome::Reformatted {
+                line,
+                prev,
+                raw_fp,
+                sub_key,
+                paid,
+            } => {
                 if self.claim(prev, line) {
                     self.unchanged += 1;
                     self.reformatted.push((prev, raw_fp));
+                    self.pay(sub_key, paid);
                 }
             }
-            Outcome::Fresh(fresh) => {
+            Outcome::Fresh(mut fresh) => {
                 let fresh_ok = match fresh.prev {
                     Some(prev) => {
                         let ok = self.claim(prev, fresh.line);
@@ -115,6 +141,10 @@ impl Run {
                         }
                     },
                 };
+                if fresh_ok {
+                    let paid = std::mem::take(&mut fresh.paid);
+                    self.pay(fresh.sub_key, paid);
+                }
                 if fresh_ok && self.error_count == 0 {
                     self.pending.push(*fresh);
                 }
@@ -157,6 +187,27 @@ impl Run {
                 version_id: id,
             });
         }
+        Ok(())
+    }
+
+    /// Seals the payments waiting and writes them (a payment the store holds already is
+    /// left as it is).
+    pub(super) async fn flush_payments<T: DeliveryTx>(
+        &mut self,
+        tx: &mut T,
+        sealer: &mut PaymentSealer<'_>,
+    ) -> Result<(), CoreError> {
+        if self.payments.is_empty() {
+            return Ok(());
+        }
+        let mut sealed = Vec::with_capacity(self.payments.len());
+        for (sub_key, payment) in self.payments.drain(..) {
+            match sealer.seal(&sub_key, &payment)? {
+                Some(p) => sealed.push(p),
+                None => self.payments_not_kept += 1,
+            }
+        }
+        self.payments_new += tx.insert_payments(&sealed).await?;
         Ok(())
     }
 
@@ -262,6 +313,8 @@ impl Run {
             checksum: log.checksum.iter().map(|b| format!("{b:02x}")).collect(),
             errors_truncated: self.error_count - self.errors.len() as u64,
             mass_close: false,
+            payments: self.payments_new,
+            payments_not_kept: self.payments_not_kept,
             applied: None,
             errors: self.errors,
         }

@@ -7,13 +7,16 @@ use std::sync::Arc;
 use hashbrown::HashMap;
 use tdip_crypto::Sealer;
 use tdip_model::ident::parse_ip;
-use tdip_model::subscription::{Column, FieldError, ParseContext, RawRow, parse_row};
+use tdip_model::subscription::{
+    Column, FieldError, ParseContext, RawRow, Subscription, parse_payments, parse_row,
+};
 use tdip_model::{IdentKind, Reason};
 use tdip_store::BlindIndex;
 
 use super::record::{CsvFields, SplitError, json_fields};
 use super::source::{Chunk, Format, Header};
 use crate::keys::{PointKeys, VersionAad};
+use crate::payments::Payment;
 use crate::snapshot::Snapshot;
 
 /// What the workers need, shared read-only.
@@ -35,6 +38,17 @@ pub struct WorkContext {
     pub previous: Arc<Snapshot>,
     /// Previous raw fingerprints to entry index; empty when the rules changed since.
     pub raw_index: HashMap<[u8; 16], u32>,
+    /// Payments before this moment (UTC seconds) are past the payment term: not kept.
+    pub payments_from: i64,
+}
+
+/// The payments a row lists that the point keeps, and how many it lists past the term.
+#[derive(Default)]
+pub struct Paid {
+    /// Within the term, with the row's method and means.
+    pub payments: Vec<Payment>,
+    /// Listed, but older than the payment term.
+    pub past_term: u64,
 }
 
 /// The verdict on one row.
@@ -46,6 +60,8 @@ pub enum Outcome {
         line: u64,
         prev: u32,
         raw_fp: [u8; 16],
+        sub_key: BlindIndex,
+        paid: Paid,
     },
     /// New or changed content, sealed and indexed.
     Fresh(Box<Fresh>),
@@ -71,6 +87,8 @@ pub struct Fresh {
     pub indexes: Vec<BlindIndex>,
     /// IP prefix lengths used, as (family, length).
     pub prefix_lengths: Vec<(u8, u8)>,
+    /// The payments the row lists.
+    pub paid: Paid,
 }
 
 /// Reusable buffers of one worker thread.
@@ -206,16 +224,18 @@ fn full_path(
     if !errors.is_empty() && raw.iter().next().is_none() {
         return Outcome::Invalid { line, errors };
     }
-    let sub = match parse_row(&raw, &ctx.parse) {
-        Ok(sub) if errors.is_empty() => sub,
-        Ok(_) => return Outcome::Invalid { line, errors },
-        Err(mut more) => {
+    let (sub, paid) = match (parse_row(&raw, &ctx.parse), paid(ctx, &raw)) {
+        (Ok(sub), Ok(paid)) if errors.is_empty() => (sub, paid),
+        (sub, paid) => {
+            let mut more = sub.err().unwrap_or_default();
+            more.extend(paid.err().unwrap_or_default());
             // A column whose value could not be decoded is not also "missing".
             more.retain(|e| !errors.iter().any(|d| d.field == e.field));
             errors.append(&mut more);
             return Outcome::Invalid { line, errors };
         }
     };
+    let paid = with_means(paid, &sub);
     let canonical = crate::sealed::encode(&sub);
     let canon_fp = ctx.keys.fingerprint().index(&canonical);
     let sub_key = ctx.keys.subscription(&ctx.provider, &sub.subscription_id);
@@ -227,6 +247,8 @@ fn full_path(
             line,
             prev: p,
             raw_fp,
+            sub_key,
+            paid,
         };
     }
     let mut indexes = Vec::new();
@@ -253,5 +275,45 @@ fn full_path(
         sealed,
         indexes,
         prefix_lengths,
+        paid,
     }))
+}
+
+/// The payment moments of a row, checked against the snapshot moment: a snapshot
+/// cannot list a payment made after it was taken.
+fn paid(ctx: &WorkContext, raw: &RawRow<'_>) -> Result<(Vec<i64>, u64), Vec<FieldError>> {
+    let moments = parse_payments(raw, &ctx.parse)?;
+    let late = moments.iter().filter(|t| **t > ctx.snapshot_at).count() as u64;
+    if late > 0 {
+        return Err(vec![FieldError::new(
+            Column::PaymentAt.name(),
+            Reason::counted(
+                "lists payments dated after the snapshot moment ({} of them); a snapshot lists \
+                 only the payments made before it was taken (is the snapshot moment or the time zone \
+                 of these times wrong?)",
+                &[late],
+            ),
+        )]);
+    }
+    let past_term = moments.iter().filter(|t| **t < ctx.payments_from).count() as u64;
+    let kept = moments
+        .into_iter()
+        .filter(|t| *t >= ctx.payments_from)
+        .collect();
+    Ok((kept, past_term))
+}
+
+/// Each kept payment with the method and means of the row that lists it.
+fn with_means((moments, past_term): (Vec<i64>, u64), sub: &Subscription) -> Paid {
+    Paid {
+        payments: moments
+            .into_iter()
+            .map(|at| Payment {
+                at,
+                method: sub.payment_method,
+                means: sub.payment_means.clone(),
+            })
+            .collect(),
+        past_term,
+    }
 }

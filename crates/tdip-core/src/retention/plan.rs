@@ -2,7 +2,7 @@
 //! the key directory (counts, periods and key ids, never any data), so `tdip retention
 //! plan` shows it, `run` carries it out and `report` lists what comes next.
 
-use tdip_store::{ClosedCounts, ClosedMonth, RetentionStore, Store, TrafficStore};
+use tdip_store::{ClosedCounts, ClosedMonth, PaymentStore, RetentionStore, Store, TrafficStore};
 
 use super::due::{date_of, day_due, month_due, traffic_month_due};
 use super::policy::Policy;
@@ -19,6 +19,8 @@ pub enum Class {
     TrafficKeys,
     /// A provider's closed subscription versions of a month, and its month keys.
     Subscriber,
+    /// A provider's payments of a month (the payment history), and its payment keys.
+    Payment,
 }
 
 impl Class {
@@ -28,14 +30,20 @@ impl Class {
             Class::TrafficDay => "traffic-day",
             Class::TrafficKeys => "traffic-keys",
             Class::Subscriber => "subscriber",
+            Class::Payment => "payment",
         }
     }
 
     /// Reads [`Class::as_str`].
     pub fn parse(s: &str) -> Option<Class> {
-        [Class::TrafficDay, Class::TrafficKeys, Class::Subscriber]
-            .into_iter()
-            .find(|c| c.as_str() == s)
+        [
+            Class::TrafficDay,
+            Class::TrafficKeys,
+            Class::Subscriber,
+            Class::Payment,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
     }
 }
 
@@ -89,7 +97,7 @@ pub struct Step {
     pub provider: String,
     /// The period.
     pub period: Period,
-    /// Records it holds: versions, or traffic records and communications.
+    /// Records it holds: versions, payments, or traffic records and communications.
     pub records: u64,
     /// Blind-index entries of those versions (counted for a step due now; 0 for one that
     /// falls due later).
@@ -206,6 +214,7 @@ pub async fn plan<S: Store + TrafficStore + RetentionStore>(
                 due,
             });
         }
+        steps.extend(payment_steps(store, all_keys, &p.id, terms, now).await?);
     }
     steps.sort_by(|a, b| {
         (a.due, a.class, &a.provider, a.period).cmp(&(b.due, b.class, &b.provider, b.period))
@@ -251,6 +260,48 @@ pub async fn plan<S: Store + TrafficStore + RetentionStore>(
         later,
         held,
     })
+}
+
+/// `provider`'s months of payments, and of payment keys, each with when it falls due.
+async fn payment_steps<S: PaymentStore>(
+    store: &S,
+    all_keys: &[KeyInfo],
+    provider: &str,
+    terms: &super::policy::Terms,
+    now: i64,
+) -> Result<Vec<Step>, CoreError> {
+    let mut months = month_keys(all_keys, provider, DataClass::Payment);
+    if let Some(oldest) = store.oldest_payment_month(provider).await? {
+        let (mut m, last) = (Month::from_index(oldest), Month::of(now)?);
+        while m <= last {
+            months.push(m);
+            m = m.next();
+        }
+    }
+    months.sort_unstable();
+    months.dedup();
+    let mut steps = Vec::new();
+    for m in months {
+        let ids = live_keys(all_keys, provider, DataClass::Payment, m);
+        let records = store.payments_in(provider, m.index()).await?;
+        if records == 0 && ids.is_empty() {
+            continue;
+        }
+        steps.push(Step {
+            class: Class::Payment,
+            provider: provider.to_owned(),
+            period: Period::Month(m),
+            records,
+            indexes: 0,
+            keys: ids,
+            rule: format!(
+                "{} (payments of the month: kept {} months after its end)",
+                terms.payment_rule, terms.payment_months
+            ),
+            due: month_due(m, terms.payment_months)?,
+        });
+    }
+    Ok(steps)
 }
 
 /// The months of `provider`'s month keys of `class`, live or not, sorted, with repeats.

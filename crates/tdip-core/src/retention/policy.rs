@@ -26,6 +26,10 @@ pub struct Terms {
     pub traffic_months: u32,
     /// The rule, with its source.
     pub traffic_rule: String,
+    /// Months a payment is kept after the end of the month it was made in.
+    pub payment_months: u32,
+    /// The rule, with its source.
+    pub payment_rule: String,
 }
 
 #[derive(Deserialize)]
@@ -71,6 +75,7 @@ impl Policy {
             for (what, months) in [
                 ("subscriber_months", t.subscriber_months),
                 ("traffic_months", t.traffic_months),
+                ("payment_months", t.payment_months),
             ] {
                 if !(1..=LONGEST).contains(&months) {
                     problems.push(format!(
@@ -81,6 +86,7 @@ impl Policy {
             for (what, rule) in [
                 ("subscriber_rule", &t.subscriber_rule),
                 ("traffic_rule", &t.traffic_rule),
+                ("payment_rule", &t.payment_rule),
             ] {
                 if rule.trim().is_empty() {
                     problems.push(format!(
@@ -130,6 +136,16 @@ impl Policy {
             })
     }
 
+    /// The longest payment term of any jurisdiction: what a delivery keeps at most
+    /// (retention then destroys each provider's payments at its own term).
+    pub fn longest_payment_term(&self) -> u32 {
+        self.jurisdictions
+            .values()
+            .map(|t| t.payment_months)
+            .max()
+            .unwrap_or(12)
+    }
+
     /// The traffic term (one for every jurisdiction, see [`Policy::parse`]) and its rules.
     pub fn traffic(&self) -> (u32, String) {
         let months = self
@@ -156,7 +172,10 @@ mod tests {
         let p = Policy::defaults();
         for c in ["NL", "be"] {
             let t = p.terms(c).unwrap();
-            assert_eq!((t.subscriber_months, t.traffic_months), (12, 12));
+            assert_eq!(
+                (t.subscriber_months, t.traffic_months, t.payment_months),
+                (12, 12, 12)
+            );
         }
         assert!(
             p.terms("DE")
@@ -165,6 +184,7 @@ mod tests {
                 .contains("[jurisdiction.de]")
         );
         assert_eq!(p.traffic().0, 12);
+        assert_eq!(p.longest_payment_term(), 12);
     }
 
     #[test]
@@ -175,12 +195,16 @@ subscriber_months = 0
 subscriber_rule = "x"
 traffic_months = 12
 traffic_rule = " "
+payment_months = 121
+payment_rule = "z"
 
 [jurisdiction.NL]
 subscriber_months = 12
 subscriber_rule = "x"
 traffic_months = 6
 traffic_rule = "y"
+payment_months = 12
+payment_rule = "z"
 "#;
         let e = Policy::parse("p.toml", text).unwrap_err().to_string();
         for want in [
@@ -188,6 +212,7 @@ traffic_rule = "y"
             "jurisdiction be: traffic_rule is empty",
             "jurisdiction NL: write it as a lower-case country code",
             "traffic_months differ (6 for NL, 12 for be)",
+            "jurisdiction be: payment_months is 121; it must be from 1 to 120",
         ] {
             assert!(e.contains(want), "{want} not in {e}");
         }

@@ -56,7 +56,7 @@ impl Preservation {
     pub fn covers(&self, step: &Step) -> bool {
         let class_ok = match step.class {
             Class::TrafficDay | Class::TrafficKeys => self.class != "subscriber",
-            Class::Subscriber => self.class != "traffic",
+            Class::Subscriber | Class::Payment => self.class != "traffic",
         };
         let provider_ok = step.provider.is_empty() || step.provider == self.provider;
         let (start, end) = span(step.period);

@@ -264,6 +264,18 @@ where
                 ));
             }
         }
+        (Class::Payment, Period::Month(m)) => {
+            // The keys first: from then on every copy of the month's payments is
+            // unreadable; the rows go after, and a stop between the two is finished by the
+            // next run.
+            destroy_keys(keys, &step.keys)?;
+            store.delete_payments(&step.provider, m.index()).await?;
+            if store.payments_in(&step.provider, m.index()).await? != 0 {
+                return Err(CoreError::Internal(
+                    "payments of a destroyed month are still in the store",
+                ));
+            }
+        }
         _ => {
             return Err(CoreError::Internal(
                 "a retention step's class and period do not go together",

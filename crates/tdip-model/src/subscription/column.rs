@@ -66,6 +66,7 @@ columns! {
     PortedAt => "ported_at",
     PaymentMethod => "payment_method",
     PaymentMeans => "payment_means",
+    PaymentAt => "payment_at",
 }
 
 impl Column {
@@ -117,7 +118,7 @@ impl Column {
 
     /// Whether the column holds a `;`-separated list.
     pub fn is_list(self) -> bool {
-        self == Column::Supplementary || self.ident_kind().is_some()
+        matches!(self, Column::Supplementary | Column::PaymentAt) || self.ident_kind().is_some()
     }
 
     /// The identifier kind held by this column, for the identifier columns.
@@ -160,7 +161,7 @@ mod tests {
 
     #[test]
     fn names_and_indices_agree() {
-        assert_eq!(Column::COUNT, 38);
+        assert_eq!(Column::COUNT, 39);
         for (i, c) in Column::ALL.iter().enumerate() {
             assert_eq!(c.index(), i);
             assert_eq!(Column::from_name(c.name()), Some(*c));
@@ -171,6 +172,7 @@ mod tests {
             assert_eq!(Column::of_ident(k).name(), k.as_str());
         }
         assert!(Column::Supplementary.is_list());
+        assert!(Column::PaymentAt.is_list());
         assert!(!Column::Surname.is_list());
     }
 }

@@ -8,6 +8,7 @@
 mod address;
 mod column;
 mod fields;
+mod paid;
 mod parse;
 mod payment;
 #[cfg(test)]
@@ -30,6 +31,7 @@ use crate::time::LegalZone;
 
 pub use address::{Address, is_country_code};
 pub use column::Column;
+pub use paid::{MAX_PAYMENTS, parse_payments};
 pub use parse::{check_header, parse_row};
 pub use payment::normalize_payment_means;
 pub use raw::RawRow;
