@@ -263,12 +263,18 @@ pub fn print_report_json(r: &serde_json::Value) {
     let (id, provider) = (&r["id"], r["provider"].as_str().unwrap_or_default());
     if r["delivery"] == "accepted" {
         println!(
-            "delivery {id} of {provider} ACCEPTED: {} rows; {} opened, {} changed, {} closed, {} unchanged{}",
+            "delivery {id} of {provider} ACCEPTED: {} rows; {} opened, {} changed, {} closed, {} unchanged{}{}",
             n("rows"),
             n("opened"),
             n("changed"),
             n("closed"),
             n("unchanged"),
+            match (n("payments"), n("payments_not_kept")) {
+                (0, 0) => String::new(),
+                (kept, 0) => format!("; {kept} new payments"),
+                (kept, old) =>
+                    format!("; {kept} new payments, {old} past the payment term not kept"),
+            },
             if r["mass_close"] == true {
                 " (a mass closure, allowed by the delivery; logged)"
             } else {
