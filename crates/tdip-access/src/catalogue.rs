@@ -105,6 +105,9 @@ pub struct Agency {
     pub name: String,
     /// Qualified ids of the bases it may consult under.
     pub bases: BTreeSet<String>,
+    /// An intelligence or security service: its figures are kept out of the published
+    /// variant of the yearly report (the CIOT publishes them separately, or not at all).
+    pub intelligence: bool,
 }
 
 /// An oversight body (`nl/ctivd`): reads the audit log and statistics, never subscriber
@@ -221,6 +224,8 @@ struct RawAgency {
     id: Spanned<String>,
     name: String,
     bases: Vec<Spanned<String>>,
+    #[serde(default)]
+    intelligence: bool,
 }
 
 impl Catalogue {
@@ -434,6 +439,7 @@ impl Catalogue {
                     id,
                     name: a.name,
                     bases,
+                    intelligence: a.intelligence,
                 },
             );
         }

@@ -12,12 +12,14 @@
 mod head;
 mod log;
 mod purge;
+mod root;
 
 pub use head::{CheckpointError, SignedHead, TreeHead, TreeSigner};
 pub use log::{
     AuditLog, Digest, Stored, VerifyError, digest, verify_consistency, verify_inclusion,
 };
 pub use purge::{Bodiless, PurgeRange};
+pub use root::RootBuilder;
 
 #[cfg(test)]
 mod tests;

@@ -12,6 +12,7 @@
 //! command line, HTTP or terminal. "Now" comes from the injected [`Clock`].
 
 pub mod access_files;
+pub mod art9;
 pub mod asked;
 pub mod asked_traffic;
 pub mod audit_head;
@@ -33,6 +34,7 @@ pub mod store_traffic;
 pub mod stores;
 pub mod traffic;
 pub mod unseal_log;
+pub mod yearly;
 
 pub use clock::{Clock, FixedClock, SharedClock, SystemClock};
 pub use point::Point;

@@ -76,6 +76,9 @@ pub struct ServerConfig {
     pub push: Option<PushSettings>,
     /// When the daily retention run starts, legal local time (one runs at start too).
     pub retention_at: jiff::civil::Time,
+    /// From how many days before 1 March the service warns (in its log, at start and with
+    /// each daily run) that the Belgian art. 9 statistics are due; 0: never.
+    pub art9_warn_days: u32,
 }
 
 /// How long a stopping service waits for the requests in progress, by default: a large
@@ -285,7 +288,11 @@ pub async fn serve(
         state.clone(),
         config.sign_every.max(Duration::from_secs(1)),
     ));
-    let retention = tokio::spawn(retention_job::daily(state.clone(), config.retention_at));
+    let retention = tokio::spawn(retention_job::daily(
+        state.clone(),
+        config.retention_at,
+        config.art9_warn_days,
+    ));
     tls::serve(
         listener,
         tls,

@@ -117,9 +117,18 @@ fn next_run(now: i64, at: Time, zone: LegalZone) -> Option<i64> {
     None
 }
 
-/// Runs the job until the service stops (the task is aborted).
-pub async fn daily(state: Arc<State>, at: Time) {
+/// Runs the job until the service stops (the task is aborted); with each run, the
+/// reminder that the art. 9 statistics fall due, from `art9_warn_days` before 1 March.
+pub async fn daily(state: Arc<State>, at: Time, art9_warn_days: u32) {
+    let remind = |now: i64| {
+        if art9_warn_days > 0
+            && let Some(w) = tdip_point::art9::due_warning(now, state.zone, art9_warn_days)
+        {
+            tracing::warn!("{w}");
+        }
+    };
     state.retention.started(state.clock.now());
+    remind(state.clock.now());
     pass(&state).await;
     loop {
         let now = state.clock.now();
@@ -130,6 +139,7 @@ pub async fn daily(state: Arc<State>, at: Time) {
             return;
         };
         tokio::time::sleep(Duration::from_secs(u64::try_from(next - now).unwrap_or(60))).await;
+        remind(state.clock.now());
         pass(&state).await;
     }
 }

@@ -4,6 +4,7 @@
 
 mod flags;
 mod redact;
+mod report;
 mod retention;
 #[cfg(test)]
 mod tests;
@@ -15,6 +16,7 @@ use tdip_server::LimitSettings;
 
 pub use flags::{RemoteFlags, UnsealFlags, WitnessFlags};
 pub use redact::Personal;
+pub use report::{ReportCmd, ReportFormat, VariantArg};
 pub use retention::RetentionCmd;
 
 /// The help heading of the options every command takes, before or after its name.
@@ -108,6 +110,9 @@ pub enum Command {
     /// was destroyed.
     #[command(subcommand)]
     Retention(RetentionCmd),
+    /// Reports from the logs: the yearly report to the minister, and checking one.
+    #[command(subcommand)]
+    Report(ReportCmd),
     /// Deliveries accepted while the point was sealed: list them, apply them.
     #[command(subcommand)]
     Spool(SpoolCmd),
@@ -182,6 +187,10 @@ pub struct ServeArgs {
     /// change between 02:00 and 03:00); one also runs when the service starts.
     #[arg(long, value_name = "HH:MM", default_value = "03:30", value_parser = retention_at)]
     pub retention_at: jiff::civil::Time,
+    /// Warn in the service's log from this many days before 1 March that the Belgian
+    /// art. 9 statistics of the last year are due (`tdip report art9`); 0: never.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub art9_warn_days: u32,
     /// Limits that keep slow or numerous clients from exhausting the service.
     #[command(flatten)]
     pub limits: ServeLimits,

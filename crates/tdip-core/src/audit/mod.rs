@@ -7,8 +7,10 @@
 //! has committed it. Signing needs the point unsealed; entries written while it is sealed
 //! are covered by the next head signed.
 
+pub mod art9;
 mod deadlines;
 mod event;
+pub mod figures;
 mod head_file;
 mod purges;
 mod read;

@@ -76,6 +76,7 @@ pub async fn serve(
         clock: super::clock(),
         push: None,
         retention_at: tdip_server::retention_job::DEFAULT_AT,
+        art9_warn_days: 0,
     };
     let p = pki.display();
     let ready = |at: SocketAddr| {

@@ -14,6 +14,7 @@ mod lookup;
 mod officers;
 mod providers;
 mod remote;
+mod report;
 mod retention;
 mod serve;
 mod tokens;
@@ -123,6 +124,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Demo(args) => demo::run(&cli.data, &args, zone).await,
         Command::Keys(ref cmd) => keys::run(&cli, cmd, zone).await,
         Command::Retention(ref cmd) => retention::run(&cli, cmd, zone).await,
+        Command::Report(ref cmd) => report::run(&cli, cmd, zone).await,
         Command::Catalogue(CatalogueCmd::Adopt) => {
             let state = point::adopt_catalogue(&cli.data, &cli.store, now()).await?;
             eprintln!(

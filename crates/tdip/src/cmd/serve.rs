@@ -36,6 +36,7 @@ pub fn config(cli: &Cli, args: &ServeArgs, zone: LegalZone) -> ServerConfig {
         clock: super::clock(),
         push: push(&args.push),
         retention_at: args.retention_at,
+        art9_warn_days: args.art9_warn_days,
     }
 }
 

@@ -1,0 +1,183 @@
+//! The yearly report to the minister, as a document that carries what it was computed
+//! over: the period, the legal zone of its months, the agencies it leaves out (the
+//! published variant keeps the intelligence services out) and the signed tree head of
+//! the log entries counted — so that `tdip report verify` counts them again from the log
+//! and says whether the figures are the log's.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde::{Deserialize, Serialize};
+use tdip_audit::SignedHead;
+use tdip_core::audit::Auditor;
+use tdip_core::audit::figures::{Figures, Scope, count};
+use tdip_model::LegalZone;
+
+use crate::audit_store::AnyAudit;
+
+/// Which figures a report holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Variant {
+    /// For publication: without the intelligence and security services.
+    Published,
+    /// Every agency, the intelligence services included (not for publication).
+    Full,
+}
+
+/// A report as written and verified.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// `yearly`.
+    pub report: String,
+    /// The variant.
+    pub variant: Variant,
+    /// First second counted (UTC).
+    pub from: i64,
+    /// Last second counted (UTC).
+    pub to: i64,
+    /// The legal zone of the months and days (`Europe/Amsterdam`).
+    pub zone: String,
+    /// Agencies whose consultations are left out.
+    pub withheld: Vec<String>,
+    /// The signed tree head of the entries counted, as a checkpoint
+    /// (`tdip audit checkpoint`'s format).
+    pub checkpoint: String,
+    /// The figures.
+    pub figures: Figures,
+}
+
+/// The calendar year `year` in `zone`, as its first and last second (UTC).
+pub fn year_span(year: i16, zone: LegalZone) -> Result<(i64, i64)> {
+    let start = |y: i16| -> Result<i64> {
+        Ok(jiff::civil::date(y, 1, 1)
+            .to_zoned(zone.tz())
+            .map_err(|_| anyhow!("the year {y} is out of range"))?
+            .timestamp()
+            .as_second())
+    };
+    Ok((start(year)?, start(year + 1)? - 1))
+}
+
+/// The report of `from`–`to` over the log as its latest signed head covers it.
+pub async fn compute(
+    data: &Path,
+    auditor: &Auditor<AnyAudit>,
+    (from, to): (i64, i64),
+    zone: LegalZone,
+    variant: Variant,
+) -> Result<Report> {
+    let head = signed_head(auditor, to).await?;
+    let withheld = match variant {
+        Variant::Full => Vec::new(),
+        Variant::Published => crate::point::catalogue(data)?
+            .agencies
+            .values()
+            .filter(|a| a.intelligence)
+            .map(|a| a.id.clone())
+            .collect(),
+    };
+    let scope = Scope {
+        from,
+        to,
+        zone,
+        withheld: withheld.clone(),
+    };
+    let (figures, _) = count(auditor.store(), head.head.size, &scope).await?;
+    let key = crate::point::audit_public(data)?;
+    Ok(Report {
+        report: "yearly".into(),
+        variant,
+        from,
+        to,
+        zone: zone.name().into(),
+        withheld,
+        checkpoint: head.to_checkpoint(&key),
+        figures,
+    })
+}
+
+/// Counts `report`'s figures again from the log, over the entries its head covers, and
+/// says what differs: the head's signature (under this point's audit key), the log's
+/// root at that size, and the figures.
+pub async fn verify(data: &Path, auditor: &Auditor<AnyAudit>, report: &Report) -> Result<()> {
+    let head = checked_head(data, &report.checkpoint)?;
+    let zone: LegalZone = report
+        .zone
+        .parse()
+        .map_err(|_| anyhow!("the report's zone {} is not a legal zone", report.zone))?;
+    let scope = Scope {
+        from: report.from,
+        to: report.to,
+        zone,
+        withheld: report.withheld.clone(),
+    };
+    let (figures, counted) = count(auditor.store(), head.head.size, &scope).await?;
+    if counted.root != head.head.root {
+        bail!(
+            "the log's first {} entries are not the ones the report's head signed: the log was \
+             changed since (run `tdip audit verify` to find where)",
+            head.head.size
+        );
+    }
+    if figures != report.figures {
+        let (a, b) = (&report.figures, &figures);
+        let differs: Vec<&str> = [
+            ("consultations", a.consultations == b.consultations),
+            ("hits", a.hits == b.hits),
+            ("no_hits", a.no_hits == b.no_hits),
+            ("refused", a.refused == b.refused),
+            ("open", a.open == b.open),
+            ("by_month", a.by_month == b.by_month),
+            ("refusals", a.refusals == b.refusals),
+            ("channels", a.channels == b.channels),
+            ("deadlines", a.deadlines == b.deadlines),
+            ("providers", a.providers == b.providers),
+        ]
+        .into_iter()
+        .filter(|(_, same)| !same)
+        .map(|(name, _)| name)
+        .collect();
+        bail!(
+            "the report's figures are not the log's: {} differ from a recount over the entries \
+             its head covers",
+            differs.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The latest signed head, which a report is computed over; a note on standard error when
+/// it was signed before the period's end `to`.
+pub(crate) async fn signed_head(auditor: &Auditor<AnyAudit>, to: i64) -> Result<SignedHead> {
+    let head = crate::reports::latest_head(auditor).await?.ok_or_else(|| {
+        anyhow!(
+            "the log has no signed head yet: a report is computed over a signed head; sign \
+             one with `tdip audit checkpoint` (unsealed)"
+        )
+    })?;
+    if head.head.at < to {
+        eprintln!(
+            "note: the latest signed head was signed before the period's end; entries after \
+             it are not counted (sign a newer one with `tdip audit checkpoint`)"
+        );
+    }
+    Ok(head)
+}
+
+/// A report's checkpoint, read and checked: signed by this point's audit key.
+pub(crate) fn checked_head(data: &Path, checkpoint: &str) -> Result<SignedHead> {
+    let (head, key) = SignedHead::from_checkpoint(checkpoint)
+        .context("the report's checkpoint cannot be read")?;
+    let ours = crate::point::audit_public(data)?;
+    if key != ours {
+        bail!(
+            "the report's head was signed by key {}, not by this point's audit key {}",
+            hex::encode(key.as_bytes()),
+            hex::encode(ours.as_bytes())
+        );
+    }
+    head.verify(&key)
+        .map_err(|e| anyhow!("the report's head does not verify: {e}"))?;
+    Ok(head)
+}
