@@ -199,6 +199,8 @@ fn expected_published() -> Figures {
             rule: "real-time".into(),
             answered: 2,
             late: 1,
+            // 900 ms and 1.5 s.
+            took: vec![1, 1, 0, 0, 0],
         }],
         providers: vec![ProviderRow {
             provider: "kpn".into(),

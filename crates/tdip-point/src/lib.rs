@@ -26,6 +26,7 @@ pub mod integrity;
 pub mod point;
 pub mod providers;
 pub mod registry;
+pub mod report_html;
 pub mod reports;
 pub mod retention;
 pub mod store;

@@ -16,7 +16,7 @@ use tdip_server::LimitSettings;
 
 pub use flags::{RemoteFlags, UnsealFlags, WitnessFlags};
 pub use redact::Personal;
-pub use report::{ReportCmd, ReportFormat, VariantArg};
+pub use report::{LangArg, ReportCmd, ReportFormat, VariantArg};
 pub use retention::RetentionCmd;
 
 /// The help heading of the options every command takes, before or after its name.

@@ -218,6 +218,26 @@ fn the_yearly_report_counts_the_log_leaves_intelligence_out_when_published_and_v
         &data,
         &["report", "yearly", "--year", &year, "--variant", "full"],
     );
+    let html = ok(
+        &data,
+        &[
+            "report",
+            "yearly",
+            "--year",
+            &year,
+            "--variant",
+            "full",
+            "--format",
+            "html",
+            "--lang",
+            "en",
+        ],
+    );
+    assert_eq!(html.matches("<svg ").count(), 4, "{html}");
+    assert!(
+        html.contains("<td>nl/aivd</td>") && !html.contains("<script"),
+        "{html}"
+    );
     let csv_text = std::fs::read_to_string(&csv).unwrap();
     assert!(
         csv_text.contains("by_month,nl/politie,nl/sv-126na,"),
@@ -228,6 +248,7 @@ fn the_yearly_report_counts_the_log_leaves_intelligence_out_when_published_and_v
         std::fs::read_to_string(&published).unwrap(),
         csv_text,
         text,
+        html,
         std::fs::read_to_string(&a9_path).unwrap(),
         std::fs::read_to_string(art9_dir.join(format!("art9-{year}-kpn.csv"))).unwrap(),
     ];

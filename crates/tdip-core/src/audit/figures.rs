@@ -63,6 +63,15 @@ pub struct Count {
     pub count: u64,
 }
 
+/// The time-to-answer buckets of [`DeadlineRow::took`]: (label, upper bound in
+/// milliseconds, exclusive); the last bucket holds the rest.
+pub const TOOK_BUCKETS: [(&str, u64); 4] = [
+    ("< 1 s", 1_000),
+    ("< 10 s", 10_000),
+    ("< 1 min", 60_000),
+    ("< 1 h", 3_600_000),
+];
+
 /// Answers under one deadline rule.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeadlineRow {
@@ -72,6 +81,8 @@ pub struct DeadlineRow {
     pub answered: u64,
     /// Of which after their due time.
     pub late: u64,
+    /// Answers per time to answer, in [`TOOK_BUCKETS`] order, then `1 h or more`.
+    pub took: Vec<u64>,
 }
 
 /// One provider's delivery record.
@@ -195,7 +206,7 @@ struct Tally {
     f: Figures,
     refusals: BTreeMap<String, u64>,
     channels: BTreeMap<String, u64>,
-    deadlines: BTreeMap<String, (u64, u64)>,
+    deadlines: BTreeMap<String, (u64, u64, [u64; TOOK_BUCKETS.len() + 1])>,
     providers: BTreeMap<String, (ProviderRow, BTreeSet<String>, Option<i64>)>,
 }
 
@@ -245,7 +256,7 @@ impl Tally {
                 ..
             } => {
                 let late = at * 1000 + i64::try_from(took_ms).unwrap_or(i64::MAX) > due * 1000;
-                self.answered(&consultation, outcome, Some((due_rule, late)));
+                self.answered(&consultation, outcome, Some((due_rule, late, took_ms)));
             }
             Event::Refusal {
                 consultation, code, ..
@@ -296,7 +307,12 @@ impl Tally {
         })
     }
 
-    fn answered(&mut self, consultation: &str, outcome: Outcome, deadline: Option<(String, bool)>) {
+    fn answered(
+        &mut self,
+        consultation: &str,
+        outcome: Outcome,
+        deadline: Option<(String, bool, u64)>,
+    ) {
         let Some((row, false)) = self.pending.remove(consultation) else {
             return;
         };
@@ -311,10 +327,15 @@ impl Tally {
                 self.f.no_hits += 1;
             }
         }
-        if let Some((rule, late)) = deadline {
+        if let Some((rule, late, took_ms)) = deadline {
             let d = self.deadlines.entry(rule).or_default();
             d.0 += 1;
             d.1 += u64::from(late);
+            let bucket = TOOK_BUCKETS
+                .iter()
+                .position(|(_, upper)| took_ms < *upper)
+                .unwrap_or(TOOK_BUCKETS.len());
+            d.2[bucket] += 1;
         }
     }
 
@@ -337,10 +358,11 @@ impl Tally {
         self.f.deadlines = self
             .deadlines
             .into_iter()
-            .map(|(rule, (answered, late))| DeadlineRow {
+            .map(|(rule, (answered, late, took))| DeadlineRow {
                 rule,
                 answered,
                 late,
+                took: took.to_vec(),
             })
             .collect();
         self.f.providers = self

@@ -22,6 +22,17 @@ pub enum ReportFormat {
     Csv,
     /// A table to read on the terminal.
     Text,
+    /// One self-contained HTML page with SVG charts, for people (and print).
+    Html,
+}
+
+/// The language of an HTML report's labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    /// Dutch.
+    Nl,
+    /// English.
+    En,
 }
 
 /// `tdip report …`
@@ -47,6 +58,9 @@ pub enum ReportCmd {
         /// The encoding.
         #[arg(long, value_enum, default_value = "text")]
         format: ReportFormat,
+        /// The language of the HTML page's labels.
+        #[arg(long, value_enum, default_value = "nl")]
+        lang: LangArg,
         /// Write it here instead of to standard output.
         #[arg(long)]
         out: Option<PathBuf>,

@@ -7,9 +7,9 @@ use anyhow::{Context, Result};
 use tdip_core::audit::art9::Art9;
 use tdip_core::audit::figures::Figures;
 use tdip_model::LegalZone;
-use tdip_point::{art9, point, reports, yearly};
+use tdip_point::{art9, point, report_html, reports, yearly};
 
-use crate::cli::{Cli, ReportCmd, ReportFormat, VariantArg};
+use crate::cli::{Cli, LangArg, ReportCmd, ReportFormat, VariantArg};
 use crate::render;
 
 pub async fn run(cli: &Cli, cmd: &ReportCmd, zone: LegalZone) -> Result<i32> {
@@ -20,6 +20,7 @@ pub async fn run(cli: &Cli, cmd: &ReportCmd, zone: LegalZone) -> Result<i32> {
             to,
             variant,
             format,
+            lang,
             out,
         } => {
             let span = match year {
@@ -40,6 +41,13 @@ pub async fn run(cli: &Cli, cmd: &ReportCmd, zone: LegalZone) -> Result<i32> {
                 }
                 ReportFormat::Csv => csv(&report.figures)?,
                 ReportFormat::Text => text(&report, zone).into_bytes(),
+                ReportFormat::Html => {
+                    let lang = match lang {
+                        LangArg::Nl => report_html::Lang::Nl,
+                        LangArg::En => report_html::Lang::En,
+                    };
+                    report_html::page(&report, zone, lang).into_bytes()
+                }
             };
             match out {
                 Some(path) => std::fs::write(path, bytes)
