@@ -195,6 +195,7 @@ fn expected_published() -> Figures {
         ],
         refusals: vec![count("basis-not-held", 1)],
         channels: vec![count("api", 1), count("cli", 2), count("hi1", 1)],
+        categories: vec![count("current_identification", 4)],
         deadlines: vec![DeadlineRow {
             rule: "real-time".into(),
             answered: 2,

@@ -742,6 +742,7 @@ mod tests {
                 count: sum(|m| m.refused),
             }],
             channels: vec![],
+            categories: vec![],
             deadlines: vec![
                 DeadlineRow {
                     rule: "real-time".into(),

@@ -131,6 +131,7 @@ pub async fn verify(data: &Path, auditor: &Auditor<AnyAudit>, report: &Report) -
             ("by_month", a.by_month == b.by_month),
             ("refusals", a.refusals == b.refusals),
             ("channels", a.channels == b.channels),
+            ("categories", a.categories == b.categories),
             ("deadlines", a.deadlines == b.deadlines),
             ("providers", a.providers == b.providers),
         ]

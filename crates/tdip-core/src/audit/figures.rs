@@ -119,6 +119,9 @@ pub struct Figures {
     pub refusals: Vec<Count>,
     /// Consultations per channel (`cli`, `api`, `hi1`).
     pub channels: Vec<Count>,
+    /// Consultations per data category asked for (`current_identification`, `traffic`, …).
+    #[serde(default)]
+    pub categories: Vec<Count>,
     /// Deadline compliance per rule.
     pub deadlines: Vec<DeadlineRow>,
     /// Providers that delivered in the period, and their record.
@@ -206,6 +209,7 @@ struct Tally {
     f: Figures,
     refusals: BTreeMap<String, u64>,
     channels: BTreeMap<String, u64>,
+    categories: BTreeMap<String, u64>,
     deadlines: BTreeMap<String, (u64, u64, [u64; TOOK_BUCKETS.len() + 1])>,
     providers: BTreeMap<String, (ProviderRow, BTreeSet<String>, Option<i64>)>,
 }
@@ -219,6 +223,7 @@ impl Tally {
                 agency,
                 basis,
                 channel,
+                category,
                 ..
             } if in_period => {
                 if scope.withheld.contains(&agency) {
@@ -240,6 +245,7 @@ impl Tally {
                 self.rows[row as usize].consultations += 1;
                 self.f.consultations += 1;
                 *self.channels.entry(channel).or_default() += 1;
+                *self.categories.entry(category).or_default() += 1;
                 self.pending.insert(consultation, (row, false));
             }
             Event::Answer {
@@ -355,6 +361,7 @@ impl Tally {
         };
         self.f.refusals = counts(self.refusals);
         self.f.channels = counts(self.channels);
+        self.f.categories = counts(self.categories);
         self.f.deadlines = self
             .deadlines
             .into_iter()

@@ -177,6 +177,9 @@ fn csv(f: &Figures) -> Result<Vec<u8>> {
     for c in &f.channels {
         row("channels", "", "", "", &c.name, c.count)?;
     }
+    for c in &f.categories {
+        row("categories", "", "", "", &c.name, c.count)?;
+    }
     for d in &f.deadlines {
         row(
             "deadlines",
