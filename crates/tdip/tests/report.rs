@@ -238,6 +238,10 @@ fn the_yearly_report_counts_the_log_leaves_intelligence_out_when_published_and_v
         html.contains("<td>nl/aivd</td>") && !html.contains("<script"),
         "{html}"
     );
+    assert!(
+        text.contains("\ncategories\n  current_identification"),
+        "{text}"
+    );
     let csv_text = std::fs::read_to_string(&csv).unwrap();
     assert!(
         csv_text.contains("by_month,nl/politie,nl/sv-126na,"),

@@ -259,6 +259,14 @@ fn text(r: &yearly::Report, zone: LegalZone) -> String {
             out.push_str(&format!("  {:<28} {:>7}\n", c.name, c.count));
         }
     }
+    for (title, counts) in [("channels", &f.channels), ("categories", &f.categories)] {
+        if !counts.is_empty() {
+            out.push_str(&format!("\n{title}\n"));
+            for c in counts {
+                out.push_str(&format!("  {:<28} {:>7}\n", c.name, c.count));
+            }
+        }
+    }
     if !f.deadlines.is_empty() {
         out.push_str("\ndeadlines       answered   late\n");
         for d in &f.deadlines {
