@@ -8,9 +8,9 @@
 use std::time::Instant;
 
 use tdip_core::audit::figures::{Scope, count};
-use tdip_core::audit::{AskedPeriod, EntryBody, Event, FORMAT, Outcome};
+use tdip_core::audit::{AskedPeriod, Event, Outcome, new_entry as entry};
 use tdip_model::LegalZone;
-use tdip_store::{AuditStore, NewAuditEntry};
+use tdip_store::AuditStore;
 use tdip_store_sqlite::SqliteAudit;
 
 const YEAR_START: i64 = 1_767_222_000; // 2025-12-31T23:00:00Z, 1 January 2026 in Amsterdam
@@ -22,22 +22,6 @@ fn arg(name: &str, default: u64) -> u64 {
         .position(|a| a == name)
         .and_then(|i| args.get(i + 1))
         .map_or(default, |v| v.parse().expect("a number"))
-}
-
-fn entry(at: i64, event: Event) -> NewAuditEntry {
-    let kind = event.kind().to_owned();
-    let body = EntryBody {
-        v: FORMAT,
-        at,
-        event,
-    }
-    .to_bytes();
-    NewAuditEntry {
-        at,
-        kind,
-        digest: tdip_audit::digest(&body),
-        body,
-    }
 }
 
 fn peak_rss_mb() -> u64 {

@@ -1,8 +1,9 @@
 //! The payment history of delivery format version 2: payments delivered day after day
 //! kept once, answered with the version they were made under, a version 1 file still
 //! read beside them, a bad payment refusing its delivery whole, payments past their term
-//! not kept, a month of payments destroyed on its due day in every copy of the store,
-//! and a payment row edited around tdip found out.
+//! not kept, a month of payments destroyed on its due day in every copy of the store (and
+//! again, with a finding, when a copy brings it back), and a payment row edited around
+//! tdip found out.
 
 mod common;
 
@@ -234,6 +235,37 @@ async fn a_month_of_payments_goes_on_its_due_day_and_a_copy_of_the_store_cannot_
         .await
         .unwrap();
     assert!(again.done.iter().all(|s| s.class != Class::Payment));
+
+    // A database administrator copies October's payment back from the backup: the next run
+    // says so in the log and destroys it again (its key is gone: it never answered).
+    p.store.checkpoint().unwrap();
+    let db = rusqlite::Connection::open(p.db_path()).unwrap();
+    db.execute("ATTACH DATABASE ?1 AS backup", [copy.to_str().unwrap()])
+        .unwrap();
+    let restored = db
+        .execute(
+            "INSERT INTO payment SELECT * FROM backup.payment WHERE month = ?1",
+            [Month::parse("2025-10").unwrap().index()],
+        )
+        .unwrap();
+    assert_eq!(restored, 1);
+    drop(db);
+    let third = retention::run(&p.store, &p.keys, &log, &policy, due + 86_400)
+        .await
+        .unwrap();
+    assert!(
+        third
+            .done
+            .iter()
+            .any(|s| s.class == Class::Payment && s.period == october)
+    );
+    let findings = tdip_core::integrity::of_kind(log.store(), "integrity")
+        .await
+        .unwrap();
+    assert!(findings.iter().any(|(_, e)| matches!(
+        e,
+        tdip_core::audit::Event::Integrity { subject, .. } if subject == "payment 2025-10"
+    )));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

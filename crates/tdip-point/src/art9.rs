@@ -46,7 +46,7 @@ pub async fn compute(
     zone: LegalZone,
     only: Option<&str>,
 ) -> Result<Vec<Art9Report>> {
-    let head = signed_head(auditor, span.1).await?;
+    let head = signed_head(auditor).await?;
     let key = crate::point::audit_public(data)?;
     let mut out = Vec::new();
     let providers = store.providers().await?;

@@ -558,97 +558,87 @@ fn punctuality_chart(f: &Figures, l: &Labels, lang: Lang) -> String {
 
 fn tables(f: &Figures, l: &Labels, lang: Lang) -> String {
     let mut out = String::new();
-    let mut per: BTreeMap<&str, (u64, u64, u64, u64)> = BTreeMap::new();
+    let mut per: BTreeMap<&str, [u64; 4]> = BTreeMap::new();
     for m in &f.by_month {
         let e = per.entry(&m.agency).or_default();
-        e.0 += m.consultations;
-        e.1 += m.hits;
-        e.2 += m.no_hits;
-        e.3 += m.refused;
-    }
-    let _ = writeln!(
-        out,
-        "<h2>{}</h2>\n<div class=\"wide\"><table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>",
-        esc(l.per_agency),
-        esc(l.agency),
-        esc(l.consultations),
-        esc(l.hits),
-        esc(l.no_hits),
-        esc(l.refused)
-    );
-    for (agency, (c, h, n, r)) in per {
-        let _ = writeln!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(agency),
-            number(c, lang),
-            number(h, lang),
-            number(n, lang),
-            number(r, lang)
-        );
-    }
-    out.push_str("</tbody>\n</table></div>\n");
-    if !f.refusals.is_empty() {
-        let _ = writeln!(
-            out,
-            "<h2>{}</h2>\n<div class=\"wide\"><table>\n<thead><tr><th>{}</th><th>{}</th></tr></thead>\n<tbody>",
-            esc(l.refusals),
-            esc(l.reason),
-            esc(l.refused)
-        );
-        for c in &f.refusals {
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td></tr>",
-                esc(&c.name),
-                number(c.count, lang)
-            );
+        for (sum, v) in e
+            .iter_mut()
+            .zip([m.consultations, m.hits, m.no_hits, m.refused])
+        {
+            *sum += v;
         }
-        out.push_str("</tbody>\n</table></div>\n");
+    }
+    let n = |v: u64| number(v, lang);
+    table(
+        &mut out,
+        l.per_agency,
+        &[l.agency, l.consultations, l.hits, l.no_hits, l.refused],
+        per.into_iter().map(|(agency, sums)| {
+            std::iter::once(agency.to_owned())
+                .chain(sums.map(n))
+                .collect()
+        }),
+    );
+    if !f.refusals.is_empty() {
+        table(
+            &mut out,
+            l.refusals,
+            &[l.reason, l.refused],
+            f.refusals.iter().map(|c| vec![c.name.clone(), n(c.count)]),
+        );
     }
     if !f.deadlines.is_empty() {
-        let _ = writeln!(
-            out,
-            "<h2>{}</h2>\n<div class=\"wide\"><table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>",
-            esc(l.deadlines),
-            esc(l.rule),
-            esc(l.answered),
-            esc(l.late)
+        table(
+            &mut out,
+            l.deadlines,
+            &[l.rule, l.answered, l.late],
+            f.deadlines
+                .iter()
+                .map(|d| vec![d.rule.clone(), n(d.answered), n(d.late)]),
         );
-        for d in &f.deadlines {
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&d.rule),
-                number(d.answered, lang),
-                number(d.late, lang)
-            );
-        }
-        out.push_str("</tbody>\n</table></div>\n");
     }
     if !f.providers.is_empty() {
-        let _ = writeln!(
-            out,
-            "<h2>{}</h2>\n<div class=\"wide\"><table>\n<thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\n<tbody>",
-            esc(l.deliveries),
-            esc(l.provider),
-            esc(l.days),
-            esc(l.late),
-            esc(l.rejected)
+        table(
+            &mut out,
+            l.deliveries,
+            &[l.provider, l.days, l.late, l.rejected],
+            f.providers.iter().map(|p| {
+                vec![
+                    p.provider.clone(),
+                    n(p.days_delivered),
+                    n(p.late),
+                    n(p.rejected),
+                ]
+            }),
         );
-        for p in &f.providers {
-            let _ = writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&p.provider),
-                number(p.days_delivered, lang),
-                number(p.late, lang),
-                number(p.rejected, lang)
-            );
-        }
-        out.push_str("</tbody>\n</table></div>\n");
     }
     out
+}
+
+/// A headed table that scrolls inside itself when wider than the page; every cell escaped.
+fn table(
+    out: &mut String,
+    heading: &str,
+    headers: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) {
+    let _ = write!(
+        out,
+        "<h2>{}</h2>\n<div class=\"wide\"><table>\n<thead><tr>",
+        esc(heading)
+    );
+    for h in headers {
+        let _ = write!(out, "<th>{}</th>", esc(h));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for row in rows {
+        out.push_str("<tr>");
+        for cell in row {
+            let _ = write!(out, "<td>{}</td>", esc(&cell));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table></div>\n");
 }
 
 /// A round upper bound for an axis: 1, 2 or 5 times a power of ten, at least `max`.

@@ -67,7 +67,7 @@ pub async fn compute(
     zone: LegalZone,
     variant: Variant,
 ) -> Result<Report> {
-    let head = signed_head(auditor, to).await?;
+    let head = signed_head(auditor).await?;
     let withheld = match variant {
         Variant::Full => Vec::new(),
         Variant::Published => crate::point::catalogue(data)?
@@ -148,22 +148,21 @@ pub async fn verify(data: &Path, auditor: &Auditor<AnyAudit>, report: &Report) -
     Ok(())
 }
 
-/// The latest signed head, which a report is computed over; a note on standard error when
-/// it was signed before the period's end `to`.
-pub(crate) async fn signed_head(auditor: &Auditor<AnyAudit>, to: i64) -> Result<SignedHead> {
-    let head = crate::reports::latest_head(auditor).await?.ok_or_else(|| {
+/// The latest signed head, which a report is computed over (entries after it are not
+/// counted: see [`signed_before`]).
+pub(crate) async fn signed_head(auditor: &Auditor<AnyAudit>) -> Result<SignedHead> {
+    crate::reports::latest_head(auditor).await?.ok_or_else(|| {
         anyhow!(
             "the log has no signed head yet: a report is computed over a signed head; sign \
              one with `tdip audit checkpoint` (unsealed)"
         )
-    })?;
-    if head.head.at < to {
-        eprintln!(
-            "note: the latest signed head was signed before the period's end; entries after \
-             it are not counted (sign a newer one with `tdip audit checkpoint`)"
-        );
-    }
-    Ok(head)
+    })
+}
+
+/// Whether a report's head was signed before `to`, the end of its period: entries logged
+/// after it, still in the period, are not counted.
+pub fn signed_before(checkpoint: &str, to: i64) -> bool {
+    SignedHead::from_checkpoint(checkpoint).is_ok_and(|(h, _)| h.head.at < to)
 }
 
 /// A report's checkpoint, read and checked: signed by this point's audit key.

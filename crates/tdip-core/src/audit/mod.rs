@@ -31,6 +31,7 @@ pub use deadlines::{DeadlineReport, Late, RuleFigures, Unanswered, deadline_repo
 pub use event::{AskedPeriod, EntryBody, Event, FORMAT, KINDS, Outcome, ProviderState};
 pub use head_file::{HeadFile, check_kept, still_stored};
 pub use read::{Proof, Verified, consistency, entries, prove, signed_heads, verify};
+pub use writer::new_entry;
 
 use crate::CoreError;
 use crate::keys::PointKeys;

@@ -16,6 +16,24 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::event::{EntryBody, Event, FORMAT};
 
+/// The entry to append for `event` at `at`: its stored body and the body's digest (the
+/// Merkle leaf).
+pub fn new_entry(at: i64, event: Event) -> NewAuditEntry {
+    let kind = event.kind().to_owned();
+    let body = EntryBody {
+        v: FORMAT,
+        at,
+        event,
+    }
+    .to_bytes();
+    NewAuditEntry {
+        at,
+        kind,
+        digest: tdip_audit::digest(&body),
+        body,
+    }
+}
+
 /// Most entries committed together.
 const GROUP: usize = 4096;
 
@@ -59,21 +77,7 @@ impl Writer {
     pub(super) async fn append(&self, at: i64, events: Vec<Event>) -> Result<u64, StoreError> {
         let entries = events
             .into_iter()
-            .map(|event| {
-                let kind = event.kind().to_owned();
-                let body = EntryBody {
-                    v: FORMAT,
-                    at,
-                    event,
-                }
-                .to_bytes();
-                NewAuditEntry {
-                    at,
-                    kind,
-                    digest: tdip_audit::digest(&body),
-                    body,
-                }
-            })
+            .map(|event| new_entry(at, event))
             .collect();
         let (done, answer) = oneshot::channel();
         let stopped = || StoreError::Unavailable("the audit log writer stopped".into());

@@ -33,6 +33,7 @@ pub async fn run(cli: &Cli, cmd: &ReportCmd, zone: LegalZone) -> Result<i32> {
             };
             let auditor = point::open_auditor(&cli.data, &cli.store).await?;
             let report = yearly::compute(&cli.data, &auditor, span, zone, variant).await?;
+            note_if_early(&report.checkpoint, report.to);
             let bytes = match format {
                 ReportFormat::Json => {
                     let mut b = serde_json::to_vec_pretty(&report)?;
@@ -66,6 +67,9 @@ pub async fn run(cli: &Cli, cmd: &ReportCmd, zone: LegalZone) -> Result<i32> {
             let auditor = point::open_auditor(&cli.data, &cli.store).await?;
             let reports =
                 art9::compute(&cli.data, &store, &auditor, span, zone, provider.as_deref()).await?;
+            if let Some(r) = reports.first() {
+                note_if_early(&r.checkpoint, r.to);
+            }
             std::fs::create_dir_all(out_dir)
                 .with_context(|| format!("cannot create {}", out_dir.display()))?;
             for r in &reports {
@@ -135,6 +139,15 @@ pub async fn run(cli: &Cli, cmd: &ReportCmd, zone: LegalZone) -> Result<i32> {
                 }
             }
         }
+    }
+}
+
+fn note_if_early(checkpoint: &str, to: i64) {
+    if yearly::signed_before(checkpoint, to) {
+        eprintln!(
+            "note: the latest signed head was signed before the period's end; entries after it \
+             are not counted (sign a newer one with `tdip audit checkpoint`)"
+        );
     }
 }
 
