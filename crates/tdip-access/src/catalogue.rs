@@ -118,6 +118,9 @@ pub struct Oversight {
     pub id: String,
     /// Display name.
     pub name: String,
+    /// It may see which officer consulted (it investigates officers' consultations): its
+    /// view of the statistics names officers; any other body's view numbers them.
+    pub sees_officers: bool,
 }
 
 /// A validated catalogue.
@@ -189,6 +192,8 @@ struct RawFile {
 struct RawOversight {
     id: Spanned<String>,
     name: String,
+    #[serde(default)]
+    sees_officers: bool,
 }
 
 #[derive(Deserialize)]
@@ -453,8 +458,14 @@ impl Catalogue {
                 );
                 continue;
             }
-            self.oversight
-                .insert(id.clone(), Oversight { id, name: o.name });
+            self.oversight.insert(
+                id.clone(),
+                Oversight {
+                    id,
+                    name: o.name,
+                    sees_officers: o.sees_officers,
+                },
+            );
         }
     }
 }

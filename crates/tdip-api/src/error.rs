@@ -52,6 +52,9 @@ pub enum ErrorCode {
     /// 503 from `/ready`: the last retention run failed, or none succeeded for more than
     /// a day; the message says which.
     RetentionOverdue,
+    /// 409: a report is counted over a signed tree head and the log has none yet; the
+    /// operator signs one with `tdip audit checkpoint`.
+    NoSignedHead,
     /// Refusal: a field the demand needs is missing.
     MissingField,
     /// Refusal: the catalogue knows no such agency.
@@ -107,6 +110,7 @@ impl ErrorCode {
             ErrorCode::StoreUnavailable => "store-unavailable",
             ErrorCode::Internal => "internal",
             ErrorCode::RetentionOverdue => "retention-overdue",
+            ErrorCode::NoSignedHead => "no-signed-head",
             ErrorCode::MissingField => "missing-field",
             ErrorCode::UnknownAgency => "unknown-agency",
             ErrorCode::OversightOnly => "oversight-only",
@@ -129,7 +133,7 @@ impl ErrorCode {
     }
 
     /// Every code.
-    pub const ALL: [ErrorCode; 31] = [
+    pub const ALL: [ErrorCode; 32] = [
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
         ErrorCode::BadRequest,
@@ -143,6 +147,7 @@ impl ErrorCode {
         ErrorCode::StoreUnavailable,
         ErrorCode::Internal,
         ErrorCode::RetentionOverdue,
+        ErrorCode::NoSignedHead,
         ErrorCode::MissingField,
         ErrorCode::UnknownAgency,
         ErrorCode::OversightOnly,

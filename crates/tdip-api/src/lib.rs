@@ -21,7 +21,9 @@ pub use comm::{
 };
 pub use error::{ErrorBody, ErrorCode, UnknownCode};
 pub use lookup::LookupRequest;
-pub use service::{Listing, Period, Status, TrafficUpload, UnsealRequest, Unsealing, Upload};
+pub use service::{
+    FiguresQuery, Listing, Period, Status, TrafficUpload, UnsealRequest, Unsealing, Upload,
+};
 pub use traffic::{
     Candidate, Fit, PortBlock, Session, Source, TrafficAnswered, TrafficBatch, TrafficRecord,
 };

@@ -71,6 +71,26 @@ pub struct Period {
     pub to: Option<String>,
 }
 
+/// `GET /v1/reports/figures`: the period of a supervisor's view and how it is shown.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct FiguresQuery {
+    /// From (legal local time or RFC 3339); default the start of this calendar year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// To; default now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// `json` (default: the report `tdip report verify` checks) or `html` (the page with
+    /// its charts, for people).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// The page's language: `nl` (default) or `en`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+}
+
 /// `POST /v1/traffic/batches`: what the uploaded batch is (docs/traffic-format.md).
 #[derive(Clone, Debug, Default, Deserialize, Serialize, IntoParams)]
 #[into_params(parameter_in = Query)]

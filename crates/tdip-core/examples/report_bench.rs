@@ -116,6 +116,7 @@ async fn main() {
         to: YEAR_START + YEAR - 1,
         zone: LegalZone::Amsterdam,
         withheld: vec![],
+        jurisdiction: None,
     };
     let rss_before = peak_rss_mb();
     let started = Instant::now();

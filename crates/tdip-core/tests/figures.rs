@@ -6,7 +6,9 @@
 
 use std::process::Command;
 
-use tdip_core::audit::figures::{Count, DeadlineRow, Figures, MonthRow, ProviderRow, Scope, count};
+use tdip_core::audit::figures::{
+    Count, DeadlineRow, Figures, MonthRow, OfficerRow, ProviderRow, Scope, count,
+};
 use tdip_core::audit::{AskedPeriod, Auditor, Event, Outcome, ProviderState};
 use tdip_model::LegalZone;
 use tdip_store::AuditStore;
@@ -20,7 +22,8 @@ fn request(c: &str, agency: &str, basis: &str, channel: &str) -> Event {
     Event::Request {
         consultation: c.into(),
         agency: agency.into(),
-        officer: "T-1".into(),
+        // c2 is asked by another officer of the same agency.
+        officer: if c == "c2" { "T-2" } else { "T-1" }.into(),
         basis: basis.into(),
         case_reference: "CASE-1".into(),
         authorised_by: None,
@@ -166,6 +169,7 @@ fn scope(withheld: &[&str]) -> Scope {
         to,
         zone: LegalZone::Amsterdam,
         withheld: withheld.iter().map(|s| s.to_string()).collect(),
+        jurisdiction: None,
     }
 }
 
@@ -210,6 +214,22 @@ fn expected_published() -> Figures {
             days_delivered: 3,
             late: 1,
         }],
+        officers: vec![
+            officer("nl/fiod", "T-1", 1, 0, 0, 1),
+            officer("nl/politie", "T-1", 2, 1, 0, 0),
+            officer("nl/politie", "T-2", 1, 0, 1, 0),
+        ],
+    }
+}
+
+fn officer(agency: &str, officer: &str, c: u64, h: u64, n: u64, r: u64) -> OfficerRow {
+    OfficerRow {
+        agency: agency.into(),
+        officer: officer.into(),
+        consultations: c,
+        hits: h,
+        no_hits: n,
+        refused: r,
     }
 }
 
@@ -225,6 +245,33 @@ async fn check<A: AuditStore + 'static>(store: A) -> (Figures, Figures) {
         (full.consultations, full.hits, full.channels[0].count),
         (5, 2, 2)
     );
+    // Numbered officers: by their counts within the agency, their ids gone.
+    let mut numbered = published.clone();
+    numbered.number_officers();
+    assert_eq!(
+        numbered.officers,
+        [
+            officer("nl/fiod", "officer 1", 1, 0, 0, 1),
+            officer("nl/politie", "officer 1", 2, 1, 0, 0),
+            officer("nl/politie", "officer 2", 1, 0, 1, 0),
+        ]
+    );
+    // An oversight body's view: its jurisdiction's agencies only, by the whole first part
+    // of their id (`n` is not `nl`).
+    for (jurisdiction, consultations) in [("nl", 5), ("be", 0), ("n", 0)] {
+        let mut only = scope(&[]);
+        only.jurisdiction = Some(jurisdiction.into());
+        let (f, _) = count(log.store(), size, &only).await.unwrap();
+        assert_eq!(f.consultations, consultations, "{jurisdiction}");
+        assert_eq!(
+            f.officers.iter().map(|o| o.consultations).sum::<u64>(),
+            consultations
+        );
+        assert_eq!(
+            f.providers, published.providers,
+            "deliveries are not an agency's"
+        );
+    }
     // Counting over more entries than the log holds is refused, saying so.
     let e = count(log.store(), size + 5, &scope(&[])).await.unwrap_err();
     assert!(e.to_string().contains("fewer than the"), "{e}");

@@ -31,6 +31,9 @@ pub enum Role {
     Provider(String),
     /// The point's operator: unseals, reads checkpoints; never subscriber data.
     Operator,
+    /// An oversight body of the catalogue (`nl/ctivd`): reads the statistics of its
+    /// jurisdiction's agencies; never subscriber data, never a consultation.
+    Oversight(String),
 }
 
 impl Role {
@@ -40,6 +43,7 @@ impl Role {
             Role::Agency(a) => format!("agency {a}"),
             Role::Provider(p) => format!("provider {p}"),
             Role::Operator => "operator".into(),
+            Role::Oversight(o) => format!("oversight {o}"),
         }
     }
 }
@@ -60,7 +64,7 @@ pub fn fingerprint(der: &[u8]) -> String {
 }
 
 /// The role one entry of `clients.toml` or `tokens.toml` lists: exactly one of agency,
-/// provider, operator.
+/// provider, operator, oversight.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct ListedRole {
@@ -71,16 +75,20 @@ struct ListedRole {
     provider: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     operator: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    oversight: Option<String>,
 }
 
 impl ListedRole {
     fn caller(&self) -> Result<Caller> {
-        let role = match (&self.agency, &self.provider, self.operator) {
-            (Some(a), None, false) => Role::Agency(a.clone()),
-            (None, Some(p), false) => Role::Provider(p.clone()),
-            (None, None, true) => Role::Operator,
+        let role = match (&self.agency, &self.provider, self.operator, &self.oversight) {
+            (Some(a), None, false, None) => Role::Agency(a.clone()),
+            (None, Some(p), false, None) => Role::Provider(p.clone()),
+            (None, None, true, None) => Role::Operator,
+            (None, None, false, Some(o)) => Role::Oversight(o.clone()),
             _ => bail!(
-                "{:?} must have exactly one of `agency = \"…\"`, `provider = \"…\"` or `operator = true`",
+                "{:?} must have exactly one of `agency = \"…\"`, `provider = \"…\"`, \
+                 `operator = true` or `oversight = \"…\"`",
                 self.name
             ),
         };
@@ -310,10 +318,11 @@ impl TokenFile {
         getrandom::fill(&mut id).map_err(|e| anyhow!("no randomness: {e}"))?;
         let id = hex::encode(id);
         let token = format!("tdip_{id}_{}", hex::encode(secret));
-        let (agency, provider, operator) = match role {
-            Role::Agency(a) => (Some(a), None, false),
-            Role::Provider(p) => (None, Some(p), false),
-            Role::Operator => (None, None, true),
+        let (agency, provider, operator, oversight) = match role {
+            Role::Agency(a) => (Some(a), None, false, None),
+            Role::Provider(p) => (None, Some(p), false, None),
+            Role::Operator => (None, None, true, None),
+            Role::Oversight(o) => (None, None, false, Some(o)),
         };
         self.token.push(TokenEntry {
             id,
@@ -325,6 +334,7 @@ impl TokenFile {
                 agency,
                 provider,
                 operator,
+                oversight,
             },
         });
         Ok(token)

@@ -56,3 +56,27 @@ fn a_push_destination_that_is_not_https_or_not_an_agencys_is_refused_naming_the_
         assert!(e.contains("client 1 (\"X\")") && e.contains(says), "{e}");
     }
 }
+
+#[test]
+fn an_oversight_bodys_system_is_listed_as_oversight_and_never_with_a_second_role() {
+    let c = read(&format!(
+        "[[client]]\nname = \"CTIVD\"\nfingerprint = \"{FP1}\"\noversight = \"nl/ctivd\"\n"
+    ))
+    .unwrap();
+    assert_eq!(
+        c.by_fingerprint[FP1].role,
+        super::Role::Oversight("nl/ctivd".into())
+    );
+    assert_eq!(c.by_fingerprint[FP1].role.describe(), "oversight nl/ctivd");
+    let e = read(&format!(
+        "[[client]]\nname = \"Both\"\nfingerprint = \"{FP1}\"\noversight = \"nl/ctivd\"\n\
+         agency = \"nl/aivd\"\n"
+    ))
+    .err()
+    .expect("two roles accepted")
+    .to_string();
+    assert!(
+        e.contains("exactly one of") && e.contains("oversight"),
+        "{e}"
+    );
+}

@@ -1,4 +1,4 @@
-//! The yearly report as one self-contained HTML page for people: key figures, four SVG
+//! The yearly report (or a supervisor's view of a period) as one self-contained HTML page for people: key figures, four SVG
 //! charts (consultations per month by agency, hit rate per month, time to answer per
 //! deadline rule, delivery punctuality per provider) and the tables behind them, in Dutch
 //! or English, readable on screen and in print. No script, no external resource: it can be
@@ -10,7 +10,7 @@ use std::fmt::Write;
 use tdip_core::audit::figures::{Figures, TOOK_BUCKETS};
 use tdip_model::LegalZone;
 
-use crate::yearly::{Report, Variant};
+use crate::yearly::{Officers, Report, Variant};
 
 /// The language of the page's labels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,6 +53,11 @@ struct Labels {
     counted: &'static str,
     withheld: &'static str,
     none: &'static str,
+    view_title: &'static str,
+    officer: &'static str,
+    per_officer: &'static str,
+    numbered: &'static str,
+    only: &'static str,
 }
 
 const EN: Labels = Labels {
@@ -87,6 +92,11 @@ const EN: Labels = Labels {
     counted: "Counted from the audit log over the signed tree head of",
     withheld: "Left out",
     none: "none",
+    view_title: "Supervisor's view: use of the information point",
+    officer: "Officer",
+    per_officer: "Per officer",
+    numbered: "Officers are numbered within their agency by how much they asked, not named.",
+    only: "Agencies of jurisdiction",
 };
 
 const NL: Labels = Labels {
@@ -121,6 +131,11 @@ const NL: Labels = Labels {
     counted: "Geteld uit het auditlog over de ondertekende boomkop van",
     withheld: "Weggelaten",
     none: "geen",
+    view_title: "Toezichtsoverzicht: gebruik van het informatiepunt",
+    officer: "Medewerker",
+    per_officer: "Per medewerker",
+    numbered: "Medewerkers zijn per dienst genummerd naar het aantal bevragingen, niet bij naam genoemd.",
+    only: "Diensten van rechtsgebied",
 };
 
 /// Okabe–Ito: told apart with every common colour-vision deficiency, and in greyscale
@@ -196,6 +211,11 @@ pub fn page(r: &Report, zone: LegalZone, lang: Lang) -> String {
             .map(|t| tdip_model::format_time(t, zone))
             .unwrap_or_default()
     };
+    let title = if r.report == "period" {
+        l.view_title
+    } else {
+        l.title
+    };
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -203,9 +223,9 @@ pub fn page(r: &Report, zone: LegalZone, lang: Lang) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>{}</title>\n<style>{}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>",
         l.lang,
-        esc(l.title),
+        esc(title),
         STYLE,
-        esc(l.title)
+        esc(title)
     );
     let _ = writeln!(
         out,
@@ -225,6 +245,12 @@ pub fn page(r: &Report, zone: LegalZone, lang: Lang) -> String {
             l.published
         })
     );
+    if let Some(j) = &r.jurisdiction {
+        let _ = writeln!(out, "<p class=\"lead\">{}: {}</p>", esc(l.only), esc(j));
+    }
+    if r.officers == Officers::Numbered {
+        let _ = writeln!(out, "<p>{}</p>", esc(l.numbered));
+    }
     let answers = f.hits + f.no_hits;
     out.push_str("<section class=\"keys\">\n");
     for (label, value) in [
@@ -612,6 +638,30 @@ fn tables(f: &Figures, l: &Labels, lang: Lang) -> String {
             }),
         );
     }
+    if !f.officers.is_empty() {
+        table(
+            &mut out,
+            l.per_officer,
+            &[
+                l.agency,
+                l.officer,
+                l.consultations,
+                l.hits,
+                l.no_hits,
+                l.refused,
+            ],
+            f.officers.iter().map(|o| {
+                vec![
+                    o.agency.clone(),
+                    o.officer.clone(),
+                    n(o.consultations),
+                    n(o.hits),
+                    n(o.no_hits),
+                    n(o.refused),
+                ]
+            }),
+        );
+    }
     out
 }
 
@@ -689,7 +739,7 @@ footer { margin-top: 28px; color: #555; font-size: 13px; }
 
 #[cfg(test)]
 mod tests {
-    use tdip_core::audit::figures::{Count, DeadlineRow, MonthRow, ProviderRow};
+    use tdip_core::audit::figures::{Count, DeadlineRow, MonthRow, OfficerRow, ProviderRow};
 
     use super::*;
 
@@ -759,10 +809,13 @@ mod tests {
                 })
                 .collect(),
             by_month,
+            officers: vec![],
         };
         Report {
             report: "yearly".into(),
             variant: Variant::Published,
+            officers: Officers::Omitted,
+            jurisdiction: None,
             from: 1_767_222_000,
             to: 1_798_757_999,
             zone: "Europe/Amsterdam".into(),
@@ -810,5 +863,35 @@ mod tests {
         assert_eq!(nice(0), 1);
         assert_eq!(nice(1_234), 2_000);
         assert_eq!(nice(5_000), 5_000);
+        assert!(
+            !nl.contains("Per medewerker"),
+            "no officers, no officer table"
+        );
+    }
+
+    #[test]
+    fn a_supervisors_view_says_whose_agencies_and_that_officers_are_numbered() {
+        let mut r = report();
+        r.report = "period".into();
+        r.variant = Variant::Full;
+        r.officers = Officers::Numbered;
+        r.jurisdiction = Some("nl".into());
+        r.figures.officers = vec![OfficerRow {
+            agency: "nl/politie".into(),
+            officer: "officer 1".into(),
+            consultations: 12_345,
+            hits: 12_000,
+            no_hits: 300,
+            refused: 45,
+        }];
+        let en = page(&r, LegalZone::Amsterdam, Lang::En);
+        assert!(en.contains("<title>Supervisor&#39;s view"));
+        assert!(en.contains("Agencies of jurisdiction: nl"));
+        assert!(en.contains("numbered within their agency"));
+        assert!(en.contains("<h2>Per officer</h2>"));
+        assert!(en.contains("<td>officer 1</td><td>12,345</td>"));
+        r.officers = Officers::Named;
+        let named = page(&r, LegalZone::Amsterdam, Lang::Nl);
+        assert!(named.contains("Toezichtsoverzicht") && !named.contains("genummerd"));
     }
 }

@@ -1,8 +1,9 @@
-//! The yearly report to the minister, as a document that carries what it was computed
-//! over: the period, the legal zone of its months, the agencies it leaves out (the
-//! published variant keeps the intelligence services out) and the signed tree head of
-//! the log entries counted — so that `tdip report verify` counts them again from the log
-//! and says whether the figures are the log's.
+//! The yearly report to the minister, and a supervisor's view of any period, as a
+//! document that carries what it was computed over: the period, the legal zone of its
+//! months, the agencies it leaves out (the published variant keeps the intelligence
+//! services out; an oversight body sees its jurisdiction's agencies only), how it shows
+//! officers, and the signed tree head of the log entries counted — so that `tdip report
+//! verify` counts them again from the log and says whether the figures are the log's.
 
 use std::path::Path;
 
@@ -25,13 +26,76 @@ pub enum Variant {
     Full,
 }
 
+/// How a report shows the officers who consulted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Officers {
+    /// Not at all (the published variant).
+    #[default]
+    Omitted,
+    /// Numbered within their agency, by how much they asked: how consultations spread
+    /// over officers, not who they are.
+    Numbered,
+    /// By their ids (an oversight body that investigates officers' consultations).
+    Named,
+}
+
+impl Officers {
+    /// `figures` as this shows officers.
+    pub fn apply(self, mut figures: Figures) -> Figures {
+        match self {
+            Officers::Omitted => figures.without_officers(),
+            Officers::Numbered => {
+                figures.number_officers();
+                figures
+            }
+            Officers::Named => figures,
+        }
+    }
+}
+
+/// What a report holds: the variant, how it shows officers, and whose consultations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct View {
+    /// `yearly` (to the minister) or `period` (a supervisor's view).
+    pub report: &'static str,
+    /// Published or full.
+    pub variant: Variant,
+    /// How officers are shown.
+    pub officers: Officers,
+    /// Only this jurisdiction's agencies (an oversight body's view).
+    pub jurisdiction: Option<String>,
+}
+
+impl View {
+    /// The yearly report to the minister: published without officers; full with them
+    /// numbered.
+    pub fn yearly(variant: Variant) -> View {
+        View {
+            report: "yearly",
+            variant,
+            officers: match variant {
+                Variant::Published => Officers::Omitted,
+                Variant::Full => Officers::Numbered,
+            },
+            jurisdiction: None,
+        }
+    }
+}
+
 /// A report as written and verified.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
-    /// `yearly`.
+    /// `yearly` (to the minister) or `period` (a supervisor's view).
     pub report: String,
     /// The variant.
     pub variant: Variant,
+    /// How it shows officers.
+    #[serde(default)]
+    pub officers: Officers,
+    /// Only this jurisdiction's agencies are counted, if set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jurisdiction: Option<String>,
     /// First second counted (UTC).
     pub from: i64,
     /// Last second counted (UTC).
@@ -65,10 +129,10 @@ pub async fn compute(
     auditor: &Auditor<AnyAudit>,
     (from, to): (i64, i64),
     zone: LegalZone,
-    variant: Variant,
+    view: &View,
 ) -> Result<Report> {
     let head = signed_head(auditor).await?;
-    let withheld = match variant {
+    let withheld = match view.variant {
         Variant::Full => Vec::new(),
         Variant::Published => crate::point::catalogue(data)?
             .agencies
@@ -82,18 +146,21 @@ pub async fn compute(
         to,
         zone,
         withheld: withheld.clone(),
+        jurisdiction: view.jurisdiction.clone(),
     };
     let (figures, _) = count(auditor.store(), head.head.size, &scope).await?;
     let key = crate::point::audit_public(data)?;
     Ok(Report {
-        report: "yearly".into(),
-        variant,
+        report: view.report.into(),
+        variant: view.variant,
+        officers: view.officers,
+        jurisdiction: view.jurisdiction.clone(),
         from,
         to,
         zone: zone.name().into(),
         withheld,
         checkpoint: head.to_checkpoint(&key),
-        figures,
+        figures: view.officers.apply(figures),
     })
 }
 
@@ -111,8 +178,10 @@ pub async fn verify(data: &Path, auditor: &Auditor<AnyAudit>, report: &Report) -
         to: report.to,
         zone,
         withheld: report.withheld.clone(),
+        jurisdiction: report.jurisdiction.clone(),
     };
     let (figures, counted) = count(auditor.store(), head.head.size, &scope).await?;
+    let figures = report.officers.apply(figures);
     if counted.root != head.head.root {
         bail!(
             "the log's first {} entries are not the ones the report's head signed: the log was \
@@ -134,6 +203,7 @@ pub async fn verify(data: &Path, auditor: &Auditor<AnyAudit>, report: &Report) -
             ("categories", a.categories == b.categories),
             ("deadlines", a.deadlines == b.deadlines),
             ("providers", a.providers == b.providers),
+            ("officers", a.officers == b.officers),
         ]
         .into_iter()
         .filter(|(_, same)| !same)

@@ -51,6 +51,7 @@ pub fn router(state: Arc<State>) -> Router {
         .routes(routes!(hi1))
         .routes(routes!(deliver, deliveries))
         .routes(routes!(deadlines))
+        .routes(routes!(super::api_reports::figures))
         .routes(routes!(super::api_traffic::traffic_lookup))
         .routes(routes!(
             super::api_traffic::traffic_deliver,
@@ -163,6 +164,7 @@ fn exact(doc: utoipa::openapi::OpenApi) -> String {
         ("/v1/deliveries", "post"),
         ("/v1/deliveries", "get"),
         ("/v1/deadlines", "get"),
+        ("/v1/reports/figures", "get"),
     ];
     for (path, method) in queries {
         let Some(params) = doc["paths"][path][method]["parameters"].as_array_mut() else {
@@ -173,7 +175,11 @@ fn exact(doc: utoipa::openapi::OpenApi) -> String {
             let schema = &mut param["schema"];
             match name.as_deref() {
                 Some("snapshot_at" | "from" | "to") => schema["pattern"] = TIME_PATTERN.into(),
+                Some("format") if path == "/v1/reports/figures" => {
+                    schema["enum"] = serde_json::json!(["json", "html"]);
+                }
                 Some("format") => schema["enum"] = serde_json::json!(["csv", "jsonl"]),
+                Some("lang") => schema["enum"] = serde_json::json!(["nl", "en"]),
                 Some("kind") => schema["enum"] = serde_json::json!(["cgnat", "session"]),
                 Some("batch") => schema["pattern"] = "^[A-Za-z0-9._:-]{1,64}$".into(),
                 // A u32, which the derived schema calls int32 (at most 2^31 - 1).
@@ -731,7 +737,7 @@ async fn deliver(
 /// own, the operator every provider's.
 #[utoipa::path(get, path = "/v1/deliveries", params(Listing), responses(
     (status = 200, description = "`deliveries` (newest first) and `providers` (standing)", body = Object),
-    (status = 403, description = "an agency", body = ErrorBody)))]
+    (status = 403, description = "an agency or an oversight body", body = ErrorBody)))]
 async fn deliveries(
     Shared(state): Shared<Arc<State>>,
     Authenticated(caller): Authenticated,
@@ -740,7 +746,7 @@ async fn deliveries(
     let provider = match &caller.role {
         Role::Provider(p) => Some(p.as_str()),
         Role::Operator => None,
-        Role::Agency(_) => {
+        Role::Agency(_) | Role::Oversight(_) => {
             return Err(ApiError::forbidden(
                 "the delivery log is for providers and the operator",
             ));

@@ -112,7 +112,7 @@ pub async fn traffic_deliver(
 /// provider's.
 #[utoipa::path(get, path = "/v1/traffic/batches", params(Listing), responses(
     (status = 200, body = Vec<TrafficBatch>),
-    (status = 403, description = "an agency", body = ErrorBody)))]
+    (status = 403, description = "an agency or an oversight body", body = ErrorBody)))]
 pub async fn traffic_batches(
     Shared(state): Shared<Arc<State>>,
     Authenticated(caller): Authenticated,
@@ -121,7 +121,7 @@ pub async fn traffic_batches(
     let provider = match &caller.role {
         Role::Provider(p) => Some(p.as_str()),
         Role::Operator => None,
-        Role::Agency(_) => {
+        Role::Agency(_) | Role::Oversight(_) => {
             return Err(ApiError::forbidden(
                 "the traffic batch log is for providers and the operator",
             ));

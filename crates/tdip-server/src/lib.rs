@@ -4,6 +4,7 @@
 //! `--sign-every` when quiet, and when the service stops.
 
 mod api;
+mod api_reports;
 mod api_traffic;
 mod conns;
 mod deliveries;
@@ -368,6 +369,8 @@ mod hi1_kept_tests;
 mod hi1_push_tests;
 #[cfg(test)]
 mod hi1_tests;
+#[cfg(test)]
+mod reports_tests;
 #[cfg(test)]
 mod retention_job_tests;
 #[cfg(test)]

@@ -238,7 +238,7 @@ pub(super) async fn call_as(
     (status, String::from_utf8(bytes.to_vec()).unwrap())
 }
 
-fn lookup_body(number: &str, officer: &str) -> String {
+pub(super) fn lookup_body(number: &str, officer: &str) -> String {
     json!({"msisdn": number, "officer": officer, "basis": "nl/sv-126na", "case": "TEST-1"})
         .to_string()
 }

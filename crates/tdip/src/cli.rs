@@ -281,6 +281,10 @@ pub enum TokensCmd {
         /// For the operator (unseals; never reads subscriber data).
         #[arg(long, group = "role")]
         operator: bool,
+        /// For an oversight body of the catalogue (e.g. nl/ctivd): reads the statistics of
+        /// its jurisdiction's agencies (`/v1/reports/figures`), never subscriber data.
+        #[arg(long, group = "role")]
+        oversight: Option<String>,
     },
     /// Revoke a token: the service refuses it from the next request.
     Revoke {

@@ -21,8 +21,9 @@ const PAGE: u32 = 10_000;
 pub const LATE_AFTER_SECONDS: i64 = 26 * 3_600;
 
 /// What to count: consultations asked from `from` to `to` (UTC seconds, inclusive), months
-/// and days in `zone`, and without the agencies in `withheld` (the published variant
-/// keeps the intelligence services' figures out).
+/// and days in `zone`, without the agencies in `withheld` (the published variant keeps the
+/// intelligence services' figures out) and, with a `jurisdiction`, only its agencies (an
+/// oversight body's view).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Scope {
     /// First second counted.
@@ -33,6 +34,20 @@ pub struct Scope {
     pub zone: LegalZone,
     /// Qualified agency ids whose consultations are left out.
     pub withheld: Vec<String>,
+    /// Only the consultations of this jurisdiction's agencies (`nl`), if set.
+    pub jurisdiction: Option<String>,
+}
+
+impl Scope {
+    /// Whether `agency`'s consultations are counted.
+    pub fn counts(&self, agency: &str) -> bool {
+        !self.withheld.iter().any(|w| w == agency)
+            && self.jurisdiction.as_ref().is_none_or(|j| {
+                agency
+                    .strip_prefix(j.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+            })
+    }
 }
 
 /// Consultations of one agency under one basis in one month.
@@ -49,6 +64,24 @@ pub struct MonthRow {
     /// Answered with at least one record.
     pub hits: u64,
     /// Answered with none (an answer too).
+    pub no_hits: u64,
+    /// Refused.
+    pub refused: u64,
+}
+
+/// Consultations one officer asked in the period.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficerRow {
+    /// Qualified agency id.
+    pub agency: String,
+    /// The officer's id within the agency, or after [`Figures::number_officers`] a number
+    /// (`officer 3`) that says nothing of who it is.
+    pub officer: String,
+    /// Consultations asked.
+    pub consultations: u64,
+    /// Answered with at least one record.
+    pub hits: u64,
+    /// Answered with none.
     pub no_hits: u64,
     /// Refused.
     pub refused: u64,
@@ -126,6 +159,40 @@ pub struct Figures {
     pub deadlines: Vec<DeadlineRow>,
     /// Providers that delivered in the period, and their record.
     pub providers: Vec<ProviderRow>,
+    /// Per agency and officer, by agency and officer id (see [`Figures::number_officers`]).
+    #[serde(default)]
+    pub officers: Vec<OfficerRow>,
+}
+
+impl Figures {
+    /// Replaces every officer's id with a number within its agency (`officer 1` asked the
+    /// most), for a reader who may see how consultations spread over officers but not who
+    /// they are. The numbering depends only on the counts, never on the ids, so a recount
+    /// numbers the same way: rows with equal counts are interchangeable.
+    pub fn number_officers(&mut self) {
+        let counts = |r: &OfficerRow| (r.consultations, r.hits, r.no_hits, r.refused);
+        self.officers.sort_by(|a, b| {
+            a.agency
+                .cmp(&b.agency)
+                .then_with(|| counts(b).cmp(&counts(a)))
+        });
+        let mut n = 0;
+        let mut agency = String::new();
+        for row in &mut self.officers {
+            if row.agency != agency {
+                agency.clone_from(&row.agency);
+                n = 0;
+            }
+            n += 1;
+            row.officer = format!("officer {n}");
+        }
+    }
+
+    /// Leaves the officers out altogether (the published variant).
+    pub fn without_officers(mut self) -> Figures {
+        self.officers.clear();
+        self
+    }
 }
 
 /// The figures of `scope` over the first `size` entries of the log, and the head of those
@@ -203,8 +270,11 @@ pub async fn each_entry<A: AuditStore>(
 
 #[derive(Default)]
 struct Tally {
-    pending: HashMap<String, (u32, bool)>,
+    /// Consultation → (its month row, its officer row, withheld).
+    pending: HashMap<String, (u32, u32, bool)>,
     rows: Vec<MonthRow>,
+    officers: Vec<OfficerRow>,
+    officer_of: HashMap<(String, String), u32>,
     row_of: HashMap<(String, String, String), u32>,
     f: Figures,
     refusals: BTreeMap<String, u64>,
@@ -221,15 +291,29 @@ impl Tally {
             Event::Request {
                 consultation,
                 agency,
+                officer,
                 basis,
                 channel,
                 category,
                 ..
             } if in_period => {
-                if scope.withheld.contains(&agency) {
-                    self.pending.insert(consultation, (0, true));
+                if !scope.counts(&agency) {
+                    self.pending.insert(consultation, (0, 0, true));
                     return;
                 }
+                let next = self.officers.len() as u32;
+                let by = *self
+                    .officer_of
+                    .entry((agency.clone(), officer))
+                    .or_insert_with_key(|(agency, officer)| {
+                        self.officers.push(OfficerRow {
+                            agency: agency.clone(),
+                            officer: officer.clone(),
+                            ..OfficerRow::default()
+                        });
+                        next
+                    });
+                self.officers[by as usize].consultations += 1;
                 let month = local(at, scope.zone, "%Y-%m");
                 let key = (agency, basis, month);
                 let next = self.rows.len() as u32;
@@ -246,7 +330,7 @@ impl Tally {
                 self.f.consultations += 1;
                 *self.channels.entry(channel).or_default() += 1;
                 *self.categories.entry(category).or_default() += 1;
-                self.pending.insert(consultation, (row, false));
+                self.pending.insert(consultation, (row, by, false));
             }
             Event::Answer {
                 consultation,
@@ -267,8 +351,9 @@ impl Tally {
             Event::Refusal {
                 consultation, code, ..
             } => {
-                if let Some((row, false)) = self.pending.remove(&consultation) {
+                if let Some((row, by, false)) = self.pending.remove(&consultation) {
                     self.rows[row as usize].refused += 1;
+                    self.officers[by as usize].refused += 1;
                     self.f.refused += 1;
                     *self.refusals.entry(code).or_default() += 1;
                 }
@@ -319,17 +404,20 @@ impl Tally {
         outcome: Outcome,
         deadline: Option<(String, bool, u64)>,
     ) {
-        let Some((row, false)) = self.pending.remove(consultation) else {
+        let Some((row, by, false)) = self.pending.remove(consultation) else {
             return;
         };
         let row = &mut self.rows[row as usize];
+        let by = &mut self.officers[by as usize];
         match outcome {
             Outcome::Hit => {
                 row.hits += 1;
+                by.hits += 1;
                 self.f.hits += 1;
             }
             Outcome::NoHit => {
                 row.no_hits += 1;
+                by.no_hits += 1;
                 self.f.no_hits += 1;
             }
         }
@@ -349,11 +437,14 @@ impl Tally {
         self.f.open = self
             .pending
             .values()
-            .filter(|(_, withheld)| !withheld)
+            .filter(|(_, _, withheld)| !withheld)
             .count() as u64;
         self.rows
             .sort_by(|a, b| (&a.agency, &a.basis, &a.month).cmp(&(&b.agency, &b.basis, &b.month)));
         self.f.by_month = self.rows;
+        self.officers
+            .sort_by(|a, b| (&a.agency, &a.officer).cmp(&(&b.agency, &b.officer)));
+        self.f.officers = self.officers;
         let counts = |m: BTreeMap<String, u64>| {
             m.into_iter()
                 .map(|(name, count)| Count { name, count })

@@ -32,7 +32,14 @@ pub async fn run(cli: &Cli, cmd: &ReportCmd, zone: LegalZone) -> Result<i32> {
                 VariantArg::Full => yearly::Variant::Full,
             };
             let auditor = point::open_auditor(&cli.data, &cli.store).await?;
-            let report = yearly::compute(&cli.data, &auditor, span, zone, variant).await?;
+            let report = yearly::compute(
+                &cli.data,
+                &auditor,
+                span,
+                zone,
+                &yearly::View::yearly(variant),
+            )
+            .await?;
             note_if_early(&report.checkpoint, report.to);
             let bytes = match format {
                 ReportFormat::Json => {
@@ -157,14 +164,18 @@ fn head_size(checkpoint: &str) -> String {
         .unwrap_or_else(|_| "?".into())
 }
 
-/// One row per figure, so a spreadsheet can pivot it: table, agency, basis, month, name,
-/// value.
+/// One row per figure, so a spreadsheet can pivot it: table, agency, officer, basis,
+/// month, name, value.
 fn csv(f: &Figures) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["table", "agency", "basis", "month", "name", "value"])?;
-    let mut row = |t: &str, a: &str, b: &str, m: &str, n: &str, v: u64| {
-        w.write_record([t, a, b, m, n, &v.to_string()])
+    w.write_record([
+        "table", "agency", "officer", "basis", "month", "name", "value",
+    ])?;
+    let mut officer_row = |t: &str, a: &str, o: &str, b: &str, m: &str, n: &str, v: u64| {
+        w.write_record([t, a, o, b, m, n, &v.to_string()])
     };
+    let mut row =
+        |t: &str, a: &str, b: &str, m: &str, n: &str, v: u64| officer_row(t, a, "", b, m, n, v);
     for (n, v) in [
         ("consultations", f.consultations),
         ("hits", f.hits),
@@ -212,6 +223,16 @@ fn csv(f: &Figures) -> Result<Vec<u8>> {
             ("late", p.late),
         ] {
             row("providers", &p.provider, "", "", n, v)?;
+        }
+    }
+    for o in &f.officers {
+        for (n, v) in [
+            ("consultations", o.consultations),
+            ("hits", o.hits),
+            ("no_hits", o.no_hits),
+            ("refused", o.refused),
+        ] {
+            officer_row("officers", &o.agency, &o.officer, "", "", n, v)?;
         }
     }
     Ok(w.into_inner()?)
@@ -295,6 +316,22 @@ fn text(r: &yearly::Report, zone: LegalZone) -> String {
             out.push_str(&format!(
                 "  {:<12} {:>8} {:>8} {:>4} {:>4}\n",
                 p.provider, p.accepted, p.rejected, p.days_delivered, p.late
+            ));
+        }
+    }
+    if !f.officers.is_empty() {
+        out.push_str(&format!(
+            "\nagency               officer{}   asked   hits no-hit refused\n",
+            if r.officers == yearly::Officers::Numbered {
+                " (numbered, not named)"
+            } else {
+                "               "
+            }
+        ));
+        for o in &f.officers {
+            out.push_str(&format!(
+                "{:<20} {:<22} {:>7} {:>6} {:>6} {:>7}\n",
+                o.agency, o.officer, o.consultations, o.hits, o.no_hits, o.refused
             ));
         }
     }

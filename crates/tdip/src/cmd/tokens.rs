@@ -30,20 +30,27 @@ pub async fn run(cli: &Cli, cmd: &TokensCmd, zone: LegalZone) -> Result<i32> {
             agency,
             provider,
             operator,
+            oversight,
         } => {
-            let role = match (agency, provider, operator) {
-                (Some(a), _, _) => Role::Agency(a.clone()),
-                (_, Some(p), _) => Role::Provider(p.clone()),
-                (_, _, true) => Role::Operator,
-                _ => anyhow::bail!("say whom the token is for: --agency, --provider or --operator"),
+            let role = match (agency, provider, operator, oversight) {
+                (Some(a), _, _, _) => Role::Agency(a.clone()),
+                (_, Some(p), _, _) => Role::Provider(p.clone()),
+                (_, _, true, _) => Role::Operator,
+                (_, _, _, Some(o)) => Role::Oversight(o.clone()),
+                _ => anyhow::bail!(
+                    "say whom the token is for: --agency, --provider, --operator or --oversight"
+                ),
             };
-            if let Role::Agency(a) = &role {
-                let catalogue = point::catalogue(&cli.data)?;
-                if !catalogue.agencies.contains_key(a) {
-                    anyhow::bail!(
-                        "agency {a} is not in the catalogue in force; `tdip catalogue show` lists them"
-                    );
-                }
+            let catalogue = point::catalogue(&cli.data)?;
+            match &role {
+                Role::Agency(a) if !catalogue.agencies.contains_key(a) => anyhow::bail!(
+                    "agency {a} is not in the catalogue in force; `tdip catalogue show` lists them"
+                ),
+                Role::Oversight(o) if !catalogue.oversight.contains_key(o) => anyhow::bail!(
+                    "oversight body {o} is not in the catalogue in force; `tdip catalogue show` \
+                     lists them"
+                ),
+                _ => {}
             }
             let (token, id) = TokenFile::change_logged(&cli.data, &log, now, |file| {
                 let token = file.issue(name, role.clone(), now)?;
