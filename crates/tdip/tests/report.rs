@@ -244,7 +244,12 @@ fn the_yearly_report_counts_the_log_leaves_intelligence_out_when_published_and_v
     );
     let csv_text = std::fs::read_to_string(&csv).unwrap();
     assert!(
-        csv_text.contains("by_month,nl/politie,nl/sv-126na,"),
+        csv_text.contains("by_month,nl/politie,,nl/sv-126na,"),
+        "{csv_text}"
+    );
+    // The full variant numbers officers: how many asked, not who.
+    assert!(
+        csv_text.contains("officers,nl/politie,officer 1,,,consultations,3"),
         "{csv_text}"
     );
     let exports = [
@@ -274,6 +279,7 @@ fn the_yearly_report_counts_the_log_leaves_intelligence_out_when_published_and_v
     values.push(("msisdn".into(), number.clone()));
     assert!(values.len() > 30, "the scan would be vacuous");
     for export in &exports {
+        assert!(!export.contains("A-1"), "an export names an officer");
         for (column, v) in &values {
             assert!(
                 !export.contains(v.as_str()),
