@@ -36,13 +36,14 @@ pub(crate) async fn figures(
     Params(query): Params<FiguresQuery>,
 ) -> Result<Response, ApiError> {
     let view = view_of(&state, &caller.role)?;
+    let lang = match query.lang.as_deref() {
+        None | Some("nl") => Lang::Nl,
+        Some("en") => Lang::En,
+        Some(_) => return Err(ApiError::bad_request("lang must be `nl` or `en`")),
+    };
     let html = match query.format.as_deref() {
         None | Some("json") => None,
-        Some("html") => Some(match query.lang.as_deref() {
-            None | Some("nl") => Lang::Nl,
-            Some("en") => Lang::En,
-            Some(_) => return Err(ApiError::bad_request("lang must be `nl` or `en`")),
-        }),
+        Some("html") => Some(lang),
         Some(_) => return Err(ApiError::bad_request("format must be `json` or `html`")),
     };
     let now = state.clock.now();

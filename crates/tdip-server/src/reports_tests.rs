@@ -122,6 +122,7 @@ async fn each_oversight_body_sees_its_jurisdiction_and_officers_only_if_it_may()
     for (query, says) in [
         ("?format=pdf", "format must be"),
         ("?format=html&lang=de", "lang must be"),
+        ("?lang=", "lang must be"),
         (
             "?from=2026-06-01%2000:00:00&to=2026-05-01%2000:00:00",
             "from is after to",
