@@ -274,7 +274,8 @@ struct Tally {
     pending: HashMap<String, (u32, u32, bool)>,
     rows: Vec<MonthRow>,
     officers: Vec<OfficerRow>,
-    officer_of: HashMap<(String, String), u32>,
+    /// Agency → officer → its row in `officers`.
+    officer_of: HashMap<String, HashMap<String, u32>>,
     row_of: HashMap<(String, String, String), u32>,
     f: Figures,
     refusals: BTreeMap<String, u64>,
@@ -301,31 +302,41 @@ impl Tally {
                     self.pending.insert(consultation, (0, 0, true));
                     return;
                 }
-                let next = self.officers.len() as u32;
-                let by = *self
-                    .officer_of
-                    .entry((agency.clone(), officer))
-                    .or_insert_with_key(|(agency, officer)| {
+                // Looked up before inserting: a row seen before costs no allocation (a
+                // year has millions of requests and a few thousand rows).
+                let known = self.officer_of.get(&agency).and_then(|o| o.get(&officer));
+                let by = match known {
+                    Some(&by) => by,
+                    None => {
+                        let by = self.officers.len() as u32;
                         self.officers.push(OfficerRow {
                             agency: agency.clone(),
                             officer: officer.clone(),
                             ..OfficerRow::default()
                         });
-                        next
-                    });
+                        self.officer_of
+                            .entry(agency.clone())
+                            .or_default()
+                            .insert(officer, by);
+                        by
+                    }
+                };
                 self.officers[by as usize].consultations += 1;
-                let month = local(at, scope.zone, "%Y-%m");
-                let key = (agency, basis, month);
-                let next = self.rows.len() as u32;
-                let row = *self.row_of.entry(key.clone()).or_insert_with(|| {
-                    self.rows.push(MonthRow {
-                        agency: key.0,
-                        basis: key.1,
-                        month: key.2,
-                        ..MonthRow::default()
-                    });
-                    next
-                });
+                let key = (agency, basis, local(at, scope.zone, "%Y-%m"));
+                let row = match self.row_of.get(&key) {
+                    Some(&row) => row,
+                    None => {
+                        let row = self.rows.len() as u32;
+                        self.rows.push(MonthRow {
+                            agency: key.0.clone(),
+                            basis: key.1.clone(),
+                            month: key.2.clone(),
+                            ..MonthRow::default()
+                        });
+                        self.row_of.insert(key, row);
+                        row
+                    }
+                };
                 self.rows[row as usize].consultations += 1;
                 self.f.consultations += 1;
                 *self.channels.entry(channel).or_default() += 1;
